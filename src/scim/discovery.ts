@@ -1,0 +1,79 @@
+// The discovery documents of RFC 7644 section 4 (/ServiceProviderConfig, /ResourceTypes,
+// /Schemas), generated from the schema registry so that they cannot drift from behaviour.
+import type { Registry } from './schema/registry.ts';
+import type { AttributeDef, ResourceTypeDef, SchemaDef } from './schema/types.ts';
+import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from './schema/urns.ts';
+import type { JsonObject } from './values.ts';
+
+function attributeDocument(a: AttributeDef): JsonObject {
+  const doc: JsonObject = {
+    name: a.name,
+    type: a.type,
+    multiValued: a.multiValued,
+    description: a.description,
+    required: a.required,
+    caseExact: a.caseExact,
+    mutability: a.mutability,
+    returned: a.returned,
+    uniqueness: a.uniqueness,
+  };
+  if (a.canonicalValues && a.canonicalValues.length > 0) doc.canonicalValues = [...a.canonicalValues];
+  if (a.referenceTypes) doc.referenceTypes = [...a.referenceTypes];
+  if (a.subAttributes) doc.subAttributes = a.subAttributes.map(attributeDocument);
+  return doc;
+}
+
+export function schemaDocument(s: SchemaDef, baseUrl: string): JsonObject {
+  return {
+    schemas: [SCHEMA_SCHEMA],
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    attributes: s.attributes.map(attributeDocument),
+    meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },
+  };
+}
+
+export function resourceTypeDocument(rt: ResourceTypeDef, baseUrl: string): JsonObject {
+  return {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: rt.id,
+    name: rt.name,
+    endpoint: rt.endpoint,
+    description: rt.description,
+    schema: rt.schema,
+    schemaExtensions: rt.schemaExtensions.map((e) => ({ schema: e.schema, required: e.required })),
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${rt.id}` },
+  };
+}
+
+export interface ServiceProviderOptions {
+  readonly documentationUri?: string;
+  readonly maxOperations: number;
+  readonly maxPayloadSize: number;
+  readonly maxResults: number;
+  readonly profileNote: string;
+}
+
+export function serviceProviderConfigDocument(registry: Registry, baseUrl: string, o: ServiceProviderOptions): JsonObject {
+  return {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    ...(o.documentationUri ? { documentationUri: o.documentationUri } : {}),
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: o.maxResults },
+    changePassword: { supported: true },
+    sort: { supported: true },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: `Bearer token from the client-credentials grant at /oauth/token. SCIM profile: ${registry.profile}. ${o.profileNote}`,
+        specUri: 'https://www.rfc-editor.org/info/rfc6750',
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
+  };
+}

@@ -1,0 +1,123 @@
+// `attributes` / `excludedAttributes` and the `returned` characteristic (RFC 7644 3.4.2.5,
+// RFC 7643 2.2): password never comes back, `id` always does; `meta` is returned always
+// here too, since clients read the version (ETag) from it.
+import { COMMON_ATTRIBUTES } from './schema/common.ts';
+import type { Registry } from './schema/registry.ts';
+import type { AttributeDef, ResourceTypeDef } from './schema/types.ts';
+import { parseAttributeList } from './path.ts';
+import { isObject, type JsonObject } from './values.ts';
+
+interface Selection {
+  /** Whole attributes, keyed `schemaId|name`. */
+  readonly whole: ReadonlySet<string>;
+  /** Sub-attributes, keyed `schemaId|name` -> set of sub names. */
+  readonly subs: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Whole extension schemas. */
+  readonly schemas: ReadonlySet<string>;
+}
+
+export interface Projection {
+  readonly attributes?: Selection;
+  readonly excluded?: Selection;
+}
+
+const key = (schemaId: string, name: string) => `${schemaId}|${name}`;
+
+function select(registry: Registry, rt: ResourceTypeDef, text: string | undefined): Selection | undefined {
+  const paths = parseAttributeList(text);
+  if (paths.length === 0) return undefined;
+  const whole = new Set<string>();
+  const subs = new Map<string, Set<string>>();
+  const schemas = new Set<string>();
+  for (const p of paths) {
+    const r = registry.resolve(rt, p);
+    if (!r) continue; // RFC 7644 3.4.2.5 does not make unknown names an error; they select nothing.
+    if (!r.attribute) schemas.add(r.schema);
+    else if (r.sub) {
+      const k = key(r.schema, r.attribute.name);
+      if (!subs.has(k)) subs.set(k, new Set());
+      subs.get(k)!.add(r.sub.name);
+    } else whole.add(key(r.schema, r.attribute.name));
+  }
+  return { whole, subs, schemas };
+}
+
+export function parseProjection(registry: Registry, rt: ResourceTypeDef, attributes?: string, excludedAttributes?: string): Projection {
+  const a = select(registry, rt, attributes);
+  // RFC 7644 3.4.2.5: when both are given, `attributes` wins.
+  return Object.freeze(a ? { attributes: a } : { excluded: select(registry, rt, excludedAttributes) });
+}
+
+const ALWAYS = new Set(['id', 'meta']);
+
+function isAlways(def: AttributeDef, core: boolean): boolean {
+  return def.returned === 'always' || (core && ALWAYS.has(def.name));
+}
+
+function filterSubs(def: AttributeDef, value: unknown, keep: (sub: AttributeDef) => boolean): unknown {
+  const pick = (el: unknown) => {
+    if (!isObject(el)) return el;
+    const out: JsonObject = {};
+    for (const sub of def.subAttributes ?? []) if (el[sub.name] !== undefined && keep(sub)) out[sub.name] = el[sub.name];
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  if (Array.isArray(value)) {
+    const arr = value.map(pick).filter((x) => x !== undefined);
+    return arr.length > 0 ? arr : undefined;
+  }
+  return pick(value);
+}
+
+function projectAttribute(def: AttributeDef, schemaId: string, core: boolean, value: unknown, p: Projection): unknown {
+  if (def.returned === 'never') return undefined;
+  const k = key(schemaId, def.name);
+  const subReturnable = (sub: AttributeDef) => sub.returned !== 'never' && sub.returned !== 'request';
+  if (isAlways(def, core)) return def.type === 'complex' ? filterSubs(def, value, (s) => s.returned !== 'never') : value;
+  if (p.attributes) {
+    const sel = p.attributes;
+    if (sel.whole.has(k) || sel.schemas.has(schemaId)) return def.type === 'complex' ? filterSubs(def, value, subReturnable) : value;
+    const subs = sel.subs.get(k);
+    if (subs) return filterSubs(def, value, (s) => s.returned !== 'never' && (subs.has(s.name) || s.returned === 'always'));
+    return undefined;
+  }
+  if (def.returned === 'request') return undefined;
+  const ex = p.excluded;
+  if (ex && (ex.whole.has(k) || ex.schemas.has(schemaId))) return undefined;
+  const exSubs = ex?.subs.get(k);
+  if (def.type === 'complex') return filterSubs(def, value, (s) => subReturnable(s) && !(exSubs?.has(s.name) && s.returned !== 'always'));
+  return value;
+}
+
+/** The representation a client sees, honouring `returned` and the request's selection. */
+export function projectResource(registry: Registry, rt: ResourceTypeDef, resource: JsonObject, p: Projection = {}): JsonObject {
+  const out: JsonObject = {};
+  const schemas: string[] = [rt.schema];
+  out.schemas = schemas;
+  const commonNames = new Set(COMMON_ATTRIBUTES.map((a) => a.name));
+  for (const def of COMMON_ATTRIBUTES) {
+    if (def.name === 'meta') continue;
+    const v = resource[def.name];
+    if (v === undefined) continue;
+    const projected = projectAttribute(def, rt.schema, true, v, p);
+    if (projected !== undefined) out[def.name] = projected;
+  }
+  for (const s of registry.schemasOf(rt)) {
+    const core = s.id === rt.schema;
+    const container = core ? resource : resource[s.id];
+    if (!isObject(container)) continue;
+    const target: JsonObject = core ? out : {};
+    for (const def of s.attributes) {
+      if (core && commonNames.has(def.name)) continue;
+      const v = container[def.name];
+      if (v === undefined) continue;
+      const projected = projectAttribute(def, s.id, core, v, p);
+      if (projected !== undefined) target[def.name] = projected;
+    }
+    if (!core && Object.keys(target).length > 0) {
+      out[s.id] = target;
+      schemas.push(s.id);
+    }
+  }
+  if (resource.meta !== undefined) out.meta = resource.meta;
+  return out;
+}

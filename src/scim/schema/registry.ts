@@ -1,0 +1,168 @@
+// The one schema registry: it drives validation, projection, filter and path resolution,
+// case rules and the /Schemas and /ResourceTypes documents.
+// Attribute names are case-insensitive everywhere (RFC 7643 section 2.1).
+import { COMMON_ATTRIBUTES } from './common.ts';
+import { enterpriseUserSchema, genesysUserSchema } from './extensions.ts';
+import { groupSchema } from './group.ts';
+import type { AttributeDef, ResourceTypeDef, SchemaDef } from './types.ts';
+import { userSchema } from './user.ts';
+import { ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './urns.ts';
+
+export type ScimProfile = 'genesys' | 'standard';
+
+/** A path as written: optional schema URN, attribute, optional sub-attribute. */
+export interface AttrPath {
+  readonly uri?: string;
+  readonly attr: string;
+  readonly sub?: string;
+}
+
+/** A path bound to its definitions. `attribute` is absent when the path names a whole extension. */
+export interface ResolvedPath {
+  readonly schema: string;
+  /** True for attributes stored at the top level of the resource (core schema and common attributes). */
+  readonly core: boolean;
+  readonly attribute?: AttributeDef;
+  readonly sub?: AttributeDef;
+}
+
+export interface Registry {
+  readonly profile: ScimProfile;
+  /** Reject `type` values outside an attribute's canonicalValues (genesys profile). */
+  readonly enforceCanonicalValues: boolean;
+  readonly schemas: readonly SchemaDef[];
+  readonly resourceTypes: readonly ResourceTypeDef[];
+  resourceType(nameOrEndpoint: string): ResourceTypeDef | undefined;
+  schema(id: string): SchemaDef | undefined;
+  /** The core schema then the extensions of a resource type. */
+  schemasOf(rt: ResourceTypeDef): readonly SchemaDef[];
+  isExtension(rt: ResourceTypeDef, schemaId: string): boolean;
+  resolve(rt: ResourceTypeDef, path: AttrPath): ResolvedPath | undefined;
+  subAttribute(parent: AttributeDef, name: string): AttributeDef | undefined;
+  /** Top-level attribute by name within one schema (common attributes included for the core schema). */
+  attributeIn(rt: ResourceTypeDef, schemaId: string, name: string): AttributeDef | undefined;
+}
+
+const GENESYS_PHONE_TYPES = [
+  'work', 'work2', 'work3', 'work4', 'home', 'mobile', 'other',
+  'microsoftteams', 'zoomphone', 'eightbyeight', 'ringcentral',
+];
+
+const lower = (s: string) => s.toLowerCase();
+
+function indexAttributes(attrs: readonly AttributeDef[]): Map<string, AttributeDef> {
+  const map = new Map<string, AttributeDef>();
+  for (const a of attrs) map.set(lower(a.name), a);
+  return map;
+}
+
+export function createRegistry(profile: ScimProfile = 'genesys'): Registry {
+  const genesys = profile === 'genesys';
+  const user = userSchema({
+    displayNameRequired: genesys,
+    emailTypes: genesys ? ['work', 'other'] : ['work', 'home', 'other'],
+    phoneTypes: genesys ? GENESYS_PHONE_TYPES : ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
+  });
+  const schemas: SchemaDef[] = [user, groupSchema(), enterpriseUserSchema()];
+  if (genesys) schemas.push(genesysUserSchema());
+
+  const resourceTypes: ResourceTypeDef[] = [
+    Object.freeze({
+      id: 'User',
+      name: 'User',
+      endpoint: '/Users',
+      description: 'User Account',
+      schema: USER_SCHEMA,
+      schemaExtensions: Object.freeze(
+        [ENTERPRISE_USER_SCHEMA, ...(genesys ? [GENESYS_USER_SCHEMA] : [])].map((s) => Object.freeze({ schema: s, required: false })),
+      ),
+    }),
+    Object.freeze({
+      id: 'Group',
+      name: 'Group',
+      endpoint: '/Groups',
+      description: 'Group',
+      schema: GROUP_SCHEMA,
+      schemaExtensions: Object.freeze([]),
+    }),
+  ];
+
+  const schemaById = new Map(schemas.map((s) => [lower(s.id), s]));
+  const attrsBySchema = new Map(schemas.map((s) => [s.id, indexAttributes(s.attributes)]));
+  const common = indexAttributes(COMMON_ATTRIBUTES);
+  const subIndex = new WeakMap<AttributeDef, Map<string, AttributeDef>>();
+  const rtByKey = new Map<string, ResourceTypeDef>();
+  for (const rt of resourceTypes) {
+    rtByKey.set(lower(rt.name), rt);
+    rtByKey.set(lower(rt.endpoint.slice(1)), rt);
+  }
+  const schemasOfRt = new Map(
+    resourceTypes.map((rt) => [rt, Object.freeze([rt.schema, ...rt.schemaExtensions.map((e) => e.schema)].map((id) => schemaById.get(lower(id))!))]),
+  );
+  // Genesys documents short filter names such as `email eq x`; they resolve here.
+  const aliases = new Map<string, AttrPath>(genesys ? [['email', { attr: 'emails', sub: 'value' }]] : []);
+
+  function subAttribute(parent: AttributeDef, name: string): AttributeDef | undefined {
+    if (!parent.subAttributes) return undefined;
+    let idx = subIndex.get(parent);
+    if (!idx) {
+      idx = indexAttributes(parent.subAttributes);
+      subIndex.set(parent, idx);
+    }
+    return idx.get(lower(name));
+  }
+
+  function attributeIn(rt: ResourceTypeDef, schemaId: string, name: string): AttributeDef | undefined {
+    const found = attrsBySchema.get(schemaId)?.get(lower(name));
+    if (found) return found;
+    return schemaId === rt.schema ? common.get(lower(name)) : undefined;
+  }
+
+  function withSub(rt: ResourceTypeDef, schemaId: string, def: AttributeDef, sub: string | undefined): ResolvedPath | undefined {
+    const core = schemaId === rt.schema;
+    if (sub === undefined) return { schema: schemaId, core, attribute: def };
+    const subDef = subAttribute(def, sub);
+    return subDef ? { schema: schemaId, core, attribute: def, sub: subDef } : undefined;
+  }
+
+  function resolve(rt: ResourceTypeDef, path: AttrPath): ResolvedPath | undefined {
+    const own = schemasOfRt.get(rt);
+    if (!own) return undefined;
+    if (path.uri !== undefined) {
+      const s = schemaById.get(lower(path.uri));
+      if (s && own.includes(s)) {
+        const def = attributeIn(rt, s.id, path.attr);
+        return def ? withSub(rt, s.id, def, path.sub) : undefined;
+      }
+      // `urn:...:enterprise:2.0:User` splits syntactically into uri `urn:...:2.0` and attr `User`.
+      const whole = schemaById.get(lower(`${path.uri}:${path.attr}`));
+      if (whole && own.includes(whole) && whole.id !== rt.schema && path.sub === undefined) {
+        return { schema: whole.id, core: false };
+      }
+      return undefined;
+    }
+    // Unqualified names: core first (RFC 7644 3.10), then extensions, as Genesys' short
+    // filter names (`manager`, `division`, `employeeNumber`) expect.
+    for (const s of own) {
+      const def = attributeIn(rt, s.id, path.attr);
+      if (def) return withSub(rt, s.id, def, path.sub);
+    }
+    const alias = aliases.get(lower(path.attr));
+    if (alias && path.sub === undefined && rt.schema === USER_SCHEMA) return resolve(rt, alias);
+    return undefined;
+  }
+
+  return Object.freeze({
+    profile,
+    enforceCanonicalValues: genesys,
+    schemas: Object.freeze(schemas),
+    resourceTypes: Object.freeze(resourceTypes),
+    resourceType: (key: string) => rtByKey.get(lower(key.replace(/^\//, ''))),
+    schema: (id: string) => schemaById.get(lower(id)),
+    schemasOf: (rt: ResourceTypeDef) => schemasOfRt.get(rt) ?? [],
+    isExtension: (rt: ResourceTypeDef, id: string) => rt.schemaExtensions.some((e) => lower(e.schema) === lower(id)),
+    resolve,
+    subAttribute,
+    attributeIn,
+  });
+}
