@@ -95,7 +95,7 @@ export function projectResource(registry: Registry, rt: ResourceTypeDef, resourc
   out.schemas = schemas;
   const commonNames = new Set(COMMON_ATTRIBUTES.map((a) => a.name));
   for (const def of COMMON_ATTRIBUTES) {
-    if (def.name === 'meta') continue;
+    if (def.name === 'meta' || def.name === 'schemas') continue;
     const v = resource[def.name];
     if (v === undefined) continue;
     const projected = projectAttribute(def, rt.schema, true, v, p);

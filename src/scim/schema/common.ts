@@ -27,4 +27,14 @@ export const META_ATTRIBUTE = complex(
   { mutability: 'readOnly', description: 'Resource metadata.' },
 );
 
-export const COMMON_ATTRIBUTES: readonly AttributeDef[] = Object.freeze([ID_ATTRIBUTE, EXTERNAL_ID_ATTRIBUTE, META_ATTRIBUTE]);
+// `schemas` is filterable (RFC 7644 3.4.2.2 example: `schemas eq "urn:...:enterprise:2.0:User"`)
+// but always computed by the server from the extensions a resource holds.
+export const SCHEMAS_ATTRIBUTE = attribute('schemas', 'reference', {
+  multiValued: true,
+  mutability: 'readOnly',
+  returned: 'always',
+  referenceTypes: ['uri'],
+  description: 'Schema URNs of the resource.',
+});
+
+export const COMMON_ATTRIBUTES: readonly AttributeDef[] = Object.freeze([SCHEMAS_ATTRIBUTE, ID_ATTRIBUTE, EXTERNAL_ID_ATTRIBUTE, META_ATTRIBUTE]);

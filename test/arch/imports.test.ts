@@ -1,0 +1,63 @@
+// The architecture as a test: imports point inward only (../shared/STYLE.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = resolve('src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const full = join(dir, n);
+    return statSync(full).isDirectory() ? files(full) : full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+interface Import {
+  from: string; // layer-relative file, e.g. scim/filter/parser.ts
+  spec: string;
+  target?: string; // resolved src-relative path for relative imports
+}
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(file, 'utf8');
+  const out: Import[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    const spec = m[1] ?? m[2];
+    const from = relative(SRC, file);
+    out.push(spec.startsWith('.') ? { from, spec, target: relative(SRC, resolve(dirname(file), spec)) } : { from, spec });
+  }
+  return out;
+}
+
+const all = files(SRC).flatMap(importsOf);
+const layer = (p: string) => p.split('/')[0];
+
+test('the SCIM core imports nothing outside src/scim, not even node built-ins', () => {
+  const bad = all.filter((i) => layer(i.from) === 'scim' && (!i.target || layer(i.target) !== 'scim'));
+  assert.deepEqual(bad, []);
+});
+
+test('only src/http imports fastify', () => {
+  const bad = all.filter((i) => /^(fastify|@fastify\/)/.test(i.spec) && layer(i.from) !== 'http' && i.from !== 'main.ts');
+  assert.deepEqual(bad, []);
+});
+
+test('stores import only the store contract and the SCIM core', () => {
+  const bad = all.filter((i) => layer(i.from) === 'store' && i.target && !['store', 'scim'].includes(layer(i.target)));
+  assert.deepEqual(bad, []);
+});
+
+test('the directory and auth layers never import HTTP', () => {
+  const bad = all.filter((i) => ['directory', 'auth', 'store'].includes(layer(i.from)) && i.target && layer(i.target) === 'http');
+  assert.deepEqual(bad, []);
+});
+
+test('the provisioning engine never imports the server', () => {
+  const bad = all.filter((i) => layer(i.from) === 'provision' && i.target && ['http', 'store', 'directory', 'auth'].includes(layer(i.target)));
+  assert.deepEqual(bad, []);
+});
+
+test('the scan sees the core (guards against a vacuous pass)', () => {
+  assert.ok(all.filter((i) => layer(i.from) === 'scim').length > 20);
+});

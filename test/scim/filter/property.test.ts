@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseFilter, printFilter, ScimError, type Filter, type Literal } from '../../../src/scim/index.ts';
+
+const RESERVED = new Set(['constructor', 'prototype']);
+const name = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_-]{0,8}$/).filter((s) => !RESERVED.has(s.toLowerCase()));
+const uri = fc.constantFrom(
+  'urn:ietf:params:scim:schemas:core:2.0:User',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+  'urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User',
+);
+const topPath = fc.record({ uri: fc.option(uri, { nil: undefined }), attr: name, sub: fc.option(name, { nil: undefined }) }).map((p) =>
+  Object.freeze({ ...(p.uri ? { uri: p.uri } : {}), attr: p.attr, ...(p.sub ? { sub: p.sub } : {}) }),
+);
+const relPath = name.map((attr) => Object.freeze({ attr }));
+const num = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })).filter((n) => !Object.is(n, -0));
+const literal: fc.Arbitrary<Literal> = fc.oneof(
+  fc.string({ unit: 'binary' }).map((value) => Object.freeze({ kind: 'string' as const, value })),
+  num.map((value) => Object.freeze({ kind: 'number' as const, value, raw: String(value) })),
+  fc.boolean().map((value) => Object.freeze({ kind: 'boolean' as const, value })),
+  fc.constant(Object.freeze({ kind: 'null' as const })),
+);
+const op = fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le' as const);
+
+function filterArb(path: fc.Arbitrary<Filter extends { path: infer P } ? P : never>, allowValuePath: boolean) {
+  return fc.letrec<{ f: Filter }>((tie) => ({
+    f: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.record({ path, op, value: literal }).map((x) => Object.freeze({ kind: 'compare' as const, ...x })),
+      path.map((p) => Object.freeze({ kind: 'present' as const, path: p })),
+      fc.tuple(tie('f'), tie('f')).map(([left, right]) => Object.freeze({ kind: 'and' as const, left, right })),
+      fc.tuple(tie('f'), tie('f')).map(([left, right]) => Object.freeze({ kind: 'or' as const, left, right })),
+      tie('f').map((filter) => Object.freeze({ kind: 'not' as const, filter })),
+      ...(allowValuePath
+        ? [fc.tuple(fc.record({ uri: fc.option(uri, { nil: undefined }), attr: name }), filterArb(relPath as never, false)).map(([p, filter]) =>
+            Object.freeze({ kind: 'valuePath' as const, path: Object.freeze({ ...(p.uri ? { uri: p.uri } : {}), attr: p.attr }), filter }),
+          )]
+        : []),
+    ),
+  })).f;
+}
+
+function depth(f: Filter): number {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return Math.max(depth(f.left), depth(f.right)) + (f.right.kind === 'and' || f.right.kind === 'or' || f.left.kind === 'or' ? 1 : 0);
+    case 'not':
+    case 'valuePath':
+      return depth(f.filter) + 1;
+    default:
+      return 0;
+  }
+}
+
+test('parse(print(ast)) equals ast for generated filters', () => {
+  fc.assert(
+    fc.property(filterArb(topPath as never, true), (ast) => {
+      const text = printFilter(ast);
+      fc.pre(text.length <= 4096 && depth(ast) < 30);
+      assert.deepEqual(parseFilter(text), ast);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('the parser fails only with invalidFilter on arbitrary input', () => {
+  const alphabet = fc.constantFrom('a', 'b', ' ', '(', ')', '[', ']', '"', "'", '\\', '.', ':', 'eq', 'and', 'or', 'not', 'pr', '1', 'urn:x', 'true', 'null');
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.array(alphabet, { maxLength: 40 }).map((a) => a.join(''))), (input) => {
+      try {
+        const ast = parseFilter(input);
+        assert.deepEqual(parseFilter(printFilter(ast)), ast);
+      } catch (e) {
+        assert.ok(e instanceof ScimError && e.scimType === 'invalidFilter', String(e));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
