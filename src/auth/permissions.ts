@@ -1,0 +1,55 @@
+// Permissions are `domain:entity:action` strings; a granted permission may use `*` for any
+// segment (`directory:user:*`, `*`). Roles are granted per division ('*' = every division).
+
+export interface Grant {
+  readonly permissions: readonly string[];
+  readonly divisionId: string;
+}
+
+export interface Principal {
+  readonly orgId: string;
+  readonly clientId: string;
+  readonly grants: readonly Grant[];
+}
+
+export const ALL_DIVISIONS = '*';
+
+export function permissionMatches(granted: string, wanted: string): boolean {
+  if (granted === '*') return true;
+  const g = granted.split(':');
+  const w = wanted.split(':');
+  if (g.length !== w.length) return false;
+  return g.every((seg, i) => seg === '*' || seg === w[i]);
+}
+
+/** Whether the principal holds any of `permissions`, in `divisionId` (or in any division when omitted). */
+export function can(p: Principal, permissions: readonly string[], divisionId?: string): boolean {
+  return p.grants.some(
+    (g) =>
+      (divisionId === undefined || g.divisionId === ALL_DIVISIONS || g.divisionId === divisionId) &&
+      g.permissions.some((held) => permissions.some((w) => permissionMatches(held, w))),
+  );
+}
+
+/** Divisions in which the principal holds any of `permissions`: '*' for all of them. */
+export function divisionsWith(p: Principal, permissions: readonly string[]): typeof ALL_DIVISIONS | string[] {
+  const out = new Set<string>();
+  for (const g of p.grants) {
+    if (!g.permissions.some((held) => permissions.some((w) => permissionMatches(held, w)))) continue;
+    if (g.divisionId === ALL_DIVISIONS) return ALL_DIVISIONS;
+    out.add(g.divisionId);
+  }
+  return [...out];
+}
+
+/** The permissions of the SCIM routes (../shared/spec/genesys-scim.md). */
+export const SCIM_PERMISSIONS = Object.freeze({
+  userView: ['directory:user:view', 'directory:user:edit'],
+  userAdd: ['directory:user:add'],
+  userEdit: ['directory:user:edit'],
+  userSetPassword: ['directory:user:setPassword'],
+  userDelete: ['directory:user:delete'],
+  groupEdit: ['directory:group:edit'],
+  groupAdd: ['directory:group:add'],
+  groupDelete: ['directory:group:delete'],
+});

@@ -1,0 +1,88 @@
+// The OAuth 2.0 client-credentials grant (RFC 6749 4.4) and bearer-token resolution.
+// Resolved principals are cached per token for `cacheTtlMs`, so the hot path costs no
+// database round trip; revocation clears the cache of the node that revoked at once, and
+// other nodes re-read within `cacheTtlMs` (the documented bound).
+import type { Store } from '../store/contract.ts';
+import { oauthErrors } from './oauth-error.ts';
+import type { Grant, Principal } from './permissions.ts';
+import { digest, generateSecret, secretMatches } from './secrets.ts';
+
+export interface TokenServiceOptions {
+  readonly tokenTtlSeconds: number;
+  readonly cacheTtlMs: number;
+  readonly cacheMaxEntries: number;
+  readonly now?: () => number;
+}
+
+export interface IssuedToken {
+  readonly access_token: string;
+  readonly token_type: 'bearer';
+  readonly expires_in: number;
+}
+
+interface CacheEntry {
+  readonly principal: Principal;
+  readonly tokenExpiresAt: number;
+  readonly cachedAt: number;
+}
+
+export class TokenService {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: TokenServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async issue(clientId: string, clientSecret: string): Promise<IssuedToken> {
+    const client = await this.store.getClient(clientId);
+    // Same error whether the id or the secret is wrong: no client enumeration.
+    if (!client || !secretMatches(clientSecret, client.secretHash)) throw oauthErrors.invalidClient();
+    if (client.state !== 'active') throw oauthErrors.invalidClient('Client is inactive');
+    const token = generateSecret();
+    const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
+    await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
+    return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
+  }
+
+  /** The principal a bearer token stands for, or undefined for an unknown, expired or revoked token. */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const hash = digest(token);
+    const now = this.now();
+    const hit = this.cache.get(hash);
+    if (hit && now - hit.cachedAt < this.options.cacheTtlMs && now < hit.tokenExpiresAt) return hit.principal;
+    if (hit) this.cache.delete(hash);
+    const record = await this.store.getToken(hash);
+    if (!record || record.expiresAt <= now) return undefined;
+    const principal = await this.principalOf(record.clientId);
+    if (!principal) return undefined;
+    if (this.cache.size >= this.options.cacheMaxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(hash, { principal, tokenExpiresAt: record.expiresAt, cachedAt: now });
+    return principal;
+  }
+
+  private async principalOf(clientId: string): Promise<Principal | undefined> {
+    const client = await this.store.getClient(clientId);
+    if (!client || client.state !== 'active') return undefined;
+    const grants: Grant[] = [];
+    for (const rd of client.roleDivisions) {
+      const role = await this.store.getRole(client.orgId, rd.roleId);
+      if (role) grants.push(Object.freeze({ permissions: role.permissions, divisionId: rd.divisionId }));
+    }
+    return Object.freeze({ orgId: client.orgId, clientId: client.id, grants: Object.freeze(grants) });
+  }
+
+  /** Revokes every token of a client; effective at once on this node. */
+  async revokeClient(clientId: string): Promise<number> {
+    for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);
+    return this.store.deleteTokensOfClient(clientId);
+  }
+
+  /** Forgets cached principals (after role or client changes on this node). */
+  invalidateClient(clientId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);
+  }
+}

@@ -1,0 +1,157 @@
+// Genesys rules for a user about to be written: userName is an email, phones are
+// E.164/tel: URIs, the division is named, the manager, roles, skills and languages must
+// exist in the organization. Returns the record fields; throws ScimError otherwise.
+import { deepEqual, ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, isObject, scimErrors, type JsonObject } from '../scim/index.ts';
+import type { Repository, UserRow } from '../store/contract.ts';
+import type { CallContext } from './context.ts';
+import { normalizePhoneNumber } from './phone.ts';
+import { SCIM_AUTHORITY } from './user-view.ts';
+
+export interface PreparedUser {
+  readonly userName: string;
+  readonly externalId?: string;
+  readonly displayName?: string;
+  readonly active: boolean;
+  readonly divisionId: string;
+  readonly divisionName: string;
+  readonly managerId?: string;
+  readonly data: JsonObject;
+  /** A password the request set, still in clear: the caller hashes it. */
+  readonly password?: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MAX_ROUTING_ENTRIES = 50;
+
+const otherEmails = (r: JsonObject) => (Array.isArray(r.emails) ? (r.emails as JsonObject[]).filter((e) => e.type === 'other') : []);
+const scimExternalIds = (r: JsonObject) => {
+  const ext = r[GENESYS_USER_SCHEMA];
+  return isObject(ext) && Array.isArray(ext.externalIds) ? (ext.externalIds as JsonObject[]).filter((x) => x.authority === SCIM_AUTHORITY) : [];
+};
+
+/** A POST/PUT body may echo the derived values, but only as they would be derived. */
+export function checkDerivedInBody(ctx: CallContext, r: JsonObject): void {
+  if (ctx.registry.profile !== 'genesys') return;
+  const userName = String(r.userName ?? '').toLowerCase();
+  if (otherEmails(r).some((e) => String(e.value).toLowerCase() !== userName)) {
+    throw scimErrors.mutability('emails[type eq "other"] mirrors userName and is read-only; change userName instead');
+  }
+  if (scimExternalIds(r).some((x) => x.value !== r.externalId)) {
+    throw scimErrors.mutability(`The "${SCIM_AUTHORITY}" external id mirrors externalId and is immutable; change externalId instead`);
+  }
+}
+
+/** A PATCH must leave the derived values as they were. */
+export function checkDerivedUnchanged(ctx: CallContext, before: JsonObject, after: JsonObject): void {
+  if (ctx.registry.profile !== 'genesys') return;
+  if (!deepEqual(otherEmails(before), otherEmails(after))) {
+    throw scimErrors.mutability('emails[type eq "other"] mirrors userName and is read-only; change userName instead');
+  }
+  if (!deepEqual(scimExternalIds(before), scimExternalIds(after))) {
+    throw scimErrors.mutability(`The "${SCIM_AUTHORITY}" external id is immutable; change externalId instead`);
+  }
+}
+
+function normalizeDate(v: unknown): string {
+  const s = String(v);
+  const t = Date.parse(s);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(t)) throw scimErrors.invalidValue(`dateHire ${JSON.stringify(s)} is not an ISO 8601 date`);
+  return s.slice(0, 10);
+}
+
+async function checkRoutingNames(repo: Repository, ctx: CallContext, kind: 'skill' | 'language', entries: unknown): Promise<void> {
+  if (!Array.isArray(entries)) return;
+  const label = kind === 'skill' ? 'routingSkills' : 'routingLanguages';
+  if (entries.length > MAX_ROUTING_ENTRIES) throw scimErrors.invalidValue(`${label} holds at most ${MAX_ROUTING_ENTRIES} entries`);
+  for (const e of entries as JsonObject[]) {
+    const p = e.proficiency;
+    if (p !== undefined && (typeof p !== 'number' || p < 0 || p > 5)) throw scimErrors.invalidValue(`${label} proficiency must be between 0.0 and 5.0`);
+  }
+  const names = [...new Set((entries as JsonObject[]).map((e) => String(e.name)))];
+  const found = new Set((await repo.findNamed(kind, ctx.org.id, names)).map((n) => n.name));
+  const missing = names.filter((n) => !found.has(n));
+  if (missing.length > 0) throw scimErrors.invalidValue(`Unknown routing ${kind}${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (names are case-sensitive)`);
+}
+
+export async function prepareUser(repo: Repository, ctx: CallContext, resource: JsonObject, existing?: UserRow): Promise<PreparedUser> {
+  const genesys = ctx.registry.profile === 'genesys';
+  const userName = resource.userName as string;
+  if (genesys && !EMAIL.test(userName)) throw scimErrors.invalidValue(`userName ${JSON.stringify(userName)} must be an email address (it is the login)`);
+
+  const data: JsonObject = { ...resource };
+  for (const k of ['id', 'meta', 'groups', 'schemas', 'password']) delete data[k];
+  const password = typeof resource.password === 'string' ? resource.password : undefined;
+  if (data.active === undefined) data.active = existing?.active ?? true;
+
+  if (genesys) {
+    const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]).filter((e) => e.type !== 'other') : [];
+    if (emails.length > 0) data.emails = emails;
+    else delete data.emails;
+    if (Array.isArray(data.phoneNumbers)) {
+      const seen = new Set<string>();
+      data.phoneNumbers = (data.phoneNumbers as JsonObject[]).map((p) => {
+        const type = p.type as string | undefined;
+        if (type && seen.has(type)) throw scimErrors.invalidValue(`Only one phone number of type "${type}" is allowed`);
+        if (type) seen.add(type);
+        return { ...p, value: normalizePhoneNumber(type, String(p.value ?? '')) };
+      });
+    }
+    const gen = isObject(data[GENESYS_USER_SCHEMA]) ? { ...(data[GENESYS_USER_SCHEMA] as JsonObject) } : undefined;
+    if (gen) {
+      await checkRoutingNames(repo, ctx, 'skill', gen.routingSkills);
+      await checkRoutingNames(repo, ctx, 'language', gen.routingLanguages);
+      if (Array.isArray(gen.externalIds)) {
+        const ids = (gen.externalIds as JsonObject[]).filter((x) => x.authority !== SCIM_AUTHORITY);
+        if (ids.length > 0) gen.externalIds = ids;
+        else delete gen.externalIds;
+      }
+      if (Object.keys(gen).length > 0) data[GENESYS_USER_SCHEMA] = gen;
+      else delete data[GENESYS_USER_SCHEMA];
+    }
+    if (Array.isArray(data.roles)) {
+      const names = (data.roles as JsonObject[]).map((r) => String(r.value ?? ''));
+      const roles = await repo.findRolesByName(ctx.org.id, names);
+      const byLower = new Map(roles.map((r) => [r.name.toLowerCase(), r.name]));
+      const missing = names.filter((n) => !byLower.has(n.toLowerCase()));
+      if (missing.length > 0) throw scimErrors.invalidValue(`Unknown role${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+      data.roles = (data.roles as JsonObject[]).map((r) => ({ ...r, value: byLower.get(String(r.value).toLowerCase()) }));
+    }
+  }
+
+  const ent = isObject(data[ENTERPRISE_USER_SCHEMA]) ? { ...(data[ENTERPRISE_USER_SCHEMA] as JsonObject) } : {};
+  let division = existing ? { id: existing.divisionId, name: existing.divisionName } : undefined;
+  if (typeof ent.division === 'string') {
+    const d = await repo.findDivisionByName(ctx.org.id, ent.division);
+    if (!d) throw scimErrors.invalidValue(`Division "${ent.division}" does not exist; divisions are created by an administrator`);
+    division = { id: d.id, name: d.name };
+  }
+  if (!division) {
+    const home = await repo.homeDivision(ctx.org.id);
+    division = { id: home.id, name: home.name };
+  }
+  let managerId: string | undefined;
+  if (isObject(ent.manager) && typeof ent.manager.value === 'string') {
+    managerId = ent.manager.value;
+    if (existing && managerId === existing.id) throw scimErrors.invalidValue('A user cannot be their own manager');
+    if (!(await repo.userIdsExist(ctx.org.id, [managerId])).has(managerId)) {
+      throw scimErrors.invalidValue(`Manager "${managerId}" is not a user of this organization`);
+    }
+  }
+  if (ent.dateHire !== undefined) ent.dateHire = normalizeDate(ent.dateHire);
+  delete ent.division;
+  delete ent.manager;
+  if (Object.keys(ent).length > 0) data[ENTERPRISE_USER_SCHEMA] = ent;
+  else delete data[ENTERPRISE_USER_SCHEMA];
+
+  return {
+    userName,
+    externalId: data.externalId as string | undefined,
+    displayName: data.displayName as string | undefined,
+    active: data.active === true,
+    divisionId: division.id,
+    divisionName: division.name,
+    managerId,
+    data,
+    password,
+  };
+}

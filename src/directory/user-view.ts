@@ -1,0 +1,46 @@
+// The SCIM representation of a stored user: the stored document plus what is derived
+// (Genesys' read-only `other` email mirroring userName, the immutable SCIM external id
+// authority, division name, manager reference, groups, meta).
+import { ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, isObject, schemasFor, type JsonObject, type Registry } from '../scim/index.ts';
+import type { GroupRef, UserRow } from '../store/contract.ts';
+import { etagOf } from './context.ts';
+
+/** Genesys keeps the core externalId as an external id with this authority. */
+export const SCIM_AUTHORITY = 'x-pc:scimv2:v1';
+
+export function userLocation(base: string, id: string): string {
+  return `${base}/Users/${id}`;
+}
+
+/** Adds the derived values that PATCH may see but never change (genesys profile). */
+export function withDerived(registry: Registry, data: JsonObject, userName: string, externalId: string | undefined): JsonObject {
+  if (registry.profile !== 'genesys') return data;
+  const out: JsonObject = { ...data };
+  const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]).filter((e) => e.type !== 'other') : [];
+  out.emails = [...emails, { value: userName, type: 'other', primary: !emails.some((e) => e.primary === true) }];
+  const ext = isObject(data[GENESYS_USER_SCHEMA]) ? { ...(data[GENESYS_USER_SCHEMA] as JsonObject) } : {};
+  const ids = Array.isArray(ext.externalIds) ? (ext.externalIds as JsonObject[]).filter((x) => x.authority !== SCIM_AUTHORITY) : [];
+  if (externalId !== undefined) ids.unshift({ authority: SCIM_AUTHORITY, value: externalId });
+  if (ids.length > 0) ext.externalIds = ids;
+  else delete ext.externalIds;
+  if (Object.keys(ext).length > 0) out[GENESYS_USER_SCHEMA] = ext;
+  return out;
+}
+
+/** The full resource (before projection) of a stored user. */
+export function userResource(registry: Registry, base: string, row: UserRow, groups: readonly GroupRef[] | undefined): JsonObject {
+  const r = withDerived(registry, { ...row.data }, row.userName, row.externalId);
+  r.id = row.id;
+  const ent: JsonObject = isObject(r[ENTERPRISE_USER_SCHEMA]) ? { ...(r[ENTERPRISE_USER_SCHEMA] as JsonObject) } : {};
+  ent.division = row.divisionName;
+  if (row.managerId) {
+    ent.manager = { value: row.managerId, $ref: userLocation(base, row.managerId), ...(row.managerDisplayName ? { displayName: row.managerDisplayName } : {}) };
+  }
+  r[ENTERPRISE_USER_SCHEMA] = ent;
+  if (groups && groups.length > 0) {
+    r.groups = groups.map((g) => ({ value: g.groupId, $ref: `${base}/Groups/${g.groupId}`, display: g.displayName, type: 'direct' }));
+  }
+  r.meta = { resourceType: 'User', created: row.created, lastModified: row.lastModified, location: userLocation(base, row.id), version: etagOf(row.version) };
+  r.schemas = schemasFor(registry, registry.resourceType('User')!, r);
+  return r;
+}

@@ -1,0 +1,164 @@
+// SCIM Users with Genesys semantics. Each write is one store transaction.
+import { randomUUID } from 'node:crypto';
+import { can, divisionsWith, SCIM_PERMISSIONS, ALL_DIVISIONS } from '../auth/permissions.ts';
+import { hashPassword } from '../auth/secrets.ts';
+import {
+  applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
+  projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
+} from '../scim/index.ts';
+import { UniqueViolation, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { etagMatches, type CallContext } from './context.ts';
+import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
+import { userResource } from './user-view.ts';
+
+export interface UserResult {
+  readonly resource: JsonObject;
+  readonly version: number;
+}
+
+const nowIso = () => new Date().toISOString();
+
+export class UserService {
+  constructor(private readonly store: Store) {}
+
+  private rt(ctx: CallContext) {
+    return ctx.registry.resourceType('User')!;
+  }
+
+  private async view(repo: Repository, ctx: CallContext, row: UserRow, projection: Projection = {}): Promise<JsonObject> {
+    const groups = (await repo.groupsOfUsers(ctx.org.id, [row.id], ctx.registry.profile === 'genesys' ? 'public' : undefined)).get(row.id);
+    return projectResource(ctx.registry, this.rt(ctx), userResource(ctx.registry, ctx.scimBaseUrl, row, groups), projection);
+  }
+
+  /** A user the caller may read, or 404: users outside the caller's divisions do not exist for it. */
+  private async readable(repo: Repository, ctx: CallContext, id: string): Promise<UserRow> {
+    const row = await repo.getUser(ctx.org.id, id);
+    if (!row || !can(ctx.principal, SCIM_PERMISSIONS.userView, row.divisionId)) throw scimErrors.notFound(`User ${id} not found`);
+    return row;
+  }
+
+  private requireIn(ctx: CallContext, permissions: readonly string[], divisionId: string, divisionName: string, what: string): void {
+    if (!can(ctx.principal, permissions, divisionId)) {
+      throw scimErrors.forbidden(`This client may not ${what} users in division "${divisionName}" (needs ${permissions.join(' or ')})`);
+    }
+  }
+
+  private async write(repo: Repository, ctx: CallContext, p: PreparedUser, existing: UserRow | undefined, passwordHash: string | undefined): Promise<UserRow> {
+    const now = nowIso();
+    const record = {
+      id: existing?.id ?? randomUUID(),
+      orgId: ctx.org.id,
+      userName: p.userName,
+      externalId: p.externalId,
+      displayName: p.displayName,
+      active: p.active,
+      divisionId: p.divisionId,
+      managerId: p.managerId,
+      version: (existing?.version ?? 0) + 1,
+      created: existing?.created ?? now,
+      lastModified: now,
+      data: p.data,
+      passwordHash,
+    };
+    try {
+      if (existing) {
+        if (!(await repo.updateUser(record, existing.version))) throw scimErrors.invalidVers(`User ${existing.id} was changed by another request; read it again`);
+      } else await repo.insertUser(record);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
+      throw e;
+    }
+    return (await repo.getUser(ctx.org.id, record.id))!;
+  }
+
+  async create(ctx: CallContext, body: unknown): Promise<UserResult> {
+    const resource = parseResource(ctx.registry, this.rt(ctx), body);
+    checkResourceRules(ctx.registry, this.rt(ctx), resource);
+    checkDerivedInBody(ctx, resource);
+    // Hashing is slow on purpose: do it before the transaction, not inside it. A user created
+    // without a password has none (Genesys generates a random one: equally unusable).
+    const passwordHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
+    return this.store.transaction(async (repo) => {
+      const p = await prepareUser(repo, ctx, resource);
+      this.requireIn(ctx, SCIM_PERMISSIONS.userAdd, p.divisionId, p.divisionName, 'create');
+      const row = await this.write(repo, ctx, p, undefined, passwordHash);
+      return { resource: await this.view(repo, ctx, row), version: row.version };
+    });
+  }
+
+  async get(ctx: CallContext, id: string, projection: Projection): Promise<UserResult> {
+    const row = await this.readable(this.store, ctx, id);
+    return { resource: await this.view(this.store, ctx, row, projection), version: row.version };
+  }
+
+  async version(ctx: CallContext, id: string): Promise<number> {
+    return (await this.readable(this.store, ctx, id)).version;
+  }
+
+  async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
+    const resource = parseResource(ctx.registry, this.rt(ctx), body);
+    checkResourceRules(ctx.registry, this.rt(ctx), resource);
+    checkDerivedInBody(ctx, resource);
+    const newHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
+    return this.store.transaction(async (repo) => {
+      const existing = await this.readable(repo, ctx, id);
+      if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
+      this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
+      const p = await prepareUser(repo, ctx, resource, existing);
+      this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
+      if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
+      const row = await this.write(repo, ctx, p, existing, newHash ?? existing.passwordHash);
+      return { resource: await this.view(repo, ctx, row), version: row.version };
+    });
+  }
+
+  async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
+    const ops = parsePatchRequest(body);
+    return this.store.transaction(async (repo) => {
+      const existing = await this.readable(repo, ctx, id);
+      if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
+      this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
+      const before = userResource(ctx.registry, ctx.scimBaseUrl, existing, undefined);
+      delete before.meta;
+      const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, ops);
+      if (!changed) return { resource: await this.view(repo, ctx, existing), version: existing.version };
+      checkDerivedUnchanged(ctx, before, after);
+      const p = await prepareUser(repo, ctx, after, existing);
+      this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
+      if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
+      const hash = p.password !== undefined ? await hashPassword(p.password) : existing.passwordHash;
+      const row = await this.write(repo, ctx, p, existing, hash);
+      return { resource: await this.view(repo, ctx, row), version: row.version };
+    });
+  }
+
+  async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {
+    await this.store.transaction(async (repo) => {
+      const existing = await this.readable(repo, ctx, id);
+      if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
+      this.requireIn(ctx, SCIM_PERMISSIONS.userDelete, existing.divisionId, existing.divisionName, 'delete');
+      await repo.deleteUser(ctx.org.id, id);
+    });
+  }
+
+  async list(ctx: CallContext, params: RawListParams): Promise<ListResponse<JsonObject>> {
+    const rt = this.rt(ctx);
+    const q = parseListQuery(ctx.registry, rt, params);
+    const divisions = divisionsWith(ctx.principal, SCIM_PERMISSIONS.userView);
+    const filter = q.filter;
+    const page = await this.store.queryUsers(ctx.org.id, {
+      filter,
+      matches: (row) => (filter ? matchesFilter(filter, userResource(ctx.registry, ctx.scimBaseUrl, row, undefined)) : true),
+      startIndex: q.startIndex,
+      count: q.count,
+      sort: q.sort,
+      // Genesys lists only active users when no filter is given.
+      activeOnly: ctx.registry.profile === 'genesys' && filter === undefined,
+      divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
+    });
+    const groups = page.items.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, page.items.map((r) => r.id), ctx.registry.profile === 'genesys' ? 'public' : undefined) : new Map();
+    const resources = page.items.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, row, groups.get(row.id)), q.projection));
+    return listResponse(resources, page.total, q.startIndex);
+  }
+}
+

@@ -1,0 +1,196 @@
+// The one repository contract every store implements (SQLite now, PostgreSQL next).
+// Every method that touches tenant data takes the organization id and never crosses it.
+import type { BoundFilter, JsonObject, SortKey } from '../scim/index.ts';
+
+export type ScimProfile = 'genesys' | 'standard';
+
+export interface Organization {
+  readonly id: string;
+  readonly name: string;
+  readonly scimProfile: ScimProfile;
+  readonly created: string;
+}
+
+export interface Division {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly isHome: boolean;
+  readonly created: string;
+}
+
+export interface Role {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly permissions: readonly string[];
+}
+
+/** A role granted on a division; divisionId '*' means every division of the organization. */
+export interface RoleDivision {
+  readonly roleId: string;
+  readonly divisionId: string;
+}
+
+export interface OAuthClient {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly secretHash: string;
+  readonly state: 'active' | 'inactive';
+  readonly roleDivisions: readonly RoleDivision[];
+  readonly created: string;
+}
+
+export interface TokenRecord {
+  readonly tokenHash: string;
+  readonly clientId: string;
+  readonly orgId: string;
+  readonly expiresAt: number;
+}
+
+export interface UserRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly userName: string;
+  readonly externalId?: string;
+  readonly displayName?: string;
+  readonly active: boolean;
+  readonly divisionId: string;
+  readonly managerId?: string;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+  /** The canonical SCIM resource minus what has its own column or is derived. */
+  readonly data: JsonObject;
+  readonly passwordHash?: string;
+}
+
+/** A user as read back, with the names its ids point to. */
+export interface UserRow extends UserRecord {
+  readonly divisionName: string;
+  readonly managerDisplayName?: string;
+}
+
+export type GroupVisibility = 'public' | 'members' | 'owners';
+
+export interface GroupRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly displayName: string;
+  readonly externalId?: string;
+  readonly description?: string;
+  readonly type: 'official' | 'social';
+  readonly visibility: GroupVisibility;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+export interface MemberRef {
+  readonly userId: string;
+  readonly displayName?: string;
+}
+
+export interface GroupRef {
+  readonly groupId: string;
+  readonly displayName: string;
+}
+
+export interface Page<T> {
+  readonly total: number;
+  readonly items: readonly T[];
+}
+
+export interface ResourceQuery<T> {
+  readonly filter?: BoundFilter;
+  /** Evaluates the whole filter on a row; used for what SQL cannot decide. */
+  readonly matches: (row: T) => boolean;
+  readonly startIndex: number;
+  readonly count: number;
+  readonly sort?: SortKey;
+}
+
+export interface UserQuery extends ResourceQuery<UserRow> {
+  readonly activeOnly: boolean;
+  /** Restrict to these divisions; undefined means all. */
+  readonly divisionIds?: readonly string[];
+}
+
+export interface GroupQuery extends ResourceQuery<GroupRecord> {
+  readonly visibility?: GroupVisibility;
+}
+
+export interface NamedEntity {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+}
+
+export type NamedKind = 'skill' | 'language';
+
+/** Store operations; inside `transaction` they run atomically. */
+export interface Repository {
+  // organizations and divisions
+  createOrganization(org: Organization): Promise<void>;
+  getOrganization(id: string): Promise<Organization | undefined>;
+  listOrganizations(): Promise<Organization[]>;
+  createDivision(d: Division): Promise<void>;
+  getDivision(orgId: string, id: string): Promise<Division | undefined>;
+  findDivisionByName(orgId: string, name: string): Promise<Division | undefined>;
+  listDivisions(orgId: string): Promise<Division[]>;
+  homeDivision(orgId: string): Promise<Division>;
+  // roles and clients
+  createRole(r: Role): Promise<void>;
+  getRole(orgId: string, id: string): Promise<Role | undefined>;
+  findRolesByName(orgId: string, names: readonly string[]): Promise<Role[]>;
+  listRoles(orgId: string): Promise<Role[]>;
+  createClient(c: OAuthClient): Promise<void>;
+  getClient(id: string): Promise<OAuthClient | undefined>;
+  updateClient(c: OAuthClient): Promise<void>;
+  // tokens
+  insertToken(t: TokenRecord): Promise<void>;
+  getToken(tokenHash: string): Promise<TokenRecord | undefined>;
+  deleteTokensOfClient(clientId: string): Promise<number>;
+  deleteExpiredTokens(now: number): Promise<number>;
+  // routing names
+  createNamed(kind: NamedKind, e: NamedEntity): Promise<void>;
+  findNamed(kind: NamedKind, orgId: string, names: readonly string[]): Promise<NamedEntity[]>;
+  // users
+  insertUser(u: UserRecord): Promise<void>;
+  getUser(orgId: string, id: string): Promise<UserRow | undefined>;
+  userIdsExist(orgId: string, ids: readonly string[]): Promise<Set<string>>;
+  /** Writes `u` if the stored version is still `expectedVersion`; false when it moved on. */
+  updateUser(u: UserRecord, expectedVersion: number): Promise<boolean>;
+  deleteUser(orgId: string, id: string): Promise<boolean>;
+  queryUsers(orgId: string, q: UserQuery): Promise<Page<UserRow>>;
+  // groups
+  insertGroup(g: GroupRecord): Promise<void>;
+  getGroup(orgId: string, id: string): Promise<GroupRecord | undefined>;
+  updateGroup(g: GroupRecord, expectedVersion: number): Promise<boolean>;
+  deleteGroup(orgId: string, id: string): Promise<boolean>;
+  queryGroups(orgId: string, q: GroupQuery): Promise<Page<GroupRecord>>;
+  /** Adds members that are not yet in; returns how many were added. O(1) per member. */
+  addMembers(groupId: string, userIds: readonly string[]): Promise<number>;
+  removeMembers(groupId: string, userIds: readonly string[]): Promise<number>;
+  clearMembers(groupId: string): Promise<number>;
+  listMembers(groupId: string): Promise<MemberRef[]>;
+  groupsOfUsers(orgId: string, userIds: readonly string[], visibility?: GroupVisibility): Promise<Map<string, GroupRef[]>>;
+}
+
+export interface Store extends Repository {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one transaction: all its writes or none. */
+  transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class UniqueViolation extends Error {
+  constructor(readonly constraint: string) {
+    super(`unique constraint ${constraint}`);
+    this.name = 'UniqueViolation';
+  }
+}

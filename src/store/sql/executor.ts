@@ -1,0 +1,14 @@
+// What a dialect gives the shared SQL repository: run a statement with `?` placeholders.
+export type Row = Record<string, unknown>;
+
+export interface SqlExecutor {
+  all(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  run(sql: string, params: readonly unknown[]): Promise<number>;
+}
+
+export interface QueryLimits {
+  /** Most rows a filter SQL cannot decide may examine in memory before it is refused (tooMany). */
+  readonly maxCandidates: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

@@ -1,0 +1,152 @@
+// Compiles a bound filter to a SQL condition over the indexed columns, with bound
+// parameters. What SQL cannot decide exactly is reported (`exact: false`), and the store
+// evaluates the whole filter in memory over the (bounded) candidate rows. One compiler
+// serves every dialect: it emits `?` placeholders, which a dialect may renumber.
+import type { BoundFilter, BoundTarget, Operand } from '../../scim/index.ts';
+import { ENTERPRISE_USER_SCHEMA } from '../../scim/index.ts';
+
+export interface SqlCondition {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  /** True when the condition selects exactly the matching rows; false when it is a superset. */
+  readonly exact: boolean;
+}
+
+type ColumnKind = 'text' | 'lowerText' | 'bool' | 'time';
+
+interface Column {
+  readonly expr: string;
+  readonly kind: ColumnKind;
+}
+
+/** How a resource type's attributes map to columns of its table (`alias` is the table alias). */
+export interface ColumnMap {
+  column(target: BoundTarget): Column | undefined;
+  /** Extra compilers for conditions that are not one column (division by name, membership). */
+  special?(target: BoundTarget, op: string, operand: Operand): SqlCondition | undefined;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+const key = (t: BoundTarget) => `${t.core ? '' : `${t.schema}:`}${t.attribute.name}${t.sub ? `.${t.sub.name}` : ''}`;
+
+export const USER_COLUMNS: ColumnMap = {
+  column(t) {
+    if (t.relative) return undefined;
+    switch (key(t)) {
+      case 'id': return { expr: 'u.id', kind: 'text' };
+      case 'userName': return { expr: 'u.user_name_lower', kind: 'lowerText' };
+      case 'externalId': return { expr: 'u.external_id', kind: 'text' };
+      case 'displayName': return { expr: 'u.display_name_lower', kind: 'lowerText' };
+      case 'active': return { expr: 'u.active', kind: 'bool' };
+      case 'meta.created': return { expr: 'u.created', kind: 'time' };
+      case 'meta.lastModified': return { expr: 'u.last_modified', kind: 'time' };
+      case `${ENTERPRISE_USER_SCHEMA}:manager.value`: return { expr: 'u.manager_id', kind: 'text' };
+      default: return undefined;
+    }
+  },
+  special(t, op, operand) {
+    if (key(t) === `${ENTERPRISE_USER_SCHEMA}:division` && op === 'eq' && typeof operand === 'string') {
+      return { sql: 'u.division_id IN (SELECT d.id FROM divisions d WHERE d.org_id = u.org_id AND d.name_lower = ?)', params: [operand.toLowerCase()], exact: true };
+    }
+    return undefined;
+  },
+};
+
+export const GROUP_COLUMNS: ColumnMap = {
+  column(t) {
+    if (t.relative) return undefined;
+    switch (key(t)) {
+      case 'id': return { expr: 'g.id', kind: 'text' };
+      case 'externalId': return { expr: 'g.external_id', kind: 'text' };
+      case 'displayName': return { expr: 'g.display_name_lower', kind: 'lowerText' };
+      case 'meta.created': return { expr: 'g.created', kind: 'time' };
+      case 'meta.lastModified': return { expr: 'g.last_modified', kind: 'time' };
+      default: return undefined;
+    }
+  },
+  special(t, op, operand) {
+    // members[value eq "u"], members eq "u", members.value eq "u": Entra's membership check.
+    if (t.attribute.name === 'members' && t.sub?.name === 'value' && op === 'eq' && typeof operand === 'string') {
+      return { sql: 'EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?)', params: [operand], exact: true };
+    }
+    return undefined;
+  },
+};
+
+function compareColumn(c: Column, op: string, operand: Operand): SqlCondition | undefined {
+  if (operand === null) {
+    if (op === 'eq') return { sql: `${c.expr} IS NULL`, params: [], exact: true };
+    if (op === 'ne') return { sql: `${c.expr} IS NOT NULL`, params: [], exact: true };
+    return undefined;
+  }
+  if (c.kind === 'bool') {
+    if (typeof operand !== 'boolean') return undefined;
+    return { sql: `${c.expr} = ?`, params: [operand === (op === 'eq') ? 1 : 0], exact: true };
+  }
+  if (c.kind === 'time') {
+    const t = Date.parse(String(operand));
+    const ops: Record<string, string> = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' };
+    if (Number.isNaN(t) || !ops[op]) return undefined;
+    // Stored as toISOString() output, so text order is time order.
+    return { sql: `${c.expr} ${ops[op]} ?`, params: [new Date(t).toISOString()], exact: true };
+  }
+  const v = c.kind === 'lowerText' ? String(operand).toLowerCase() : String(operand);
+  switch (op) {
+    case 'eq':
+      return { sql: `${c.expr} = ?`, params: [v], exact: true };
+    case 'ne':
+      return { sql: `(${c.expr} IS NULL OR ${c.expr} <> ?)`, params: [v], exact: true };
+    case 'sw':
+    case 'co':
+    case 'ew': {
+      // LIKE folds ASCII case in SQLite, so it is exact only on lower-cased columns.
+      const pattern = op === 'sw' ? `${likeEscape(v)}%` : op === 'ew' ? `%${likeEscape(v)}` : `%${likeEscape(v)}%`;
+      return { sql: `${c.expr} LIKE ? ESCAPE '\\'`, params: [pattern], exact: c.kind === 'lowerText' };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function compileFilter(f: BoundFilter, columns: ColumnMap): SqlCondition | undefined {
+  switch (f.kind) {
+    case 'compare': {
+      const special = columns.special?.(f.target, f.op, f.operand);
+      if (special) return special;
+      const c = columns.column(f.target);
+      return c ? compareColumn(c, f.op, f.operand) : undefined;
+    }
+    case 'present': {
+      const c = columns.column(f.target);
+      if (!c) return undefined;
+      return { sql: c.kind === 'bool' || c.kind === 'time' ? `${c.expr} IS NOT NULL` : `(${c.expr} IS NOT NULL AND ${c.expr} <> '')`, params: [], exact: true };
+    }
+    case 'valuePath': {
+      // Only the membership check compiles: members[value eq "u"].
+      const inner = f.filter;
+      if (inner.kind === 'compare' && inner.target.relative) {
+        return columns.special?.({ ...inner.target, relative: false }, inner.op, inner.operand);
+      }
+      return undefined;
+    }
+    case 'and': {
+      const l = compileFilter(f.left, columns);
+      const r = compileFilter(f.right, columns);
+      if (l && r) return { sql: `(${l.sql} AND ${r.sql})`, params: [...l.params, ...r.params], exact: l.exact && r.exact };
+      const one = l ?? r;
+      return one ? { ...one, exact: false } : undefined;
+    }
+    case 'or': {
+      const l = compileFilter(f.left, columns);
+      const r = compileFilter(f.right, columns);
+      if (!l || !r) return undefined;
+      return { sql: `(${l.sql} OR ${r.sql})`, params: [...l.params, ...r.params], exact: l.exact && r.exact };
+    }
+    case 'not': {
+      const inner = compileFilter(f.filter, columns);
+      // SQL's NULL would drop rows the evaluator keeps (`not (externalId eq "x")` on no externalId).
+      return inner && inner.exact ? { sql: `NOT COALESCE(${inner.sql}, FALSE)`, params: inner.params, exact: true } : undefined;
+    }
+  }
+}

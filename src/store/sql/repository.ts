@@ -1,0 +1,264 @@
+// The Repository contract in portable SQL (SQLite and PostgreSQL both run it). Dialects
+// differ only in their executor: placeholders, error codes, transactions.
+import { scimErrors, type SortKey } from '../../scim/index.ts';
+import type {
+  Division, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
+  Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
+} from '../contract.ts';
+import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT } from './rows.ts';
+import { compileFilter, GROUP_COLUMNS, USER_COLUMNS, type ColumnMap, type SqlCondition } from './filter-sql.ts';
+import type { QueryLimits, Row, SqlExecutor } from './executor.ts';
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+interface PlanInput<T> {
+  readonly from: string;
+  readonly where: string[];
+  readonly params: unknown[];
+  readonly columns: ColumnMap;
+  readonly select: string;
+  readonly seq: string;
+  readonly map: (r: Row) => T;
+  readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean; startIndex: number; count: number; sort?: SortKey };
+  readonly sortValue: (row: T, sort: SortKey) => unknown;
+}
+
+function compareSortValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return 1; // absent values sort last (RFC 7644 3.4.2.3)
+  if (b === undefined || b === null) return -1;
+  const x = typeof a === 'string' ? a.toLowerCase() : a;
+  const y = typeof b === 'string' ? b.toLowerCase() : b;
+  return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+}
+
+export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repository {
+  async function one<T>(sql: string, params: readonly unknown[], map: (r: Row) => T): Promise<T | undefined> {
+    const rows = await db.all(sql, params);
+    return rows.length > 0 ? map(rows[0]) : undefined;
+  }
+
+  /** Plans a list query: exact SQL with COUNT and LIMIT, or a bounded candidate scan plus the evaluator. */
+  async function page<T>(p: PlanInput<T>): Promise<Page<T>> {
+    const cond: SqlCondition | undefined = p.q.filter ? compileFilter(p.q.filter, p.columns) : { sql: '', params: [], exact: true };
+    const where = [...p.where];
+    const params = [...p.params];
+    if (cond && cond.sql) {
+      where.push(cond.sql);
+      params.push(...cond.params);
+    }
+    const sortColumn = p.q.sort ? p.columns.column({ ...p.q.sort, leaf: p.q.sort.sub ?? p.q.sort.attribute, relative: false }) : undefined;
+    const whereSql = `WHERE ${where.join(' AND ')}`;
+    if (cond?.exact && (!p.q.sort || sortColumn)) {
+      const countRows = await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params);
+      const total = Number(countRows[0].n);
+      if (p.q.count === 0 || p.q.startIndex > total) return { total, items: [] };
+      const order = sortColumn ? `${sortColumn.expr} ${p.q.sort!.descending ? 'DESC' : 'ASC'}, ${p.seq}` : p.seq;
+      const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, p.q.count, p.q.startIndex - 1]);
+      return { total, items: rows.map(p.map) };
+    }
+    const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${p.seq} LIMIT ?`, [...params, limits.maxCandidates + 1]);
+    if (rows.length > limits.maxCandidates) {
+      throw scimErrors.tooMany(
+        `This filter would examine more than ${limits.maxCandidates} resources; narrow it with an indexed attribute (id, userName, externalId, displayName, active)`,
+      );
+    }
+    let matched = rows.map(p.map).filter(p.q.matches);
+    if (p.q.sort) {
+      const s = p.q.sort;
+      matched = [...matched].sort((a, b) => compareSortValues(p.sortValue(a, s), p.sortValue(b, s)) * (s.descending ? -1 : 1));
+    }
+    const start = p.q.startIndex - 1;
+    return { total: matched.length, items: p.q.count === 0 ? [] : matched.slice(start, start + p.q.count) };
+  }
+
+  return {
+    async createOrganization(o: Organization) {
+      await db.run('INSERT INTO organizations (id, name, name_lower, scim_profile, created) VALUES (?, ?, ?, ?, ?)', [o.id, o.name, o.name.toLowerCase(), o.scimProfile, o.created]);
+    },
+    getOrganization: (id) => one('SELECT * FROM organizations WHERE id = ?', [id], toOrg),
+    async listOrganizations() {
+      return (await db.all('SELECT * FROM organizations ORDER BY created, id', [])).map(toOrg);
+    },
+    async createDivision(d: Division) {
+      await db.run('INSERT INTO divisions (id, org_id, name, name_lower, description, is_home, created) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        d.id, d.orgId, d.name, d.name.toLowerCase(), d.description ?? null, d.isHome ? 1 : 0, d.created,
+      ]);
+    },
+    getDivision: (orgId, id) => one('SELECT * FROM divisions WHERE org_id = ? AND id = ?', [orgId, id], toDivision),
+    findDivisionByName: (orgId, name) => one('SELECT * FROM divisions WHERE org_id = ? AND name_lower = ?', [orgId, name.toLowerCase()], toDivision),
+    async listDivisions(orgId) {
+      return (await db.all('SELECT * FROM divisions WHERE org_id = ? ORDER BY name_lower', [orgId])).map(toDivision);
+    },
+    async homeDivision(orgId) {
+      const d = await one('SELECT * FROM divisions WHERE org_id = ? AND is_home = 1', [orgId], toDivision);
+      if (!d) throw new Error(`organization ${orgId} has no Home division`);
+      return d;
+    },
+    async createRole(r: Role) {
+      await db.run('INSERT INTO roles (id, org_id, name, name_lower, description, permissions) VALUES (?, ?, ?, ?, ?, ?)', [
+        r.id, r.orgId, r.name, r.name.toLowerCase(), r.description ?? null, JSON.stringify(r.permissions),
+      ]);
+    },
+    getRole: (orgId, id) => one('SELECT * FROM roles WHERE org_id = ? AND id = ?', [orgId, id], toRole),
+    async findRolesByName(orgId, names) {
+      if (names.length === 0) return [];
+      const lower = names.map((n) => n.toLowerCase());
+      return (await db.all(`SELECT * FROM roles WHERE org_id = ? AND name_lower IN (${placeholders(lower.length)})`, [orgId, ...lower])).map(toRole);
+    },
+    async listRoles(orgId) {
+      return (await db.all('SELECT * FROM roles WHERE org_id = ? ORDER BY name_lower', [orgId])).map(toRole);
+    },
+    async createClient(c: OAuthClient) {
+      await db.run('INSERT INTO oauth_clients (id, org_id, name, secret_hash, state, role_divisions, created) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        c.id, c.orgId, c.name, c.secretHash, c.state, JSON.stringify(c.roleDivisions), c.created,
+      ]);
+    },
+    getClient: (id) => one('SELECT * FROM oauth_clients WHERE id = ?', [id], toClient),
+    async updateClient(c: OAuthClient) {
+      await db.run('UPDATE oauth_clients SET name = ?, secret_hash = ?, state = ?, role_divisions = ? WHERE id = ? AND org_id = ?', [
+        c.name, c.secretHash, c.state, JSON.stringify(c.roleDivisions), c.id, c.orgId,
+      ]);
+    },
+    async insertToken(t: TokenRecord) {
+      await db.run('INSERT INTO tokens (token_hash, client_id, org_id, expires_at) VALUES (?, ?, ?, ?)', [t.tokenHash, t.clientId, t.orgId, t.expiresAt]);
+    },
+    getToken: (hash) =>
+      one('SELECT * FROM tokens WHERE token_hash = ?', [hash], (r) => ({
+        tokenHash: r.token_hash as string,
+        clientId: r.client_id as string,
+        orgId: r.org_id as string,
+        expiresAt: Number(r.expires_at),
+      })),
+    deleteTokensOfClient: (clientId) => db.run('DELETE FROM tokens WHERE client_id = ?', [clientId]),
+    deleteExpiredTokens: (now) => db.run('DELETE FROM tokens WHERE expires_at <= ?', [now]),
+    async createNamed(kind: NamedKind, e: NamedEntity) {
+      await db.run('INSERT INTO routing_names (id, org_id, kind, name) VALUES (?, ?, ?, ?)', [e.id, e.orgId, kind, e.name]);
+    },
+    async findNamed(kind, orgId, names) {
+      if (names.length === 0) return [];
+      const rows = await db.all(`SELECT * FROM routing_names WHERE org_id = ? AND kind = ? AND name IN (${placeholders(names.length)})`, [orgId, kind, ...names]);
+      return rows.map((r) => ({ id: r.id as string, orgId: r.org_id as string, name: r.name as string }));
+    },
+    async insertUser(u: UserRecord) {
+      await db.run(
+        `INSERT INTO users (id, org_id, user_name, user_name_lower, external_id, display_name, display_name_lower, active, division_id,
+          manager_id, version, created, last_modified, data, password_hash) VALUES (${placeholders(15)})`,
+        [u.id, u.orgId, u.userName, u.userName.toLowerCase(), u.externalId ?? null, u.displayName ?? null, u.displayName?.toLowerCase() ?? null,
+          u.active ? 1 : 0, u.divisionId, u.managerId ?? null, u.version, u.created, u.lastModified, JSON.stringify(u.data), u.passwordHash ?? null],
+      );
+    },
+    getUser: (orgId, id) => one(`${USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
+    async userIdsExist(orgId, ids) {
+      const found = new Set<string>();
+      for (const part of chunks([...new Set(ids)])) {
+        for (const r of await db.all(`SELECT id FROM users WHERE org_id = ? AND id IN (${placeholders(part.length)})`, [orgId, ...part])) found.add(r.id as string);
+      }
+      return found;
+    },
+    async updateUser(u: UserRecord, expectedVersion: number) {
+      const n = await db.run(
+        `UPDATE users SET user_name = ?, user_name_lower = ?, external_id = ?, display_name = ?, display_name_lower = ?, active = ?,
+          division_id = ?, manager_id = ?, version = ?, last_modified = ?, data = ?, password_hash = ?
+          WHERE org_id = ? AND id = ? AND version = ?`,
+        [u.userName, u.userName.toLowerCase(), u.externalId ?? null, u.displayName ?? null, u.displayName?.toLowerCase() ?? null, u.active ? 1 : 0,
+          u.divisionId, u.managerId ?? null, u.version, u.lastModified, JSON.stringify(u.data), u.passwordHash ?? null, u.orgId, u.id, expectedVersion],
+      );
+      return n === 1;
+    },
+    async deleteUser(orgId, id) {
+      return (await db.run('DELETE FROM users WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
+    },
+    queryUsers(orgId, q) {
+      const where = ['u.org_id = ?'];
+      const params: unknown[] = [orgId];
+      if (q.activeOnly) where.push('u.active = 1');
+      if (q.divisionIds) {
+        if (q.divisionIds.length === 0) return Promise.resolve({ total: 0, items: [] });
+        where.push(`u.division_id IN (${placeholders(q.divisionIds.length)})`);
+        params.push(...q.divisionIds);
+      }
+      return page<UserRow>({
+        from: 'users u', where, params, columns: USER_COLUMNS, select: USER_SELECT, seq: 'u.seq', map: toUser, q,
+        sortValue: (row, s) => {
+          const c = s.core ? { ...row.data, id: row.id, userName: row.userName, displayName: row.displayName, externalId: row.externalId, active: row.active, meta: { created: row.created, lastModified: row.lastModified } } : (row.data[s.schema] as Record<string, unknown> | undefined);
+          const v = c?.[s.attribute.name] as unknown;
+          return s.sub && v && typeof v === 'object' ? (v as Record<string, unknown>)[s.sub.name] : v;
+        },
+      });
+    },
+    async insertGroup(g: GroupRecord) {
+      await db.run(
+        `INSERT INTO groups (id, org_id, display_name, display_name_lower, external_id, description, type, visibility, version, created, last_modified)
+          VALUES (${placeholders(11)})`,
+        [g.id, g.orgId, g.displayName, g.displayName.toLowerCase(), g.externalId ?? null, g.description ?? null, g.type, g.visibility, g.version, g.created, g.lastModified],
+      );
+    },
+    getGroup: (orgId, id) => one(`${GROUP_SELECT} WHERE g.org_id = ? AND g.id = ?`, [orgId, id], toGroup),
+    async updateGroup(g: GroupRecord, expectedVersion: number) {
+      const n = await db.run(
+        `UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, description = ?, type = ?, visibility = ?, version = ?, last_modified = ?
+          WHERE org_id = ? AND id = ? AND version = ?`,
+        [g.displayName, g.displayName.toLowerCase(), g.externalId ?? null, g.description ?? null, g.type, g.visibility, g.version, g.lastModified, g.orgId, g.id, expectedVersion],
+      );
+      return n === 1;
+    },
+    async deleteGroup(orgId, id) {
+      return (await db.run('DELETE FROM groups WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
+    },
+    queryGroups(orgId, q: GroupQuery) {
+      const where = ['g.org_id = ?'];
+      const params: unknown[] = [orgId];
+      if (q.visibility) {
+        where.push('g.visibility = ?');
+        params.push(q.visibility);
+      }
+      return page<GroupRecord>({
+        from: 'groups g', where, params, columns: GROUP_COLUMNS, select: GROUP_SELECT, seq: 'g.seq', map: toGroup, q,
+        sortValue: (row, s) => (s.attribute.name === 'meta' ? (s.sub?.name === 'created' ? row.created : row.lastModified) : (row as unknown as Record<string, unknown>)[s.attribute.name]),
+      });
+    },
+    async addMembers(groupId, userIds) {
+      let added = 0;
+      for (const part of chunks([...new Set(userIds)])) {
+        added += await db.run(`INSERT INTO group_members (group_id, user_id) VALUES ${part.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`, part.flatMap((u) => [groupId, u]));
+      }
+      return added;
+    },
+    async removeMembers(groupId, userIds) {
+      let removed = 0;
+      for (const part of chunks([...new Set(userIds)])) {
+        removed += await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (${placeholders(part.length)})`, [groupId, ...part]);
+      }
+      return removed;
+    },
+    clearMembers: (groupId) => db.run('DELETE FROM group_members WHERE group_id = ?', [groupId]),
+    async listMembers(groupId): Promise<MemberRef[]> {
+      const rows = await db.all('SELECT gm.user_id, u.display_name FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ? ORDER BY u.seq', [groupId]);
+      return rows.map((r) => ({ userId: r.user_id as string, displayName: (r.display_name as string | null) ?? undefined }));
+    },
+    async groupsOfUsers(orgId, userIds, visibility?: GroupVisibility) {
+      const out = new Map<string, GroupRef[]>();
+      for (const part of chunks([...new Set(userIds)])) {
+        const rows = await db.all(
+          `SELECT gm.user_id, g.id, g.display_name FROM group_members gm JOIN groups g ON g.id = gm.group_id
+            WHERE g.org_id = ? ${visibility ? 'AND g.visibility = ?' : ''} AND gm.user_id IN (${placeholders(part.length)}) ORDER BY g.display_name_lower`,
+          [orgId, ...(visibility ? [visibility] : []), ...part],
+        );
+        for (const r of rows) {
+          const list = out.get(r.user_id as string) ?? [];
+          list.push({ groupId: r.id as string, displayName: r.display_name as string });
+          out.set(r.user_id as string, list);
+        }
+      }
+      return out;
+    },
+  };
+}

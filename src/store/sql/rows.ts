@@ -1,0 +1,77 @@
+// Row <-> record mapping for the SQLite dialect.
+import type { Division, GroupRecord, OAuthClient, Organization, Role, UserRow } from '../contract.ts';
+
+type Row = Record<string, unknown>;
+const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
+
+export const USER_SELECT = `SELECT u.id, u.org_id, u.user_name, u.external_id, u.display_name, u.active, u.division_id,
+  u.manager_id, u.version, u.created, u.last_modified, u.data, u.password_hash,
+  d.name AS division_name, m.display_name AS manager_display_name
+  FROM users u JOIN divisions d ON d.id = u.division_id LEFT JOIN users m ON m.id = u.manager_id`;
+
+export const GROUP_SELECT = `SELECT g.id, g.org_id, g.display_name, g.external_id, g.description, g.type, g.visibility,
+  g.version, g.created, g.last_modified FROM groups g`;
+
+export function toUser(r: Row): UserRow {
+  return {
+    id: r.id as string,
+    orgId: r.org_id as string,
+    userName: r.user_name as string,
+    externalId: opt(r.external_id),
+    displayName: opt(r.display_name),
+    active: r.active === 1 || r.active === true,
+    divisionId: r.division_id as string,
+    managerId: opt(r.manager_id),
+    version: Number(r.version),
+    created: r.created as string,
+    lastModified: r.last_modified as string,
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : (r.data as Record<string, unknown>),
+    passwordHash: opt(r.password_hash),
+    divisionName: r.division_name as string,
+    managerDisplayName: opt(r.manager_display_name),
+  };
+}
+
+export function toGroup(r: Row): GroupRecord {
+  return {
+    id: r.id as string,
+    orgId: r.org_id as string,
+    displayName: r.display_name as string,
+    externalId: opt(r.external_id),
+    description: opt(r.description),
+    type: r.type as GroupRecord['type'],
+    visibility: r.visibility as GroupRecord['visibility'],
+    version: Number(r.version),
+    created: r.created as string,
+    lastModified: r.last_modified as string,
+  };
+}
+
+export const toOrg = (r: Row): Organization => ({ id: r.id as string, name: r.name as string, scimProfile: r.scim_profile as Organization['scimProfile'], created: r.created as string });
+
+export const toDivision = (r: Row): Division => ({
+  id: r.id as string,
+  orgId: r.org_id as string,
+  name: r.name as string,
+  description: opt(r.description),
+  isHome: r.is_home === 1 || r.is_home === true,
+  created: r.created as string,
+});
+
+export const toRole = (r: Row): Role => ({
+  id: r.id as string,
+  orgId: r.org_id as string,
+  name: r.name as string,
+  description: opt(r.description),
+  permissions: typeof r.permissions === 'string' ? JSON.parse(r.permissions) : (r.permissions as string[]),
+});
+
+export const toClient = (r: Row): OAuthClient => ({
+  id: r.id as string,
+  orgId: r.org_id as string,
+  name: r.name as string,
+  secretHash: r.secret_hash as string,
+  state: r.state as OAuthClient['state'],
+  roleDivisions: typeof r.role_divisions === 'string' ? JSON.parse(r.role_divisions) : (r.role_divisions as OAuthClient['roleDivisions']),
+  created: r.created as string,
+});

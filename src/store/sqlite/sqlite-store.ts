@@ -1,0 +1,124 @@
+// The SQLite dialect: better-sqlite3 (synchronous) in WAL mode with foreign keys on.
+// One connection; transactions are serialised through a promise queue so that a
+// transaction's awaits can never interleave with another request's statements.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UniqueViolation, type Repository, type Store } from '../contract.ts';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits, type Row, type SqlExecutor } from '../sql/executor.ts';
+import { createSqlRepository } from '../sql/repository.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:'. */
+  readonly path: string;
+  readonly limits?: QueryLimits;
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  for (const m of SQLITE_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    // BEGIN IMMEDIATE takes the write lock, so a CLI and a server starting together do not race.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const again = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version);
+      if (!again) {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      }
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+}
+
+function uniqueViolation(e: unknown): never {
+  const err = e as { code?: string; message?: string };
+  if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const m = /constraint failed: (.*)$/.exec(err.message ?? '');
+    throw new UniqueViolation(m ? m[1] : 'unknown');
+  }
+  throw e;
+}
+
+export function openSqliteStore(options: SqliteOptions): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes (not power loss)
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+  const exec: SqlExecutor = {
+    async all(sql, params) {
+      return prepare(sql).all(...(params as unknown[])) as Row[];
+    },
+    async run(sql, params) {
+      try {
+        return prepare(sql).run(...(params as unknown[])).changes;
+      } catch (e) {
+        return uniqueViolation(e);
+      }
+    },
+  };
+  const repo = createSqlRepository(exec, options.limits ?? DEFAULT_QUERY_LIMITS);
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let inTransaction = false;
+  const serialised = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  // Outside a transaction a statement runs at once; while one is open it waits its turn,
+  // so it never reads another request's uncommitted writes on the shared connection.
+  const guarded = new Proxy(repo, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => (inTransaction ? serialised(() => v.apply(target, args)) : v.apply(target, args));
+    },
+  }) as Repository;
+
+  return Object.assign(Object.create(guarded) as Store, {
+    dialect: 'sqlite' as const,
+    transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
+      return serialised(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        inTransaction = true;
+        try {
+          const result = await fn(repo);
+          db.exec('COMMIT');
+          return result;
+        } catch (e) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw e;
+        } finally {
+          inTransaction = false;
+        }
+      });
+    },
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      await queue;
+      db.close();
+    },
+  });
+}
