@@ -107,7 +107,7 @@ export interface Page<T> {
 export interface ResourceQuery<T> {
   readonly filter?: BoundFilter;
   /** Evaluates the whole filter on a row; used for what SQL cannot decide. */
-  readonly matches: (row: T) => boolean;
+  readonly matches: (row: T) => boolean | Promise<boolean>;
   readonly startIndex: number;
   readonly count: number;
   readonly sort?: SortKey;

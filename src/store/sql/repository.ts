@@ -26,7 +26,7 @@ interface PlanInput<T> {
   readonly select: string;
   readonly seq: string;
   readonly map: (r: Row) => T;
-  readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean; startIndex: number; count: number; sort?: SortKey };
+  readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean | Promise<boolean>; startIndex: number; count: number; sort?: SortKey };
   readonly sortValue: (row: T, sort: SortKey) => unknown;
 }
 
@@ -70,7 +70,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
         `This filter would examine more than ${limits.maxCandidates} resources; narrow it with an indexed attribute (id, userName, externalId, displayName, active)`,
       );
     }
-    let matched = rows.map(p.map).filter(p.q.matches);
+    let matched: T[] = [];
+    for (const row of rows.map(p.map)) if (await p.q.matches(row)) matched.push(row);
     if (p.q.sort) {
       const s = p.q.sort;
       matched = [...matched].sort((a, b) => compareSortValues(p.sortValue(a, s), p.sortValue(b, s)) * (s.descending ? -1 : 1));

@@ -1,0 +1,79 @@
+// Configuration: read from the environment once (in main.ts / the CLI), validated, frozen,
+// passed down. Every default is documented here and in docs/configuration.md.
+import { MIN_SECRET_LENGTH } from './auth/secrets.ts';
+
+export interface Config {
+  /** PORT: TCP port. Default 8080. */
+  readonly port: number;
+  /** HOST: interface to bind. Default 127.0.0.1 (use 0.0.0.0 in a container). */
+  readonly host: string;
+  /** SCIMITAR_DB: SQLite file. Default ./data/scimitar.db. */
+  readonly dbPath: string;
+  /** SCIMITAR_PUBLIC_URL: external base URL (behind a proxy). Default http://HOST:PORT. */
+  readonly publicUrl: string;
+  /** SCIMITAR_BOOTSTRAP_CLIENT_ID / _SECRET: deterministic credentials for the first client. */
+  readonly bootstrapClientId?: string;
+  readonly bootstrapClientSecret?: string;
+  /** SCIMITAR_TOKEN_TTL: access token lifetime in seconds. Default 86400 (24 h), 300..172800 as Genesys allows. */
+  readonly tokenTtlSeconds: number;
+  /** SCIMITAR_TOKEN_CACHE_MS: how long a node trusts a resolved token before re-reading it. Default 5000. */
+  readonly tokenCacheTtlMs: number;
+  /** SCIMITAR_BODY_LIMIT: largest request body in bytes (413 beyond). Default 1048576. */
+  readonly bodyLimitBytes: number;
+  /** SCIMITAR_LOG_LEVEL: pino level. Default info. */
+  readonly logLevel: string;
+}
+
+export const DEFAULTS = Object.freeze({
+  port: 8080,
+  host: '127.0.0.1',
+  dbPath: './data/scimitar.db',
+  tokenTtlSeconds: 86400,
+  tokenCacheTtlMs: 5000,
+  bodyLimitBytes: 1024 * 1024,
+  logLevel: 'info',
+});
+
+const KNOWN = new Set([
+  'SCIMITAR_DB', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
+  'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS', 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_LOG_LEVEL',
+]);
+
+export class ConfigError extends Error {}
+
+function int(env: Record<string, string | undefined>, key: string, def: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function configFromEnv(env: Record<string, string | undefined>): Config {
+  const unknown = Object.keys(env).filter((k) => k.startsWith('SCIMITAR_') && !KNOWN.has(k));
+  if (unknown.length > 0) throw new ConfigError(`Unknown configuration: ${unknown.join(', ')} (see docs/configuration.md)`);
+  const port = int(env, 'PORT', DEFAULTS.port, 0, 65535);
+  const host = env.HOST || DEFAULTS.host;
+  const secret = env.SCIMITAR_BOOTSTRAP_CLIENT_SECRET || undefined;
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`SCIMITAR_BOOTSTRAP_CLIENT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  const clientId = env.SCIMITAR_BOOTSTRAP_CLIENT_ID || undefined;
+  if ((clientId === undefined) !== (secret === undefined)) {
+    throw new ConfigError('Set SCIMITAR_BOOTSTRAP_CLIENT_ID and SCIMITAR_BOOTSTRAP_CLIENT_SECRET together');
+  }
+  const publicUrl = (env.SCIMITAR_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`SCIMITAR_PUBLIC_URL must be an http(s) URL; got ${JSON.stringify(publicUrl)}`);
+  return Object.freeze({
+    port,
+    host,
+    dbPath: env.SCIMITAR_DB || DEFAULTS.dbPath,
+    publicUrl,
+    bootstrapClientId: clientId,
+    bootstrapClientSecret: secret,
+    tokenTtlSeconds: int(env, 'SCIMITAR_TOKEN_TTL', DEFAULTS.tokenTtlSeconds, 300, 172800),
+    tokenCacheTtlMs: int(env, 'SCIMITAR_TOKEN_CACHE_MS', DEFAULTS.tokenCacheTtlMs, 0, 600000),
+    bodyLimitBytes: int(env, 'SCIMITAR_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 100 * 1024 * 1024),
+    logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
+  });
+}

@@ -1,0 +1,285 @@
+// SCIM Groups. Membership is stored as rows: adding or removing a member is one row insert
+// or delete, never a read-modify-write of a member list, and `excludedAttributes=members`
+// never loads members. In the genesys profile only public groups exist for SCIM, groups are
+// matched by name and never created, deleted or renamed over SCIM.
+import { randomUUID } from 'node:crypto';
+import { can, SCIM_PERMISSIONS } from '../auth/permissions.ts';
+import {
+  applyPatch, bindValueFilter, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
+  parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, scimErrors,
+  type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
+} from '../scim/index.ts';
+import { UniqueViolation, type GroupRecord, type Repository, type Store } from '../store/contract.ts';
+import { etagMatches, etagOf, type CallContext } from './context.ts';
+
+export interface GroupResult {
+  readonly resource: JsonObject;
+  readonly version: number;
+}
+
+type MemberOp =
+  | { readonly kind: 'add'; readonly ids: string[] }
+  | { readonly kind: 'remove'; readonly ids: string[] }
+  | { readonly kind: 'removeWhere'; readonly filter: BoundFilter }
+  | { readonly kind: 'clear' };
+
+const nowIso = () => new Date().toISOString();
+
+/** `value eq "a"` or `value eq "a" or value eq "b"`: the ids, else undefined. */
+function idsOfFilter(f: BoundFilter): string[] | undefined {
+  if (f.kind === 'compare' && f.op === 'eq' && f.target.sub?.name === 'value' && typeof f.operand === 'string') return [f.operand];
+  if (f.kind === 'or') {
+    const l = idsOfFilter(f.left);
+    const r = idsOfFilter(f.right);
+    return l && r ? [...l, ...r] : undefined;
+  }
+  return undefined;
+}
+
+function mentionsMembers(f: BoundFilter): boolean {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return mentionsMembers(f.left) || mentionsMembers(f.right);
+    case 'not':
+      return mentionsMembers(f.filter);
+    default:
+      return f.target.attribute.name === 'members';
+  }
+}
+
+export class GroupService {
+  constructor(private readonly store: Store) {}
+
+  private rt(ctx: CallContext) {
+    return ctx.registry.resourceType('Group')!;
+  }
+
+  private visibility(ctx: CallContext) {
+    return ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
+  }
+
+  private requireEdit(ctx: CallContext, permissions: readonly string[] = SCIM_PERMISSIONS.groupEdit): void {
+    if (!can(ctx.principal, permissions)) throw scimErrors.forbidden(`This client may not do this to groups (needs ${permissions.join(' or ')})`);
+  }
+
+  private async visible(repo: Repository, ctx: CallContext, id: string): Promise<GroupRecord> {
+    const g = await repo.getGroup(ctx.org.id, id);
+    const vis = this.visibility(ctx);
+    if (!g || (vis && g.visibility !== vis)) throw scimErrors.notFound(`Group ${id} not found`);
+    return g;
+  }
+
+  private wantsMembers(ctx: CallContext, projection: Projection): boolean {
+    const probe = projectResource(ctx.registry, this.rt(ctx), { id: 'x', members: [{ value: 'x' }] }, projection);
+    return probe.members !== undefined;
+  }
+
+  private async resource(repo: Repository, ctx: CallContext, g: GroupRecord, withMembers: boolean): Promise<JsonObject> {
+    const r: JsonObject = { schemas: [this.rt(ctx).schema], id: g.id, displayName: g.displayName };
+    if (g.externalId !== undefined) r.externalId = g.externalId;
+    if (withMembers) {
+      const members = await repo.listMembers(g.id);
+      if (members.length > 0) {
+        r.members = members.map((m) => ({ value: m.userId, $ref: `${ctx.scimBaseUrl}/Users/${m.userId}`, ...(m.displayName ? { display: m.displayName } : {}), type: 'User' }));
+      }
+    }
+    r.meta = { resourceType: 'Group', created: g.created, lastModified: g.lastModified, location: `${ctx.scimBaseUrl}/Groups/${g.id}`, version: etagOf(g.version) };
+    return r;
+  }
+
+  private async view(repo: Repository, ctx: CallContext, g: GroupRecord, projection: Projection): Promise<JsonObject> {
+    return projectResource(ctx.registry, this.rt(ctx), await this.resource(repo, ctx, g, this.wantsMembers(ctx, projection)), projection);
+  }
+
+  async get(ctx: CallContext, id: string, projection: Projection): Promise<GroupResult> {
+    this.requireEdit(ctx);
+    const g = await this.visible(this.store, ctx, id);
+    return { resource: await this.view(this.store, ctx, g, projection), version: g.version };
+  }
+
+  async version(ctx: CallContext, id: string): Promise<number> {
+    this.requireEdit(ctx);
+    return (await this.visible(this.store, ctx, id)).version;
+  }
+
+  async list(ctx: CallContext, params: RawListParams): Promise<ListResponse<JsonObject>> {
+    this.requireEdit(ctx);
+    const rt = this.rt(ctx);
+    const q = parseListQuery(ctx.registry, rt, params);
+    const filter = q.filter;
+    const page = await this.store.queryGroups(ctx.org.id, {
+      filter,
+      // Only what SQL could not decide comes here; members are loaded just for those rows.
+      matches: async (g) => !filter || matchesFilter(filter, await this.resource(this.store, ctx, g, mentionsMembers(filter))),
+      startIndex: q.startIndex,
+      count: q.count,
+      sort: q.sort,
+      visibility: this.visibility(ctx),
+    });
+    const wants = this.wantsMembers(ctx, q.projection);
+    const resources: JsonObject[] = [];
+    for (const g of page.items) resources.push(projectResource(ctx.registry, rt, await this.resource(this.store, ctx, g, wants), q.projection));
+    return listResponse(resources, page.total, q.startIndex);
+  }
+
+  /** Splits a PATCH into membership row operations and operations on the other attributes. */
+  private planPatch(ctx: CallContext, ops: readonly PatchOperation[]): { memberOps: MemberOp[]; attributeOps: PatchOperation[] } {
+    const rt = this.rt(ctx);
+    const membersDef = ctx.registry.resolve(rt, { attr: 'members' })!.attribute!;
+    const memberOps: MemberOp[] = [];
+    const attributeOps: PatchOperation[] = [];
+    const idsOf = (value: unknown, where: string): string[] => {
+      const list = (coerceAttribute(ctx.registry, membersDef, value, where, { ignoreReadOnly: true }) as JsonObject[] | undefined) ?? [];
+      return list.map((m) => {
+        if (typeof m.value !== 'string') throw scimErrors.invalidValue(`Every member in ${where} needs a "value" (the user id)`);
+        return m.value;
+      });
+    };
+    const member = (op: PatchOperation['op'], value: unknown, hasValue: boolean, where: string) => {
+      if (op === 'add') memberOps.push({ kind: 'add', ids: idsOf(value, where) });
+      else if (op === 'replace') memberOps.push({ kind: 'clear' }, { kind: 'add', ids: idsOf(value, where) });
+      // Entra's default job removes members with a value list: only those go.
+      else if (hasValue && value !== null) memberOps.push({ kind: 'remove', ids: idsOf(value, where) });
+      else memberOps.push({ kind: 'clear' });
+    };
+    for (const op of ops) {
+      if (!op.path) {
+        const rest: JsonObject = {};
+        for (const [k, v] of Object.entries(op.value as JsonObject)) {
+          if (isForbiddenKey(k)) throw scimErrors.invalidPath(`"${k}" is not allowed as an attribute name`);
+          if (k.toLowerCase() === 'members') member(op.op, v, true, 'members');
+          else rest[k] = v;
+        }
+        if (Object.keys(rest).length > 0) attributeOps.push({ op: op.op, value: rest });
+        continue;
+      }
+      const r = ctx.registry.resolve(rt, op.path.attrPath);
+      if (r?.attribute !== membersDef) {
+        attributeOps.push(op);
+        continue;
+      }
+      if (r.sub) throw scimErrors.invalidPath(`"${op.path.text}": members are added and removed whole, by value`);
+      if (op.path.filter) {
+        if (op.op !== 'remove' || op.path.subAfterFilter !== undefined) throw scimErrors.invalidPath(`"${op.path.text}": a member filter can only be removed`);
+        const parent = { schema: r.schema, core: r.core, attribute: membersDef, leaf: membersDef, relative: false };
+        let filter: BoundFilter;
+        try {
+          filter = bindValueFilter(ctx.registry, rt, parent, op.path.filter);
+        } catch (e) {
+          throw scimErrors.invalidPath(`"${op.path.text}": ${(e as Error).message}`);
+        }
+        const ids = idsOfFilter(filter);
+        memberOps.push(ids ? { kind: 'remove', ids } : { kind: 'removeWhere', filter });
+        continue;
+      }
+      member(op.op, op.value, op.value !== undefined, op.path.text);
+    }
+    return { memberOps, attributeOps };
+  }
+
+  private async applyMemberOps(repo: Repository, ctx: CallContext, groupId: string, ops: readonly MemberOp[]): Promise<boolean> {
+    let changed = false;
+    for (const op of ops) {
+      if (op.kind === 'add') {
+        const existing = await repo.userIdsExist(ctx.org.id, op.ids);
+        const missing = op.ids.filter((id) => !existing.has(id));
+        if (missing.length > 0) throw scimErrors.invalidValue(`Members must be users of this organization; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+        changed = (await repo.addMembers(groupId, op.ids)) > 0 || changed;
+      } else if (op.kind === 'remove') changed = (await repo.removeMembers(groupId, op.ids)) > 0 || changed;
+      else if (op.kind === 'clear') changed = (await repo.clearMembers(groupId)) > 0 || changed;
+      else {
+        const all = await repo.listMembers(groupId);
+        const ids = all.filter((m) => matchesFilter(op.filter, {}, { value: m.userId, display: m.displayName, type: 'User' })).map((m) => m.userId);
+        changed = (await repo.removeMembers(groupId, ids)) > 0 || changed;
+      }
+    }
+    return changed;
+  }
+
+  private async saveAttributes(repo: Repository, ctx: CallContext, g: GroupRecord, next: JsonObject): Promise<GroupRecord> {
+    const displayName = next.displayName as string;
+    if (ctx.registry.profile === 'genesys' && displayName !== g.displayName) {
+      throw scimErrors.mutability(`Groups are matched by name and cannot be renamed over SCIM ("${g.displayName}" -> "${displayName}"); rename it in the administration API`);
+    }
+    const updated: GroupRecord = { ...g, displayName, externalId: next.externalId as string | undefined, version: g.version + 1, lastModified: nowIso() };
+    try {
+      if (!(await repo.updateGroup(updated, g.version))) throw scimErrors.invalidVers(`Group ${g.id} was changed by another request`);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`A group named "${displayName}" already exists`);
+      throw e;
+    }
+    return updated;
+  }
+
+  async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection | undefined): Promise<GroupResult> {
+    this.requireEdit(ctx);
+    const { memberOps, attributeOps } = this.planPatch(ctx, parsePatchRequest(body));
+    return this.store.transaction(async (repo) => {
+      let g = await this.visible(repo, ctx, id);
+      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      if (attributeOps.length > 0) {
+        const before = await this.resource(repo, ctx, g, false);
+        delete before.meta;
+        const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, attributeOps);
+        if (changed) g = await this.saveAttributes(repo, ctx, g, after);
+      }
+      if (await this.applyMemberOps(repo, ctx, g.id, memberOps)) {
+        const bumped: GroupRecord = { ...g, version: g.version + 1, lastModified: nowIso() };
+        await repo.updateGroup(bumped, g.version);
+        g = bumped;
+      }
+      return { resource: projection ? await this.view(repo, ctx, g, projection) : {}, version: g.version };
+    });
+  }
+
+  async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResult> {
+    this.requireEdit(ctx);
+    const rt = this.rt(ctx);
+    const resource = parseResource(ctx.registry, rt, body);
+    checkResourceRules(ctx.registry, rt, resource);
+    const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
+    return this.store.transaction(async (repo) => {
+      let g = await this.visible(repo, ctx, id);
+      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      g = await this.saveAttributes(repo, ctx, g, resource);
+      await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'clear' }, { kind: 'add', ids }]);
+      return { resource: await this.view(repo, ctx, g, {}), version: g.version };
+    });
+  }
+
+  /** POST /Groups: the standard profile only. */
+  async create(ctx: CallContext, body: unknown): Promise<GroupResult> {
+    this.requireEdit(ctx, SCIM_PERMISSIONS.groupAdd);
+    const rt = this.rt(ctx);
+    const resource = parseResource(ctx.registry, rt, body);
+    checkResourceRules(ctx.registry, rt, resource);
+    const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
+    return this.store.transaction(async (repo) => {
+      const now = nowIso();
+      const g: GroupRecord = {
+        id: randomUUID(), orgId: ctx.org.id, displayName: resource.displayName as string, externalId: resource.externalId as string | undefined,
+        type: 'official', visibility: 'public', version: 1, created: now, lastModified: now,
+      };
+      try {
+        await repo.insertGroup(g);
+      } catch (e) {
+        if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`A group named "${g.displayName}" already exists`);
+        throw e;
+      }
+      if (ids.length > 0) await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'add', ids }]);
+      return { resource: await this.view(repo, ctx, g, {}), version: g.version };
+    });
+  }
+
+  /** DELETE /Groups/{id}: the standard profile only. */
+  async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {
+    this.requireEdit(ctx, SCIM_PERMISSIONS.groupDelete);
+    await this.store.transaction(async (repo) => {
+      const g = await this.visible(repo, ctx, id);
+      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      await repo.deleteGroup(ctx.org.id, id);
+    });
+  }
+}
+

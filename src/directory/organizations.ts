@@ -1,0 +1,79 @@
+// Creating an organization: its Home division, a role and a client holding it on every
+// division. Used by first-run bootstrap (and later by `scimitar org create`).
+import { randomUUID } from 'node:crypto';
+import { ALL_DIVISIONS } from '../auth/permissions.ts';
+import { digest, generateSecret } from '../auth/secrets.ts';
+import type { Organization, ScimProfile, Store } from '../store/contract.ts';
+
+/** Every permission the SCIM API checks (../shared/spec/genesys-scim.md). */
+export const SCIM_PROVISIONING_PERMISSIONS = Object.freeze([
+  'directory:user:*',
+  'directory:group:*',
+  'authorization:grant:add',
+  'authorization:grant:delete',
+  'routing:skill:assign',
+  'routing:language:assign',
+  'telephony:extension:assign',
+]);
+
+export interface CreatedOrganization {
+  readonly organization: Organization;
+  readonly homeDivisionId: string;
+  readonly clientId: string;
+  /** Shown once; only its digest is stored. */
+  readonly clientSecret: string;
+}
+
+export interface CreateOrganizationInput {
+  readonly name: string;
+  readonly scimProfile: ScimProfile;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+}
+
+export async function createOrganization(store: Store, input: CreateOrganizationInput): Promise<CreatedOrganization> {
+  const now = new Date().toISOString();
+  const organization: Organization = { id: randomUUID(), name: input.name, scimProfile: input.scimProfile, created: now };
+  const homeDivisionId = randomUUID();
+  const roleId = randomUUID();
+  const clientId = input.clientId ?? randomUUID();
+  const clientSecret = input.clientSecret ?? generateSecret();
+  await store.transaction(async (tx) => {
+    await tx.createOrganization(organization);
+    await tx.createDivision({ id: homeDivisionId, orgId: organization.id, name: 'Home', isHome: true, created: now });
+    await tx.createRole({ id: roleId, orgId: organization.id, name: 'SCIM Provisioning', description: 'Every permission the SCIM API checks', permissions: SCIM_PROVISIONING_PERMISSIONS });
+    await tx.createClient({
+      id: clientId,
+      orgId: organization.id,
+      name: 'SCIM provisioning client',
+      secretHash: digest(clientSecret),
+      state: 'active',
+      roleDivisions: [{ roleId, divisionId: ALL_DIVISIONS }],
+      created: now,
+    });
+  });
+  return { organization, homeDivisionId, clientId, clientSecret };
+}
+
+export interface BootstrapResult {
+  readonly created?: CreatedOrganization;
+  readonly organization: Organization;
+}
+
+/**
+ * First run: with no organization yet, create "default" (genesys profile) with a SCIM client.
+ * With SCIMITAR_BOOTSTRAP_CLIENT_ID/SECRET set, that client exists afterwards with that secret.
+ */
+export async function bootstrap(store: Store, clientId?: string, clientSecret?: string): Promise<BootstrapResult> {
+  const orgs = await store.listOrganizations();
+  if (orgs.length === 0) {
+    const created = await createOrganization(store, { name: 'default', scimProfile: 'genesys', clientId, clientSecret });
+    return { created, organization: created.organization };
+  }
+  if (clientId && clientSecret) {
+    const client = await store.getClient(clientId);
+    if (client && client.secretHash !== digest(clientSecret)) await store.updateClient({ ...client, secretHash: digest(clientSecret) });
+    if (!client) throw new Error(`SCIMITAR_BOOTSTRAP_CLIENT_ID ${clientId} does not exist in this store (it is only created on first run)`);
+  }
+  return { organization: orgs[0] };
+}

@@ -1,0 +1,73 @@
+// The Fastify application: content types, limits, request ids, logging, error rendering,
+// and the route plugins. No globals: everything it needs comes in as arguments.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { scimErrors } from '../scim/index.ts';
+import { errorHandler, sendScimError } from './errors.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { scimRoutes } from './routes/scim.ts';
+
+export interface AppOptions {
+  readonly publicUrl: string;
+  readonly bodyLimitBytes: number;
+  /** pino level, or false for no logging (tests). */
+  readonly logLevel: string | false;
+}
+
+export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
+
+function parseForm(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    // RFC 6749 3.2: parameters must not be repeated.
+    if (Object.prototype.hasOwnProperty.call(out, k)) throw Object.assign(new Error(`Parameter "${k}" is repeated`), { statusCode: 400 });
+    out[k] = v;
+  }
+  return out;
+}
+
+export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logLevel === false ? false : { level: options.logLevel },
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+  });
+
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, json);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendScimError(reply, scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`)));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await services.store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  oauthRoutes(app, services.tokens);
+  for (const prefix of SCIM_BASE_PATHS) {
+    app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes }), { prefix });
+  }
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,55 @@
+// The one place errors become HTTP responses: SCIM error messages (RFC 7644 3.12) on the
+// SCIM routes, RFC 6749 error bodies on the token endpoint. Anything unknown is a 500 that
+// reveals nothing (and is logged with its stack).
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../auth/oauth-error.ts';
+import { ScimError, scimErrors } from '../scim/index.ts';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+function isOAuthRoute(request: FastifyRequest): boolean {
+  return request.url.toLowerCase().startsWith('/oauth/');
+}
+
+/** Fastify's own failures (body parsing, limits, media types) in SCIM terms. */
+function fromFastify(e: FastifyError): ScimError | undefined {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return scimErrors.payloadTooLarge('The request body is larger than this server accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return scimErrors.unsupportedMediaType('Send the body as application/scim+json or application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return scimErrors.invalidSyntax('The request body is empty');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return scimErrors.badRequest('Content-Length does not match the body');
+    default:
+      if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return scimErrors.invalidSyntax(`The request body is not valid JSON: ${e.message}`);
+      if (e.statusCode === 413) return scimErrors.payloadTooLarge('The request body is too large');
+      if (e.statusCode === 415) return scimErrors.unsupportedMediaType(e.message);
+      if (e.statusCode === 400) return scimErrors.badRequest(e.message);
+      return undefined;
+  }
+}
+
+export function sendScimError(reply: FastifyReply, e: ScimError): FastifyReply {
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  return reply.code(e.status).type(SCIM_CONTENT_TYPE).send(e.toJSON());
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof OAuthError) {
+    if (error.status === 401) reply.header('www-authenticate', 'Basic realm="scimitar"');
+    return reply.code(error.status).header('cache-control', 'no-store').send(error.toJSON());
+  }
+  let scim = error instanceof ScimError ? error : fromFastify(error as FastifyError);
+  if (scim && isOAuthRoute(request)) {
+    const code = scim.status === 415 || scim.status === 413 || scim.status === 400 ? 'invalid_request' : 'server_error';
+    return reply.code(scim.status).header('cache-control', 'no-store').send({ error: code, error_description: scim.message });
+  }
+  if (!scim) {
+    request.log.error({ err: error }, 'unhandled error');
+    scim = scimErrors.internal();
+    if (isOAuthRoute(request)) return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
+  }
+  return sendScimError(reply, scim);
+}

@@ -1,0 +1,56 @@
+// POST /oauth/token: the client-credentials grant (RFC 6749 4.4). Client authentication by
+// HTTP Basic (RFC 6749 2.3.1) or by client_id/client_secret form fields, not both.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { oauthErrors } from '../../auth/oauth-error.ts';
+import type { TokenService } from '../../auth/token-service.ts';
+
+interface Credentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+function formBody(request: FastifyRequest): Record<string, string> {
+  const body = request.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw oauthErrors.invalidRequest('Send the parameters as application/x-www-form-urlencoded');
+  return body as Record<string, string>;
+}
+
+function authenticateClient(request: FastifyRequest, form: Record<string, string>): Credentials {
+  const header = request.headers.authorization;
+  const fromForm = form.client_id !== undefined || form.client_secret !== undefined;
+  if (header !== undefined) {
+    if (fromForm) throw oauthErrors.invalidRequest('Use one client authentication method, not two');
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (!m) throw oauthErrors.invalidClient('Authorization must be HTTP Basic client_id:client_secret');
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw oauthErrors.invalidClient('Malformed Basic credentials');
+    // RFC 6749 2.3.1: both parts are form-urlencoded before Basic encoding.
+    const dec = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        throw oauthErrors.invalidClient('Malformed Basic credentials');
+      }
+    };
+    return { clientId: dec(decoded.slice(0, colon)), clientSecret: dec(decoded.slice(colon + 1)) };
+  }
+  if (typeof form.client_id === 'string' && typeof form.client_secret === 'string') return { clientId: form.client_id, clientSecret: form.client_secret };
+  throw oauthErrors.invalidClient('Client authentication is required (HTTP Basic or client_id and client_secret)');
+}
+
+function checkGrantType(form: Record<string, string>): void {
+  if (form.grant_type === undefined) throw oauthErrors.invalidRequest('grant_type is required');
+  if (form.grant_type !== 'client_credentials') throw oauthErrors.unsupportedGrantType(`grant_type "${form.grant_type}" is not supported; use client_credentials`);
+}
+
+export function oauthRoutes(app: FastifyInstance, tokens: TokenService): void {
+  app.post('/oauth/token', async (request, reply) => {
+    const form = formBody(request);
+    checkGrantType(form);
+    const credentials = authenticateClient(request, form);
+    const token = await tokens.issue(credentials.clientId, credentials.clientSecret);
+    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
+  });
+}

@@ -1,0 +1,198 @@
+// The SCIM API (RFC 7644) under a base path. Routes are thin: authenticate, build the call
+// context, call the directory service, render. Paths are case-insensitive (app option).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../../auth/permissions.ts';
+import { etagMatches, type CallContext } from '../../directory/context.ts';
+import {
+  parseProjection, resourceTypeDocument, schemaDocument, scimErrors, serviceProviderConfigDocument, listResponse,
+  type JsonObject, type RawListParams,
+} from '../../scim/index.ts';
+import type { Organization } from '../../store/contract.ts';
+import type { Services } from '../../services.ts';
+import { SCIM_CONTENT_TYPE } from '../errors.ts';
+
+export interface ScimRouteOptions {
+  readonly services: Services;
+  /** Absolute base URL of the SCIM API as clients see it. */
+  readonly scimBaseUrl: string;
+  readonly maxResults: number;
+  readonly bodyLimitBytes: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scimContext?: CallContext;
+  }
+}
+
+const LIST_PARAMS = ['filter', 'startIndex', 'count', 'sortBy', 'sortOrder', 'attributes', 'excludedAttributes'] as const;
+
+/** Query parameters by their RFC names, matched case-insensitively; a repeated one is refused. */
+function listParams(query: unknown): RawListParams {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const name = LIST_PARAMS.find((p) => p.toLowerCase() === k.toLowerCase());
+    if (!name) continue;
+    if (typeof v !== 'string') throw scimErrors.invalidValue(`Query parameter "${name}" may appear once`);
+    out[name] = v;
+  }
+  return out;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function send(reply: FastifyReply, status: number, body: unknown, version?: number): FastifyReply {
+  if (version !== undefined) reply.header('etag', `"${version}"`);
+  return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
+}
+
+export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): void {
+  const { services, scimBaseUrl } = options;
+  const orgCache = new Map<string, { org: Organization; at: number }>();
+
+  async function organization(id: string): Promise<Organization> {
+    const hit = orgCache.get(id);
+    if (hit && Date.now() - hit.at < 5000) return hit.org;
+    const org = await services.store.getOrganization(id);
+    if (!org) throw scimErrors.unauthorized('The token belongs to no organization');
+    orgCache.set(id, { org, at: Date.now() });
+    return org;
+  }
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const auth = header(request, 'authorization');
+    const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+    let principal: Principal | undefined;
+    if (m) principal = await services.tokens.authenticate(m[1]);
+    if (!principal) {
+      reply.header('www-authenticate', 'Bearer realm="scimitar"');
+      throw scimErrors.unauthorized(auth ? 'The access token is invalid, expired or revoked' : 'An access token is required (Authorization: Bearer ...)');
+    }
+    const org = await organization(principal.orgId);
+    request.scimContext = { principal, org, registry: services.registries[org.scimProfile], scimBaseUrl, requestId: request.id };
+  }
+
+  const ctx = (request: FastifyRequest) => request.scimContext!;
+  const id = (request: FastifyRequest) => (request.params as { id: string }).id;
+
+  app.register(async (scim) => {
+    scim.addHook('preHandler', authenticate);
+
+    // ---- Users ----
+    scim.get('/Users', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
+    scim.post('/Users', async (req, reply) => {
+      const r = await services.users.create(ctx(req), req.body);
+      reply.header('location', (r.resource.meta as JsonObject).location as string);
+      return send(reply, 201, r.resource, r.version);
+    });
+    scim.get('/Users/:id', async (req, reply) => {
+      const p = listParams(req.query);
+      const c = ctx(req);
+      const ifNoneMatch = header(req, 'if-none-match');
+      if (ifNoneMatch !== undefined) {
+        const version = await services.users.version(c, id(req));
+        if (etagMatches(ifNoneMatch, version)) return reply.code(304).header('etag', `"${version}"`).send();
+      }
+      const r = await services.users.get(c, id(req), parseProjection(c.registry, c.registry.resourceType('User')!, p.attributes, p.excludedAttributes));
+      return send(reply, 200, r.resource, r.version);
+    });
+    scim.put('/Users/:id', async (req, reply) => {
+      const r = await services.users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
+      return send(reply, 200, r.resource, r.version);
+    });
+    scim.patch('/Users/:id', async (req, reply) => {
+      const r = await services.users.patch(ctx(req), id(req), req.body, header(req, 'if-match'));
+      return send(reply, 200, r.resource, r.version);
+    });
+    scim.delete('/Users/:id', async (req, reply) => {
+      await services.users.delete(ctx(req), id(req), header(req, 'if-match'));
+      return reply.code(204).send();
+    });
+
+    // ---- Groups ----
+    const genesysOnlyRefusal = (what: string) =>
+      scimErrors.methodNotAllowed(`Groups are never ${what} over SCIM in this organization (genesys profile); an administrator manages them`);
+    scim.get('/Groups', async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
+    scim.post('/Groups', async (req, reply) => {
+      const c = ctx(req);
+      if (c.registry.profile === 'genesys') {
+        reply.header('allow', 'GET');
+        throw genesysOnlyRefusal('created');
+      }
+      const r = await services.groups.create(c, req.body);
+      reply.header('location', (r.resource.meta as JsonObject).location as string);
+      return send(reply, 201, r.resource, r.version);
+    });
+    scim.get('/Groups/:id', async (req, reply) => {
+      const c = ctx(req);
+      const ifNoneMatch = header(req, 'if-none-match');
+      if (ifNoneMatch !== undefined) {
+        const version = await services.groups.version(c, id(req));
+        if (etagMatches(ifNoneMatch, version)) return reply.code(304).header('etag', `"${version}"`).send();
+      }
+      const p = listParams(req.query);
+      const r = await services.groups.get(c, id(req), parseProjection(c.registry, c.registry.resourceType('Group')!, p.attributes, p.excludedAttributes));
+      return send(reply, 200, r.resource, r.version);
+    });
+    scim.put('/Groups/:id', async (req, reply) => {
+      const r = await services.groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
+      return send(reply, 200, r.resource, r.version);
+    });
+    scim.patch('/Groups/:id', async (req, reply) => {
+      const c = ctx(req);
+      const p = listParams(req.query);
+      // Entra prefers 204 for group PATCH; the group comes back only when asked for.
+      const wantsBody = p.attributes !== undefined || p.excludedAttributes !== undefined;
+      const projection = wantsBody ? parseProjection(c.registry, c.registry.resourceType('Group')!, p.attributes, p.excludedAttributes) : undefined;
+      const r = await services.groups.patch(c, id(req), req.body, header(req, 'if-match'), projection);
+      if (!wantsBody) return reply.code(204).header('etag', `"${r.version}"`).send();
+      return send(reply, 200, r.resource, r.version);
+    });
+    scim.delete('/Groups/:id', async (req, reply) => {
+      const c = ctx(req);
+      if (c.registry.profile === 'genesys') {
+        reply.header('allow', 'GET, PUT, PATCH');
+        throw genesysOnlyRefusal('deleted');
+      }
+      await services.groups.delete(c, id(req), header(req, 'if-match'));
+      return reply.code(204).send();
+    });
+
+    // ---- Discovery (RFC 7644 section 4) ----
+    scim.get('/ServiceProviderConfig', async (req, reply) => {
+      const c = ctx(req);
+      const profileNote =
+        c.registry.profile === 'genesys'
+          ? 'userName is the login email; groups are matched by name and never created or deleted over SCIM; divisions are given by name.'
+          : 'Plain RFC 7643/7644: any userName; groups may be created and deleted.';
+      return send(reply, 200, serviceProviderConfigDocument(c.registry, scimBaseUrl, { maxOperations: 0, maxPayloadSize: options.bodyLimitBytes, maxResults: options.maxResults, profileNote }));
+    });
+    const refuseFilter = (req: FastifyRequest) => {
+      // Genesys: "filtered results are invalid and return 403".
+      if (listParams(req.query).filter !== undefined) throw scimErrors.forbidden('Filtering is not supported on this endpoint');
+    };
+    scim.get('/ResourceTypes', async (req, reply) => {
+      refuseFilter(req);
+      const docs = ctx(req).registry.resourceTypes.map((rt) => resourceTypeDocument(rt, scimBaseUrl));
+      return send(reply, 200, listResponse(docs, docs.length, 1));
+    });
+    scim.get('/ResourceTypes/:id', async (req, reply) => {
+      const rt = ctx(req).registry.resourceType(id(req));
+      if (!rt) throw scimErrors.notFound(`Resource type ${id(req)} not found`);
+      return send(reply, 200, resourceTypeDocument(rt, scimBaseUrl));
+    });
+    scim.get('/Schemas', async (req, reply) => {
+      refuseFilter(req);
+      const docs = ctx(req).registry.schemas.map((s) => schemaDocument(s, scimBaseUrl));
+      return send(reply, 200, listResponse(docs, docs.length, 1));
+    });
+    scim.get('/Schemas/:id', async (req, reply) => {
+      const s = ctx(req).registry.schema(id(req));
+      if (!s) throw scimErrors.notFound(`Schema ${id(req)} not found`);
+      return send(reply, 200, schemaDocument(s, scimBaseUrl));
+    });
+  });
+}
