@@ -12,7 +12,8 @@ interface Credentials {
 function formBody(request: FastifyRequest): Record<string, string> {
   const body = request.body;
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw oauthErrors.invalidRequest('Send the parameters as application/x-www-form-urlencoded');
+  const type = (request.headers['content-type'] ?? '').toLowerCase();
+  if (!type.startsWith('application/x-www-form-urlencoded') || typeof body !== 'object' || Array.isArray(body)) throw oauthErrors.invalidRequest('Send the parameters as application/x-www-form-urlencoded');
   return body as Record<string, string>;
 }
 

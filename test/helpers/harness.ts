@@ -1,0 +1,126 @@
+// An in-process Scimitar on a real SQLite store (a fresh temporary file per harness).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/http/app.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { createOrganization, type CreatedOrganization } from '../../src/directory/organizations.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { ScimProfile, Store } from '../../src/store/contract.ts';
+import { digest } from '../../src/auth/secrets.ts';
+
+export const BASE = '/api/v2/scim/v2';
+export const PUBLIC_URL = 'https://scim.example.test';
+export const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const GEN = 'urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User';
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly services: Services;
+  close(): Promise<void>;
+}
+
+export interface Org extends CreatedOrganization {
+  token: string;
+}
+
+export async function startHarness(options: { bodyLimitBytes?: number; tokenCacheTtlMs?: number } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'scimitar-test-'));
+  const store = openSqliteStore({ path: join(dir, 'test.db') });
+  const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000 });
+  const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: false });
+  return {
+    app,
+    store,
+    services,
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function tokenFor(h: Harness, clientId: string, secret: string): Promise<string> {
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'grant_type=client_credentials',
+  });
+  if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
+  return res.json().access_token;
+}
+
+export async function createOrg(h: Harness, profile: ScimProfile = 'genesys', name = `org-${randomUUID().slice(0, 8)}`): Promise<Org> {
+  const created = await createOrganization(h.store, { name, scimProfile: profile });
+  return { ...created, token: await tokenFor(h, created.clientId, created.clientSecret) };
+}
+
+/** A client of `org` holding `permissions` on `divisionId` ('*' = all). */
+export async function clientWith(h: Harness, org: Org, permissions: string[], divisionId = '*'): Promise<string> {
+  const roleId = randomUUID();
+  const clientId = randomUUID();
+  const secret = `secret-${randomUUID()}`;
+  await h.store.createRole({ id: roleId, orgId: org.organization.id, name: `role-${roleId}`, permissions });
+  await h.store.createClient({ id: clientId, orgId: org.organization.id, name: 'limited', secretHash: digest(secret), state: 'active', roleDivisions: [{ roleId, divisionId }], created: new Date().toISOString() });
+  return tokenFor(h, clientId, secret);
+}
+
+export async function addDivision(h: Harness, org: Org, name: string): Promise<string> {
+  const id = randomUUID();
+  await h.store.createDivision({ id, orgId: org.organization.id, name, isHome: false, created: new Date().toISOString() });
+  return id;
+}
+
+export async function addGroup(h: Harness, org: Org, displayName: string, visibility: 'public' | 'members' | 'owners' = 'public'): Promise<string> {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await h.store.insertGroup({ id, orgId: org.organization.id, displayName, type: 'official', visibility, version: 1, created: now, lastModified: now });
+  return id;
+}
+
+export interface Call {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function call(h: Harness, c: Call) {
+  const headers: Record<string, string> = { ...(c.headers ?? {}) };
+  if (c.token) headers.authorization = `Bearer ${c.token}`;
+  if (c.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/scim+json';
+  const res = await h.app.inject({
+    method: c.method ?? 'GET',
+    url: c.path.startsWith('/') && !c.path.startsWith('/api') && !c.path.startsWith('/oauth') && !c.path.startsWith('/health') && !c.path.startsWith('/ready') ? `${BASE}${c.path}` : c.path,
+    headers,
+    payload: c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body),
+  });
+  let json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience: response bodies are asserted field by field
+  try {
+    json = res.body ? JSON.parse(res.body) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body: json, raw: res.body };
+}
+
+export const patchOp = (...Operations: unknown[]) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations });
+
+export function entraUser(userName: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT],
+    externalId: randomUUID(),
+    userName,
+    active: true,
+    displayName: userName.split('@')[0],
+    emails: [{ primary: true, type: 'work', value: `work.${userName}` }],
+    meta: { resourceType: 'User' },
+    ...extra,
+  };
+}
