@@ -17,7 +17,7 @@ export type ScimType =
   | 'sensitive';
 
 // RFC 7644 3.12, table 9: each scimType belongs to exactly one status.
-const STATUS_OF_TYPE: Readonly<Record<ScimType, number>> = Object.freeze({
+export const STATUS_OF_TYPE: Readonly<Record<ScimType, number>> = Object.freeze({
   invalidFilter: 400,
   tooMany: 400,
   uniqueness: 409,
@@ -32,7 +32,7 @@ const STATUS_OF_TYPE: Readonly<Record<ScimType, number>> = Object.freeze({
 
 // Statuses that may be sent without a scimType (RFC 7644 3.12 table 8, plus the
 // HTTP statuses a server needs for method, media type and overload errors).
-const PLAIN_STATUSES: ReadonlySet<number> = new Set([
+export const PLAIN_STATUSES: ReadonlySet<number> = new Set([
   400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 429, 500, 501, 503,
 ]);
 

@@ -1,0 +1,49 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { call, createOrg, GEN, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+
+let h: Harness;
+let org: Org;
+before(async () => {
+  h = await startHarness();
+  org = await createOrg(h);
+});
+after(() => h.close());
+
+test('ServiceProviderConfig says what is supported, from the registry', async () => {
+  const r = await call(h, { path: '/ServiceProviderConfig', token: org.token });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
+  assert.equal(r.body.patch.supported, true);
+  assert.equal(r.body.bulk.supported, false);
+  assert.equal(r.body.filter.maxResults, 1000);
+  assert.equal(r.body.etag.supported, true);
+  assert.match(r.body.authenticationSchemes[0].description, /genesys/);
+});
+
+test('ResourceTypes and Schemas list and fetch by id; filters on them are refused with 403', async () => {
+  const rts = await call(h, { path: '/ResourceTypes', token: org.token });
+  assert.deepEqual(rts.body.Resources.map((r: { id: string }) => r.id), ['User', 'Group']);
+  assert.deepEqual(rts.body.Resources[0].schemaExtensions.map((e: { schema: string }) => e.schema), ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', GEN]);
+  assert.equal((await call(h, { path: '/ResourceTypes/User', token: org.token })).body.endpoint, '/Users');
+  assert.equal((await call(h, { path: '/resourcetypes/group', token: org.token })).body.id, 'Group');
+  assert.equal((await call(h, { path: '/ResourceTypes/Nope', token: org.token })).status, 404);
+  const schemas = await call(h, { path: '/Schemas', token: org.token });
+  assert.equal(schemas.body.totalResults, 4);
+  const gen = await call(h, { path: `/Schemas/${GEN}`, token: org.token });
+  assert.deepEqual(gen.body.attributes.map((a: { name: string }) => a.name), ['routingSkills', 'routingLanguages', 'externalIds']);
+  assert.equal((await call(h, { path: '/Schemas?filter=id eq "x"', token: org.token })).status, 403);
+  assert.equal((await call(h, { path: '/ResourceTypes?filter=id eq "x"', token: org.token })).status, 403);
+});
+
+test('the standard profile publishes no Genesys extension', async () => {
+  const std = await createOrg(h, 'standard');
+  const schemas = await call(h, { path: '/Schemas', token: std.token });
+  assert.ok(!schemas.body.Resources.some((s: { id: string }) => s.id === GEN));
+  assert.equal((await call(h, { path: `/Schemas/${GEN}`, token: std.token })).status, 404);
+});
+
+test('health and readiness', async () => {
+  assert.deepEqual((await call(h, { path: '/healthz' })).body, { status: 'ok' });
+  assert.deepEqual((await call(h, { path: '/readyz' })).body, { status: 'ready' });
+});

@@ -1,0 +1,115 @@
+// The store contract, run against every dialect this machine can reach.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { UniqueViolation, type Store, type UserRecord } from '../../src/store/contract.ts';
+import { bindFilter, createRegistry, matchesFilter, parseFilter, ScimError } from '../../src/scim/index.ts';
+
+interface Dialect {
+  name: string;
+  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
+}
+
+const dialects: Dialect[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'scimitar-store-'));
+      const store = openSqliteStore({ path: join(dir, 's.db'), limits: { maxCandidates: 50 } });
+      return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    },
+  },
+];
+
+const registry = createRegistry('genesys');
+const User = registry.resourceType('User')!;
+const now = () => new Date().toISOString();
+
+for (const dialect of dialects) {
+  describe(`store contract: ${dialect.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let orgId: string;
+    let home: string;
+    const user = (userName: string, extra: Partial<UserRecord> = {}): UserRecord => ({
+      id: randomUUID(), orgId, userName, active: true, divisionId: home, version: 1, created: now(), lastModified: now(),
+      data: { userName, title: 'T' }, displayName: userName, ...extra,
+    });
+
+    before(async () => {
+      ({ store, cleanup } = await dialect.open());
+      orgId = randomUUID();
+      home = randomUUID();
+      await store.createOrganization({ id: orgId, name: `o-${orgId}`, scimProfile: 'genesys', created: now() });
+      await store.createDivision({ id: home, orgId, name: 'Home', isHome: true, created: now() });
+    });
+    after(() => cleanup());
+
+    test('userName is unique per organization, case-insensitively', async () => {
+      await store.insertUser(user('Same@x.com'));
+      await assert.rejects(store.insertUser(user('same@X.com')), UniqueViolation);
+    });
+
+    test('a transaction writes all or nothing', async () => {
+      const u = user('tx@x.com');
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.insertUser(u);
+        throw new Error('boom');
+      }));
+      assert.equal(await store.getUser(orgId, u.id), undefined);
+    });
+
+    test('optimistic versioning refuses a stale update', async () => {
+      const u = user('ver@x.com');
+      await store.insertUser(u);
+      assert.equal(await store.updateUser({ ...u, version: 2, displayName: 'A' }, 1), true);
+      assert.equal(await store.updateUser({ ...u, version: 2, displayName: 'B' }, 1), false);
+      assert.equal((await store.getUser(orgId, u.id))?.displayName, 'A');
+    });
+
+    test('membership rows: idempotent add, remove, clear; deleting a user drops its memberships', async () => {
+      const g = randomUUID();
+      await store.insertGroup({ id: g, orgId, displayName: `G-${g}`, type: 'official', visibility: 'public', version: 1, created: now(), lastModified: now() });
+      const a = user(`m-${g}-a@x.com`);
+      const b = user(`m-${g}-b@x.com`);
+      await store.insertUser(a);
+      await store.insertUser(b);
+      assert.equal(await store.addMembers(g, [a.id, b.id, a.id]), 2);
+      assert.equal(await store.addMembers(g, [a.id]), 0);
+      assert.equal(await store.removeMembers(g, [a.id, 'nobody']), 1);
+      await store.deleteUser(orgId, b.id);
+      assert.deepEqual(await store.listMembers(g), []);
+    });
+
+    test('queries compile to SQL when they can and fall back to a bounded scan when they cannot', async () => {
+      for (let i = 0; i < 60; i++) await store.insertUser(user(`q${i}@x.com`));
+      const f = bindFilter(registry, User, parseFilter('userName sw "q1"'));
+      const page = await store.queryUsers(orgId, { filter: f, matches: () => { throw new Error('exact SQL must not call the evaluator'); }, startIndex: 1, count: 5, activeOnly: false });
+      assert.equal(page.total, 11);
+      assert.equal(page.items.length, 5);
+      const title = bindFilter(registry, User, parseFilter('title eq "T"'));
+      await assert.rejects(
+        store.queryUsers(orgId, { filter: title, matches: (r) => matchesFilter(title, r.data), startIndex: 1, count: 5, activeOnly: false }),
+        (e: unknown) => e instanceof ScimError && e.scimType === 'tooMany',
+      );
+      const narrowed = bindFilter(registry, User, parseFilter('userName sw "q1" and title eq "T"'));
+      const ok = await store.queryUsers(orgId, { filter: narrowed, matches: (r) => matchesFilter(narrowed, r.data), startIndex: 1, count: 100, activeOnly: false });
+      assert.equal(ok.total, 11, 'an indexed conjunct bounds the scan');
+    });
+
+    test('organizations never see each other', async () => {
+      const other = randomUUID();
+      await store.createOrganization({ id: other, name: `o-${other}`, scimProfile: 'standard', created: now() });
+      const u = user('iso@x.com');
+      await store.insertUser(u);
+      assert.equal(await store.getUser(other, u.id), undefined);
+      assert.equal((await store.queryUsers(other, { matches: () => true, startIndex: 1, count: 10, activeOnly: false })).total, 0);
+      assert.equal(await store.deleteUser(other, u.id), false);
+      assert.equal((await store.userIdsExist(other, [u.id])).size, 0);
+    });
+  });
+}
