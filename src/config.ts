@@ -20,6 +20,8 @@ export interface Config {
   readonly tokenCacheTtlMs: number;
   /** SCIMITAR_BODY_LIMIT: largest request body in bytes (413 beyond). Default 1048576. */
   readonly bodyLimitBytes: number;
+  /** SCIMITAR_RATE_LIMIT: SCIM requests per minute per OAuth client (429 beyond). Default 0 = unlimited. */
+  readonly rateLimitPerMinute: number;
   /** SCIMITAR_LOG_LEVEL: pino level. Default info. */
   readonly logLevel: string;
 }
@@ -31,12 +33,13 @@ export const DEFAULTS = Object.freeze({
   tokenTtlSeconds: 86400,
   tokenCacheTtlMs: 5000,
   bodyLimitBytes: 1024 * 1024,
+  rateLimitPerMinute: 0,
   logLevel: 'info',
 });
 
 const KNOWN = new Set([
   'SCIMITAR_DB', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
-  'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS', 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_LOG_LEVEL',
+  'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS', 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_LOG_LEVEL',
 ]);
 
 export class ConfigError extends Error {}
@@ -74,6 +77,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     tokenTtlSeconds: int(env, 'SCIMITAR_TOKEN_TTL', DEFAULTS.tokenTtlSeconds, 300, 172800),
     tokenCacheTtlMs: int(env, 'SCIMITAR_TOKEN_CACHE_MS', DEFAULTS.tokenCacheTtlMs, 0, 600000),
     bodyLimitBytes: int(env, 'SCIMITAR_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 100 * 1024 * 1024),
+    rateLimitPerMinute: int(env, 'SCIMITAR_RATE_LIMIT', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
   });
 }

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const store = openSqliteStore({ path: config.dbPath });
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   const services = createServices(store, config);
-  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel });
+  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute });
   await app.listen({ port: config.port, host: config.host });
   process.stdout.write(banner(config, result));
 

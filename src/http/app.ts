@@ -7,12 +7,15 @@ import { scimErrors } from '../scim/index.ts';
 import { errorHandler, sendScimError } from './errors.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
+import { RateLimiter } from '../auth/rate-limit.ts';
 
 export interface AppOptions {
   readonly publicUrl: string;
   readonly bodyLimitBytes: number;
   /** pino level, or false for no logging (tests). */
   readonly logLevel: string | false;
+  /** SCIM requests per minute per client; 0 = unlimited. */
+  readonly rateLimitPerMinute?: number;
 }
 
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
@@ -65,8 +68,10 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   });
 
   oauthRoutes(app, services.tokens);
+  // One limiter for both base paths: a client's budget is shared between them.
+  const rateLimiter = new RateLimiter(options.rateLimitPerMinute ?? 0);
   for (const prefix of SCIM_BASE_PATHS) {
-    app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes }), { prefix });
+    app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, rateLimiter }), { prefix });
   }
   await app.ready();
   return app;

@@ -27,11 +27,11 @@ export interface Org extends CreatedOrganization {
   token: string;
 }
 
-export async function startHarness(options: { bodyLimitBytes?: number; tokenCacheTtlMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { bodyLimitBytes?: number; tokenCacheTtlMs?: number; rateLimitPerMinute?: number } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-test-'));
   const store = openSqliteStore({ path: join(dir, 'test.db') });
   const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000 });
-  const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: false });
+  const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: false, rateLimitPerMinute: options.rateLimitPerMinute });
   return {
     app,
     store,

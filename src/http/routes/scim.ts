@@ -10,6 +10,7 @@ import {
 import type { Organization } from '../../store/contract.ts';
 import type { Services } from '../../services.ts';
 import { SCIM_CONTENT_TYPE } from '../errors.ts';
+import type { RateLimiter } from '../../auth/rate-limit.ts';
 
 export interface ScimRouteOptions {
   readonly services: Services;
@@ -17,6 +18,7 @@ export interface ScimRouteOptions {
   readonly scimBaseUrl: string;
   readonly maxResults: number;
   readonly bodyLimitBytes: number;
+  readonly rateLimiter: RateLimiter;
 }
 
 declare module 'fastify' {
@@ -70,6 +72,10 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="scimitar"');
       throw scimErrors.unauthorized(auth ? 'The access token is invalid, expired or revoked' : 'An access token is required (Authorization: Bearer ...)');
+    }
+    if (options.rateLimiter.enabled) {
+      const d = options.rateLimiter.take(principal.clientId);
+      if (!d.allowed) throw scimErrors.tooManyRequests(`Rate limit exceeded for this client; retry after ${d.retryAfterSeconds} s`, d.retryAfterSeconds);
     }
     const org = await organization(principal.orgId);
     request.scimContext = { principal, org, registry: services.registries[org.scimProfile], scimBaseUrl, requestId: request.id };
