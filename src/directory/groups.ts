@@ -11,6 +11,7 @@ import {
 } from '../scim/index.ts';
 import { UniqueViolation, type GroupRecord, type Repository, type Store } from '../store/contract.ts';
 import { etagMatches, etagOf, type CallContext } from './context.ts';
+import { actorOf, diffAttributes, writeAudit } from './audit.ts';
 
 export interface GroupResult {
   readonly resource: JsonObject;
@@ -178,23 +179,34 @@ export class GroupService {
     return { memberOps, attributeOps };
   }
 
-  private async applyMemberOps(repo: Repository, ctx: CallContext, groupId: string, ops: readonly MemberOp[]): Promise<boolean> {
-    let changed = false;
+  /**
+   * Runs membership row operations; returns the audit changes of those that changed something
+   * (the ids asked for, not a read of the whole member list, so this stays O(members touched)).
+   */
+  private async applyMemberOps(repo: Repository, ctx: CallContext, groupId: string, ops: readonly MemberOp[]): Promise<Record<string, { before?: unknown; after?: unknown }>> {
+    const changes: Record<string, { before?: unknown; after?: unknown }> = {};
+    const note = (key: string, ids: readonly string[], side: 'before' | 'after') => {
+      const prev = (changes[key]?.[side] as string[] | undefined) ?? [];
+      changes[key] = { [side]: [...prev, ...ids] };
+    };
     for (const op of ops) {
       if (op.kind === 'add') {
         const existing = await repo.userIdsExist(ctx.org.id, op.ids);
         const missing = op.ids.filter((id) => !existing.has(id));
         if (missing.length > 0) throw scimErrors.invalidValue(`Members must be users of this organization; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
-        changed = (await repo.addMembers(groupId, op.ids)) > 0 || changed;
-      } else if (op.kind === 'remove') changed = (await repo.removeMembers(groupId, op.ids)) > 0 || changed;
-      else if (op.kind === 'clear') changed = (await repo.clearMembers(groupId)) > 0 || changed;
-      else {
+        if ((await repo.addMembers(groupId, op.ids)) > 0) note('members.added', op.ids, 'after');
+      } else if (op.kind === 'remove') {
+        if ((await repo.removeMembers(groupId, op.ids)) > 0) note('members.removed', op.ids, 'before');
+      } else if (op.kind === 'clear') {
+        const n = await repo.clearMembers(groupId);
+        if (n > 0) changes['members.cleared'] = { before: n };
+      } else {
         const all = await repo.listMembers(groupId);
         const ids = all.filter((m) => matchesFilter(op.filter, {}, { value: m.userId, display: m.displayName, type: 'User' })).map((m) => m.userId);
-        changed = (await repo.removeMembers(groupId, ids)) > 0 || changed;
+        if ((await repo.removeMembers(groupId, ids)) > 0) note('members.removed', ids, 'before');
       }
     }
-    return changed;
+    return changes;
   }
 
   private async saveAttributes(repo: Repository, ctx: CallContext, g: GroupRecord, next: JsonObject): Promise<GroupRecord> {
@@ -218,17 +230,27 @@ export class GroupService {
     return this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      let changes: Record<string, { before?: unknown; after?: unknown }> = {};
       if (attributeOps.length > 0) {
         const before = await this.resource(repo, ctx, g, false);
         delete before.meta;
         const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, attributeOps);
-        if (changed) g = await this.saveAttributes(repo, ctx, g, after);
+        if (changed) {
+          g = await this.saveAttributes(repo, ctx, g, after);
+          changes = { ...diffAttributes(before, after) };
+        }
       }
-      if (await this.applyMemberOps(repo, ctx, g.id, memberOps)) {
-        const bumped: GroupRecord = { ...g, version: g.version + 1, lastModified: nowIso() };
-        await repo.updateGroup(bumped, g.version);
-        g = bumped;
+      const versionBefore = g.version;
+      const memberChanges = await this.applyMemberOps(repo, ctx, g.id, memberOps);
+      if (Object.keys(memberChanges).length > 0) {
+        if (g.version === versionBefore) {
+          const bumped: GroupRecord = { ...g, version: g.version + 1, lastModified: nowIso() };
+          await repo.updateGroup(bumped, g.version);
+          g = bumped;
+        }
+        Object.assign(changes, memberChanges);
       }
+      if (Object.keys(changes).length > 0) await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
       return { resource: projection ? await this.view(repo, ctx, g, projection) : {}, version: g.version };
     });
   }
@@ -242,8 +264,11 @@ export class GroupService {
     return this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      const before = await this.resource(repo, ctx, g, false);
       g = await this.saveAttributes(repo, ctx, g, resource);
-      await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'clear' }, { kind: 'add', ids }]);
+      const after = await this.resource(repo, ctx, g, false);
+      const changes = { ...diffAttributes(before, after), ...(await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'clear' }, { kind: 'add', ids }])) };
+      await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
       return { resource: await this.view(repo, ctx, g, {}), version: g.version };
     });
   }
@@ -267,7 +292,8 @@ export class GroupService {
         if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`A group named "${g.displayName}" already exists`);
         throw e;
       }
-      if (ids.length > 0) await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'add', ids }]);
+      const memberChanges = ids.length > 0 ? await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'add', ids }]) : {};
+      await writeAudit(repo, actorOf(ctx), 'create', 'Group', g.id, { ...diffAttributes(undefined, { displayName: g.displayName, externalId: g.externalId }), ...memberChanges });
       return { resource: await this.view(repo, ctx, g, {}), version: g.version };
     });
   }
@@ -279,6 +305,7 @@ export class GroupService {
       const g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
       await repo.deleteGroup(ctx.org.id, id);
+      await writeAudit(repo, actorOf(ctx), 'delete', 'Group', id, diffAttributes({ displayName: g.displayName, externalId: g.externalId }, undefined));
     });
   }
 }

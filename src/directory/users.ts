@@ -10,6 +10,7 @@ import { UniqueViolation, type Repository, type Store, type UserRow } from '../s
 import { etagMatches, type CallContext } from './context.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
+import { actorOf, diffAttributes, writeAudit } from './audit.ts';
 
 export interface UserResult {
   readonly resource: JsonObject;
@@ -68,7 +69,19 @@ export class UserService {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
       throw e;
     }
-    return (await repo.getUser(ctx.org.id, record.id))!;
+    const row = (await repo.getUser(ctx.org.id, record.id))!;
+    const before = existing ? this.auditView(ctx, existing) : undefined;
+    const changes = { ...diffAttributes(before, this.auditView(ctx, row)) } as Record<string, { before?: unknown; after?: unknown }>;
+    if (passwordHash !== existing?.passwordHash && passwordHash !== undefined) changes.password = { after: '[redacted]' };
+    await writeAudit(repo, actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes);
+    return row;
+  }
+
+  /** What the audit trail compares: the user as SCIM shows it, without meta and groups. */
+  private auditView(ctx: CallContext, row: UserRow): JsonObject {
+    const r = userResource(ctx.registry, ctx.scimBaseUrl, row, undefined);
+    delete r.meta;
+    return r;
   }
 
   async create(ctx: CallContext, body: unknown): Promise<UserResult> {
@@ -138,6 +151,7 @@ export class UserService {
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userDelete, existing.divisionId, existing.divisionName, 'delete');
       await repo.deleteUser(ctx.org.id, id);
+      await writeAudit(repo, actorOf(ctx), 'delete', 'User', id, diffAttributes(this.auditView(ctx, existing), undefined));
     });
   }
 

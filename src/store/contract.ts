@@ -131,6 +131,35 @@ export interface NamedEntity {
 
 export type NamedKind = 'skill' | 'language';
 
+/** One audit record: who changed what, with the before/after of each changed attribute. */
+export interface AuditRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly time: string;
+  readonly clientId?: string;
+  readonly requestId?: string;
+  readonly action: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly changes: Readonly<Record<string, { readonly before?: unknown; readonly after?: unknown }>>;
+}
+
+export interface AuditQuery {
+  readonly resourceId?: string;
+  readonly clientId?: string;
+  readonly from?: string;
+  readonly to?: string;
+  /** Opaque position returned by the previous page. */
+  readonly after?: number;
+  readonly limit: number;
+}
+
+export interface AuditPage {
+  readonly entities: readonly AuditRecord[];
+  /** Position to pass as `after` for the next page; absent on the last page. */
+  readonly next?: number;
+}
+
 /** Store operations; inside `transaction` they run atomically. */
 export interface Repository {
   // organizations and divisions
@@ -150,6 +179,13 @@ export interface Repository {
   createClient(c: OAuthClient): Promise<void>;
   getClient(id: string): Promise<OAuthClient | undefined>;
   updateClient(c: OAuthClient): Promise<void>;
+  updateDivision(d: Division): Promise<void>;
+  deleteDivision(orgId: string, id: string): Promise<boolean>;
+  countUsersInDivision(orgId: string, divisionId: string): Promise<number>;
+  updateRole(r: Role): Promise<void>;
+  deleteRole(orgId: string, id: string): Promise<boolean>;
+  listClients(orgId: string): Promise<OAuthClient[]>;
+  deleteClient(orgId: string, id: string): Promise<boolean>;
   // tokens
   insertToken(t: TokenRecord): Promise<void>;
   getToken(tokenHash: string): Promise<TokenRecord | undefined>;
@@ -158,6 +194,12 @@ export interface Repository {
   // routing names
   createNamed(kind: NamedKind, e: NamedEntity): Promise<void>;
   findNamed(kind: NamedKind, orgId: string, names: readonly string[]): Promise<NamedEntity[]>;
+  listNamed(kind: NamedKind, orgId: string): Promise<NamedEntity[]>;
+  deleteNamed(kind: NamedKind, orgId: string, id: string): Promise<boolean>;
+  // audit trail
+  insertAudit(a: AuditRecord): Promise<void>;
+  queryAudits(orgId: string, q: AuditQuery): Promise<AuditPage>;
+  deleteAuditsBefore(time: string): Promise<number>;
   // users
   insertUser(u: UserRecord): Promise<void>;
   getUser(orgId: string, id: string): Promise<UserRow | undefined>;

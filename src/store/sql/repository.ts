@@ -2,7 +2,7 @@
 // differ only in their executor: placeholders, error codes, transactions.
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
-  Division, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
+  AuditPage, AuditQuery, AuditRecord, Division, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT } from './rows.ts';
@@ -103,6 +103,29 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
       if (!d) throw new Error(`organization ${orgId} has no Home division`);
       return d;
     },
+    async updateDivision(d: Division) {
+      await db.run('UPDATE divisions SET name = ?, name_lower = ?, description = ? WHERE org_id = ? AND id = ?', [d.name, d.name.toLowerCase(), d.description ?? null, d.orgId, d.id]);
+    },
+    async deleteDivision(orgId, id) {
+      return (await db.run('DELETE FROM divisions WHERE org_id = ? AND id = ? AND is_home = 0', [orgId, id])) === 1;
+    },
+    async countUsersInDivision(orgId, divisionId) {
+      return Number((await db.all('SELECT COUNT(*) AS n FROM users WHERE org_id = ? AND division_id = ?', [orgId, divisionId]))[0].n);
+    },
+    async updateRole(r: Role) {
+      await db.run('UPDATE roles SET name = ?, name_lower = ?, description = ?, permissions = ? WHERE org_id = ? AND id = ?', [
+        r.name, r.name.toLowerCase(), r.description ?? null, JSON.stringify(r.permissions), r.orgId, r.id,
+      ]);
+    },
+    async deleteRole(orgId, id) {
+      return (await db.run('DELETE FROM roles WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
+    },
+    async listClients(orgId) {
+      return (await db.all('SELECT * FROM oauth_clients WHERE org_id = ? ORDER BY created, id', [orgId])).map(toClient);
+    },
+    async deleteClient(orgId, id) {
+      return (await db.run('DELETE FROM oauth_clients WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
+    },
     async createRole(r: Role) {
       await db.run('INSERT INTO roles (id, org_id, name, name_lower, description, permissions) VALUES (?, ?, ?, ?, ?, ?)', [
         r.id, r.orgId, r.name, r.name.toLowerCase(), r.description ?? null, JSON.stringify(r.permissions),
@@ -148,6 +171,50 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
       const rows = await db.all(`SELECT * FROM routing_names WHERE org_id = ? AND kind = ? AND name IN (${placeholders(names.length)})`, [orgId, kind, ...names]);
       return rows.map((r) => ({ id: r.id as string, orgId: r.org_id as string, name: r.name as string }));
     },
+    async listNamed(kind, orgId) {
+      const rows = await db.all('SELECT * FROM routing_names WHERE org_id = ? AND kind = ? ORDER BY name', [orgId, kind]);
+      return rows.map((r) => ({ id: r.id as string, orgId: r.org_id as string, name: r.name as string }));
+    },
+    async deleteNamed(kind, orgId, id) {
+      return (await db.run('DELETE FROM routing_names WHERE org_id = ? AND kind = ? AND id = ?', [orgId, kind, id])) === 1;
+    },
+    async insertAudit(a: AuditRecord) {
+      await db.run(
+        'INSERT INTO audits (id, org_id, time, client_id, request_id, action, resource_type, resource_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, JSON.stringify(a.changes)],
+      );
+    },
+    async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
+      const where = ['org_id = ?'];
+      const params: unknown[] = [orgId];
+      const add = (sql: string, v: unknown) => {
+        where.push(sql);
+        params.push(v);
+      };
+      if (q.resourceId !== undefined) add('resource_id = ?', q.resourceId);
+      if (q.clientId !== undefined) add('client_id = ?', q.clientId);
+      if (q.from !== undefined) add('time >= ?', q.from);
+      if (q.to !== undefined) add('time < ?', q.to);
+      if (q.after !== undefined) add('seq > ?', q.after);
+      const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, [...params, q.limit + 1]);
+      const more = rows.length > q.limit;
+      const page = rows.slice(0, q.limit);
+      return {
+        entities: page.map((r) => ({
+          id: r.id as string,
+          orgId: r.org_id as string,
+          time: r.time as string,
+          clientId: (r.client_id as string | null) ?? undefined,
+          requestId: (r.request_id as string | null) ?? undefined,
+          action: r.action as string,
+          resourceType: r.resource_type as string,
+          resourceId: r.resource_id as string,
+          changes: typeof r.changes === 'string' ? JSON.parse(r.changes) : (r.changes as AuditRecord['changes']),
+        })),
+        ...(more ? { next: Number(page[page.length - 1].seq) } : {}),
+      };
+    },
+    deleteAuditsBefore: (time) => db.run('DELETE FROM audits WHERE time < ?', [time]),
     async insertUser(u: UserRecord) {
       await db.run(
         `INSERT INTO users (id, org_id, user_name, user_name_lower, external_id, display_name, display_name_lower, active, division_id,

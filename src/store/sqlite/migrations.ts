@@ -108,4 +108,26 @@ CREATE TABLE group_members (
 CREATE INDEX group_members_user ON group_members(user_id);
 `,
   },
+  {
+    version: 2,
+    name: 'audit trail',
+    sql: `
+CREATE TABLE audits (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  org_id TEXT NOT NULL,
+  time TEXT NOT NULL,
+  client_id TEXT,
+  request_id TEXT,
+  action TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  changes TEXT NOT NULL
+);
+CREATE INDEX audits_org_seq ON audits(org_id, seq);
+CREATE INDEX audits_org_resource ON audits(org_id, resource_id, seq);
+CREATE INDEX audits_org_client ON audits(org_id, client_id, seq);
+CREATE INDEX audits_time ON audits(time);
+`,
+  },
 ];

@@ -1,0 +1,71 @@
+// The audit trail: one record per accepted change, written in the change's own transaction,
+// with the before/after of each changed attribute. Secrets never reach it.
+import { randomUUID } from 'node:crypto';
+import { deepEqual, isObject, type JsonObject } from '../scim/index.ts';
+import type { AuditRecord, Repository } from '../store/contract.ts';
+
+export interface Actor {
+  readonly orgId: string;
+  readonly clientId?: string;
+  readonly requestId?: string;
+}
+
+const REDACTED = '[redacted]';
+const SECRET_KEYS = new Set(['password', 'secret', 'secrethash', 'passwordhash', 'clientsecret']);
+const IGNORED = new Set(['meta', 'schemas']);
+
+function redact(key: string, v: unknown): unknown {
+  if (v === undefined) return undefined;
+  return SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : v;
+}
+
+/** Top-level attributes (extension attributes as `urn:...:name`) whose values differ. */
+export function diffAttributes(before: JsonObject | undefined, after: JsonObject | undefined): AuditRecord['changes'] {
+  const flat = (r: JsonObject | undefined): Map<string, unknown> => {
+    const m = new Map<string, unknown>();
+    for (const [k, v] of Object.entries(r ?? {})) {
+      if (IGNORED.has(k)) continue;
+      if (k.startsWith('urn:') && isObject(v)) for (const [sk, sv] of Object.entries(v)) m.set(`${k}:${sk}`, sv);
+      else m.set(k, v);
+    }
+    return m;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  const changes: Record<string, { before?: unknown; after?: unknown }> = {};
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(key);
+    const y = b.get(key);
+    if (deepEqual(x, y)) continue;
+    const leaf = key.slice(key.lastIndexOf(':') + 1);
+    changes[key] = { ...(x !== undefined ? { before: redact(leaf, x) } : {}), ...(y !== undefined ? { after: redact(leaf, y) } : {}) };
+  }
+  return changes;
+}
+
+export async function writeAudit(
+  repo: Repository,
+  actor: Actor,
+  action: string,
+  resourceType: string,
+  resourceId: string,
+  changes: AuditRecord['changes'],
+): Promise<void> {
+  await repo.insertAudit({
+    id: randomUUID(),
+    orgId: actor.orgId,
+    time: new Date().toISOString(),
+    clientId: actor.clientId,
+    requestId: actor.requestId,
+    action,
+    resourceType,
+    resourceId,
+    changes,
+  });
+}
+
+export const actorOf = (ctx: { org: { id: string }; principal: { clientId: string }; requestId: string }): Actor => ({
+  orgId: ctx.org.id,
+  clientId: ctx.principal.clientId,
+  requestId: ctx.requestId,
+});
