@@ -2,6 +2,12 @@
 import { TokenService } from './auth/token-service.ts';
 import { GroupService } from './directory/groups.ts';
 import { UserService } from './directory/users.ts';
+import { ClientAdmin } from './directory/admin/clients.ts';
+import { DivisionAdmin } from './directory/admin/divisions.ts';
+import { GroupAdmin } from './directory/admin/groups.ts';
+import { RoleAdmin } from './directory/admin/roles.ts';
+import { RoutingAdmin } from './directory/admin/routing.ts';
+import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
 
@@ -11,6 +17,15 @@ export interface Services {
   readonly users: UserService;
   readonly groups: GroupService;
   readonly registries: Readonly<Record<ScimProfile, Registry>>;
+  readonly admin: {
+    readonly divisions: DivisionAdmin;
+    readonly groups: GroupAdmin;
+    readonly roles: RoleAdmin;
+    readonly clients: ClientAdmin;
+    readonly routing: RoutingAdmin;
+    readonly users: UserReader;
+    readonly audits: AuditReader;
+  };
 }
 
 export interface ServiceOptions {
@@ -19,11 +34,21 @@ export interface ServiceOptions {
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
+  const tokens = new TokenService(store, { tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000 });
   return Object.freeze({
     store,
-    tokens: new TokenService(store, { tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000 }),
+    tokens,
     users: new UserService(store),
     groups: new GroupService(store),
     registries: Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') }),
+    admin: Object.freeze({
+      divisions: new DivisionAdmin(store),
+      groups: new GroupAdmin(store),
+      roles: new RoleAdmin(store, tokens),
+      clients: new ClientAdmin(store, tokens),
+      routing: new RoutingAdmin(store),
+      users: new UserReader(store),
+      audits: new AuditReader(store),
+    }),
   });
 }

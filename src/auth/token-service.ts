@@ -81,6 +81,11 @@ export class TokenService {
     return this.store.deleteTokensOfClient(clientId);
   }
 
+  /** Forgets every cached principal (after a role changed on this node). */
+  invalidateAll(): void {
+    this.cache.clear();
+  }
+
   /** Forgets cached principals (after role or client changes on this node). */
   invalidateClient(clientId: string): void {
     for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);

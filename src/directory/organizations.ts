@@ -1,5 +1,7 @@
-// Creating an organization: its Home division, a role and a client holding it on every
-// division. Used by first-run bootstrap (and later by `scimitar org create`).
+// Creating an organization: its Home division, an Admin role (every permission), a
+// "SCIM Provisioning" role (every SCIM permission, for scoped provisioning clients) and an
+// admin client holding Admin on every division. Used by first-run bootstrap and
+// `scimitar org create`.
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS } from '../auth/permissions.ts';
 import { digest, generateSecret } from '../auth/secrets.ts';
@@ -19,6 +21,8 @@ export const SCIM_PROVISIONING_PERMISSIONS = Object.freeze([
 export interface CreatedOrganization {
   readonly organization: Organization;
   readonly homeDivisionId: string;
+  readonly adminRoleId: string;
+  readonly scimRoleId: string;
   readonly clientId: string;
   /** Shown once; only its digest is stored. */
   readonly clientSecret: string;
@@ -35,24 +39,26 @@ export async function createOrganization(store: Store, input: CreateOrganization
   const now = new Date().toISOString();
   const organization: Organization = { id: randomUUID(), name: input.name, scimProfile: input.scimProfile, created: now };
   const homeDivisionId = randomUUID();
-  const roleId = randomUUID();
+  const adminRoleId = randomUUID();
+  const scimRoleId = randomUUID();
   const clientId = input.clientId ?? randomUUID();
   const clientSecret = input.clientSecret ?? generateSecret();
   await store.transaction(async (tx) => {
     await tx.createOrganization(organization);
     await tx.createDivision({ id: homeDivisionId, orgId: organization.id, name: 'Home', isHome: true, created: now });
-    await tx.createRole({ id: roleId, orgId: organization.id, name: 'SCIM Provisioning', description: 'Every permission the SCIM API checks', permissions: SCIM_PROVISIONING_PERMISSIONS });
+    await tx.createRole({ id: adminRoleId, orgId: organization.id, name: 'Admin', description: 'Every permission', permissions: ['*'] });
+    await tx.createRole({ id: scimRoleId, orgId: organization.id, name: 'SCIM Provisioning', description: 'Every permission the SCIM API checks', permissions: SCIM_PROVISIONING_PERMISSIONS });
     await tx.createClient({
       id: clientId,
       orgId: organization.id,
-      name: 'SCIM provisioning client',
+      name: 'Admin client',
       secretHash: digest(clientSecret),
       state: 'active',
-      roleDivisions: [{ roleId, divisionId: ALL_DIVISIONS }],
+      roleDivisions: [{ roleId: adminRoleId, divisionId: ALL_DIVISIONS }],
       created: now,
     });
   });
-  return { organization, homeDivisionId, clientId, clientSecret };
+  return { organization, homeDivisionId, adminRoleId, scimRoleId, clientId, clientSecret };
 }
 
 export interface BootstrapResult {

@@ -4,10 +4,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { scimErrors } from '../scim/index.ts';
-import { errorHandler, sendScimError } from './errors.ts';
+import { errorHandler } from './errors.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { RateLimiter } from '../auth/rate-limit.ts';
+import { createAuthenticator } from './auth.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 export interface AppOptions {
   readonly publicUrl: string;
@@ -55,7 +57,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     reply.header('x-request-id', request.id);
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendScimError(reply, scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => errorHandler(scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -69,10 +71,11 @@ export async function buildApp(services: Services, options: AppOptions): Promise
 
   oauthRoutes(app, services.tokens);
   // One limiter for both base paths: a client's budget is shared between them.
-  const rateLimiter = new RateLimiter(options.rateLimitPerMinute ?? 0);
+  const authenticate = createAuthenticator(services, new RateLimiter(options.rateLimitPerMinute ?? 0));
   for (const prefix of SCIM_BASE_PATHS) {
-    app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, rateLimiter }), { prefix });
+    app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, authenticate }), { prefix });
   }
+  adminRoutes(app, { services, authenticate, publicUrl: options.publicUrl });
   await app.ready();
   return app;
 }

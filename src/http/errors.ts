@@ -11,6 +11,22 @@ function isOAuthRoute(request: FastifyRequest): boolean {
   return request.url.toLowerCase().startsWith('/oauth/');
 }
 
+function isAdminRoute(request: FastifyRequest): boolean {
+  const url = request.url.toLowerCase();
+  return url.startsWith('/api/v2/') && !url.startsWith('/api/v2/scim');
+}
+
+const ADMIN_CODES: Record<number, string> = {
+  400: 'bad.request', 401: 'authentication.required', 403: 'missing.permissions', 404: 'not.found', 405: 'method.not.allowed',
+  409: 'conflict', 413: 'request.entity.too.large', 415: 'unsupported.media.type', 429: 'too.many.requests', 500: 'internal.server.error', 503: 'service.unavailable',
+};
+
+/** The administration API answers in the Genesys Platform API error shape. */
+function sendAdminError(reply: FastifyReply, request: FastifyRequest, e: ScimError): FastifyReply {
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  return reply.code(e.status).send({ message: e.message, code: ADMIN_CODES[e.status] ?? 'bad.request', status: e.status, contextId: request.id });
+}
+
 /** Fastify's own failures (body parsing, limits, media types) in SCIM terms. */
 function fromFastify(e: FastifyError): ScimError | undefined {
   switch (e.code) {
@@ -51,5 +67,5 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
     scim = scimErrors.internal();
     if (isOAuthRoute(request)) return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
   }
-  return sendScimError(reply, scim);
+  return isAdminRoute(request) ? sendAdminError(reply, request, scim) : sendScimError(reply, scim);
 }

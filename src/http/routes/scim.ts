@@ -1,16 +1,14 @@
 // The SCIM API (RFC 7644) under a base path. Routes are thin: authenticate, build the call
 // context, call the directory service, render. Paths are case-insensitive (app option).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/permissions.ts';
 import { etagMatches, type CallContext } from '../../directory/context.ts';
 import {
   parseProjection, resourceTypeDocument, schemaDocument, scimErrors, serviceProviderConfigDocument, listResponse,
   type JsonObject, type RawListParams,
 } from '../../scim/index.ts';
-import type { Organization } from '../../store/contract.ts';
 import type { Services } from '../../services.ts';
 import { SCIM_CONTENT_TYPE } from '../errors.ts';
-import type { RateLimiter } from '../../auth/rate-limit.ts';
+import type { Authenticator } from '../auth.ts';
 
 export interface ScimRouteOptions {
   readonly services: Services;
@@ -18,7 +16,7 @@ export interface ScimRouteOptions {
   readonly scimBaseUrl: string;
   readonly maxResults: number;
   readonly bodyLimitBytes: number;
-  readonly rateLimiter: RateLimiter;
+  readonly authenticate: Authenticator;
 }
 
 declare module 'fastify' {
@@ -53,31 +51,8 @@ function send(reply: FastifyReply, status: number, body: unknown, version?: numb
 
 export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): void {
   const { services, scimBaseUrl } = options;
-  const orgCache = new Map<string, { org: Organization; at: number }>();
-
-  async function organization(id: string): Promise<Organization> {
-    const hit = orgCache.get(id);
-    if (hit && Date.now() - hit.at < 5000) return hit.org;
-    const org = await services.store.getOrganization(id);
-    if (!org) throw scimErrors.unauthorized('The token belongs to no organization');
-    orgCache.set(id, { org, at: Date.now() });
-    return org;
-  }
-
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const auth = header(request, 'authorization');
-    const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-    let principal: Principal | undefined;
-    if (m) principal = await services.tokens.authenticate(m[1]);
-    if (!principal) {
-      reply.header('www-authenticate', 'Bearer realm="scimitar"');
-      throw scimErrors.unauthorized(auth ? 'The access token is invalid, expired or revoked' : 'An access token is required (Authorization: Bearer ...)');
-    }
-    if (options.rateLimiter.enabled) {
-      const d = options.rateLimiter.take(principal.clientId);
-      if (!d.allowed) throw scimErrors.tooManyRequests(`Rate limit exceeded for this client; retry after ${d.retryAfterSeconds} s`, d.retryAfterSeconds);
-    }
-    const org = await organization(principal.orgId);
+    const { principal, org } = await options.authenticate(request, reply);
     request.scimContext = { principal, org, registry: services.registries[org.scimProfile], scimBaseUrl, requestId: request.id };
   }
 

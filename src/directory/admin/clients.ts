@@ -1,0 +1,137 @@
+// /api/v2/oauth/clients: client-credentials clients with roles granted per division.
+// The secret is returned once (create, rotate) as `secret`; only its digest is stored.
+// Disabling, deleting or rotating a client revokes its tokens.
+import { randomUUID } from 'node:crypto';
+import { ALL_DIVISIONS } from '../../auth/permissions.ts';
+import { digest, generateSecret } from '../../auth/secrets.ts';
+import type { TokenService } from '../../auth/token-service.ts';
+import { isObject, scimErrors } from '../../scim/index.ts';
+import type { OAuthClient, Repository, RoleDivision, Store } from '../../store/contract.ts';
+import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { body, oneOf, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+
+export interface ClientEntity {
+  id: string;
+  name: string;
+  authorizedGrantType: 'CLIENT-CREDENTIALS';
+  roleDivisions: RoleDivision[];
+  state: OAuthClient['state'];
+  dateCreated: string;
+  selfUri: string;
+  /** Only in the create and rotate responses. */
+  secret?: string;
+}
+
+const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
+const auditable = (c: OAuthClient) => ({ name: c.name, state: c.state, roleDivisions: c.roleDivisions });
+
+export class ClientAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: TokenService,
+  ) {}
+
+  private entity(c: OAuthClient, secret?: string): ClientEntity {
+    return {
+      id: c.id, name: c.name, authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: c.roleDivisions.map((rd) => ({ ...rd })),
+      state: c.state, dateCreated: c.created, selfUri: `/api/v2/oauth/clients/${c.id}`, ...(secret ? { secret } : {}),
+    };
+  }
+
+  private async find(repo: Repository, ctx: AdminContext, id: string): Promise<OAuthClient> {
+    const c = await repo.getClient(id);
+    if (!c || c.orgId !== ctx.org.id) throw scimErrors.notFound(`OAuth client ${id} not found`);
+    return c;
+  }
+
+  /** Roles and divisions must exist in the caller's organization ('*' = every division). */
+  private async readGrants(repo: Repository, ctx: AdminContext, raw: unknown): Promise<RoleDivision[]> {
+    if (!Array.isArray(raw)) throw scimErrors.badRequest('"roleDivisions" must be a list of {roleId, divisionId}');
+    const out: RoleDivision[] = [];
+    for (const rd of raw) {
+      if (!isObject(rd) || typeof rd.roleId !== 'string' || typeof rd.divisionId !== 'string') throw scimErrors.badRequest('Each roleDivision needs a roleId and a divisionId');
+      if (!(await repo.getRole(ctx.org.id, rd.roleId))) throw scimErrors.badRequest(`Role ${rd.roleId} does not exist`);
+      if (rd.divisionId !== ALL_DIVISIONS && !(await repo.getDivision(ctx.org.id, rd.divisionId))) throw scimErrors.badRequest(`Division ${rd.divisionId} does not exist`);
+      out.push({ roleId: rd.roleId, divisionId: rd.divisionId });
+    }
+    return out;
+  }
+
+  private readGrantType(b: Record<string, unknown>): void {
+    const t = b.authorizedGrantType;
+    if (t !== undefined && t !== 'CLIENT-CREDENTIALS') throw scimErrors.badRequest('authorizedGrantType must be CLIENT-CREDENTIALS');
+  }
+
+  async list(ctx: AdminContext, query: Record<string, unknown>): Promise<EntityPage<ClientEntity>> {
+    requirePermission(ctx, 'oauth:client:view');
+    return toPage((await this.store.listClients(ctx.org.id)).map((c) => this.entity(c)), pageParams(query));
+  }
+
+  async get(ctx: AdminContext, id: string): Promise<ClientEntity> {
+    requirePermission(ctx, 'oauth:client:view');
+    return this.entity(await this.find(this.store, ctx, id));
+  }
+
+  async create(ctx: AdminContext, input: unknown): Promise<ClientEntity> {
+    requirePermission(ctx, 'oauth:client:add');
+    const b = body(input);
+    this.readGrantType(b);
+    const secret = generateSecret();
+    return this.store.transaction(async (tx) => {
+      const c: OAuthClient = {
+        id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), secretHash: digest(secret),
+        state: oneOf(b, 'state', ['active', 'inactive'] as const, 'active'), roleDivisions: await this.readGrants(tx, ctx, b.roleDivisions ?? []),
+        created: new Date().toISOString(),
+      };
+      await tx.createClient(c);
+      await writeAudit(tx, actor(ctx), 'create', 'OAuthClient', c.id, { ...diffAttributes(undefined, auditable(c)), secret: { after: '[redacted]' } });
+      return this.entity(c, secret);
+    });
+  }
+
+  async update(ctx: AdminContext, id: string, input: unknown): Promise<ClientEntity> {
+    requirePermission(ctx, 'oauth:client:edit');
+    const b = body(input);
+    this.readGrantType(b);
+    const result = await this.store.transaction(async (tx) => {
+      const c = await this.find(tx, ctx, id);
+      const next: OAuthClient = {
+        ...c, name: requiredString(b, 'name'), state: oneOf(b, 'state', ['active', 'inactive'] as const, c.state),
+        roleDivisions: b.roleDivisions === undefined ? c.roleDivisions : await this.readGrants(tx, ctx, b.roleDivisions),
+      };
+      await tx.updateClient(next);
+      if (next.state === 'inactive' && c.state === 'active') await tx.deleteTokensOfClient(id);
+      const changes = diffAttributes(auditable(c), auditable(next));
+      if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'OAuthClient', id, changes);
+      return this.entity(next);
+    });
+    this.tokens.invalidateClient(id);
+    return result;
+  }
+
+  async rotateSecret(ctx: AdminContext, id: string): Promise<ClientEntity> {
+    requirePermission(ctx, 'oauth:client:edit');
+    const secret = generateSecret();
+    const result = await this.store.transaction(async (tx) => {
+      const c = await this.find(tx, ctx, id);
+      const next = { ...c, secretHash: digest(secret) };
+      await tx.updateClient(next);
+      await tx.deleteTokensOfClient(id);
+      await writeAudit(tx, actor(ctx), 'rotateSecret', 'OAuthClient', id, { secret: { before: '[redacted]', after: '[redacted]' } });
+      return this.entity(next, secret);
+    });
+    this.tokens.invalidateClient(id);
+    return result;
+  }
+
+  async delete(ctx: AdminContext, id: string): Promise<void> {
+    requirePermission(ctx, 'oauth:client:delete');
+    await this.store.transaction(async (tx) => {
+      const c = await this.find(tx, ctx, id);
+      await tx.deleteTokensOfClient(id);
+      await tx.deleteClient(ctx.org.id, id);
+      await writeAudit(tx, actor(ctx), 'delete', 'OAuthClient', id, diffAttributes(auditable(c), undefined));
+    });
+    this.tokens.invalidateClient(id);
+  }
+}

@@ -1,0 +1,87 @@
+// /api/v2/authorization/divisions: the Home division cannot be deleted, nor can a division
+// that holds users or is granted to a client.
+import { randomUUID } from 'node:crypto';
+import { scimErrors } from '../../scim/index.ts';
+import { UniqueViolation, type Division, type Store } from '../../store/contract.ts';
+import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+
+export interface DivisionEntity {
+  id: string;
+  name: string;
+  description?: string;
+  homeDivision: boolean;
+  selfUri: string;
+}
+
+const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
+
+export class DivisionAdmin {
+  constructor(private readonly store: Store) {}
+
+  private entity(d: Division): DivisionEntity {
+    return { id: d.id, name: d.name, ...(d.description ? { description: d.description } : {}), homeDivision: d.isHome, selfUri: `/api/v2/authorization/divisions/${d.id}` };
+  }
+
+  async list(ctx: AdminContext, query: Record<string, unknown>): Promise<EntityPage<DivisionEntity>> {
+    requirePermission(ctx, 'authorization:division:view');
+    return toPage((await this.store.listDivisions(ctx.org.id)).map((d) => this.entity(d)), pageParams(query));
+  }
+
+  async get(ctx: AdminContext, id: string): Promise<DivisionEntity> {
+    requirePermission(ctx, 'authorization:division:view');
+    const d = await this.store.getDivision(ctx.org.id, id);
+    if (!d) throw scimErrors.notFound(`Division ${id} not found`);
+    return this.entity(d);
+  }
+
+  async create(ctx: AdminContext, input: unknown): Promise<DivisionEntity> {
+    requirePermission(ctx, 'authorization:division:add');
+    const b = body(input);
+    const d: Division = { id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), description: optionalString(b, 'description'), isHome: false, created: new Date().toISOString() };
+    return this.store.transaction(async (tx) => {
+      try {
+        await tx.createDivision(d);
+      } catch (e) {
+        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A division named "${d.name}" already exists`);
+        throw e;
+      }
+      await writeAudit(tx, actor(ctx), 'create', 'Division', d.id, diffAttributes(undefined, { name: d.name, description: d.description }));
+      return this.entity(d);
+    });
+  }
+
+  async update(ctx: AdminContext, id: string, input: unknown): Promise<DivisionEntity> {
+    requirePermission(ctx, 'authorization:division:edit');
+    const b = body(input);
+    return this.store.transaction(async (tx) => {
+      const d = await tx.getDivision(ctx.org.id, id);
+      if (!d) throw scimErrors.notFound(`Division ${id} not found`);
+      const next: Division = { ...d, name: requiredString(b, 'name'), description: optionalString(b, 'description') };
+      try {
+        await tx.updateDivision(next);
+      } catch (e) {
+        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A division named "${next.name}" already exists`);
+        throw e;
+      }
+      const changes = diffAttributes({ name: d.name, description: d.description }, { name: next.name, description: next.description });
+      if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'Division', id, changes);
+      return this.entity(next);
+    });
+  }
+
+  async delete(ctx: AdminContext, id: string): Promise<void> {
+    requirePermission(ctx, 'authorization:division:delete');
+    await this.store.transaction(async (tx) => {
+      const d = await tx.getDivision(ctx.org.id, id);
+      if (!d) throw scimErrors.notFound(`Division ${id} not found`);
+      if (d.isHome) throw scimErrors.conflict('The Home division cannot be deleted');
+      const users = await tx.countUsersInDivision(ctx.org.id, id);
+      if (users > 0) throw scimErrors.conflict(`Division "${d.name}" holds ${users} user${users === 1 ? '' : 's'}; move them first`);
+      const clients = (await tx.listClients(ctx.org.id)).filter((c) => c.roleDivisions.some((rd) => rd.divisionId === id));
+      if (clients.length > 0) throw scimErrors.conflict(`Division "${d.name}" is granted to OAuth client${clients.length === 1 ? '' : 's'} ${clients.map((c) => `"${c.name}" (${c.id})`).join(', ')}`);
+      await tx.deleteDivision(ctx.org.id, id);
+      await writeAudit(tx, actor(ctx), 'delete', 'Division', id, diffAttributes({ name: d.name, description: d.description }, undefined));
+    });
+  }
+}

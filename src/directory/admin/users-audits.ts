@@ -1,0 +1,90 @@
+// Read-only views for the console: /api/v2/users (Genesys' user shape, trimmed) and the audit
+// trail, /api/v2/audits, paged by an opaque cursor.
+import { ALL_DIVISIONS, can, divisionsWith } from '../../auth/permissions.ts';
+import { ENTERPRISE_USER_SCHEMA, isObject, scimErrors } from '../../scim/index.ts';
+import type { AuditRecord, Store, UserRow } from '../../store/contract.ts';
+import { pageParams, requirePermission, type AdminContext, type EntityPage } from './context.ts';
+
+export interface UserEntity {
+  id: string;
+  name?: string;
+  email: string;
+  state: 'active' | 'inactive';
+  title?: string;
+  department?: string;
+  division: { id: string; name: string };
+  manager?: { id: string };
+  version: number;
+  selfUri: string;
+}
+
+const VIEW = ['directory:user:view', 'directory:user:edit'];
+
+function userEntity(u: UserRow): UserEntity {
+  const ent = isObject(u.data[ENTERPRISE_USER_SCHEMA]) ? (u.data[ENTERPRISE_USER_SCHEMA] as Record<string, unknown>) : {};
+  return {
+    id: u.id, ...(u.displayName ? { name: u.displayName } : {}), email: u.userName, state: u.active ? 'active' : 'inactive',
+    ...(typeof u.data.title === 'string' ? { title: u.data.title } : {}), ...(typeof ent.department === 'string' ? { department: ent.department } : {}),
+    division: { id: u.divisionId, name: u.divisionName }, ...(u.managerId ? { manager: { id: u.managerId } } : {}), version: u.version, selfUri: `/api/v2/users/${u.id}`,
+  };
+}
+
+export class UserReader {
+  constructor(private readonly store: Store) {}
+
+  async list(ctx: AdminContext, query: Record<string, unknown>): Promise<EntityPage<UserEntity>> {
+    const divisions = divisionsWith(ctx.principal, VIEW);
+    if (divisions !== ALL_DIVISIONS && divisions.length === 0) throw scimErrors.forbidden('Missing permission directory:user:view');
+    const p = pageParams(query);
+    const page = await this.store.queryUsers(ctx.org.id, {
+      matches: () => true, startIndex: (p.pageNumber - 1) * p.pageSize + 1, count: p.pageSize, activeOnly: false,
+      divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
+    });
+    return { entities: page.items.map(userEntity), pageSize: p.pageSize, pageNumber: p.pageNumber, total: page.total, pageCount: Math.ceil(page.total / p.pageSize) };
+  }
+
+  async get(ctx: AdminContext, id: string): Promise<UserEntity> {
+    const u = await this.store.getUser(ctx.org.id, id);
+    if (!u || !can(ctx.principal, VIEW, u.divisionId)) throw scimErrors.notFound(`User ${id} not found`);
+    return userEntity(u);
+  }
+}
+
+export interface AuditEntityPage {
+  entities: Omit<AuditRecord, 'orgId'>[];
+  pageSize: number;
+  cursor?: string;
+}
+
+const encodeCursor = (seq: number) => Buffer.from(`a:${seq}`).toString('base64url');
+function decodeCursor(c: string): number {
+  const m = /^a:(\d+)$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+  if (!m) throw scimErrors.badRequest('cursor is not one this server issued');
+  return Number(m[1]);
+}
+
+function isoParam(query: Record<string, unknown>, name: string): string | undefined {
+  const v = query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw scimErrors.badRequest(`${name} must be an ISO 8601 date-time`);
+  return new Date(v).toISOString();
+}
+
+export class AuditReader {
+  constructor(private readonly store: Store) {}
+
+  async query(ctx: AdminContext, query: Record<string, unknown>): Promise<AuditEntityPage> {
+    requirePermission(ctx, 'audits:audit:view');
+    const { pageSize } = pageParams({ pageSize: query.pageSize });
+    const str = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const page = await this.store.queryAudits(ctx.org.id, {
+      resourceId: str('resourceId'), clientId: str('clientId'), from: isoParam(query, 'from'), to: isoParam(query, 'to'),
+      after: str('cursor') !== undefined ? decodeCursor(str('cursor')!) : undefined, limit: pageSize,
+    });
+    return {
+      entities: page.entities.map(({ orgId: _o, ...rest }) => rest),
+      pageSize,
+      ...(page.next !== undefined ? { cursor: encodeCursor(page.next) } : {}),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+// Bearer authentication shared by the SCIM and administration routes: token -> principal ->
+// organization, then the per-client rate limit.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/permissions.ts';
+import type { RateLimiter } from '../auth/rate-limit.ts';
+import { scimErrors } from '../scim/index.ts';
+import type { Organization } from '../store/contract.ts';
+import type { Services } from '../services.ts';
+
+export interface Caller {
+  readonly principal: Principal;
+  readonly org: Organization;
+}
+
+export type Authenticator = (request: FastifyRequest, reply: FastifyReply) => Promise<Caller>;
+
+const ORG_CACHE_MS = 5000;
+
+export function createAuthenticator(services: Services, rateLimiter: RateLimiter): Authenticator {
+  const orgCache = new Map<string, { org: Organization; at: number }>();
+
+  async function organization(id: string): Promise<Organization> {
+    const hit = orgCache.get(id);
+    if (hit && Date.now() - hit.at < ORG_CACHE_MS) return hit.org;
+    const org = await services.store.getOrganization(id);
+    if (!org) throw scimErrors.unauthorized('The token belongs to no organization');
+    orgCache.set(id, { org, at: Date.now() });
+    return org;
+  }
+
+  return async (request, reply) => {
+    const raw = request.headers.authorization;
+    const auth = Array.isArray(raw) ? raw[0] : raw;
+    const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+    const principal = m ? await services.tokens.authenticate(m[1]) : undefined;
+    if (!principal) {
+      reply.header('www-authenticate', 'Bearer realm="scimitar"');
+      throw scimErrors.unauthorized(auth ? 'The access token is invalid, expired or revoked' : 'An access token is required (Authorization: Bearer ...)');
+    }
+    if (rateLimiter.enabled) {
+      const d = rateLimiter.take(principal.clientId);
+      if (!d.allowed) throw scimErrors.tooManyRequests(`Rate limit exceeded for this client; retry after ${d.retryAfterSeconds} s`, d.retryAfterSeconds);
+    }
+    return { principal, org: await organization(principal.orgId) };
+  };
+}

@@ -1,0 +1,72 @@
+// The administration API, shaped like the Genesys Cloud Platform API. Thin routes: each
+// authenticates, builds the admin context and calls one service method.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminContext } from '../../directory/admin/context.ts';
+import type { NamedKind } from '../../store/contract.ts';
+import type { Services } from '../../services.ts';
+import type { Authenticator } from '../auth.ts';
+
+export interface AdminRouteOptions {
+  readonly services: Services;
+  readonly authenticate: Authenticator;
+  readonly publicUrl: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    adminContext?: AdminContext;
+  }
+}
+
+export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
+  const { services: s } = options;
+  app.register(async (admin) => {
+    admin.addHook('preHandler', async (request, reply) => {
+      const { principal, org } = await options.authenticate(request, reply);
+      request.adminContext = { principal, org, requestId: request.id, publicUrl: options.publicUrl };
+    });
+    const ctx = (r: FastifyRequest) => r.adminContext!;
+    const id = (r: FastifyRequest) => (r.params as { id: string }).id;
+    const q = (r: FastifyRequest) => (r.query ?? {}) as Record<string, unknown>;
+    const created = (reply: FastifyReply, entity: { selfUri: string }) => reply.code(201).header('location', `${options.publicUrl}${entity.selfUri}`).send(entity);
+    const noContent = (reply: FastifyReply, _done: void) => reply.code(204).send();
+
+    admin.get('/api/v2/organizations/me', async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
+
+    admin.get('/api/v2/authorization/divisions', async (r) => s.admin.divisions.list(ctx(r), q(r)));
+    admin.post('/api/v2/authorization/divisions', async (r, reply) => created(reply, await s.admin.divisions.create(ctx(r), r.body)));
+    admin.get('/api/v2/authorization/divisions/:id', async (r) => s.admin.divisions.get(ctx(r), id(r)));
+    admin.put('/api/v2/authorization/divisions/:id', async (r) => s.admin.divisions.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/authorization/divisions/:id', async (r, reply) => noContent(reply, await s.admin.divisions.delete(ctx(r), id(r))));
+
+    admin.get('/api/v2/groups', async (r) => s.admin.groups.list(ctx(r), q(r)));
+    admin.post('/api/v2/groups', async (r, reply) => created(reply, await s.admin.groups.create(ctx(r), r.body)));
+    admin.get('/api/v2/groups/:id', async (r) => s.admin.groups.get(ctx(r), id(r)));
+    admin.put('/api/v2/groups/:id', async (r) => s.admin.groups.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/groups/:id', async (r, reply) => noContent(reply, await s.admin.groups.delete(ctx(r), id(r))));
+    admin.get('/api/v2/groups/:id/members', async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
+
+    admin.get('/api/v2/authorization/roles', async (r) => s.admin.roles.list(ctx(r), q(r)));
+    admin.post('/api/v2/authorization/roles', async (r, reply) => created(reply, await s.admin.roles.create(ctx(r), r.body)));
+    admin.get('/api/v2/authorization/roles/:id', async (r) => s.admin.roles.get(ctx(r), id(r)));
+    admin.put('/api/v2/authorization/roles/:id', async (r) => s.admin.roles.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/authorization/roles/:id', async (r, reply) => noContent(reply, await s.admin.roles.delete(ctx(r), id(r))));
+
+    admin.get('/api/v2/oauth/clients', async (r) => s.admin.clients.list(ctx(r), q(r)));
+    admin.post('/api/v2/oauth/clients', async (r, reply) => created(reply, await s.admin.clients.create(ctx(r), r.body)));
+    admin.get('/api/v2/oauth/clients/:id', async (r) => s.admin.clients.get(ctx(r), id(r)));
+    admin.put('/api/v2/oauth/clients/:id', async (r) => s.admin.clients.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/oauth/clients/:id', async (r, reply) => noContent(reply, await s.admin.clients.delete(ctx(r), id(r))));
+    admin.post('/api/v2/oauth/clients/:id/secret', async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
+
+    for (const [path, kind] of [['skills', 'skill'], ['languages', 'language']] as [string, NamedKind][]) {
+      admin.get(`/api/v2/routing/${path}`, async (r) => s.admin.routing.list(ctx(r), kind, q(r)));
+      admin.post(`/api/v2/routing/${path}`, async (r, reply) => created(reply, await s.admin.routing.create(ctx(r), kind, r.body)));
+      admin.delete(`/api/v2/routing/${path}/:id`, async (r, reply) => noContent(reply, await s.admin.routing.delete(ctx(r), kind, id(r))));
+    }
+
+    admin.get('/api/v2/users', async (r) => s.admin.users.list(ctx(r), q(r)));
+    admin.get('/api/v2/users/:id', async (r) => s.admin.users.get(ctx(r), id(r)));
+    admin.get('/api/v2/audits', async (r) => s.admin.audits.query(ctx(r), q(r)));
+  });
+}
