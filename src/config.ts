@@ -22,6 +22,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** SCIMITAR_RATE_LIMIT: SCIM requests per minute per OAuth client (429 beyond). Default 0 = unlimited. */
   readonly rateLimitPerMinute: number;
+  /** SCIMITAR_AUDIT_RETENTION_DAYS: audit records older than this are deleted hourly. Default 365; 0 keeps them forever. */
+  readonly auditRetentionDays: number;
   /** SCIMITAR_LOG_LEVEL: pino level. Default info. */
   readonly logLevel: string;
 }
@@ -34,12 +36,13 @@ export const DEFAULTS = Object.freeze({
   tokenCacheTtlMs: 5000,
   bodyLimitBytes: 1024 * 1024,
   rateLimitPerMinute: 0,
+  auditRetentionDays: 365,
   logLevel: 'info',
 });
 
 const KNOWN = new Set([
   'SCIMITAR_DB', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
-  'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS', 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_LOG_LEVEL',
+  'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS', 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL',
 ]);
 
 export class ConfigError extends Error {}
@@ -78,6 +81,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     tokenCacheTtlMs: int(env, 'SCIMITAR_TOKEN_CACHE_MS', DEFAULTS.tokenCacheTtlMs, 0, 600000),
     bodyLimitBytes: int(env, 'SCIMITAR_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'SCIMITAR_RATE_LIMIT', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
+    auditRetentionDays: int(env, 'SCIMITAR_AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays, 0, 36500),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
   });
 }

@@ -1,0 +1,150 @@
+// `scimitar`: serve, and administer organizations, clients, divisions, groups and roles,
+// either on the store directly or against a server's administration API (--url, --token).
+import { Command, Option } from 'commander';
+import { ConfigError, configFromEnv, DEFAULTS } from '../config.ts';
+import { createOrganization } from '../directory/organizations.ts';
+import { serve } from '../serve.ts';
+import { CliError, localBackend, openStore, remoteBackend, type AdminBackend, type Entity } from './backend.ts';
+import { print, printOne } from './output.ts';
+
+interface Globals {
+  db: string;
+  org?: string;
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+const program = new Command('scimitar')
+  .description('Scimitar: a self-hostable SCIM 2.0 identity-management service')
+  .addOption(new Option('--db <path>', 'SQLite store').env('SCIMITAR_DB').default(DEFAULTS.dbPath))
+  .option('--org <id|name>', 'organization (default: the only one)')
+  .option('--url <url>', 'administer a running server at this base URL instead of the store')
+  .addOption(new Option('--token <token>', 'bearer token for --url').env('SCIMITAR_TOKEN'))
+  .option('--json', 'print JSON instead of tables')
+  .showHelpAfterError();
+
+const globals = (cmd: Command) => cmd.optsWithGlobals<Globals>();
+
+async function withBackend<T>(cmd: Command, fn: (b: AdminBackend, g: Globals) => Promise<T>): Promise<T> {
+  const g = globals(cmd);
+  if (g.url && !g.token) throw new CliError('--url needs --token (or SCIMITAR_TOKEN)');
+  const backend = g.url ? remoteBackend(g.url, g.token!) : await localBackend(g.db, g.org);
+  try {
+    return await fn(backend, g);
+  } finally {
+    await backend.close();
+  }
+}
+
+program
+  .command('serve')
+  .description('run the service (same as npm start; configured from the environment)')
+  .action(async (_opts, cmd: Command) => {
+    await serve(configFromEnv({ ...process.env, SCIMITAR_DB: globals(cmd).db }));
+  });
+
+const org = program.command('org').description('organizations (on the store only)');
+org
+  .command('create <name>')
+  .description('create an organization with its Home division, Admin and SCIM roles and an admin client')
+  .addOption(new Option('--profile <profile>', 'SCIM profile').choices(['genesys', 'standard']).default('genesys'))
+  .action(async (name: string, opts: { profile: 'genesys' | 'standard' }, cmd: Command) => {
+    const g = globals(cmd);
+    const store = openStore(g.db);
+    try {
+      if ((await store.listOrganizations()).some((o) => o.name.toLowerCase() === name.toLowerCase())) throw new CliError(`An organization named "${name}" exists`);
+      const c = await createOrganization(store, { name, scimProfile: opts.profile });
+      if (g.json) process.stdout.write(`${JSON.stringify({ organizationId: c.organization.id, clientId: c.clientId, clientSecret: c.clientSecret })}\n`);
+      else printOne({ organization: c.organization.name, organizationId: c.organization.id, profile: c.organization.scimProfile, clientId: c.clientId, clientSecret: c.clientSecret, note: 'the secret is shown this once' }, false);
+    } finally {
+      await store.close();
+    }
+  });
+org
+  .command('list')
+  .description('list organizations')
+  .action(async (_o, cmd: Command) => {
+    const g = globals(cmd);
+    const store = openStore(g.db);
+    try {
+      print((await store.listOrganizations()) as unknown as Entity[], ['id', 'name', 'scimProfile', 'created'], g.json ?? false);
+    } finally {
+      await store.close();
+    }
+  });
+
+/** Finds an entity by id or name (case-insensitive). */
+async function pick(b: AdminBackend, kind: 'roles' | 'divisions', key: string): Promise<string> {
+  if (kind === 'divisions' && key === '*') return '*';
+  const all = await b.list(kind);
+  const found = all.find((e) => e.id === key || String(e.name).toLowerCase() === key.toLowerCase());
+  if (!found) throw new CliError(`No ${kind.slice(0, -1)} "${key}"`);
+  return found.id as string;
+}
+
+const client = program.command('client').description('OAuth clients (client-credentials grant)');
+client
+  .command('create <name>')
+  .description('create a client; prints its secret once')
+  .requiredOption('--role <id|name...>', 'role(s) to grant')
+  .option('--division <id|name>', 'division the roles apply to (* = all)', '*')
+  .action(async (name: string, opts: { role: string[]; division: string }, cmd: Command) =>
+    withBackend(cmd, async (b, g) => {
+      const divisionId = await pick(b, 'divisions', opts.division);
+      const roleDivisions = [];
+      for (const r of opts.role) roleDivisions.push({ roleId: await pick(b, 'roles', r), divisionId });
+      const c = await b.create('clients', { name, authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions });
+      printOne(g.json ? c : { id: c.id, name: c.name, secret: c.secret, roleDivisions: c.roleDivisions, note: 'the secret is shown this once' }, g.json ?? false);
+    }),
+  );
+client
+  .command('rotate <clientId>')
+  .description('issue a new secret (revokes the client\'s tokens)')
+  .action(async (clientId: string, _o, cmd: Command) =>
+    withBackend(cmd, async (b, g) => {
+      const c = await b.rotateSecret(clientId);
+      printOne(g.json ? c : { id: c.id, secret: c.secret, note: 'the secret is shown this once' }, g.json ?? false);
+    }),
+  );
+client
+  .command('list')
+  .action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('clients'), ['id', 'name', 'state', 'roleDivisions'], g.json ?? false)));
+
+const division = program.command('division').description('divisions');
+division
+  .command('create <name>')
+  .option('--description <text>')
+  .action(async (name: string, opts: { description?: string }, cmd: Command) => withBackend(cmd, async (b, g) => printOne(await b.create('divisions', { name, description: opts.description }), g.json ?? false)));
+division.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('divisions'), ['id', 'name', 'homeDivision', 'description'], g.json ?? false)));
+
+const group = program.command('group').description('groups (only public ones are visible over SCIM)');
+group
+  .command('create <name>')
+  .addOption(new Option('--visibility <v>').choices(['public', 'members', 'owners']).default('public'))
+  .addOption(new Option('--type <t>').choices(['official', 'social']).default('official'))
+  .option('--description <text>')
+  .action(async (name: string, opts: { visibility: string; type: string; description?: string }, cmd: Command) =>
+    withBackend(cmd, async (b, g) => printOne(await b.create('groups', { name, visibility: opts.visibility, type: opts.type, description: opts.description }), g.json ?? false)),
+  );
+group.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('groups'), ['id', 'name', 'visibility', 'type'], g.json ?? false)));
+
+const role = program.command('role').description('roles: named sets of domain:entity:action permissions');
+role
+  .command('create <name>')
+  .requiredOption('--permission <perm...>', 'e.g. directory:user:* directory:group:edit')
+  .option('--description <text>')
+  .action(async (name: string, opts: { permission: string[]; description?: string }, cmd: Command) =>
+    withBackend(cmd, async (b, g) => printOne(await b.create('roles', { name, permissions: opts.permission, description: opts.description }), g.json ?? false)),
+  );
+role.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('roles'), ['id', 'name', 'permissions'], g.json ?? false)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CliError || e instanceof ConfigError || (e instanceof Error && 'status' in e)) {
+    process.stderr.write(`scimitar: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}

@@ -1,0 +1,64 @@
+// Serving: open the store, bootstrap on first run, listen, shut down gracefully.
+import { bootstrap, type BootstrapResult } from './directory/organizations.ts';
+import type { Config } from './config.ts';
+import { buildApp, SCIM_BASE_PATHS } from './http/app.ts';
+import { createServices } from './services.ts';
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+
+export function banner(config: Config, result: BootstrapResult): string {
+  const tenant = `${config.publicUrl}${SCIM_BASE_PATHS[0]}`;
+  const lines = [
+    '',
+    `Scimitar is serving organization "${result.organization.name}" (${result.organization.scimProfile} profile).`,
+    `  Tenant URL : ${tenant}`,
+    `  Token URL  : ${config.publicUrl}/oauth/token`,
+  ];
+  if (result.created) {
+    const c = result.created;
+    lines.push(
+      `  Client id  : ${c.clientId}`,
+      `  Secret     : ${c.clientSecret}`,
+      '  (The secret is shown this once and stored only as a hash. This admin client holds every',
+      '   permission; create a scoped SCIM client for Entra, see README "Administration".)',
+      '',
+      'Get a token (paste it into Entra ID as the "Secret Token"):',
+      `  curl -s -u '${c.clientId}:${c.clientSecret}' -d grant_type=client_credentials ${config.publicUrl}/oauth/token`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const AUDIT_SWEEP_MS = 60 * 60 * 1000;
+
+export async function serve(config: Config): Promise<void> {
+  const store = openSqliteStore({ path: config.dbPath });
+  const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
+  const services = createServices(store, config);
+  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute });
+  await app.listen({ port: config.port, host: config.host });
+  process.stdout.write(banner(config, result));
+
+  const sweep = async () => {
+    if (config.auditRetentionDays === 0) return;
+    const cutoff = new Date(Date.now() - config.auditRetentionDays * 86400_000).toISOString();
+    const removed = await store.deleteAuditsBefore(cutoff);
+    const tokens = await store.deleteExpiredTokens(Date.now());
+    if (removed + tokens > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens }, 'retention sweep');
+  };
+  await sweep();
+  const timer = setInterval(() => void sweep().catch((err) => app.log.error({ err }, 'retention sweep failed')), AUDIT_SWEEP_MS);
+  timer.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    clearInterval(timer);
+    app.log.info({ signal }, 'shutting down');
+    await app.close(); // stops accepting, lets in-flight requests finish
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,91 @@
+// The CLI as an administrator uses it: set up an org, a division, a public group and a SCIM
+// client scoped to that division, then provision users into it with that client.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/http/app.ts';
+import { createServices } from '../../src/services.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/store/contract.ts';
+
+const run = promisify(execFile);
+let dir: string;
+let db: string;
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['bin/scimitar.js', '--db', db, ...args], { env: { ...process.env, SCIMITAR_DB: '' } });
+  return stdout;
+}
+const cliJson = async (...args: string[]) => JSON.parse(await cli(...args, '--json'));
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'scimitar-cli-'));
+  db = join(dir, 'cli.db');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('--help works on every command', async () => {
+  for (const args of [[], ['org'], ['client', 'create'], ['division'], ['group', 'create'], ['role'], ['serve']]) {
+    const out = await cli(...args, '--help');
+    assert.match(out, /Usage: scimitar/, args.join(' '));
+  }
+});
+
+test('org create, division, public group, scoped SCIM client; then Entra-shaped provisioning works with that client', async () => {
+  const org = await cliJson('org', 'create', 'Acme', '--profile', 'genesys');
+  assert.deepEqual(Object.keys(org).sort(), ['clientId', 'clientSecret', 'organizationId']);
+  const orgs = await cliJson('org', 'list');
+  assert.equal(orgs[0].name, 'Acme');
+  await assert.rejects(cli('org', 'create', 'acme'), /exists/);
+  const division = await cliJson('division', 'create', 'Sales');
+  const group = await cliJson('group', 'create', 'Sales Team', '--visibility', 'public');
+  await cliJson('group', 'create', 'Board', '--visibility', 'members');
+  const role = await cliJson('role', 'create', 'Provisioner', '--permission', 'directory:user:*', 'directory:group:edit');
+  assert.deepEqual(role.permissions, ['directory:user:*', 'directory:group:edit']);
+  const client = await cliJson('client', 'create', 'Entra', '--role', 'Provisioner', '--division', 'Sales');
+  assert.ok(client.secret);
+  assert.deepEqual(client.roleDivisions, [{ roleId: role.id, divisionId: division.id }]);
+  const table = await cli('client', 'list');
+  assert.match(table, /Entra/);
+  assert.doesNotMatch(table, new RegExp(client.secret), 'list never shows secrets');
+
+  // Serve that store and provision with the scoped client.
+  const store: Store = openSqliteStore({ path: db });
+  const app: FastifyInstance = await buildApp(createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: 5000 }), { publicUrl: 'http://localhost', bodyLimitBytes: 1 << 20, logLevel: false });
+  try {
+    const tok = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=client_credentials&client_id=${client.id}&client_secret=${client.secret}` });
+    const token = tok.json().access_token;
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+    const ok = await app.inject({ method: 'POST', url: '/api/v2/scim/v2/Users', headers: auth, payload: { userName: 'rep@acme.com', displayName: 'Rep', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { division: 'Sales' } } });
+    assert.equal(ok.statusCode, 201, ok.body);
+    const home = await app.inject({ method: 'POST', url: '/api/v2/scim/v2/Users', headers: auth, payload: { userName: 'hq@acme.com', displayName: 'HQ' } });
+    assert.equal(home.statusCode, 403, 'the client is scoped to Sales; Home is outside it');
+    const groups = await app.inject({ method: 'GET', url: '/api/v2/scim/v2/Groups?excludedAttributes=members', headers: auth });
+    assert.deepEqual(groups.json().Resources.map((g: { displayName: string }) => g.displayName), ['Sales Team']);
+    const add = await app.inject({ method: 'PATCH', url: `/api/v2/scim/v2/Groups/${group.id}`, headers: auth, payload: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: ok.json().id }] }] } });
+    assert.equal(add.statusCode, 204);
+
+    // Remote mode: the same commands against the server's administration API.
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const adminTok = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=client_credentials&client_id=${org.clientId}&client_secret=${org.clientSecret}` });
+    const remote = await cliJson('--url', address, '--token', adminTok.json().access_token, 'group', 'list');
+    assert.deepEqual(remote.map((g: { name: string }) => g.name).sort(), ['Board', 'Sales Team']);
+    const rotated = await cliJson('--url', address, '--token', adminTok.json().access_token, 'client', 'rotate', client.id);
+    assert.notEqual(rotated.secret, client.secret);
+    const stale = await app.inject({ method: 'GET', url: '/api/v2/scim/v2/Users', headers: auth });
+    assert.equal(stale.statusCode, 401, 'rotation revoked the old token');
+  } finally {
+    await app.close();
+    await store.close();
+  }
+});
+
+test('errors are one line on stderr with a non-zero exit', async () => {
+  await assert.rejects(cli('client', 'create', 'x', '--role', 'Nope'), (e: { code: number; stderr: string }) => e.code === 1 && /No role "Nope"/.test(e.stderr));
+  await assert.rejects(cli('--url', 'http://127.0.0.1:9', 'group', 'list'), (e: { stderr: string }) => /--token/.test(e.stderr));
+});
