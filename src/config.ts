@@ -9,6 +9,10 @@ export interface Config {
   readonly host: string;
   /** SCIMITAR_DB: SQLite file. Default ./data/scimitar.db. */
   readonly dbPath: string;
+  /** DATABASE_URL: postgres://... selects the PostgreSQL store instead of SQLite. */
+  readonly databaseUrl?: string;
+  /** SCIMITAR_DB_POOL: PostgreSQL connections per node. Default 10. */
+  readonly dbPoolSize: number;
   /** SCIMITAR_PUBLIC_URL: external base URL (behind a proxy). Default http://HOST:PORT. */
   readonly publicUrl: string;
   /** SCIMITAR_BOOTSTRAP_CLIENT_ID / _SECRET: deterministic credentials for the first client. */
@@ -32,6 +36,7 @@ export const DEFAULTS = Object.freeze({
   port: 8080,
   host: '127.0.0.1',
   dbPath: './data/scimitar.db',
+  dbPoolSize: 10,
   tokenTtlSeconds: 86400,
   tokenCacheTtlMs: 5000,
   bodyLimitBytes: 1024 * 1024,
@@ -41,7 +46,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const KNOWN = new Set([
-  'SCIMITAR_DB', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
+  'SCIMITAR_DB', 'SCIMITAR_DB_POOL', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS', 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL',
 ]);
 
@@ -53,6 +58,12 @@ function int(env: Record<string, string | undefined>, key: string, def: number, 
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgres:// URL (SQLite is chosen with SCIMITAR_DB)');
+  return raw;
 }
 
 export function configFromEnv(env: Record<string, string | undefined>): Config {
@@ -74,6 +85,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     port,
     host,
     dbPath: env.SCIMITAR_DB || DEFAULTS.dbPath,
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    dbPoolSize: int(env, 'SCIMITAR_DB_POOL', DEFAULTS.dbPoolSize, 1, 500),
     publicUrl,
     bootstrapClientId: clientId,
     bootstrapClientSecret: secret,

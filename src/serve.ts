@@ -3,13 +3,13 @@ import { bootstrap, type BootstrapResult } from './directory/organizations.ts';
 import type { Config } from './config.ts';
 import { buildApp, SCIM_BASE_PATHS } from './http/app.ts';
 import { createServices } from './services.ts';
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+import { openStore } from './store/open.ts';
 
 export function banner(config: Config, result: BootstrapResult): string {
   const tenant = `${config.publicUrl}${SCIM_BASE_PATHS[0]}`;
   const lines = [
     '',
-    `Scimitar is serving organization "${result.organization.name}" (${result.organization.scimProfile} profile).`,
+    `Scimitar is serving organization "${result.organization.name}" (${result.organization.scimProfile} profile) from ${config.databaseUrl ? 'PostgreSQL' : config.dbPath}.`,
     `  Tenant URL : ${tenant}`,
     `  Token URL  : ${config.publicUrl}/oauth/token`,
   ];
@@ -31,7 +31,7 @@ export function banner(config: Config, result: BootstrapResult): string {
 const AUDIT_SWEEP_MS = 60 * 60 * 1000;
 
 export async function serve(config: Config): Promise<void> {
-  const store = openSqliteStore({ path: config.dbPath });
+  const store = await openStore(config);
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   const services = createServices(store, config);
   const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute });

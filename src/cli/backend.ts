@@ -4,7 +4,7 @@ import { ALL_DIVISIONS } from '../auth/permissions.ts';
 import type { AdminContext } from '../directory/admin/context.ts';
 import { createServices, type Services } from '../services.ts';
 import type { Organization, Store } from '../store/contract.ts';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { openStore as open, type StoreConfig } from '../store/open.ts';
 
 export type Kind = 'divisions' | 'groups' | 'roles' | 'clients';
 export type Entity = Record<string, unknown>;
@@ -25,8 +25,8 @@ const PATHS: Record<Kind, string> = {
   clients: '/api/v2/oauth/clients',
 };
 
-export function openStore(dbPath: string): Store {
-  return openSqliteStore({ path: dbPath });
+export function openStore(config: StoreConfig): Promise<Store> {
+  return open(config);
 }
 
 /** Resolves `--org` (id or name); without it, the only organization there is. */
@@ -41,8 +41,8 @@ export async function resolveOrg(store: Store, org: string | undefined): Promise
   throw new CliError(all.length === 0 ? 'No organization yet: run `scimitar org create <name>` or `npm start` once' : 'Several organizations exist: pass --org <id or name>');
 }
 
-export async function localBackend(dbPath: string, org: string | undefined): Promise<AdminBackend> {
-  const store = openStore(dbPath);
+export async function localBackend(config: StoreConfig, org: string | undefined): Promise<AdminBackend> {
+  const store = await openStore(config);
   const services: Services = createServices(store, { tokenTtlSeconds: 86400, tokenCacheTtlMs: 0 });
   let ctx: AdminContext;
   try {

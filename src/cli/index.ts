@@ -9,6 +9,7 @@ import { print, printOne } from './output.ts';
 
 interface Globals {
   db: string;
+  databaseUrl?: string;
   org?: string;
   url?: string;
   token?: string;
@@ -18,6 +19,7 @@ interface Globals {
 const program = new Command('scimitar')
   .description('Scimitar: a self-hostable SCIM 2.0 identity-management service')
   .addOption(new Option('--db <path>', 'SQLite store').env('SCIMITAR_DB').default(DEFAULTS.dbPath))
+  .addOption(new Option('--database-url <url>', 'PostgreSQL store (instead of --db)').env('DATABASE_URL'))
   .option('--org <id|name>', 'organization (default: the only one)')
   .option('--url <url>', 'administer a running server at this base URL instead of the store')
   .addOption(new Option('--token <token>', 'bearer token for --url').env('SCIMITAR_TOKEN'))
@@ -25,11 +27,12 @@ const program = new Command('scimitar')
   .showHelpAfterError();
 
 const globals = (cmd: Command) => cmd.optsWithGlobals<Globals>();
+const storeConfig = (g: Globals) => ({ dbPath: g.db, databaseUrl: g.databaseUrl || undefined });
 
 async function withBackend<T>(cmd: Command, fn: (b: AdminBackend, g: Globals) => Promise<T>): Promise<T> {
   const g = globals(cmd);
   if (g.url && !g.token) throw new CliError('--url needs --token (or SCIMITAR_TOKEN)');
-  const backend = g.url ? remoteBackend(g.url, g.token!) : await localBackend(g.db, g.org);
+  const backend = g.url ? remoteBackend(g.url, g.token!) : await localBackend(storeConfig(g), g.org);
   try {
     return await fn(backend, g);
   } finally {
@@ -41,7 +44,17 @@ program
   .command('serve')
   .description('run the service (same as npm start; configured from the environment)')
   .action(async (_opts, cmd: Command) => {
-    await serve(configFromEnv({ ...process.env, SCIMITAR_DB: globals(cmd).db }));
+    const g = globals(cmd);
+    await serve(configFromEnv({ ...process.env, SCIMITAR_DB: g.db, DATABASE_URL: g.databaseUrl ?? '' }));
+  });
+
+program
+  .command('migrate')
+  .description('bring the store\'s schema up to date and exit (servers also migrate on start, under a lock)')
+  .action(async (_o, cmd: Command) => {
+    const store = await openStore(storeConfig(globals(cmd)));
+    await store.close();
+    process.stdout.write('schema is up to date\n');
   });
 
 const org = program.command('org').description('organizations (on the store only)');
@@ -51,7 +64,7 @@ org
   .addOption(new Option('--profile <profile>', 'SCIM profile').choices(['genesys', 'standard']).default('genesys'))
   .action(async (name: string, opts: { profile: 'genesys' | 'standard' }, cmd: Command) => {
     const g = globals(cmd);
-    const store = openStore(g.db);
+    const store = await openStore(storeConfig(g));
     try {
       if ((await store.listOrganizations()).some((o) => o.name.toLowerCase() === name.toLowerCase())) throw new CliError(`An organization named "${name}" exists`);
       const c = await createOrganization(store, { name, scimProfile: opts.profile });
@@ -66,7 +79,7 @@ org
   .description('list organizations')
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
-    const store = openStore(g.db);
+    const store = await openStore(storeConfig(g));
     try {
       print((await store.listOrganizations()) as unknown as Entity[], ['id', 'name', 'scimProfile', 'created'], g.json ?? false);
     } finally {

@@ -240,14 +240,11 @@ export class GroupService {
           changes = { ...diffAttributes(before, after) };
         }
       }
-      const versionBefore = g.version;
       const memberChanges = await this.applyMemberOps(repo, ctx, g.id, memberOps);
       if (Object.keys(memberChanges).length > 0) {
-        if (g.version === versionBefore) {
-          const bumped: GroupRecord = { ...g, version: g.version + 1, lastModified: nowIso() };
-          await repo.updateGroup(bumped, g.version);
-          g = bumped;
-        }
+        // Membership rows never conflict; the version moves with an atomic increment.
+        const lastModified = nowIso();
+        g = { ...g, version: await repo.touchGroup(ctx.org.id, g.id, lastModified), lastModified };
         Object.assign(changes, memberChanges);
       }
       if (Object.keys(changes).length > 0) await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);

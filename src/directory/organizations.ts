@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS } from '../auth/permissions.ts';
 import { digest, generateSecret } from '../auth/secrets.ts';
-import type { Organization, ScimProfile, Store } from '../store/contract.ts';
+import { UniqueViolation, type Organization, type ScimProfile, type Store } from '../store/contract.ts';
 
 /** Every permission the SCIM API checks (../shared/spec/genesys-scim.md). */
 export const SCIM_PROVISIONING_PERMISSIONS = Object.freeze([
@@ -71,10 +71,16 @@ export interface BootstrapResult {
  * With SCIMITAR_BOOTSTRAP_CLIENT_ID/SECRET set, that client exists afterwards with that secret.
  */
 export async function bootstrap(store: Store, clientId?: string, clientSecret?: string): Promise<BootstrapResult> {
-  const orgs = await store.listOrganizations();
+  let orgs = await store.listOrganizations();
   if (orgs.length === 0) {
-    const created = await createOrganization(store, { name: 'default', scimProfile: 'genesys', clientId, clientSecret });
-    return { created, organization: created.organization };
+    try {
+      const created = await createOrganization(store, { name: 'default', scimProfile: 'genesys', clientId, clientSecret });
+      return { created, organization: created.organization };
+    } catch (e) {
+      // Another node bootstrapped the same empty database at the same moment: use its work.
+      if (!(e instanceof UniqueViolation)) throw e;
+      orgs = await store.listOrganizations();
+    }
   }
   if (clientId && clientSecret) {
     const client = await store.getClient(clientId);

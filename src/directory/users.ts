@@ -19,6 +19,27 @@ export interface UserResult {
 
 const nowIso = () => new Date().toISOString();
 
+/** Another request updated the user between our read and our write (optimistic versioning). */
+class VersionConflict extends Error {}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Runs a read-modify-write; on a version conflict it starts again from a fresh read, so two
+ * nodes patching one user never lose a write silently and the client sees no spurious error.
+ * With If-Match the client chose the version, so a conflict is reported instead.
+ */
+async function withRetry<T>(ifMatch: string | undefined, attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof VersionConflict)) throw e;
+      if (ifMatch !== undefined || i >= MAX_ATTEMPTS) throw scimErrors.invalidVers('The user was changed by another request meanwhile; read it again');
+    }
+  }
+}
+
 export class UserService {
   constructor(private readonly store: Store) {}
 
@@ -63,7 +84,7 @@ export class UserService {
     };
     try {
       if (existing) {
-        if (!(await repo.updateUser(record, existing.version))) throw scimErrors.invalidVers(`User ${existing.id} was changed by another request; read it again`);
+        if (!(await repo.updateUser(record, existing.version))) throw new VersionConflict();
       } else await repo.insertUser(record);
     } catch (e) {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
@@ -113,7 +134,7 @@ export class UserService {
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
     const newHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
-    return this.store.transaction(async (repo) => {
+    return withRetry(ifMatch, () => this.store.transaction(async (repo) => {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
@@ -122,12 +143,12 @@ export class UserService {
       if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
       const row = await this.write(repo, ctx, p, existing, newHash ?? existing.passwordHash);
       return { resource: await this.view(repo, ctx, row), version: row.version };
-    });
+    }));
   }
 
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
     const ops = parsePatchRequest(body);
-    return this.store.transaction(async (repo) => {
+    return withRetry(ifMatch, () => this.store.transaction(async (repo) => {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
@@ -142,7 +163,7 @@ export class UserService {
       const hash = p.password !== undefined ? await hashPassword(p.password) : existing.passwordHash;
       const row = await this.write(repo, ctx, p, existing, hash);
       return { resource: await this.view(repo, ctx, row), version: row.version };
-    });
+    }));
   }
 
   async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {

@@ -212,6 +212,8 @@ export interface Repository {
   insertGroup(g: GroupRecord): Promise<void>;
   getGroup(orgId: string, id: string): Promise<GroupRecord | undefined>;
   updateGroup(g: GroupRecord, expectedVersion: number): Promise<boolean>;
+  /** Bumps a group's version after a membership change; returns the new version. Never conflicts. */
+  touchGroup(orgId: string, id: string, lastModified: string): Promise<number>;
   deleteGroup(orgId: string, id: string): Promise<boolean>;
   queryGroups(orgId: string, q: GroupQuery): Promise<Page<GroupRecord>>;
   /** Adds members that are not yet in; returns how many were added. O(1) per member. */

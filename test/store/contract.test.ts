@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { UniqueViolation, type Store, type UserRecord } from '../../src/store/contract.ts';
 import { bindFilter, createRegistry, matchesFilter, parseFilter, ScimError } from '../../src/scim/index.ts';
+import { openTestPostgres, postgresSkipReason } from '../helpers/postgres.ts';
 
 interface Dialect {
   name: string;
+  skip?: string;
   open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
 }
 
@@ -23,6 +25,11 @@ const dialects: Dialect[] = [
       return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
     },
   },
+  {
+    name: 'postgres',
+    skip: await postgresSkipReason(),
+    open: () => openTestPostgres({ maxCandidates: 50 }),
+  },
 ];
 
 const registry = createRegistry('genesys');
@@ -30,7 +37,7 @@ const User = registry.resourceType('User')!;
 const now = () => new Date().toISOString();
 
 for (const dialect of dialects) {
-  describe(`store contract: ${dialect.name}`, () => {
+  describe(`store contract: ${dialect.name}`, { skip: dialect.skip }, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
     let orgId: string;

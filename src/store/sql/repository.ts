@@ -278,6 +278,10 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
       );
       return n === 1;
     },
+    async touchGroup(orgId, id, lastModified) {
+      await db.run('UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ?', [lastModified, orgId, id]);
+      return Number((await db.all('SELECT version FROM groups WHERE org_id = ? AND id = ?', [orgId, id]))[0].version);
+    },
     async deleteGroup(orgId, id) {
       return (await db.run('DELETE FROM groups WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
     },

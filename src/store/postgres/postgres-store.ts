@@ -1,0 +1,135 @@
+// The PostgreSQL dialect: a pg Pool; each transaction runs on one pooled connection.
+// The shared SQL repository emits `?` placeholders; here they become $1, $2, ...
+// Connection failures become 503 with Retry-After; the pool reconnects by itself.
+import pg from 'pg';
+import { scimErrors } from '../../scim/index.ts';
+import { UniqueViolation, type Repository, type Store } from '../contract.ts';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits, type Row, type SqlExecutor } from '../sql/executor.ts';
+import { createSqlRepository } from '../sql/repository.ts';
+import { POSTGRES_MIGRATIONS } from './migrations.ts';
+
+export interface PostgresOptions {
+  readonly connectionString: string;
+  /** Schema to use (created if absent); default: the connection's search_path. */
+  readonly schema?: string;
+  readonly poolSize?: number;
+  readonly limits?: QueryLimits;
+  /** Seconds a client should wait after a 503. */
+  readonly retryAfterSeconds?: number;
+}
+
+// Advisory lock key for migrations: two nodes starting together migrate once.
+const MIGRATION_LOCK = 0x5c1a1;
+
+/** `?` -> `$n`. The repository never puts `?` inside SQL string literals. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300']);
+
+function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return (err.code !== undefined && (CONNECTION_CODES.has(err.code) || err.code.startsWith('08'))) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message ?? '');
+}
+
+export async function openPostgresStore(options: PostgresOptions): Promise<Store> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool drops it.
+  pool.on('error', () => undefined);
+  const retryAfter = options.retryAfterSeconds ?? 5;
+
+  const translate = (e: unknown): never => {
+    const err = e as { code?: string; constraint?: string };
+    if (err.code === '23505') throw new UniqueViolation(err.constraint ?? 'unknown');
+    if (isConnectionError(e)) throw scimErrors.unavailable('The database is unavailable; retry shortly', retryAfter);
+    throw e;
+  };
+
+  const executor = (q: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    async all(sql, params) {
+      try {
+        return (await q.query(numberPlaceholders(sql), params as unknown[])).rows as Row[];
+      } catch (e) {
+        return translate(e);
+      }
+    },
+    async run(sql, params) {
+      try {
+        return (await q.query(numberPlaceholders(sql), params as unknown[])).rowCount ?? 0;
+      } catch (e) {
+        return translate(e);
+      }
+    },
+  });
+
+  const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  const client = await pool.connect().catch(translate);
+  try {
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await migrate(client);
+  } finally {
+    client.release();
+  }
+
+  const repo = createSqlRepository(executor(pool), limits);
+  return Object.assign(Object.create(repo) as Store, {
+    dialect: 'postgres' as const,
+    async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
+      const c = await pool.connect().catch(translate);
+      let broken = false;
+      try {
+        await c.query('BEGIN').catch(translate);
+        const result = await fn(createSqlRepository(executor(c), limits));
+        await c.query('COMMIT').catch(translate);
+        return result;
+      } catch (e) {
+        try {
+          await c.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw e;
+      } finally {
+        c.release(broken);
+      }
+    },
+    async ping() {
+      await executor(pool).all('SELECT 1', []);
+    },
+    async close() {
+      await pool.end();
+    },
+  });
+}
+
+async function migrate(c: pg.PoolClient): Promise<void> {
+  await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set((await c.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
+    for (const m of POSTGRES_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await c.query('BEGIN');
+      try {
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK');
+        throw e;
+      }
+    }
+  } finally {
+    await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}

@@ -1,0 +1,63 @@
+// PostgreSQL for tests: a fresh schema per store, dropped afterwards. When no server is
+// reachable the PostgreSQL tests are skipped LOUDLY, unless SCIMITAR_REQUIRE_POSTGRES=1
+// (set by .ci/run), which turns that into a failure.
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { Store } from '../../src/store/contract.ts';
+
+export const POSTGRES_URL = process.env.SCIMITAR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let reachable: Promise<boolean> | undefined;
+
+export function postgresReachable(): Promise<boolean> {
+  reachable ??= (async () => {
+    const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  })();
+  return reachable;
+}
+
+/** undefined = run the tests; a string = skip them with this reason. Throws when PostgreSQL is required. */
+export async function postgresSkipReason(): Promise<string | undefined> {
+  if (await postgresReachable()) return undefined;
+  const msg = `PostgreSQL is not reachable at ${POSTGRES_URL}: PostgreSQL tests SKIPPED`;
+  if (process.env.SCIMITAR_REQUIRE_POSTGRES === '1') throw new Error(`${msg} but SCIMITAR_REQUIRE_POSTGRES=1`);
+  process.stderr.write(`\n*** ${msg} ***\n\n`);
+  return msg;
+}
+
+export function freshSchemaName(): string {
+  return `scimitar_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: POSTGRES_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function openTestPostgres(options: { maxCandidates?: number } = {}): Promise<{ store: Store; schema: string; cleanup(): Promise<void> }> {
+  const schema = freshSchemaName();
+  const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 5, ...(options.maxCandidates ? { limits: { maxCandidates: options.maxCandidates } } : {}) });
+  return {
+    store,
+    schema,
+    async cleanup() {
+      await store.close();
+      await dropSchema(schema);
+    },
+  };
+}
