@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { describe } from 'node:test';
 import { addGroup, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { postgresSkipReason } from '../helpers/postgres.ts';
 
 interface Step {
   name: string;
@@ -17,17 +19,6 @@ interface Step {
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/entra-sequence.json', import.meta.url), 'utf8')) as { steps: Step[] };
 
-let h: Harness;
-let org: Org;
-let base: string;
-before(async () => {
-  h = await startHarness();
-  org = await createOrg(h);
-  await addGroup(h, org, 'Sales');
-  const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `${address}/api/v2/scim/v2`;
-});
-after(() => h.close());
 
 function substitute(text: string, vars: Record<string, string>): string {
   return text.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => {
@@ -47,22 +38,38 @@ function assertSubset(actual: unknown, expected: unknown, where: string): void {
   } else assert.equal(actual, expected, where);
 }
 
-test("Entra's provisioning sequence works end to end", async () => {
-  const vars: Record<string, string> = { guid: randomUUID() };
-  for (const step of fixture.steps) {
-    const body = step.body === undefined ? undefined : substitute(JSON.stringify(step.body), vars);
-    const res = await fetch(`${base}${substitute(step.path, vars)}`, {
-      method: step.method,
-      headers: { authorization: `Bearer ${step.token ?? org.token}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) },
-      body,
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`Entra replay on ${dialect}`, { skip: dialect === 'postgres' ? await postgresSkipReason() : undefined }, () => {
+    let h: Harness;
+    let org: Org;
+    let base: string;
+    before(async () => {
+      h = await startHarness({ dialect });
+      org = await createOrg(h);
+      await addGroup(h, org, 'Sales');
+      const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+      base = `${address}/api/v2/scim/v2`;
     });
-    const text = await res.text();
-    assert.equal(res.status, step.expect.status, `${step.name}: ${text}`);
-    const json = text ? JSON.parse(text) : undefined;
-    if (step.expect.body) assertSubset(json, JSON.parse(substitute(JSON.stringify(step.expect.body), vars)), step.name);
-    for (const [name, path] of Object.entries(step.capture ?? {})) {
-      vars[name] = path.split('.').reduce<any>((o, k) => o?.[k], json); // eslint-disable-line @typescript-eslint/no-explicit-any -- walking parsed JSON
-      assert.ok(vars[name], `${step.name}: nothing at ${path}`);
-    }
-  }
-});
+    after(() => h.close());
+
+    test("Entra's provisioning sequence works end to end", async () => {
+      const vars: Record<string, string> = { guid: randomUUID() };
+      for (const step of fixture.steps) {
+        const body = step.body === undefined ? undefined : substitute(JSON.stringify(step.body), vars);
+        const res = await fetch(`${base}${substitute(step.path, vars)}`, {
+          method: step.method,
+          headers: { authorization: `Bearer ${step.token ?? org.token}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) },
+          body,
+        });
+        const text = await res.text();
+        assert.equal(res.status, step.expect.status, `${step.name}: ${text}`);
+        const json = text ? JSON.parse(text) : undefined;
+        if (step.expect.body) assertSubset(json, JSON.parse(substitute(JSON.stringify(step.expect.body), vars)), step.name);
+        for (const [name, path] of Object.entries(step.capture ?? {})) {
+          vars[name] = path.split('.').reduce<any>((o, k) => o?.[k], json); // eslint-disable-line @typescript-eslint/no-explicit-any -- walking parsed JSON
+          assert.ok(vars[name], `${step.name}: nothing at ${path}`);
+        }
+      }
+    });
+  });
+}

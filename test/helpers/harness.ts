@@ -10,6 +10,7 @@ import { createOrganization, type CreatedOrganization } from '../../src/director
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { ScimProfile, Store } from '../../src/store/contract.ts';
 import { digest } from '../../src/auth/secrets.ts';
+import { dropSchema, openTestPostgres } from './postgres.ts';
 
 export const BASE = '/api/v2/scim/v2';
 export const PUBLIC_URL = 'https://scim.example.test';
@@ -27,9 +28,22 @@ export interface Org extends CreatedOrganization {
   token: string;
 }
 
-export async function startHarness(options: { bodyLimitBytes?: number; tokenCacheTtlMs?: number; rateLimitPerMinute?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  bodyLimitBytes?: number;
+  tokenCacheTtlMs?: number;
+  rateLimitPerMinute?: number;
+  dialect?: 'sqlite' | 'postgres';
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-test-'));
-  const store = openSqliteStore({ path: join(dir, 'test.db') });
+  let dropPostgres: (() => Promise<void>) | undefined;
+  let store: Store;
+  if (options.dialect === 'postgres') {
+    const pg = await openTestPostgres();
+    store = pg.store;
+    dropPostgres = () => dropSchema(pg.schema);
+  } else store = openSqliteStore({ path: join(dir, 'test.db') });
   const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000 });
   const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: false, rateLimitPerMinute: options.rateLimitPerMinute });
   return {
@@ -39,6 +53,7 @@ export async function startHarness(options: { bodyLimitBytes?: number; tokenCach
     async close() {
       await app.close();
       await store.close();
+      await dropPostgres?.();
       rmSync(dir, { recursive: true, force: true });
     },
   };

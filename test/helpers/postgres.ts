@@ -39,19 +39,23 @@ export function freshSchemaName(): string {
   return `scimitar_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+export async function adminQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: POSTGRES_URL });
   await c.connect();
   try {
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    return (await c.query(sql, params)).rows as T[];
   } finally {
     await c.end();
   }
 }
 
-export async function openTestPostgres(options: { maxCandidates?: number } = {}): Promise<{ store: Store; schema: string; cleanup(): Promise<void> }> {
-  const schema = freshSchemaName();
-  const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 5, ...(options.maxCandidates ? { limits: { maxCandidates: options.maxCandidates } } : {}) });
+export async function dropSchema(schema: string): Promise<void> {
+  await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}
+
+export async function openTestPostgres(options: { maxCandidates?: number; schema?: string; applicationName?: string } = {}): Promise<{ store: Store; schema: string; cleanup(): Promise<void> }> {
+  const schema = options.schema ?? freshSchemaName();
+  const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 5, applicationName: options.applicationName, ...(options.maxCandidates ? { limits: { maxCandidates: options.maxCandidates } } : {}) });
   return {
     store,
     schema,

@@ -16,6 +16,8 @@ export interface PostgresOptions {
   readonly limits?: QueryLimits;
   /** Seconds a client should wait after a 503. */
   readonly retryAfterSeconds?: number;
+  /** application_name of the connections (visible in pg_stat_activity). */
+  readonly applicationName?: string;
 }
 
 // Advisory lock key for migrations: two nodes starting together migrate once.
@@ -42,10 +44,13 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
+    application_name: options.applicationName ?? 'scimitar',
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // An idle client losing its connection must not crash the process; the pool drops it.
+  // A client losing its connection must not crash the process: idle ones are dropped by the
+  // pool, checked-out ones fail their next query (-> 503) and are released as broken.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const retryAfter = options.retryAfterSeconds ?? 5;
 
   const translate = (e: unknown): never => {
