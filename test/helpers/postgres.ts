@@ -1,12 +1,12 @@
 // PostgreSQL for tests: a fresh schema per store, dropped afterwards. When no server is
-// reachable the PostgreSQL tests are skipped LOUDLY, unless SCIMITAR_REQUIRE_POSTGRES=1
+// reachable the PostgreSQL tests are skipped LOUDLY, unless TEST_REQUIRE_POSTGRES=1
 // (set by .ci/run), which turns that into a failure.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/contract.ts';
 
-export const POSTGRES_URL = process.env.SCIMITAR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let reachable: Promise<boolean> | undefined;
 
@@ -30,7 +30,7 @@ export function postgresReachable(): Promise<boolean> {
 export async function postgresSkipReason(): Promise<string | undefined> {
   if (await postgresReachable()) return undefined;
   const msg = `PostgreSQL is not reachable at ${POSTGRES_URL}: PostgreSQL tests SKIPPED`;
-  if (process.env.SCIMITAR_REQUIRE_POSTGRES === '1') throw new Error(`${msg} but SCIMITAR_REQUIRE_POSTGRES=1`);
+  if (process.env.TEST_REQUIRE_POSTGRES === '1') throw new Error(`${msg} but TEST_REQUIRE_POSTGRES=1`);
   process.stderr.write(`\n*** ${msg} ***\n\n`);
   return msg;
 }

@@ -1,0 +1,62 @@
+// Fills a store before the server starts: an organization with a known client, N users, a
+// group of 100 members and a group of up to 100,000 members.
+import { randomUUID } from 'node:crypto';
+import { bootstrap } from '../src/directory/organizations.ts';
+import { openStore } from '../src/store/open.ts';
+import type { UserRecord } from '../src/store/contract.ts';
+
+export interface Preloaded {
+  readonly userIds: string[];
+  readonly userNames: string[];
+  readonly smallGroupId: string;
+  readonly bigGroupId: string;
+  readonly bigGroupMember: string;
+}
+
+export interface PreloadOptions {
+  readonly dbPath: string;
+  readonly databaseUrl?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly users: number;
+  readonly bigGroupMembers: number;
+}
+
+export async function preload(o: PreloadOptions): Promise<Preloaded> {
+  const store = await openStore({ dbPath: o.dbPath, databaseUrl: o.databaseUrl });
+  try {
+    const { organization } = await bootstrap(store, o.clientId, o.clientSecret);
+    const home = await store.homeDivision(organization.id);
+    const userIds: string[] = [];
+    const userNames: string[] = [];
+    const now = new Date().toISOString();
+    const BATCH = 5000;
+    for (let start = 0; start < o.users; start += BATCH) {
+      await store.transaction(async (tx) => {
+        for (let i = start; i < Math.min(o.users, start + BATCH); i++) {
+          const userName = `user${i}@bench.test`;
+          const u: UserRecord = {
+            id: randomUUID(), orgId: organization.id, userName, externalId: `ext-${i}`, displayName: `Bench User ${i}`, active: true,
+            divisionId: home.id, version: 1, created: now, lastModified: now,
+            data: { userName, externalId: `ext-${i}`, displayName: `Bench User ${i}`, active: true, title: 'Agent', emails: [{ type: 'work', value: `work${i}@bench.test` }] },
+          };
+          await tx.insertUser(u);
+          userIds.push(u.id);
+          userNames.push(userName);
+        }
+      });
+    }
+    const group = async (name: string, members: readonly string[]) => {
+      const id = randomUUID();
+      await store.insertGroup({ id, orgId: organization.id, displayName: name, type: 'official', visibility: 'public', version: 1, created: now, lastModified: now });
+      for (let i = 0; i < members.length; i += BATCH) await store.transaction((tx) => tx.addMembers(id, members.slice(i, i + BATCH)));
+      return id;
+    };
+    const smallGroupId = await group('Small', userIds.slice(0, 100));
+    const bigMembers = userIds.slice(0, Math.min(o.bigGroupMembers, userIds.length));
+    const bigGroupId = await group('Big', bigMembers);
+    return { userIds, userNames, smallGroupId, bigGroupId, bigGroupMember: bigMembers[bigMembers.length - 1] };
+  } finally {
+    await store.close();
+  }
+}

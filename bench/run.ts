@@ -1,0 +1,219 @@
+// `npm run bench`: Scimitar against a bare-Fastify baseline run side by side, scenario by
+// scenario, at concurrency 8 and 32. Prints a table (req/s, p50, p99, errors, ratio to the
+// matching baseline figure) and appends it to docs/benchmarks.md.
+//   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
+//   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
+//   --no-write      do not touch docs/benchmarks.md
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { preload, type Preloaded } from './preload.ts';
+import { runFilterParseBench } from './filter-parse.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const dialect = args.includes('--db') && args[args.indexOf('--db') + 1] === 'postgres' ? 'postgres' : 'sqlite';
+const write = !args.includes('--no-write');
+const DURATION = quick ? 2 : 8;
+const CONCURRENCY = quick ? [32] : [8, 32];
+const USERS = quick ? 20_000 : 100_000;
+const BIG_GROUP = quick ? 20_000 : 100_000;
+const MEMORY_USERS = quick ? 100_000 : 1_000_000;
+
+interface Server {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly startedAt: number;
+}
+
+async function start(cmd: string[], env: Record<string, string>, readyText: RegExp): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const startedAt = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', ...cmd], { env: { ...process.env, ...env, PORT: String(port), SCIMITAR_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 120_000;
+  while (!readyText.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (!readyText.test(out)) throw new Error(`server did not start: ${out}`);
+  return { url: `http://127.0.0.1:${port}`, child, startedAt };
+}
+
+const stop = (s: Server) => new Promise<void>((resolve) => {
+  if (s.child.exitCode !== null) return resolve();
+  s.child.once('exit', () => resolve());
+  s.child.kill('SIGTERM');
+});
+
+interface Figure {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+type Req = { method: 'GET' | 'POST' | 'PATCH'; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (r: Record<string, unknown>) => Record<string, unknown> };
+
+async function load(url: string, connections: number, request: Req): Promise<Figure> {
+  const result = await autocannon({ url, connections, duration: DURATION, requests: [request as never] });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+function pick<T>(xs: readonly T[]): T {
+  return xs[Math.floor(Math.random() * xs.length)];
+}
+
+async function token(url: string, id: string, secret: string): Promise<string> {
+  const res = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}` });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function storeEnv(dir: string, name: string): Promise<{ env: Record<string, string>; dbPath: string; databaseUrl?: string; cleanup(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dbPath = join(dir, `${name}.db`);
+    return { env: { SCIMITAR_DB: dbPath }, dbPath, cleanup: async () => undefined };
+  }
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `scimitar_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const databaseUrl = `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return {
+    env: { DATABASE_URL: databaseUrl }, dbPath: '', databaseUrl,
+    async cleanup() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'scimitar-bench-'));
+  const clientId = 'bench-client';
+  const clientSecret = 'bench-secret-0123456789-0123456789-abcdef';
+  const rows: string[] = [];
+  const notes: string[] = [];
+  try {
+    const baseline = await start(['bench/baseline-server.ts'], {}, /ready/);
+    const store = await storeEnv(dir, 'bench');
+    process.stderr.write(`preloading ${USERS} users on ${dialect}...\n`);
+    const t0 = Date.now();
+    const data: Preloaded = await preload({ dbPath: store.dbPath, databaseUrl: store.databaseUrl, clientId, clientSecret, users: USERS, bigGroupMembers: BIG_GROUP });
+    notes.push(`preload of ${USERS} users and a ${BIG_GROUP}-member group: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const scim = await start(['src/main.ts'], { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
+    const tok = await token(scim.url, clientId, clientSecret);
+    const auth = { authorization: `Bearer ${tok}`, 'content-type': 'application/scim+json' };
+    const basicAuth = { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
+    const base = '/api/v2/scim/v2';
+    const patchBody = (i: number) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'title', value: `Title ${i}` }, { op: 'Add', path: 'emails[type eq "work"].value', value: `w${i}@bench.test` }] });
+    let n = 0;
+    const fresh = () => `${randomUUID()}`;
+    const createBody = (manager: string) => JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+      externalId: fresh(), userName: `new-${fresh()}@bench.test`, active: true, displayName: 'New Hire', meta: { resourceType: 'User' },
+      emails: [{ primary: true, type: 'work', value: `n-${fresh()}@bench.test` }], name: { givenName: 'New', familyName: 'Hire' }, title: 'Agent',
+      phoneNumbers: [{ type: 'work', value: 'tel:+13175550123;ext=1234' }],
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales', division: 'Home', manager: { value: manager } }, roles: [],
+    });
+    const memberBody = () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: pick(data.userIds) }] }] });
+    const scenarios: { name: string; kind: 'GET' | 'POST'; req: () => Req }[] = [
+      { name: 'match', kind: 'GET', req: () => ({ method: 'GET', path: '/', headers: auth, setupRequest: (r) => ({ ...r, path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${pick(data.userNames)}"`)}` }) }) },
+      { name: 'create', kind: 'POST', req: () => ({ method: 'POST', path: `${base}/Users`, headers: auth, setupRequest: (r) => ({ ...r, body: createBody(pick(data.userIds)) }) }) },
+      { name: 'patch', kind: 'POST', req: () => ({ method: 'PATCH', path: '/', headers: auth, setupRequest: (r) => ({ ...r, path: `${base}/Users/${pick(data.userIds)}`, body: patchBody(n++) }) }) },
+      { name: 'members (100)', kind: 'POST', req: () => ({ method: 'PATCH', path: `${base}/Groups/${data.smallGroupId}`, headers: auth, setupRequest: (r) => ({ ...r, body: memberBody() }) }) },
+      { name: `members (${BIG_GROUP})`, kind: 'POST', req: () => ({ method: 'PATCH', path: `${base}/Groups/${data.bigGroupId}`, headers: auth, setupRequest: (r) => ({ ...r, body: memberBody() }) }) },
+      { name: 'membership check', kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Groups?filter=${encodeURIComponent(`id eq "${data.bigGroupId}" and members[value eq "${data.bigGroupMember}"]`)}&excludedAttributes=members`, headers: auth }) },
+      { name: 'page K=1', kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Users?startIndex=1&count=100`, headers: auth }) },
+      { name: `page K=${Math.floor(USERS * 0.9)}`, kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Users?startIndex=${Math.floor(USERS * 0.9)}&count=100`, headers: auth }) },
+      { name: 'token', kind: 'POST', req: () => ({ method: 'POST', path: '/oauth/token', headers: basicAuth, body: 'grant_type=client_credentials' }) },
+    ];
+    const figures = new Map<string, Figure>();
+    let failed = false;
+    for (const c of CONCURRENCY) {
+      const bGet = await load(baseline.url, c, { method: 'GET', path: '/json' });
+      const bPost = await load(baseline.url, c, { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: createBody('x') });
+      rows.push(`| baseline GET | ${c} | ${bGet.rps.toFixed(0)} | ${bGet.p50} | ${bGet.p99} | ${bGet.errors} | 1.00 |`);
+      rows.push(`| baseline POST | ${c} | ${bPost.rps.toFixed(0)} | ${bPost.p50} | ${bPost.p99} | ${bPost.errors} | 1.00 |`);
+      for (const s of scenarios) {
+        process.stderr.write(`${s.name} @${c}...\n`);
+        const f = await load(scim.url, c, s.req());
+        figures.set(`${s.name}@${c}`, f);
+        if (f.errors > 0) failed = true;
+        const ratio = f.rps / (s.kind === 'GET' ? bGet.rps : bPost.rps);
+        rows.push(`| ${s.name} | ${c} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${ratio.toFixed(2)} |`);
+      }
+    }
+    await stop(scim);
+    await stop(baseline);
+    await store.cleanup();
+
+    // Memory and start-up with a large store.
+    const big = await storeEnv(dir, 'memory');
+    process.stderr.write(`preloading ${MEMORY_USERS} users for the memory run...\n`);
+    const t1 = Date.now();
+    const bigData = await preload({ dbPath: big.dbPath, databaseUrl: big.databaseUrl, clientId, clientSecret, users: MEMORY_USERS, bigGroupMembers: 100 });
+    notes.push(`preload of ${MEMORY_USERS} users: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    const spawnAt = Date.now();
+    const mem = await start(['src/main.ts'], { ...big.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
+    const memTok = await token(mem.url, clientId, clientSecret);
+    let firstOk = 0;
+    while (!firstOk) {
+      const r = await fetch(`${mem.url}${'/api/v2/scim/v2'}/Users?filter=${encodeURIComponent(`userName eq "${bigData.userNames[0]}"`)}`, { headers: { authorization: `Bearer ${memTok}` } });
+      if (r.status === 200) firstOk = Date.now();
+    }
+    const f = await load(mem.url, 32, { method: 'GET', path: '/', headers: { authorization: `Bearer ${memTok}` }, setupRequest: (r) => ({ ...r, path: `/api/v2/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${pick(bigData.userNames)}"`)}` }) });
+    const rss = peakRssMb(mem.child.pid!);
+    rows.push(`| match, ${MEMORY_USERS} users | 32 | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | |`);
+    notes.push(`${MEMORY_USERS} users: peak RSS of the server while serving match ${rss.toFixed(0)} MB; process start to first 200 ${firstOk - spawnAt} ms (including tsx start-up)`);
+    await stop(mem);
+    await big.cleanup();
+
+    const header = [
+      `## ${new Date().toISOString().slice(0, 10)} — ${dialect}${quick ? ' (quick)' : ''}`,
+      '',
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ${DURATION} s per run, autocannon in the bench process, each server in its own process.`,
+      '',
+      '| scenario | conc. | req/s | p50 ms | p99 ms | errors | ratio to bare Fastify |',
+      '|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      ...notes.map((x) => `- ${x}`),
+      '',
+      'Filter parser cost per character (linear when the ns/char column stays flat or falls):',
+      '',
+      ...runFilterParseBench(),
+      '',
+    ];
+    process.stdout.write(`${header.join('\n')}\n`);
+    if (write) {
+      const file = 'docs/benchmarks.md';
+      const intro = '# Benchmarks\n\nProduced by `npm run bench` (see README). Newest first; older results are kept below for comparison.\n\n';
+      const old = existsSync(file) ? readFileSync(file, 'utf8').replace(/^# Benchmarks\n\n[^\n]*\n\n/, '') : '';
+      writeFileSync(file, `${intro}${header.join('\n')}\n${old}`);
+    }
+    if (failed) {
+      process.stderr.write('some scenarios returned errors\n');
+      process.exitCode = 1;
+    }
+    void figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
