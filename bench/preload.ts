@@ -7,6 +7,8 @@ import type { UserRecord } from '../src/store/contract.ts';
 
 export interface Preloaded {
   readonly userIds: string[];
+  /** Users in no group: the members scenarios add these, so every add is a real change. */
+  readonly candidates: string[];
   readonly userNames: string[];
   readonly smallGroupId: string;
   readonly bigGroupId: string;
@@ -20,6 +22,8 @@ export interface PreloadOptions {
   readonly clientSecret: string;
   readonly users: number;
   readonly bigGroupMembers: number;
+  /** Extra users kept out of every group. */
+  readonly candidates?: number;
 }
 
 export async function preload(o: PreloadOptions): Promise<Preloaded> {
@@ -31,9 +35,10 @@ export async function preload(o: PreloadOptions): Promise<Preloaded> {
     const userNames: string[] = [];
     const now = new Date().toISOString();
     const BATCH = 5000;
-    for (let start = 0; start < o.users; start += BATCH) {
+    const total = o.users + (o.candidates ?? 0);
+    for (let start = 0; start < total; start += BATCH) {
       await store.transaction(async (tx) => {
-        for (let i = start; i < Math.min(o.users, start + BATCH); i++) {
+        for (let i = start; i < Math.min(total, start + BATCH); i++) {
           const userName = `user${i}@bench.test`;
           const u: UserRecord = {
             id: randomUUID(), orgId: organization.id, userName, externalId: `ext-${i}`, displayName: `Bench User ${i}`, active: true,
@@ -52,10 +57,12 @@ export async function preload(o: PreloadOptions): Promise<Preloaded> {
       for (let i = 0; i < members.length; i += BATCH) await store.transaction((tx) => tx.addMembers(id, members.slice(i, i + BATCH)));
       return id;
     };
-    const smallGroupId = await group('Small', userIds.slice(0, 100));
-    const bigMembers = userIds.slice(0, Math.min(o.bigGroupMembers, userIds.length));
+    const candidates = userIds.slice(o.users);
+    const members = userIds.slice(0, o.users);
+    const smallGroupId = await group('Small', members.slice(0, 100));
+    const bigMembers = members.slice(0, Math.min(o.bigGroupMembers, members.length));
     const bigGroupId = await group('Big', bigMembers);
-    return { userIds, userNames, smallGroupId, bigGroupId, bigGroupMember: bigMembers[bigMembers.length - 1] };
+    return { userIds: members, candidates, userNames: userNames.slice(0, o.users), smallGroupId, bigGroupId, bigGroupMember: bigMembers[bigMembers.length - 1] };
   } finally {
     await store.close();
   }

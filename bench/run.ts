@@ -23,6 +23,8 @@ const CONCURRENCY = quick ? [32] : [8, 32];
 const USERS = quick ? 20_000 : 100_000;
 const BIG_GROUP = quick ? 20_000 : 100_000;
 const MEMORY_USERS = quick ? 100_000 : 1_000_000;
+// Users in no group, added by the members scenarios (so each add is a real insert).
+const CANDIDATES = quick ? 20_000 : 200_000;
 
 interface Server {
   readonly url: string;
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     const store = await storeEnv(dir, 'bench');
     process.stderr.write(`preloading ${USERS} users on ${dialect}...\n`);
     const t0 = Date.now();
-    const data: Preloaded = await preload({ dbPath: store.dbPath, databaseUrl: store.databaseUrl, clientId, clientSecret, users: USERS, bigGroupMembers: BIG_GROUP });
+    const data: Preloaded = await preload({ dbPath: store.dbPath, databaseUrl: store.databaseUrl, clientId, clientSecret, users: USERS, bigGroupMembers: BIG_GROUP, candidates: CANDIDATES });
     notes.push(`preload of ${USERS} users and a ${BIG_GROUP}-member group: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const scim = await start(['src/main.ts'], { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
     const tok = await token(scim.url, clientId, clientSecret);
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
       phoneNumbers: [{ type: 'work', value: 'tel:+13175550123;ext=1234' }],
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales', division: 'Home', manager: { value: manager } }, roles: [],
     });
-    const memberBody = () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: pick(data.userIds) }] }] });
+    const memberBody = () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: pick(data.candidates) }] }] });
     const scenarios: { name: string; kind: 'GET' | 'POST'; req: () => Req }[] = [
       { name: 'match', kind: 'GET', req: () => ({ method: 'GET', path: '/', headers: auth, setupRequest: (r) => ({ ...r, path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${pick(data.userNames)}"`)}` }) }) },
       { name: 'create', kind: 'POST', req: () => ({ method: 'POST', path: `${base}/Users`, headers: auth, setupRequest: (r) => ({ ...r, body: createBody(pick(data.userIds)) }) }) },

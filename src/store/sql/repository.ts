@@ -57,11 +57,12 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
     const sortColumn = p.q.sort ? p.columns.column({ ...p.q.sort, leaf: p.q.sort.sub ?? p.q.sort.attribute, relative: false }) : undefined;
     const whereSql = `WHERE ${where.join(' AND ')}`;
     if (cond?.exact && (!p.q.sort || sortColumn)) {
-      const countRows = await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params);
-      const total = Number(countRows[0].n);
-      if (p.q.count === 0 || p.q.startIndex > total) return { total, items: [] };
+      const count = async () => Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n);
+      if (p.q.count === 0) return { total: await count(), items: [] };
       const order = sortColumn ? `${sortColumn.expr} ${p.q.sort!.descending ? 'DESC' : 'ASC'}, ${p.seq}` : p.seq;
       const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, p.q.count, p.q.startIndex - 1]);
+      // A first page that is not full holds everything: no COUNT needed (Entra's match lookups).
+      const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length : await count();
       return { total, items: rows.map(p.map) };
     }
     const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${p.seq} LIMIT ?`, [...params, limits.maxCandidates + 1]);
