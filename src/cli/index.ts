@@ -6,6 +6,7 @@ import { createOrganization } from '../directory/organizations.ts';
 import { serve } from '../serve.ts';
 import { CliError, localBackend, openStore, remoteBackend, type AdminBackend, type Entity } from './backend.ts';
 import { print, printOne } from './output.ts';
+import { provisionCommands } from './provision.ts';
 
 interface Globals {
   db: string;
@@ -151,6 +152,8 @@ role
     withBackend(cmd, async (b, g) => printOne(await b.create('roles', { name, permissions: opts.permission, description: opts.description }), g.json ?? false)),
   );
 role.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('roles'), ['id', 'name', 'permissions'], g.json ?? false)));
+
+provisionCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,119 @@
+// `scimitar expr`, `scimitar test-connection`, `scimitar sync`: the identity provider's side.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { compileExpression, evaluateForTarget } from '../provision/expression/evaluate.ts';
+import { ExpressionError } from '../provision/expression/ast.ts';
+import { SKIP } from '../provision/expression/values.ts';
+import { loadMappings, MappingError } from '../provision/mappings.ts';
+import { htmlReport, summaryTable } from '../provision/report.ts';
+import { errorDetail, ScimClient } from '../provision/scim-client.ts';
+import type { ScopeConfig } from '../provision/scope.ts';
+import { readDirectory } from '../provision/source.ts';
+import { loadState, saveState } from '../provision/state.ts';
+import { runSync, type WireProfile } from '../provision/sync.ts';
+import { CliError } from './backend.ts';
+
+interface Conn {
+  url: string;
+  token?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+function client(o: Conn, dryRun: boolean): ScimClient {
+  if (!o.token && !(o.clientId && o.clientSecret)) throw new CliError('give --token, or --client-id and --client-secret (with --token-url)');
+  const tokenUrl = o.tokenUrl ?? `${new URL(o.url).origin}/oauth/token`;
+  return new ScimClient({ baseUrl: o.url, token: o.token, tokenUrl, clientId: o.clientId, clientSecret: o.clientSecret, dryRun });
+}
+
+const connection = (c: Command) =>
+  c
+    .requiredOption('--url <tenant url>', 'SCIM base URL, e.g. https://host/api/v2/scim/v2')
+    .option('--token <token>', 'bearer token')
+    .option('--client-id <id>')
+    .option('--client-secret <secret>')
+    .option('--token-url <url>', 'OAuth token endpoint (default: <origin of --url>/oauth/token)');
+
+export function provisionCommands(program: Command): void {
+  program
+    .command('expr <expression>')
+    .description('evaluate an attribute-mapping expression; prints the value as JSON')
+    .option('--source <json>', 'the source object, as JSON', '{}')
+    .action((expression: string, opts: { source: string }) => {
+      try {
+        const v = evaluateForTarget(compileExpression(expression), JSON.parse(opts.source) as Record<string, unknown>);
+        process.stdout.write(`${v === SKIP ? '"<skipped: IgnoreFlowIfNullOrEmpty>"' : JSON.stringify(v)}\n`);
+      } catch (e) {
+        if (e instanceof ExpressionError || e instanceof SyntaxError) throw new CliError(e.message);
+        throw e;
+      }
+    });
+
+  connection(program.command('test-connection').description("do what Entra's Test Connection does, and say why it fails")).action(async (opts: Conn) => {
+    const c = client(opts, true);
+    let r;
+    try {
+      r = await c.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${crypto.randomUUID()}"`)}`);
+    } catch (e) {
+      throw new CliError(`cannot reach ${opts.url}: ${(e as Error).message}`);
+    }
+    if (r.status === 401) throw new CliError('401: the token is not accepted (wrong, expired or revoked secret token)');
+    if (r.status === 403) throw new CliError(`403: the token lacks permission to read users (${errorDetail(r)})`);
+    if (r.status === 404) throw new CliError(`404: no SCIM Users endpoint at ${opts.url} (check the tenant URL; it should end in /scim/v2)`);
+    if (r.status !== 200) throw new CliError(`unexpected ${errorDetail(r)}`);
+    if (r.body?.totalResults !== 0 || !Array.isArray(r.body?.Resources)) throw new CliError(`200, but not an empty ListResponse: ${JSON.stringify(r.body).slice(0, 200)}`);
+    process.stdout.write(`OK: ${opts.url} answered the test query with an empty list, as Entra expects\n`);
+  });
+
+  connection(program.command('sync').description('run a provisioning cycle from a Graph-shaped directory to a SCIM endpoint'))
+    .requiredOption('--source <users.json|users.csv>', 'users as Microsoft Graph returns them')
+    .option('--groups <groups.json>', 'groups with members')
+    .option('--mappings <file.json>', 'attribute mappings (default: the Genesys app defaults)')
+    .option('--scope <all|file>', '"all", or a file listing assigned user/group ids or names, one per line', 'all')
+    .option('--scope-filters <file.json>', 'scoping filters: [{"clauses":[{"attribute","operator","value"}]}]')
+    .option('--state <file>', 'state file for incremental cycles', '.scimitar-sync-state.json')
+    .option('--dry-run', 'make no write; report what would happen')
+    .option('--only <ids>', 'pilot test: only these users (comma-separated ids or userPrincipalNames)')
+    .option('--report <file>', 'write the report as JSON (and HTML next to it)')
+    .option('--clear-empty', 'send explicit removes where a mapped value became empty')
+    .addOption(new Option('--deprovision <how>', 'users gone from the source or the scope').choices(['delete', 'disable', 'none']).default('delete'))
+    .addOption(new Option('--profile <wire>', 'request shapes').choices(['entra', 'rfc']).default('entra'))
+    .option('--concurrency <n>', 'requests in flight', '4')
+    .action(async (opts: Conn & Record<string, string | boolean | undefined>) => {
+      let mappings;
+      try {
+        mappings = loadMappings(opts.mappings as string | undefined);
+      } catch (e) {
+        if (e instanceof MappingError) throw new CliError(e.message);
+        throw e;
+      }
+      const directory = readDirectory({ users: opts.source as string, groups: opts.groups as string | undefined });
+      const scope: ScopeConfig = {
+        mode: opts.scope === 'all' ? 'all' : 'assigned',
+        ...(opts.scope !== 'all' ? { assigned: readFileSync(opts.scope as string, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(opts.scopeFilters ? { filters: JSON.parse(readFileSync(opts.scopeFilters as string, 'utf8')) } : {}),
+      };
+      const dryRun = Boolean(opts.dryRun);
+      const statePath = opts.state as string;
+      const state = loadState(statePath);
+      const tty = process.stderr.isTTY;
+      const report = await runSync({
+        client: client(opts, dryRun), mappings, directory, scope, profile: opts.profile as WireProfile, dryRun,
+        only: typeof opts.only === 'string' ? opts.only.split(',').map((s) => s.trim()) : undefined,
+        clearEmpty: Boolean(opts.clearEmpty), deprovision: opts.deprovision as 'delete' | 'disable' | 'none',
+        concurrency: Math.max(1, Number(opts.concurrency) || 4), state,
+        onProgress: tty ? (d, t) => process.stderr.write(`\r[${'#'.repeat(Math.round((d / t) * 30)).padEnd(30)}] ${d}/${t}`) : undefined,
+      });
+      if (tty) process.stderr.write('\n');
+      if (!dryRun) saveState(statePath, state);
+      if (opts.report) {
+        writeFileSync(opts.report as string, JSON.stringify(report, null, 2));
+        writeFileSync(String(opts.report).replace(/\.json$/i, '') + '.html', htmlReport(report));
+      }
+      process.stdout.write(summaryTable(report));
+      for (const o of report.objects.filter((x) => x.action === 'fail')) process.stdout.write(`failed: ${o.kind} ${o.name}: ${o.errors.join('; ')}\n`);
+      if (report.summary.fail > 0) process.exitCode = 3;
+    });
+}

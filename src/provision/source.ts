@@ -1,0 +1,119 @@
+// The source directory: users and groups as Microsoft Graph returns them (a JSON object with
+// a `value` array, or a plain array), users also from CSV. A record with a missing or
+// wrong-typed id is reported and skipped, never fatal.
+import { readFileSync } from 'node:fs';
+
+export interface SourceUser {
+  readonly id: string;
+  /** Graph attributes plus the computed IsSoftDeleted. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly managerId?: string;
+  readonly softDeleted: boolean;
+}
+
+export interface SourceGroup {
+  readonly id: string;
+  readonly displayName: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly memberIds: readonly string[];
+}
+
+export interface SourceProblem {
+  readonly file: string;
+  readonly index: number;
+  readonly reason: string;
+}
+
+export interface Directory {
+  readonly users: readonly SourceUser[];
+  readonly groups: readonly SourceGroup[];
+  readonly problems: readonly SourceProblem[];
+}
+
+function records(json: unknown, file: string): unknown[] {
+  if (Array.isArray(json)) return json;
+  if (typeof json === 'object' && json !== null && Array.isArray((json as Record<string, unknown>).value)) return (json as { value: unknown[] }).value;
+  throw new Error(`${file}: expected a JSON array or a Graph response with a "value" array`);
+}
+
+/** RFC 4180 CSV with a header row. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.some((f) => f !== '')) rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  row.push(field);
+  if (row.some((f) => f !== '')) rows.push(row);
+  const [header, ...body] = rows;
+  if (!header) return [];
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), r[i] ?? ''])));
+}
+
+function softDeleted(u: Record<string, unknown>): boolean {
+  const flag = u.IsSoftDeleted ?? u.isSoftDeleted;
+  if (typeof flag === 'boolean') return flag;
+  if (typeof flag === 'string') return flag.toLowerCase() === 'true';
+  return typeof u.deletedDateTime === 'string' && u.deletedDateTime !== '';
+}
+
+function toUser(raw: unknown, index: number, file: string, problems: SourceProblem[]): SourceUser | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push({ file, index, reason: 'not an object' });
+    return undefined;
+  }
+  const u = raw as Record<string, unknown>;
+  const id = u.id ?? u.objectId;
+  if (typeof id !== 'string' || id === '') {
+    problems.push({ file, index, reason: 'missing or non-string "id"' });
+    return undefined;
+  }
+  if (u.userPrincipalName !== undefined && typeof u.userPrincipalName !== 'string') {
+    problems.push({ file, index, reason: `"userPrincipalName" of ${id} is not a string` });
+    return undefined;
+  }
+  const m = u.manager;
+  const managerId = typeof m === 'string' && m !== '' ? m : typeof m === 'object' && m !== null && typeof (m as Record<string, unknown>).id === 'string' ? ((m as Record<string, unknown>).id as string) : undefined;
+  const deleted = softDeleted(u);
+  return Object.freeze({ id, attributes: Object.freeze({ ...u, objectId: id, IsSoftDeleted: deleted }), managerId, softDeleted: deleted });
+}
+
+export function readDirectory(options: { users: string; groups?: string }): Directory {
+  const problems: SourceProblem[] = [];
+  const usersText = readFileSync(options.users, 'utf8');
+  const rawUsers = options.users.toLowerCase().endsWith('.csv') ? parseCsv(usersText) : records(JSON.parse(usersText), options.users);
+  const users = rawUsers.map((r, i) => toUser(r, i, options.users, problems)).filter((u): u is SourceUser => u !== undefined);
+  const groups: SourceGroup[] = [];
+  if (options.groups) {
+    records(JSON.parse(readFileSync(options.groups, 'utf8')), options.groups).forEach((raw, index) => {
+      const g = raw as Record<string, unknown>;
+      if (typeof g !== 'object' || g === null || typeof g.id !== 'string' || typeof g.displayName !== 'string') {
+        problems.push({ file: options.groups!, index, reason: 'a group needs a string "id" and "displayName"' });
+        return;
+      }
+      const members = Array.isArray(g.members) ? g.members : [];
+      const memberIds = members.map((m) => (typeof m === 'string' ? m : (m as Record<string, unknown>)?.id)).filter((x): x is string => typeof x === 'string');
+      groups.push(Object.freeze({ id: g.id, displayName: g.displayName, attributes: Object.freeze({ ...g }), memberIds: Object.freeze(memberIds) }));
+    });
+  }
+  return { users, groups, problems };
+}

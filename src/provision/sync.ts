@@ -1,0 +1,349 @@
+// One provisioning cycle, as Entra runs it: for each in-scope user, match on the target by the
+// matching attributes, create if absent, else send only the changed attributes; soft-deleted
+// users are disabled, users gone from the source or the scope are deleted (configurable);
+// managers are resolved to target ids (a second pass for managers created later); groups are
+// matched by displayName and their membership reconciled. A state file makes later cycles
+// incremental: an unchanged user costs no request at all. One bad user never stops the cycle.
+import { evaluateForTarget } from './expression/evaluate.ts';
+import { fingerprint } from './expression/functions.ts';
+import { SKIP } from './expression/values.ts';
+import type { CompiledMapping, MappingSet } from './mappings.ts';
+import { readPath, sameValue, writePath } from './paths.ts';
+import { errorDetail, type ScimClient } from './scim-client.ts';
+import { groupInScope, outOfScope, type ScopeConfig } from './scope.ts';
+import type { Directory, SourceGroup, SourceUser } from './source.ts';
+
+export type WireProfile = 'entra' | 'rfc';
+export type Action = 'create' | 'update' | 'disable' | 'delete' | 'skip' | 'fail';
+
+export interface AttributeChange {
+  readonly path: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export interface ObjectReport {
+  readonly kind: 'user' | 'group';
+  readonly sourceId: string;
+  readonly name: string;
+  action: Action;
+  changes: AttributeChange[];
+  errors: string[];
+  reason?: string;
+  targetId?: string;
+}
+
+export interface SyncState {
+  version: 1;
+  users: Record<string, { targetId: string; hash: string; managerTargetId?: string }>;
+  groups: Record<string, { targetId: string; members: string[] }>;
+}
+
+export const emptyState = (): SyncState => ({ version: 1, users: {}, groups: {} });
+
+export interface SyncOptions {
+  readonly client: ScimClient;
+  readonly mappings: MappingSet;
+  readonly directory: Directory;
+  readonly scope: ScopeConfig;
+  readonly profile: WireProfile;
+  readonly dryRun: boolean;
+  /** Pilot test: only these users (ids or userPrincipalNames). */
+  readonly only?: readonly string[];
+  /** Send explicit removes where a mapped value became empty (Entra cannot). */
+  readonly clearEmpty: boolean;
+  readonly deprovision: 'delete' | 'disable' | 'none';
+  readonly concurrency: number;
+  readonly state: SyncState;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SyncReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly dryRun: boolean;
+  readonly profile: WireProfile;
+  readonly objects: ObjectReport[];
+  readonly problems: readonly { file: string; index: number; reason: string }[];
+  readonly summary: Record<Action, number> & { requests: number; writes: number; seconds: number };
+}
+
+const BOOLEAN_TARGETS = new Set(['active']);
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const quoteFilter = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+/** Values to send, by target path; `null` marks a mapping whose value is empty. */
+function desiredValues(mappings: readonly CompiledMapping[], u: SourceUser, creating: boolean): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const m of mappings) {
+    if (m.reference) continue;
+    if (m.apply === 'creation' && !creating) continue;
+    let v = evaluateForTarget(m.expr, u.attributes);
+    if (v === SKIP) continue;
+    if ((v === null || v === '') && creating && m.defaultValue !== undefined) v = m.defaultValue;
+    out.set(m.target, v === '' ? null : v);
+  }
+  return out;
+}
+
+function wireValue(path: string, v: unknown, profile: WireProfile, forPatch: boolean): unknown {
+  if (!BOOLEAN_TARGETS.has(path) || (typeof v !== 'string' && typeof v !== 'boolean')) return v;
+  const b = typeof v === 'boolean' ? v : v.toLowerCase() === 'true';
+  // Entra's default job sends booleans as "True"/"False" in PATCH, real booleans in POST.
+  return profile === 'entra' && forPatch ? (b ? 'True' : 'False') : b;
+}
+
+const isFilterPath = (p: string) => p.includes('[');
+
+function patchOp(profile: WireProfile, op: 'add' | 'replace' | 'remove', path: string, value?: unknown) {
+  const name = profile === 'entra' ? (op === 'add' ? 'Add' : op === 'replace' ? 'Replace' : 'Remove') : op;
+  return value === undefined ? { op: name, path } : { op: name, path, value };
+}
+
+export async function runSync(o: SyncOptions): Promise<SyncReport> {
+  const started = Date.now();
+  const { client, directory: dir, state, profile } = o;
+  const objects: ObjectReport[] = [];
+  const userMappings = o.mappings.users;
+  const matchers = userMappings.filter((m) => m.match !== undefined).sort((a, b) => a.match! - b.match!);
+  const managerMapping = userMappings.find((m) => m.reference);
+  const only = o.only ? new Set(o.only.map((x) => x.toLowerCase())) : undefined;
+  const selected = dir.users.filter((u) => !only || only.has(u.id.toLowerCase()) || only.has(String(u.attributes.userPrincipalName ?? '').toLowerCase()));
+  const byId = new Map(dir.users.map((u) => [u.id, u]));
+  const targetIdOf = (sourceId: string) => state.users[sourceId]?.targetId;
+  const pendingManagers: { u: SourceUser; report: ObjectReport }[] = [];
+  let done = 0;
+
+  const matchUser = async (desired: Map<string, unknown>): Promise<string | undefined> => {
+    for (const m of matchers) {
+      const v = desired.get(m.target);
+      if (v === null || v === undefined) continue;
+      const r = await client.request('GET', `/Users?filter=${encodeURIComponent(`${m.target} eq ${quoteFilter(String(v))}`)}&attributes=id`);
+      if (r.status !== 200) throw new Error(`match on ${m.target} failed: ${errorDetail(r)}`);
+      const found = (r.body?.Resources ?? []) as { id: string }[];
+      if (found.length > 1) throw new Error(`${found.length} target users match ${m.target} eq "${v}" (DuplicateTargetEntries)`);
+      if (found.length === 1) return found[0].id;
+    }
+    return undefined;
+  };
+
+  const processUser = async (u: SourceUser): Promise<void> => {
+    const name = String(u.attributes.userPrincipalName ?? u.id);
+    const report: ObjectReport = { kind: 'user', sourceId: u.id, name, action: 'skip', changes: [], errors: [] };
+    objects.push(report);
+    try {
+      const reason = outOfScope(u, o.scope, dir);
+      if (reason) {
+        report.reason = reason;
+        return; // deprovisioned below if it was provisioned before
+      }
+      const desired = desiredValues(userMappings, u, false);
+      const hash = fingerprint({ d: [...desired.entries()], m: u.managerId ?? null, s: u.softDeleted });
+      const known = state.users[u.id];
+      if (known && known.hash === hash && (!u.managerId || known.managerTargetId === targetIdOf(u.managerId))) {
+        report.targetId = known.targetId;
+        report.reason = 'unchanged since the last cycle';
+        return;
+      }
+      let targetId: string | undefined = known?.targetId ?? (await matchUser(desired));
+      let current: Record<string, unknown> | undefined;
+      if (targetId && !targetId.startsWith('dry-run-')) {
+        const r = await client.request('GET', `/Users/${encodeURIComponent(targetId)}`);
+        if (r.status === 404) targetId = undefined; // deleted on the target: create again
+        else if (r.status !== 200) throw new Error(`read failed: ${errorDetail(r)}`);
+        else current = r.body;
+      }
+      if (!targetId) {
+        if (u.softDeleted) {
+          report.reason = 'soft-deleted in the source and not provisioned';
+          return;
+        }
+        const body: Record<string, unknown> = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT] };
+        for (const [path, v] of desiredValues(userMappings, u, true)) {
+          if (v === null) continue;
+          writePath(body, path, wireValue(path, v, profile, false));
+          report.changes.push({ path, after: v });
+        }
+        const managerTarget = u.managerId ? targetIdOf(u.managerId) : undefined;
+        if (managerMapping && managerTarget) {
+          writePath(body, managerMapping.target, { value: managerTarget });
+          report.changes.push({ path: managerMapping.target, after: managerTarget });
+        }
+        let r = await client.request('POST', '/Users', body);
+        if (r.status === 409) {
+          // Entra treats a conflict as "exists": match again and update instead.
+          targetId = await matchUser(desired);
+          if (!targetId) throw new Error(`create refused: ${errorDetail(r)}`);
+          r = await client.request('GET', `/Users/${encodeURIComponent(targetId)}`);
+          current = r.body;
+          report.changes = [];
+        } else if (r.status !== 201 && r.status !== 200) throw new Error(`create refused: ${errorDetail(r)}`);
+        else {
+          targetId = r.body.id as string;
+          report.action = 'create';
+          report.targetId = targetId;
+          state.users[u.id] = { targetId, hash, managerTargetId: managerTarget };
+          if (managerMapping && u.managerId && !managerTarget) pendingManagers.push({ u, report });
+          return;
+        }
+      }
+      report.targetId = targetId;
+      const ops: unknown[] = [];
+      for (const [path, v] of desired) {
+        const before = readPath(current ?? {}, path);
+        if (v === null) {
+          if (o.clearEmpty && before !== undefined && before !== null && before !== '') {
+            ops.push(patchOp(profile, 'remove', path));
+            report.changes.push({ path, before });
+          }
+          continue;
+        }
+        if (sameValue(before, v)) continue;
+        ops.push(patchOp(profile, isFilterPath(path) || before === undefined ? 'add' : 'replace', path, wireValue(path, v, profile, true)));
+        report.changes.push({ path, before, after: v });
+      }
+      let managerTarget: string | undefined;
+      if (managerMapping) {
+        managerTarget = u.managerId ? targetIdOf(u.managerId) : undefined;
+        const before = readPath(current ?? {}, `${managerMapping.target}.value`) ?? undefined;
+        if (managerTarget && before !== managerTarget) {
+          ops.push(patchOp(profile, 'add', managerMapping.target, profile === 'entra' ? managerTarget : { value: managerTarget }));
+          report.changes.push({ path: managerMapping.target, before, after: managerTarget });
+        } else if (!u.managerId && before && o.clearEmpty) {
+          ops.push(patchOp(profile, 'remove', managerMapping.target));
+          report.changes.push({ path: managerMapping.target, before });
+        } else if (u.managerId && !managerTarget) pendingManagers.push({ u, report });
+      }
+      if (ops.length > 0) {
+        const r = await client.request('PATCH', `/Users/${encodeURIComponent(targetId!)}`, { schemas: [PATCH_OP], Operations: ops });
+        if (r.status !== 200 && r.status !== 204) throw new Error(`update refused: ${errorDetail(r)}`);
+        report.action = u.softDeleted && report.changes.some((c) => c.path === 'active') ? 'disable' : 'update';
+      } else report.reason = 'already in sync';
+      state.users[u.id] = { targetId: targetId!, hash, managerTargetId: managerTarget };
+    } catch (e) {
+      report.action = 'fail';
+      report.errors.push((e as Error).message);
+    } finally {
+      o.onProgress?.(++done, selected.length);
+    }
+  };
+
+  await pool(selected, o.concurrency, processUser);
+
+  // Second pass: managers created later in this cycle.
+  for (const { u, report } of pendingManagers) {
+    const managerTarget = targetIdOf(u.managerId!);
+    const targetId = targetIdOf(u.id);
+    if (!managerTarget || !targetId || !managerMapping) {
+      report.errors.push(`manager ${u.managerId} is not provisioned (out of scope or failed)`);
+      continue;
+    }
+    const r = await client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'add', managerMapping.target, profile === 'entra' ? managerTarget : { value: managerTarget })] });
+    if (r.status === 200 || r.status === 204) {
+      report.changes.push({ path: managerMapping.target, after: managerTarget });
+      if (report.action === 'skip') report.action = 'update';
+      state.users[u.id].managerTargetId = managerTarget;
+    } else report.errors.push(`manager update refused: ${errorDetail(r)}`);
+  }
+
+  // Deprovisioning: provisioned before, now gone from the source or out of scope.
+  if (!only) {
+    for (const [sourceId, entry] of Object.entries(state.users)) {
+      const u = byId.get(sourceId);
+      const reason = !u ? 'deleted from the source' : outOfScope(u, o.scope, dir);
+      if (!reason) continue;
+      const report = objects.find((r) => r.sourceId === sourceId) ?? { kind: 'user' as const, sourceId, name: sourceId, action: 'skip' as Action, changes: [], errors: [] };
+      if (!objects.includes(report)) objects.push(report);
+      report.reason = reason;
+      report.targetId = entry.targetId;
+      try {
+        if (o.deprovision === 'delete') {
+          const r = await client.request('DELETE', `/Users/${encodeURIComponent(entry.targetId)}`);
+          if (r.status !== 204 && r.status !== 200 && r.status !== 404) throw new Error(`delete refused: ${errorDetail(r)}`);
+          report.action = 'delete';
+          delete state.users[sourceId];
+        } else if (o.deprovision === 'disable') {
+          const r = await client.request('PATCH', `/Users/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'replace', 'active', wireValue('active', false, profile, true))] });
+          if (r.status !== 200 && r.status !== 204) throw new Error(`disable refused: ${errorDetail(r)}`);
+          report.action = 'disable';
+          report.changes.push({ path: 'active', after: false });
+        }
+      } catch (e) {
+        report.action = 'fail';
+        report.errors.push((e as Error).message);
+      }
+    }
+  }
+
+  if (!only) for (const g of dir.groups.filter((x) => groupInScope(x, o.scope))) objects.push(await syncGroup(o, g));
+
+  const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
+  for (const r of objects) summary[r.action]++;
+  return {
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
+    dryRun: o.dryRun,
+    profile,
+    objects,
+    problems: dir.problems,
+    summary: { ...summary, requests: client.requests, writes: client.writes, seconds: (Date.now() - started) / 1000 },
+  };
+}
+
+async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> {
+  const { client, state, profile } = o;
+  const report: ObjectReport = { kind: 'group', sourceId: g.id, name: g.displayName, action: 'skip', changes: [], errors: [] };
+  try {
+    const desired = g.memberIds.map((id) => state.users[id]?.targetId).filter((x): x is string => x !== undefined).sort();
+    let entry = state.groups[g.id];
+    if (!entry) {
+      const r = await client.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quoteFilter(g.displayName)}`)}&excludedAttributes=members`);
+      if (r.status !== 200) throw new Error(`match failed: ${errorDetail(r)}`);
+      const found = (r.body?.Resources ?? []) as { id: string }[];
+      if (found.length > 1) throw new Error(`${found.length} target groups are named "${g.displayName}"`);
+      let targetId = found[0]?.id;
+      if (!targetId) {
+        const c = await client.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: g.displayName, externalId: g.id });
+        if (c.status !== 201 && c.status !== 200) throw new Error(`group "${g.displayName}" does not exist on the target and could not be created: ${errorDetail(c)}`);
+        targetId = c.body.id as string;
+        report.action = 'create';
+        entry = { targetId, members: [] };
+      } else {
+        // First sight of an existing group: read its members once; later cycles use the state.
+        const full = await client.request('GET', `/Groups/${encodeURIComponent(targetId)}`);
+        entry = { targetId, members: ((full.body?.members ?? []) as { value: string }[]).map((m) => m.value).sort() };
+      }
+    }
+    report.targetId = entry.targetId;
+    const current = new Set(entry.members);
+    const want = new Set(desired);
+    const add = desired.filter((id) => !current.has(id));
+    const remove = entry.members.filter((id) => !want.has(id));
+    const ops: unknown[] = [];
+    if (add.length > 0) ops.push(patchOp(profile, 'add', 'members', add.map((value) => ({ value }))));
+    if (remove.length > 0) {
+      if (profile === 'entra') ops.push(patchOp(profile, 'remove', 'members', remove.map((value) => ({ value }))));
+      else for (const id of remove) ops.push(patchOp(profile, 'remove', `members[value eq ${quoteFilter(id)}]`));
+    }
+    if (ops.length > 0) {
+      const r = await client.request('PATCH', `/Groups/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: ops });
+      if (r.status !== 200 && r.status !== 204) throw new Error(`membership update refused: ${errorDetail(r)}`);
+      if (report.action === 'skip') report.action = 'update';
+      if (add.length) report.changes.push({ path: 'members', after: add });
+      if (remove.length) report.changes.push({ path: 'members', before: remove });
+    } else if (report.action === 'skip') report.reason = 'membership in sync';
+    state.groups[g.id] = { targetId: entry.targetId, members: desired };
+  } catch (e) {
+    report.action = 'fail';
+    report.errors.push((e as Error).message);
+  }
+  return report;
+}

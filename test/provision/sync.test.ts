@@ -1,0 +1,188 @@
+// End to end: a Graph-shaped directory of 300 users and 2 groups synced into a real Scimitar
+// server started by the test, then changed and synced again.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addGroup, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { compileMappings, loadMappings, MappingError } from '../../src/provision/mappings.ts';
+import { ScimClient } from '../../src/provision/scim-client.ts';
+import type { Directory } from '../../src/provision/source.ts';
+import { readDirectory } from '../../src/provision/source.ts';
+import { emptyState, runSync, type SyncState } from '../../src/provision/sync.ts';
+import { htmlReport } from '../../src/provision/report.ts';
+
+let h: Harness;
+let org: Org;
+let url: string;
+let dir: string;
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+function graphUsers(n: number): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `src-${i}`,
+    userPrincipalName: `person${i}@contoso.com`,
+    displayName: `Person ${i}`,
+    jobTitle: 'Agent',
+    mail: `person${i}.mail@contoso.com`,
+    department: i % 2 ? 'Sales' : 'Support',
+    telephoneNumber: `+1 317 555 ${String(1000 + i)}`,
+    // Managers point both ways: some are created later in the same cycle (second pass).
+    ...(i > 0 ? { manager: { id: `src-${i % 10 === 0 ? i + 1 : i - 1}` } } : {}),
+  }));
+}
+
+function directoryFrom(users: Record<string, unknown>[], groups: { id: string; displayName: string; members: { id: string }[] }[]): Directory {
+  const f = join(dir, `u-${Math.random()}.json`);
+  const g = join(dir, `g-${Math.random()}.json`);
+  writeFileSync(f, JSON.stringify({ value: users }));
+  writeFileSync(g, JSON.stringify({ value: groups }));
+  return readDirectory({ users: f, groups: g });
+}
+
+const sync = (directory: Directory, state: SyncState, extra: Partial<Parameters<typeof runSync>[0]> = {}) => {
+  const client = new ScimClient({ baseUrl: url, token: org.token, dryRun: extra.dryRun ?? false });
+  return runSync({ client, mappings: compileMappings({}), directory, scope: { mode: 'all' }, profile: 'entra', dryRun: false, clearEmpty: false, deprovision: 'delete', concurrency: 8, state, ...extra });
+};
+
+const target = async (userName: string) => {
+  const r = await fetch(`${url}/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, { headers: { authorization: `Bearer ${org.token}` } });
+  return ((await r.json()) as { Resources: Record<string, any>[] }).Resources[0]; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the server
+};
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'scimitar-sync-'));
+  h = await startHarness();
+  org = await createOrg(h);
+  await addGroup(h, org, 'Engineering');
+  await addGroup(h, org, 'Sales');
+  url = `${await h.app.listen({ port: 0, host: '127.0.0.1' })}/api/v2/scim/v2`;
+});
+after(async () => {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('initial cycle creates everyone, resolves managers, fills groups; a second cycle sends nothing; changes send only the changes', async () => {
+  const users = graphUsers(300);
+  const groups = [
+    { id: 'grp-eng', displayName: 'Engineering', members: users.slice(0, 150).map((u) => ({ id: u.id as string })) },
+    { id: 'grp-sales', displayName: 'sales', members: users.slice(150, 300).map((u) => ({ id: u.id as string })) },
+  ];
+  const state = emptyState();
+  const first = await sync(directoryFrom(users, groups), state);
+  assert.equal(first.summary.create, 300, JSON.stringify(first.objects.filter((o) => o.action === 'fail').slice(0, 3)));
+  assert.equal(first.summary.fail, 0);
+  const p5 = await target('person5@contoso.com');
+  assert.equal(p5.title, 'Agent');
+  assert.equal(p5.phoneNumbers[0].value, '+13175551005');
+  assert.equal(p5.emails.find((e: { type: string }) => e.type === 'work').value, 'person5.mail@contoso.com');
+  const p4 = await target('person4@contoso.com');
+  assert.equal(p5[ENT].manager.value, p4.id);
+  const p11 = await target('person11@contoso.com');
+  const p10 = await target('person10@contoso.com');
+  assert.equal(p10[ENT].manager.value, p11.id, 'a manager created later in the cycle is set in the second pass');
+  const eng = first.objects.find((o) => o.kind === 'group' && o.name === 'Engineering')!;
+  const g = await (await fetch(`${url}/Groups/${eng.targetId}`, { headers: { authorization: `Bearer ${org.token}` } })).json() as { members: unknown[] };
+  assert.equal(g.members.length, 150);
+
+  const second = await sync(directoryFrom(users, groups), state);
+  assert.equal(second.summary.requests, 0, 'nothing changed: nothing sent');
+  assert.equal(second.summary.skip, 302);
+
+  // Changes in the source.
+  const changed = users.map((u) => ({ ...u }));
+  for (const i of [1, 2, 3]) changed[i].jobTitle = 'Lead';
+  changed[7].IsSoftDeleted = true;
+  changed[8].manager = { id: 'src-20' };
+  changed.splice(299, 1); // hard-deleted
+  const groups2 = [{ ...groups[0], members: groups[0].members.filter((m) => m.id !== 'src-0') }, { ...groups[1], members: groups[1].members.filter((m) => m.id !== 'src-299') }];
+  const third = await sync(directoryFrom(changed, groups2), state);
+  const actions = Object.fromEntries(third.objects.filter((o) => o.action !== 'skip').map((o) => [o.name, o.action]));
+  assert.deepEqual(actions, {
+    'person1@contoso.com': 'update', 'person2@contoso.com': 'update', 'person3@contoso.com': 'update',
+    'person7@contoso.com': 'disable', 'person8@contoso.com': 'update', 'src-299': 'delete', Engineering: 'update', sales: 'update',
+  });
+  const upd = third.objects.find((o) => o.name === 'person1@contoso.com')!;
+  assert.deepEqual(upd.changes, [{ path: 'title', before: 'Agent', after: 'Lead' }], 'only the changed attribute is sent');
+  assert.equal((await target('person1@contoso.com')).title, 'Lead');
+  assert.equal((await target('person7@contoso.com')).active, false);
+  assert.equal((await target('person8@contoso.com'))[ENT].manager.value, (await target('person20@contoso.com')).id);
+  assert.equal(await target('person299@contoso.com'), undefined);
+  // 3 title edits + 1 disable + 1 manager: GET+PATCH each; 1 DELETE; 2 group PATCHes.
+  assert.ok(third.summary.requests <= 13, `requests: ${third.summary.requests}`);
+  // The target's audit trail confirms each PATCH carried only the change.
+  const audit = await h.store.queryAudits(org.organization.id, { resourceId: upd.targetId, limit: 10 });
+  assert.deepEqual(Object.keys(audit.entities[audit.entities.length - 1].changes), ['title']);
+});
+
+test('dry run writes nothing and reports what it would do; --only pilots a few users', async () => {
+  const users = graphUsers(5).map((u) => ({ ...u, id: `dry-${u.id}`, userPrincipalName: `dry.${u.userPrincipalName}` }));
+  const dirDry = directoryFrom(users.map((u, i) => ({ ...u, manager: i ? { id: `dry-src-${i - 1}` } : undefined })), []);
+  const before = (await h.store.queryUsers(org.organization.id, { matches: () => true, startIndex: 1, count: 0, activeOnly: false })).total;
+  const report = await sync(dirDry, emptyState(), { dryRun: true });
+  assert.equal(report.summary.create, 5);
+  assert.equal(report.summary.writes, 0);
+  assert.equal((await h.store.queryUsers(org.organization.id, { matches: () => true, startIndex: 1, count: 0, activeOnly: false })).total, before);
+  assert.match(htmlReport(report), /dry run \(nothing was written\)/);
+  const pilot = await sync(dirDry, emptyState(), { only: ['dry.person2@contoso.com'] });
+  assert.deepEqual(pilot.objects.map((o) => [o.name, o.action]), [['dry.person2@contoso.com', 'create']]);
+});
+
+test('a bad source record is reported and skipped; one failing user does not stop the cycle', async () => {
+  const users: Record<string, unknown>[] = [{ userPrincipalName: 'noid@contoso.com' }, { id: 'bad-1', userPrincipalName: 'not an email', displayName: 'X' }, { id: 'ok-1', userPrincipalName: 'ok1@contoso.com', displayName: 'OK' }];
+  const report = await sync(directoryFrom(users, []), emptyState());
+  assert.equal(report.problems.length, 1);
+  assert.match(report.problems[0].reason, /id/);
+  const bad = report.objects.find((o) => o.sourceId === 'bad-1')!;
+  assert.equal(bad.action, 'fail');
+  assert.match(bad.errors[0], /400 invalidValue: userName/);
+  assert.equal(report.objects.find((o) => o.sourceId === 'ok-1')!.action, 'create');
+});
+
+test('scoping: assigned users (directly or through an assigned group) and scoping filters', async () => {
+  const users = graphUsers(6).map((u) => ({ ...u, id: `sc-${u.id}`, userPrincipalName: `sc.${u.userPrincipalName}`, manager: undefined }));
+  const d = directoryFrom(users, [{ id: 'sc-grp', displayName: 'Engineering', members: [{ id: 'sc-src-3' }] }]);
+  const report = await sync(d, emptyState(), {
+    scope: { mode: 'assigned', assigned: ['sc.person1@contoso.com', 'sc-src-2', 'sc-grp', 'sc-src-5'], filters: [{ clauses: [{ attribute: 'department', operator: 'EQUALS', value: 'Sales' }] }] },
+  });
+  const created = report.objects.filter((o) => o.kind === 'user' && o.action === 'create').map((o) => o.name).sort();
+  assert.deepEqual(created, ['sc.person1@contoso.com', 'sc.person3@contoso.com', 'sc.person5@contoso.com']);
+  assert.equal(report.objects.find((o) => o.name === 'sc.person2@contoso.com')?.reason, 'no scoping filter matches');
+  assert.equal(report.objects.find((o) => o.name === 'sc.person0@contoso.com')?.reason, 'not assigned to the app');
+});
+
+test('the SCIM client honours Retry-After on 429 and retries 5xx', async () => {
+  let calls = 0;
+  const server = createServer((req, res) => {
+    calls++;
+    if (calls === 1) {
+      res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/scim+json' }).end('{"status":"429"}');
+    } else if (calls === 2) {
+      res.writeHead(503).end();
+    } else res.writeHead(200, { 'content-type': 'application/scim+json' }).end('{"totalResults":0,"Resources":[]}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const c = new ScimClient({ baseUrl: `http://127.0.0.1:${port}`, token: 't', dryRun: false, backoffMs: 10 });
+    const t0 = Date.now();
+    const r = await c.request('GET', '/Users');
+    assert.equal(r.status, 200);
+    assert.equal(calls, 3);
+    assert.ok(Date.now() - t0 >= 1000, 'waited for Retry-After');
+  } finally {
+    server.close();
+  }
+});
+
+test('a malformed mapping file fails before any request, with file, line and position', () => {
+  const f = join(dir, 'bad-mappings.json');
+  writeFileSync(f, '{\n  "users": [\n    {"target": "userName", "source": {"type": "direct", "attribute": "userPrincipalName"}, "match": 1},\n    {"target": "title", "source": {"type": "expression", "expression": "Join(\\",\\", [a]"}}\n  ]\n}\n');
+  assert.throws(() => loadMappings(f), (e: unknown) => e instanceof MappingError && e.message.startsWith(`${f}:4:`) && /users\[1\].*Expected "," or "\)".*position/.test(e.message));
+  writeFileSync(f, '{"users": [{"target": "emails[type eq \\"work\\"", "source": {"type": "constant", "value": "x"}}]}');
+  assert.throws(() => loadMappings(f), /users\[0\]: target/);
+});
+
