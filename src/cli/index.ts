@@ -25,6 +25,9 @@ const program = new Command('scimitar')
   .option('--url <url>', 'administer a running server at this base URL instead of the store')
   .addOption(new Option('--token <token>', 'bearer token for --url').env('SCIMITAR_TOKEN'))
   .option('--json', 'print JSON instead of tables')
+  // Global options go before the command, so `sync --url` and `test-connection --token`
+  // belong to those commands, not to the administration backend.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 const globals = (cmd: Command) => cmd.optsWithGlobals<Globals>();
@@ -152,6 +155,11 @@ role
     withBackend(cmd, async (b, g) => printOne(await b.create('roles', { name, permissions: opts.permission, description: opts.description }), g.json ?? false)),
   );
 role.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('roles'), ['id', 'name', 'permissions'], g.json ?? false)));
+
+// `--json` may also follow an administration command (`scimitar org create acme --json`).
+for (const parent of [org, client, division, group, role]) {
+  for (const leaf of parent.commands) leaf.option('--json', 'print JSON instead of tables');
+}
 
 provisionCommands(program);
 
