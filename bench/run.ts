@@ -13,6 +13,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { preload, type Preloaded } from './preload.ts';
 import { runFilterParseBench } from './filter-parse.ts';
+import { compileMappings } from '../src/provision/mappings.ts';
+import { ScimClient } from '../src/provision/scim-client.ts';
+import { readDirectory } from '../src/provision/source.ts';
+import { emptyState, runSync } from '../src/provision/sync.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -25,6 +29,7 @@ const BIG_GROUP = quick ? 20_000 : 100_000;
 const MEMORY_USERS = quick ? 100_000 : 1_000_000;
 // Users in no group, added by the members scenarios (so each add is a real insert).
 const CANDIDATES = quick ? 20_000 : 200_000;
+const CYCLE_USERS = quick ? 2_000 : 20_000;
 
 interface Server {
   readonly url: string;
@@ -163,6 +168,27 @@ async function main(): Promise<void> {
     await stop(scim);
     await stop(baseline);
     await store.cleanup();
+
+    // Initial cycle: `scimitar sync` of a Graph-shaped directory into an empty server.
+    const cycleStore = await storeEnv(dir, 'cycle');
+    await preload({ dbPath: cycleStore.dbPath, databaseUrl: cycleStore.databaseUrl, clientId, clientSecret, users: 0, bigGroupMembers: 0 });
+    const cycleServer = await start(['src/main.ts'], { ...cycleStore.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
+    const graphUsers = Array.from({ length: CYCLE_USERS }, (_, i) => ({
+      id: `u${i}`, userPrincipalName: `cycle${i}@bench.test`, displayName: `Cycle ${i}`, jobTitle: 'Agent', mail: `c${i}@bench.test`,
+      department: 'Sales', telephoneNumber: `+1 317 555 ${String(i % 10000).padStart(4, '0')}`, ...(i > 0 ? { manager: { id: `u${Math.floor(i / 10)}` } } : {}),
+    }));
+    writeFileSync(join(dir, 'users.json'), JSON.stringify({ value: graphUsers }));
+    writeFileSync(join(dir, 'groups.json'), JSON.stringify({ value: [{ id: 'g1', displayName: 'Small', members: graphUsers.slice(0, CYCLE_USERS / 2).map((u) => ({ id: u.id })) }, { id: 'g2', displayName: 'Big', members: graphUsers.slice(CYCLE_USERS / 2).map((u) => ({ id: u.id })) }] }));
+    const cycle = await runSync({
+      client: new ScimClient({ baseUrl: `${cycleServer.url}/api/v2/scim/v2`, tokenUrl: `${cycleServer.url}/oauth/token`, clientId, clientSecret, dryRun: false }),
+      mappings: compileMappings({}), directory: readDirectory({ users: join(dir, 'users.json'), groups: join(dir, 'groups.json') }), scope: { mode: 'all' },
+      profile: 'entra', dryRun: false, clearEmpty: false, deprovision: 'none', concurrency: 8, state: emptyState(),
+    });
+    if (cycle.summary.fail > 0) failed = true;
+    rows.push(`| initial cycle (${CYCLE_USERS} users, 2 groups) | 8 | ${(CYCLE_USERS / cycle.summary.seconds).toFixed(0)} users/s | | | ${cycle.summary.fail} | |`);
+    notes.push(`initial cycle: ${CYCLE_USERS} users created, managers set and 2 groups filled in ${cycle.summary.seconds.toFixed(1)} s with ${cycle.summary.requests} requests`);
+    await stop(cycleServer);
+    await cycleStore.cleanup();
 
     // Memory and start-up with a large store.
     const big = await storeEnv(dir, 'memory');
