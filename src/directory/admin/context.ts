@@ -2,7 +2,7 @@
 // Genesys-style pages, input readers that turn untrusted JSON into typed values once.
 import { can, type Principal } from '../../auth/permissions.ts';
 import { isObject, scimErrors, type JsonObject } from '../../scim/index.ts';
-import type { Organization } from '../../store/contract.ts';
+import { UniqueViolation, type Organization } from '../../store/contract.ts';
 
 export interface AdminContext {
   readonly principal: Principal;
@@ -71,4 +71,14 @@ export function oneOf<T extends string>(o: JsonObject, key: string, allowed: rea
   const found = allowed.find((a) => typeof v === 'string' && a.toLowerCase() === v.toLowerCase());
   if (!found) throw scimErrors.badRequest(`"${key}" must be one of ${allowed.join(', ')}`);
   return found;
+}
+
+/** Runs a write; a unique-constraint violation becomes 409 with `message` (duplicate names). */
+export async function orConflict<T>(write: Promise<T>, message: string): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (e instanceof UniqueViolation) throw scimErrors.conflict(message);
+    throw e;
+  }
 }

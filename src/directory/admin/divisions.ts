@@ -2,9 +2,9 @@
 // that holds users or is granted to a client.
 import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
-import { UniqueViolation, type Division, type Store } from '../../store/contract.ts';
+import { type Division, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface DivisionEntity {
   id: string;
@@ -40,12 +40,7 @@ export class DivisionAdmin {
     const b = body(input);
     const d: Division = { id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), description: optionalString(b, 'description'), isHome: false, created: new Date().toISOString() };
     return this.store.transaction(async (tx) => {
-      try {
-        await tx.createDivision(d);
-      } catch (e) {
-        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A division named "${d.name}" already exists`);
-        throw e;
-      }
+      await orConflict(tx.createDivision(d), `A division named "${d.name}" already exists`);
       await writeAudit(tx, actor(ctx), 'create', 'Division', d.id, diffAttributes(undefined, { name: d.name, description: d.description }));
       return this.entity(d);
     });
@@ -58,12 +53,7 @@ export class DivisionAdmin {
       const d = await tx.getDivision(ctx.org.id, id);
       if (!d) throw scimErrors.notFound(`Division ${id} not found`);
       const next: Division = { ...d, name: requiredString(b, 'name'), description: optionalString(b, 'description') };
-      try {
-        await tx.updateDivision(next);
-      } catch (e) {
-        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A division named "${next.name}" already exists`);
-        throw e;
-      }
+      await orConflict(tx.updateDivision(next), `A division named "${next.name}" already exists`);
       const changes = diffAttributes({ name: d.name, description: d.description }, { name: next.name, description: next.description });
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'Division', id, changes);
       return this.entity(next);

@@ -2,9 +2,9 @@
 // case-insensitively; only `public` groups are visible over SCIM (genesys profile).
 import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
-import { UniqueViolation, type GroupRecord, type Store } from '../../store/contract.ts';
+import { type GroupRecord, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, oneOf, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+import { body, oneOf, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface GroupEntity {
   id: string;
@@ -72,12 +72,7 @@ export class GroupAdmin {
     const now = new Date().toISOString();
     const g: GroupRecord = { id: randomUUID(), orgId: ctx.org.id, ...this.read(input), version: 1, created: now, lastModified: now };
     return this.store.transaction(async (tx) => {
-      try {
-        await tx.insertGroup(g);
-      } catch (e) {
-        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A group named "${g.displayName}" already exists`);
-        throw e;
-      }
+      await orConflict(tx.insertGroup(g), `A group named "${g.displayName}" already exists`);
       await writeAudit(tx, actor(ctx), 'create', 'Group', g.id, diffAttributes(undefined, auditable(g)));
       return this.entity(g);
     });
@@ -89,11 +84,8 @@ export class GroupAdmin {
       const g = await tx.getGroup(ctx.org.id, id);
       if (!g) throw scimErrors.notFound(`Group ${id} not found`);
       const next: GroupRecord = { ...g, ...this.read(input, g), version: g.version + 1, lastModified: new Date().toISOString() };
-      try {
-        if (!(await tx.updateGroup(next, g.version))) throw scimErrors.conflict('The group changed meanwhile; read it again');
-      } catch (e) {
-        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A group named "${next.displayName}" already exists`);
-        throw e;
+      if (!(await orConflict(tx.updateGroup(next, g.version), `A group named "${next.displayName}" already exists`))) {
+        throw scimErrors.conflict('The group changed meanwhile; read it again');
       }
       const changes = diffAttributes(auditable(g), auditable(next));
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'Group', id, changes);

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenService } from '../../auth/token-service.ts';
 import { scimErrors } from '../../scim/index.ts';
-import { UniqueViolation, type Role, type Store } from '../../store/contract.ts';
+import { type Role, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface RoleEntity {
   id: string;
@@ -54,12 +54,7 @@ export class RoleAdmin {
     requirePermission(ctx, 'authorization:role:add');
     const r: Role = { id: randomUUID(), orgId: ctx.org.id, ...this.read(input) };
     return this.store.transaction(async (tx) => {
-      try {
-        await tx.createRole(r);
-      } catch (e) {
-        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A role named "${r.name}" already exists`);
-        throw e;
-      }
+      await orConflict(tx.createRole(r), `A role named "${r.name}" already exists`);
       await writeAudit(tx, actor(ctx), 'create', 'Role', r.id, diffAttributes(undefined, auditable(r)));
       return this.entity(r);
     });
@@ -72,12 +67,7 @@ export class RoleAdmin {
       const r = await tx.getRole(ctx.org.id, id);
       if (!r) throw scimErrors.notFound(`Role ${id} not found`);
       const next: Role = { ...r, ...fields };
-      try {
-        await tx.updateRole(next);
-      } catch (e) {
-        if (e instanceof UniqueViolation) throw scimErrors.conflict(`A role named "${next.name}" already exists`);
-        throw e;
-      }
+      await orConflict(tx.updateRole(next), `A role named "${next.name}" already exists`);
       const changes = diffAttributes(auditable(r), auditable(next));
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'Role', id, changes);
       return this.entity(next);

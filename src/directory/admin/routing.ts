@@ -2,9 +2,9 @@
 // refers to (case-sensitive). Both need routing:skill:manage, as in Genesys.
 import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
-import { UniqueViolation, type NamedKind, type Store } from '../../store/contract.ts';
+import { type NamedKind, type Store } from '../../store/contract.ts';
 import { actorOf, writeAudit } from '../audit.ts';
-import { body, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+import { body, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface NamedEntityView {
   id: string;
@@ -31,12 +31,7 @@ export class RoutingAdmin {
     requirePermission(ctx, 'routing:skill:manage');
     const e = { id: randomUUID(), orgId: ctx.org.id, name: requiredString(body(input), 'name') };
     return this.store.transaction(async (tx) => {
-      try {
-        await tx.createNamed(kind, e);
-      } catch (err) {
-        if (err instanceof UniqueViolation) throw scimErrors.conflict(`A routing ${kind} named "${e.name}" already exists`);
-        throw err;
-      }
+      await orConflict(tx.createNamed(kind, e), `A routing ${kind} named "${e.name}" already exists`);
       await writeAudit(tx, actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId }), 'create', TYPES[kind], e.id, { name: { after: e.name } });
       return this.entity(kind, e);
     });

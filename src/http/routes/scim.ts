@@ -59,6 +59,24 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
   const ctx = (request: FastifyRequest) => request.scimContext!;
   const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
+  interface Readable {
+    version(c: CallContext, id: string): Promise<number>;
+    get(c: CallContext, id: string, p: ReturnType<typeof parseProjection>): Promise<{ resource: JsonObject; version: number }>;
+  }
+
+  /** GET by id: 304 when If-None-Match names the current version, else the projected resource. */
+  async function getOne(req: FastifyRequest, reply: FastifyReply, type: 'User' | 'Group', service: Readable): Promise<FastifyReply> {
+    const c = ctx(req);
+    const ifNoneMatch = header(req, 'if-none-match');
+    if (ifNoneMatch !== undefined) {
+      const version = await service.version(c, id(req));
+      if (etagMatches(ifNoneMatch, version)) return reply.code(304).header('etag', `"${version}"`).send();
+    }
+    const p = listParams(req.query);
+    const r = await service.get(c, id(req), parseProjection(c.registry, c.registry.resourceType(type)!, p.attributes, p.excludedAttributes));
+    return send(reply, 200, r.resource, r.version);
+  }
+
   app.register(async (scim) => {
     scim.addHook('preHandler', authenticate);
 
@@ -69,17 +87,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       reply.header('location', (r.resource.meta as JsonObject).location as string);
       return send(reply, 201, r.resource, r.version);
     });
-    scim.get('/Users/:id', async (req, reply) => {
-      const p = listParams(req.query);
-      const c = ctx(req);
-      const ifNoneMatch = header(req, 'if-none-match');
-      if (ifNoneMatch !== undefined) {
-        const version = await services.users.version(c, id(req));
-        if (etagMatches(ifNoneMatch, version)) return reply.code(304).header('etag', `"${version}"`).send();
-      }
-      const r = await services.users.get(c, id(req), parseProjection(c.registry, c.registry.resourceType('User')!, p.attributes, p.excludedAttributes));
-      return send(reply, 200, r.resource, r.version);
-    });
+    scim.get('/Users/:id', async (req, reply) => getOne(req, reply, 'User', services.users));
     scim.put('/Users/:id', async (req, reply) => {
       const r = await services.users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
@@ -107,17 +115,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       reply.header('location', (r.resource.meta as JsonObject).location as string);
       return send(reply, 201, r.resource, r.version);
     });
-    scim.get('/Groups/:id', async (req, reply) => {
-      const c = ctx(req);
-      const ifNoneMatch = header(req, 'if-none-match');
-      if (ifNoneMatch !== undefined) {
-        const version = await services.groups.version(c, id(req));
-        if (etagMatches(ifNoneMatch, version)) return reply.code(304).header('etag', `"${version}"`).send();
-      }
-      const p = listParams(req.query);
-      const r = await services.groups.get(c, id(req), parseProjection(c.registry, c.registry.resourceType('Group')!, p.attributes, p.excludedAttributes));
-      return send(reply, 200, r.resource, r.version);
-    });
+    scim.get('/Groups/:id', async (req, reply) => getOne(req, reply, 'Group', services.groups));
     scim.put('/Groups/:id', async (req, reply) => {
       const r = await services.groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);

@@ -1,0 +1,156 @@
+// The schema both dialects share, as versioned migrations. The DDL is written once; a dialect
+// supplies its few type spellings. Append only: never edit a step that has shipped.
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export interface DdlDialect {
+  /** An auto-incrementing integer primary key. */
+  readonly serial: string;
+  /** A 64-bit integer. */
+  readonly bigint: string;
+  /** Table option for tables whose primary key is their only access path (SQLite). */
+  readonly withoutRowid: string;
+}
+
+export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID' };
+export const POSTGRES_DDL: DdlDialect = { serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '' };
+
+export function migrations(d: DdlDialect): readonly Migration[] {
+  return [
+    {
+      version: 1,
+      name: 'directory, users, groups, tokens',
+      sql: `
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_lower TEXT NOT NULL UNIQUE,
+  scim_profile TEXT NOT NULL CHECK (scim_profile IN ('genesys', 'standard')),
+  created TEXT NOT NULL
+);
+CREATE TABLE divisions (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  name_lower TEXT NOT NULL,
+  description TEXT,
+  is_home INTEGER NOT NULL DEFAULT 0,
+  created TEXT NOT NULL,
+  UNIQUE (org_id, name_lower)
+);
+CREATE TABLE roles (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  name_lower TEXT NOT NULL,
+  description TEXT,
+  permissions TEXT NOT NULL,
+  UNIQUE (org_id, name_lower)
+);
+CREATE TABLE oauth_clients (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'inactive')),
+  role_divisions TEXT NOT NULL,
+  created TEXT NOT NULL
+);
+CREATE INDEX oauth_clients_org ON oauth_clients(org_id);
+CREATE TABLE tokens (
+  token_hash TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,
+  org_id TEXT NOT NULL,
+  expires_at ${d.bigint} NOT NULL
+);
+CREATE INDEX tokens_client ON tokens(client_id);
+CREATE INDEX tokens_expiry ON tokens(expires_at);
+CREATE TABLE routing_names (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  kind TEXT NOT NULL CHECK (kind IN ('skill', 'language')),
+  name TEXT NOT NULL,
+  UNIQUE (org_id, kind, name)
+);
+CREATE TABLE users (
+  seq ${d.serial},
+  id TEXT NOT NULL UNIQUE,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  user_name TEXT NOT NULL,
+  user_name_lower TEXT NOT NULL,
+  external_id TEXT,
+  display_name TEXT,
+  display_name_lower TEXT,
+  active INTEGER NOT NULL,
+  division_id TEXT NOT NULL REFERENCES divisions(id),
+  manager_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+  version ${d.bigint} NOT NULL,
+  created TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  data TEXT NOT NULL,
+  password_hash TEXT
+);
+CREATE UNIQUE INDEX users_org_user_name ON users(org_id, user_name_lower);
+CREATE INDEX users_org_external_id ON users(org_id, external_id);
+CREATE INDEX users_org_display_name ON users(org_id, display_name_lower);
+CREATE INDEX users_org_division ON users(org_id, division_id);
+CREATE INDEX users_manager ON users(manager_id);
+CREATE INDEX users_org_seq ON users(org_id, seq);
+CREATE TABLE groups (
+  seq ${d.serial},
+  id TEXT NOT NULL UNIQUE,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  display_name TEXT NOT NULL,
+  display_name_lower TEXT NOT NULL,
+  external_id TEXT,
+  description TEXT,
+  type TEXT NOT NULL CHECK (type IN ('official', 'social')),
+  visibility TEXT NOT NULL CHECK (visibility IN ('public', 'members', 'owners')),
+  version ${d.bigint} NOT NULL,
+  created TEXT NOT NULL,
+  last_modified TEXT NOT NULL
+);
+CREATE UNIQUE INDEX groups_org_display_name ON groups(org_id, display_name_lower);
+CREATE INDEX groups_org_external_id ON groups(org_id, external_id);
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+)${d.withoutRowid};
+CREATE INDEX group_members_user ON group_members(user_id);
+`,
+    },
+    {
+      version: 2,
+      name: 'audit trail',
+      sql: `
+CREATE TABLE audits (
+  seq ${d.serial},
+  id TEXT NOT NULL UNIQUE,
+  org_id TEXT NOT NULL,
+  time TEXT NOT NULL,
+  client_id TEXT,
+  request_id TEXT,
+  action TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  changes TEXT NOT NULL
+);
+CREATE INDEX audits_org_seq ON audits(org_id, seq);
+CREATE INDEX audits_org_resource ON audits(org_id, resource_id, seq);
+CREATE INDEX audits_org_client ON audits(org_id, client_id, seq);
+CREATE INDEX audits_time ON audits(time);
+`,
+    },
+    {
+      version: 3,
+      name: 'covering index for active-user counts',
+      // Genesys lists only active users by default; counting them reads this index alone.
+      sql: 'CREATE INDEX users_org_active ON users(org_id, active);',
+    },
+  ];
+}
