@@ -84,7 +84,7 @@ export class UserService {
     };
     try {
       if (existing) {
-        if (!(await repo.updateUser(record, existing.version))) throw new VersionConflict();
+        if (!(await repo.updateUser(record, existing))) throw new VersionConflict();
       } else await repo.insertUser(record);
     } catch (e) {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);

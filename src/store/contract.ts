@@ -204,8 +204,12 @@ export interface Repository {
   insertUser(u: UserRecord): Promise<void>;
   getUser(orgId: string, id: string): Promise<UserRow | undefined>;
   userIdsExist(orgId: string, ids: readonly string[]): Promise<Set<string>>;
-  /** Writes `u` if the stored version is still `expectedVersion`; false when it moved on. */
-  updateUser(u: UserRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Writes `u` over `previous` (the record as read) if the stored version is still
+   * previous.version; false when it moved on. Only changed columns are written, so indexes
+   * on unchanged columns are left alone.
+   */
+  updateUser(u: UserRecord, previous: UserRecord): Promise<boolean>;
   deleteUser(orgId: string, id: string): Promise<boolean>;
   queryUsers(orgId: string, q: UserQuery): Promise<Page<UserRow>>;
   // groups

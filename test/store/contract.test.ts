@@ -73,9 +73,15 @@ for (const dialect of dialects) {
     test('optimistic versioning refuses a stale update', async () => {
       const u = user('ver@x.com');
       await store.insertUser(u);
-      assert.equal(await store.updateUser({ ...u, version: 2, displayName: 'A' }, 1), true);
-      assert.equal(await store.updateUser({ ...u, version: 2, displayName: 'B' }, 1), false);
+      assert.equal(await store.updateUser({ ...u, version: 2, displayName: 'A' }, u), true);
+      assert.equal(await store.updateUser({ ...u, version: 2, displayName: 'B' }, u), false);
       assert.equal((await store.getUser(orgId, u.id))?.displayName, 'A');
+      const stored = (await store.getUser(orgId, u.id))!;
+      assert.equal(await store.updateUser({ ...stored, version: 3, userName: 'VER2@x.com', data: { userName: 'VER2@x.com' } }, stored), true);
+      const again = (await store.getUser(orgId, u.id))!;
+      assert.deepEqual([again.userName, again.displayName, again.version, again.data.userName], ['VER2@x.com', 'A', 3, 'VER2@x.com'], 'changed and unchanged columns both right');
+      assert.ok(await store.userIdsExist(orgId, [u.id]));
+      await assert.rejects(store.insertUser(user('ver2@X.COM')), UniqueViolation, 'the lower-cased index followed the change');
     });
 
     test('membership rows: idempotent add, remove, clear; deleting a user drops its memberships', async () => {

@@ -130,7 +130,7 @@ CREATE INDEX group_members_user ON group_members(user_id);
       sql: `
 CREATE TABLE audits (
   seq ${d.serial},
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   org_id TEXT NOT NULL,
   time TEXT NOT NULL,
   client_id TEXT,

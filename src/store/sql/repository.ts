@@ -232,13 +232,24 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
       }
       return found;
     },
-    async updateUser(u: UserRecord, expectedVersion: number) {
+    async updateUser(u: UserRecord, previous: UserRecord) {
+      const columns: [string, unknown, unknown][] = [
+        ['user_name', u.userName, previous.userName],
+        ['user_name_lower', u.userName.toLowerCase(), previous.userName.toLowerCase()],
+        ['external_id', u.externalId ?? null, previous.externalId ?? null],
+        ['display_name', u.displayName ?? null, previous.displayName ?? null],
+        ['display_name_lower', u.displayName?.toLowerCase() ?? null, previous.displayName?.toLowerCase() ?? null],
+        ['active', u.active ? 1 : 0, previous.active ? 1 : 0],
+        ['division_id', u.divisionId, previous.divisionId],
+        ['manager_id', u.managerId ?? null, previous.managerId ?? null],
+        ['password_hash', u.passwordHash ?? null, previous.passwordHash ?? null],
+      ];
+      // SQLite rewrites every index on a column named in SET; name only what changed.
+      const changed = columns.filter(([, next, prev]) => next !== prev);
       const n = await db.run(
-        `UPDATE users SET user_name = ?, user_name_lower = ?, external_id = ?, display_name = ?, display_name_lower = ?, active = ?,
-          division_id = ?, manager_id = ?, version = ?, last_modified = ?, data = ?, password_hash = ?
+        `UPDATE users SET ${[...changed.map(([c]) => `${c} = ?`), 'version = ?', 'last_modified = ?', 'data = ?'].join(', ')}
           WHERE org_id = ? AND id = ? AND version = ?`,
-        [u.userName, u.userName.toLowerCase(), u.externalId ?? null, u.displayName ?? null, u.displayName?.toLowerCase() ?? null, u.active ? 1 : 0,
-          u.divisionId, u.managerId ?? null, u.version, u.lastModified, JSON.stringify(u.data), u.passwordHash ?? null, u.orgId, u.id, expectedVersion],
+        [...changed.map(([, v]) => v), u.version, u.lastModified, JSON.stringify(u.data), u.orgId, u.id, previous.version],
       );
       return n === 1;
     },
