@@ -54,38 +54,66 @@ function isAlways(def: AttributeDef, core: boolean): boolean {
   return def.returned === 'always' || (core && ALWAYS.has(def.name));
 }
 
-function filterSubs(def: AttributeDef, value: unknown, keep: (sub: AttributeDef) => boolean): unknown {
-  const pick = (el: unknown) => {
-    if (!isObject(el)) return el;
-    const out: JsonObject = {};
-    for (const sub of def.subAttributes ?? []) if (el[sub.name] !== undefined && keep(sub)) out[sub.name] = el[sub.name];
-    return Object.keys(out).length > 0 ? out : undefined;
-  };
-  if (Array.isArray(value)) {
-    const arr = value.map(pick).filter((x) => x !== undefined);
-    return arr.length > 0 ? arr : undefined;
+/** Which sub-attributes of a complex value survive: a rule, not a callback, so the hot path allocates no closures. */
+interface SubRule {
+  /** Keep sub-attributes returned by default ('request' ones only when named in `only`). */
+  readonly defaults: boolean;
+  readonly only?: ReadonlySet<string>;
+  readonly except?: ReadonlySet<string>;
+}
+
+const DEFAULTS: SubRule = { defaults: true };
+const ALL_BUT_NEVER: SubRule = { defaults: false };
+
+function keepSub(sub: AttributeDef, rule: SubRule): boolean {
+  if (sub.returned === 'never') return false;
+  if (rule === ALL_BUT_NEVER || sub.returned === 'always') return true;
+  if (rule.only) return rule.only.has(sub.name);
+  if (sub.returned === 'request') return false;
+  return !rule.except?.has(sub.name);
+}
+
+function pickSubs(def: AttributeDef, el: unknown, rule: SubRule): unknown {
+  if (!isObject(el)) return el;
+  const out: JsonObject = {};
+  let any = false;
+  for (const sub of def.subAttributes ?? []) {
+    const v = el[sub.name];
+    if (v !== undefined && keepSub(sub, rule)) {
+      out[sub.name] = v;
+      any = true;
+    }
   }
-  return pick(value);
+  return any ? out : undefined;
+}
+
+function filterSubs(def: AttributeDef, value: unknown, rule: SubRule): unknown {
+  if (!Array.isArray(value)) return pickSubs(def, value, rule);
+  const arr: unknown[] = [];
+  for (const el of value) {
+    const x = pickSubs(def, el, rule);
+    if (x !== undefined) arr.push(x);
+  }
+  return arr.length > 0 ? arr : undefined;
 }
 
 function projectAttribute(def: AttributeDef, schemaId: string, core: boolean, value: unknown, p: Projection): unknown {
   if (def.returned === 'never') return undefined;
+  const complex = def.type === 'complex';
+  if (isAlways(def, core)) return complex ? filterSubs(def, value, ALL_BUT_NEVER) : value;
   const k = key(schemaId, def.name);
-  const subReturnable = (sub: AttributeDef) => sub.returned !== 'never' && sub.returned !== 'request';
-  if (isAlways(def, core)) return def.type === 'complex' ? filterSubs(def, value, (s) => s.returned !== 'never') : value;
   if (p.attributes) {
     const sel = p.attributes;
-    if (sel.whole.has(k) || sel.schemas.has(schemaId)) return def.type === 'complex' ? filterSubs(def, value, subReturnable) : value;
+    if (sel.whole.has(k) || sel.schemas.has(schemaId)) return complex ? filterSubs(def, value, DEFAULTS) : value;
     const subs = sel.subs.get(k);
-    if (subs) return filterSubs(def, value, (s) => s.returned !== 'never' && (subs.has(s.name) || s.returned === 'always'));
-    return undefined;
+    return subs ? filterSubs(def, value, { defaults: false, only: subs }) : undefined;
   }
   if (def.returned === 'request') return undefined;
   const ex = p.excluded;
   if (ex && (ex.whole.has(k) || ex.schemas.has(schemaId))) return undefined;
+  if (!complex) return value;
   const exSubs = ex?.subs.get(k);
-  if (def.type === 'complex') return filterSubs(def, value, (s) => subReturnable(s) && !(exSubs?.has(s.name) && s.returned !== 'always'));
-  return value;
+  return filterSubs(def, value, exSubs ? { defaults: true, except: exSubs } : DEFAULTS);
 }
 
 /** The representation a client sees, honouring `returned` and the request's selection. */

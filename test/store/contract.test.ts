@@ -114,6 +114,27 @@ for (const dialect of dialects) {
       assert.equal(ok.total, 11, 'an indexed conjunct bounds the scan');
     });
 
+    test('unfiltered totals stay exact through creates, deactivations and deletes', async () => {
+      const o = randomUUID();
+      const d = randomUUID();
+      await store.createOrganization({ id: o, name: `counts-${o}`, scimProfile: 'genesys', created: now() });
+      await store.createDivision({ id: d, orgId: o, name: 'Home', isHome: true, created: now() });
+      const total = async (activeOnly: boolean) => (await store.queryUsers(o, { matches: () => true, startIndex: 1, count: 0, activeOnly })).total;
+      const us = Array.from({ length: 5 }, (_, i) => ({ ...user(`c${i}-${o}@x.com`), orgId: o, divisionId: d }));
+      for (const u of us) await store.insertUser(u);
+      assert.deepEqual([await total(false), await total(true)], [5, 5]);
+      assert.ok(await store.updateUser({ ...us[0], active: false, version: 2 }, us[0]));
+      assert.deepEqual([await total(false), await total(true)], [5, 4]);
+      await store.deleteUser(o, us[1].id);
+      await store.deleteUser(o, us[0].id);
+      assert.deepEqual([await total(false), await total(true)], [3, 3]);
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.insertUser({ ...user(`rolled-${o}@x.com`), orgId: o, divisionId: d });
+        throw new Error('rollback');
+      }));
+      assert.deepEqual([await total(false), await total(true)], [3, 3], 'a rolled-back insert is not counted');
+    });
+
     test('organizations never see each other', async () => {
       const other = randomUUID();
       await store.createOrganization({ id: other, name: `o-${other}`, scimProfile: 'standard', created: now() });

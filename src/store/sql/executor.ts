@@ -11,4 +11,10 @@ export interface QueryLimits {
   readonly maxCandidates: number;
 }
 
+/** What a dialect's schema offers beyond the shared contract. */
+export interface DialectFeatures {
+  /** org_user_counts is maintained (by triggers). */
+  readonly userCounts: boolean;
+}
+
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

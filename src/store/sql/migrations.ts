@@ -14,10 +14,31 @@ export interface DdlDialect {
   readonly bigint: string;
   /** Table option for tables whose primary key is their only access path (SQLite). */
   readonly withoutRowid: string;
+  /**
+   * Keep per-organization user counts with triggers. Right for SQLite (one writer, so the
+   * counter row costs nothing); wrong for PostgreSQL, where every create in an organization
+   * would queue on that one row across all nodes.
+   */
+  readonly userCounts: boolean;
 }
 
-export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID' };
-export const POSTGRES_DDL: DdlDialect = { serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '' };
+export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', userCounts: true };
+export const POSTGRES_DDL: DdlDialect = { serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '', userCounts: false };
+
+const USER_COUNTS = `
+CREATE TABLE org_user_counts (org_id TEXT PRIMARY KEY, total INTEGER NOT NULL, active INTEGER NOT NULL);
+INSERT INTO org_user_counts (org_id, total, active) SELECT org_id, COUNT(*), SUM(active) FROM users GROUP BY org_id;
+CREATE TRIGGER users_count_insert AFTER INSERT ON users BEGIN
+  INSERT INTO org_user_counts (org_id, total, active) VALUES (NEW.org_id, 1, NEW.active)
+    ON CONFLICT(org_id) DO UPDATE SET total = total + 1, active = active + NEW.active;
+END;
+CREATE TRIGGER users_count_delete AFTER DELETE ON users BEGIN
+  UPDATE org_user_counts SET total = total - 1, active = active - OLD.active WHERE org_id = OLD.org_id;
+END;
+CREATE TRIGGER users_count_active AFTER UPDATE OF active ON users WHEN NEW.active <> OLD.active BEGIN
+  UPDATE org_user_counts SET active = active + NEW.active - OLD.active WHERE org_id = NEW.org_id;
+END;
+`;
 
 export function migrations(d: DdlDialect): readonly Migration[] {
   return [
@@ -151,6 +172,12 @@ CREATE INDEX audits_time ON audits(time);
       name: 'covering index for active-user counts',
       // Genesys lists only active users by default; counting them reads this index alone.
       sql: 'CREATE INDEX users_org_active ON users(org_id, active);',
+    },
+    {
+      version: 4,
+      name: 'per-organization user counts',
+      // Unfiltered lists report totalResults from here instead of counting every row.
+      sql: d.userCounts ? USER_COUNTS : 'SELECT 1;',
     },
   ];
 }

@@ -7,7 +7,7 @@ import type {
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT } from './rows.ts';
 import { compileFilter, GROUP_COLUMNS, USER_COLUMNS, type ColumnMap, type SqlCondition } from './filter-sql.ts';
-import type { QueryLimits, Row, SqlExecutor } from './executor.ts';
+import type { DialectFeatures, QueryLimits, Row, SqlExecutor } from './executor.ts';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const CHUNK = 500;
@@ -28,6 +28,8 @@ interface PlanInput<T> {
   readonly map: (r: Row) => T;
   readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean | Promise<boolean>; startIndex: number; count: number; sort?: SortKey };
   readonly sortValue: (row: T, sort: SortKey) => unknown;
+  /** A cheaper exact total than COUNT(*), when the dialect keeps one for this query. */
+  readonly total?: () => Promise<number>;
 }
 
 function compareSortValues(a: unknown, b: unknown): number {
@@ -39,7 +41,7 @@ function compareSortValues(a: unknown, b: unknown): number {
   return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
 }
 
-export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repository {
+export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures = { userCounts: false }): Repository {
   async function one<T>(sql: string, params: readonly unknown[], map: (r: Row) => T): Promise<T | undefined> {
     const rows = await db.all(sql, params);
     return rows.length > 0 ? map(rows[0]) : undefined;
@@ -57,7 +59,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
     const sortColumn = p.q.sort ? p.columns.column({ ...p.q.sort, leaf: p.q.sort.sub ?? p.q.sort.attribute, relative: false }) : undefined;
     const whereSql = `WHERE ${where.join(' AND ')}`;
     if (cond?.exact && (!p.q.sort || sortColumn)) {
-      const count = async () => Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n);
+      const count = p.total ?? (async () => Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n));
       if (p.q.count === 0) return { total: await count(), items: [] };
       const order = sortColumn ? `${sortColumn.expr} ${p.q.sort!.descending ? 'DESC' : 'ASC'}, ${p.seq}` : p.seq;
       const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, p.q.count, p.q.startIndex - 1]);
@@ -265,8 +267,12 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits): Repos
         where.push(`u.division_id IN (${placeholders(q.divisionIds.length)})`);
         params.push(...q.divisionIds);
       }
+      const countable = features.userCounts && !q.filter && !q.divisionIds;
       return page<UserRow>({
         from: 'users u', where, params, columns: USER_COLUMNS, select: USER_SELECT, seq: 'u.seq', map: toUser, q,
+        ...(countable
+          ? { total: async () => Number((await db.all(`SELECT ${q.activeOnly ? 'active' : 'total'} AS n FROM org_user_counts WHERE org_id = ?`, [orgId]))[0]?.n ?? 0) }
+          : {}),
         sortValue: (row, s) => {
           const c = s.core ? { ...row.data, id: row.id, userName: row.userName, displayName: row.displayName, externalId: row.externalId, active: row.active, meta: { created: row.created, lastModified: row.lastModified } } : (row.data[s.schema] as Record<string, unknown> | undefined);
           const v = c?.[s.attribute.name] as unknown;

@@ -79,7 +79,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
       }
     },
   };
-  const repo = createSqlRepository(exec, options.limits ?? DEFAULT_QUERY_LIMITS);
+  const repo = createSqlRepository(exec, options.limits ?? DEFAULT_QUERY_LIMITS, { userCounts: true });
 
   let queue: Promise<unknown> = Promise.resolve();
   let inTransaction = false;
