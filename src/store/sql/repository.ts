@@ -5,7 +5,7 @@ import type {
   AuditPage, AuditQuery, AuditRecord, Division, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
 } from '../contract.ts';
-import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT } from './rows.ts';
+import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT, userPageSelect } from './rows.ts';
 import { compileFilter, GROUP_COLUMNS, USER_COLUMNS, type ColumnMap, type SqlCondition } from './filter-sql.ts';
 import type { DialectFeatures, QueryLimits, Row, SqlExecutor } from './executor.ts';
 
@@ -24,6 +24,8 @@ interface PlanInput<T> {
   readonly params: unknown[];
   readonly columns: ColumnMap;
   readonly select: string;
+  /** The page query for a WHERE clause and an ORDER BY, with LIMIT and OFFSET placeholders last. */
+  readonly pageSelect?: (where: string, order: string) => string;
   readonly seq: string;
   readonly map: (r: Row) => T;
   readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean | Promise<boolean>; startIndex: number; count: number; sort?: SortKey };
@@ -62,7 +64,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       const count = p.total ?? (async () => Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n));
       if (p.q.count === 0) return { total: await count(), items: [] };
       const order = sortColumn ? `${sortColumn.expr} ${p.q.sort!.descending ? 'DESC' : 'ASC'}, ${p.seq}` : p.seq;
-      const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, p.q.count, p.q.startIndex - 1]);
+      const sql = p.pageSelect ? p.pageSelect(whereSql, order) : `${p.select} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`;
+      const rows = await db.all(sql, [...params, p.q.count, p.q.startIndex - 1]);
       // A first page that is not full holds everything: no COUNT needed (Entra's match lookups).
       const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length : await count();
       return { total, items: rows.map(p.map) };
@@ -269,7 +272,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       }
       const countable = features.userCounts && !q.filter && !q.divisionIds;
       return page<UserRow>({
-        from: 'users u', where, params, columns: USER_COLUMNS, select: USER_SELECT, seq: 'u.seq', map: toUser, q,
+        from: 'users u', where, params, columns: USER_COLUMNS, select: USER_SELECT, pageSelect: userPageSelect, seq: 'u.seq', map: toUser, q,
         ...(countable
           ? { total: async () => Number((await db.all(`SELECT ${q.activeOnly ? 'active' : 'total'} AS n FROM org_user_counts WHERE org_id = ?`, [orgId]))[0]?.n ?? 0) }
           : {}),

@@ -1,13 +1,22 @@
-// Row <-> record mapping for the SQLite dialect.
+// Row <-> record mapping, shared by both dialects.
 import type { Division, GroupRecord, OAuthClient, Organization, Role, UserRow } from '../contract.ts';
 
 type Row = Record<string, unknown>;
 const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
 
-export const USER_SELECT = `SELECT u.id, u.org_id, u.user_name, u.external_id, u.display_name, u.active, u.division_id,
+const USER_COLUMNS_SQL = `u.id, u.org_id, u.user_name, u.external_id, u.display_name, u.active, u.division_id,
   u.manager_id, u.version, u.created, u.last_modified, u.data, u.password_hash,
-  d.name AS division_name, m.display_name AS manager_display_name
-  FROM users u JOIN divisions d ON d.id = u.division_id LEFT JOIN users m ON m.id = u.manager_id`;
+  d.name AS division_name, m.display_name AS manager_display_name`;
+const USER_JOINS = 'JOIN divisions d ON d.id = u.division_id LEFT JOIN users m ON m.id = u.manager_id';
+
+export const USER_SELECT = `SELECT ${USER_COLUMNS_SQL} FROM users u ${USER_JOINS}`;
+
+/**
+ * A page of users: the page is chosen on the users table alone (the skipped rows of an
+ * OFFSET never pay for the joins), then joined to the names its ids point to.
+ */
+export const userPageSelect = (innerWhere: string, order: string) =>
+  `SELECT ${USER_COLUMNS_SQL} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} LIMIT ? OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
 
 export const GROUP_SELECT = `SELECT g.id, g.org_id, g.display_name, g.external_id, g.description, g.type, g.visibility,
   g.version, g.created, g.last_modified FROM groups g`;
