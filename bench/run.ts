@@ -149,7 +149,6 @@ async function main(): Promise<void> {
       { name: `page K=${Math.floor(USERS * 0.9)}`, kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Users?startIndex=${Math.floor(USERS * 0.9)}&count=100`, headers: auth }) },
       { name: 'token', kind: 'POST', req: () => ({ method: 'POST', path: '/oauth/token', headers: basicAuth, body: 'grant_type=client_credentials' }) },
     ];
-    const figures = new Map<string, Figure>();
     let failed = false;
     for (const c of CONCURRENCY) {
       const bGet = await load(baseline.url, c, { method: 'GET', path: '/json' });
@@ -159,7 +158,6 @@ async function main(): Promise<void> {
       for (const s of scenarios) {
         process.stderr.write(`${s.name} @${c}...\n`);
         const f = await load(scim.url, c, s.req());
-        figures.set(`${s.name}@${c}`, f);
         if (f.errors > 0) failed = true;
         const ratio = f.rps / (s.kind === 'GET' ? bGet.rps : bPost.rps);
         rows.push(`| ${s.name} | ${c} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${ratio.toFixed(2)} |`);
@@ -238,7 +236,6 @@ async function main(): Promise<void> {
       process.stderr.write('some scenarios returned errors\n');
       process.exitCode = 1;
     }
-    void figures;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

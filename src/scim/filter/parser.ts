@@ -117,15 +117,15 @@ class Parser {
         this.i++;
         const sub = parseAttrPath(next.value.slice(1), (d) => scimErrors.invalidFilter(`${d} at position ${next.pos + 1}`));
         if (sub.uri !== undefined || sub.sub !== undefined) this.fail('Expected a sub-attribute name', next);
-        const tail = this.parseOperation({ attr: sub.attr }, next);
+        const tail = this.parseOperation({ attr: sub.attr });
         return Object.freeze({ kind: 'valuePath', path, filter: and(inner, tail) });
       }
       return Object.freeze({ kind: 'valuePath', path, filter: inner });
     }
-    return this.parseOperation(path, tok);
+    return this.parseOperation(path);
   }
 
-  private parseOperation(path: AttrPath, pathTok: Token): Filter {
+  private parseOperation(path: AttrPath): Filter {
     const opTok = this.peek();
     if (opTok?.kind !== 'word') this.fail(`Expected an operator after "${describePath(path)}"`, opTok);
     const op = opTok.value.toLowerCase();
@@ -138,7 +138,6 @@ class Parser {
     if (!valueTok) this.fail(`Expected a value after "${opTok.value}"`);
     if (valueTok.kind !== 'string' && valueTok.kind !== 'word') this.fail(`Expected a value, found ${describe(valueTok)}`, valueTok);
     this.i++;
-    void pathTok;
     return Object.freeze({ kind: 'compare', path, op: op as CompareOp, value: literalOf(valueTok) });
   }
 }
