@@ -60,17 +60,28 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     throw e;
   };
 
+  // Named statements: PostgreSQL parses and plans each distinct SQL text once per connection
+  // instead of on every call. The repository's SQL texts are few (IN lists come in chunks).
+  const names = new Map<string, { name: string; text: string }>();
+  const statement = (sql: string, values: unknown[]): pg.QueryConfig => {
+    let s = names.get(sql);
+    if (!s) {
+      s = { name: `s${names.size + 1}`, text: numberPlaceholders(sql) };
+      names.set(sql, s);
+    }
+    return { ...s, values };
+  };
   const executor = (q: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async all(sql, params) {
       try {
-        return (await q.query(numberPlaceholders(sql), params as unknown[])).rows as Row[];
+        return (await q.query(statement(sql, params as unknown[]))).rows as Row[];
       } catch (e) {
         return translate(e);
       }
     },
     async run(sql, params) {
       try {
-        return (await q.query(numberPlaceholders(sql), params as unknown[])).rowCount ?? 0;
+        return (await q.query(statement(sql, params as unknown[]))).rowCount ?? 0;
       } catch (e) {
         return translate(e);
       }
