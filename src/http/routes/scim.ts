@@ -49,6 +49,12 @@ function send(reply: FastifyReply, status: number, body: unknown, version?: numb
   return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
 }
 
+/** 201 with Location and ETag (RFC 7644 3.3). */
+function sendCreated(reply: FastifyReply, r: { resource: JsonObject; version: number }): FastifyReply {
+  reply.header('location', (r.resource.meta as JsonObject).location as string);
+  return send(reply, 201, r.resource, r.version);
+}
+
 export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): void {
   const { services, scimBaseUrl } = options;
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -83,9 +89,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     // ---- Users ----
     scim.get('/Users', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
     scim.post('/Users', async (req, reply) => {
-      const r = await services.users.create(ctx(req), req.body);
-      reply.header('location', (r.resource.meta as JsonObject).location as string);
-      return send(reply, 201, r.resource, r.version);
+      return sendCreated(reply, await services.users.create(ctx(req), req.body));
     });
     scim.get('/Users/:id', async (req, reply) => getOne(req, reply, 'User', services.users));
     scim.put('/Users/:id', async (req, reply) => {
@@ -111,9 +115,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
         reply.header('allow', 'GET');
         throw genesysOnlyRefusal('created');
       }
-      const r = await services.groups.create(c, req.body);
-      reply.header('location', (r.resource.meta as JsonObject).location as string);
-      return send(reply, 201, r.resource, r.version);
+      return sendCreated(reply, await services.groups.create(c, req.body));
     });
     scim.get('/Groups/:id', async (req, reply) => getOne(req, reply, 'Group', services.groups));
     scim.put('/Groups/:id', async (req, reply) => {
