@@ -31,6 +31,18 @@ export function can(p: Principal, permissions: readonly string[], divisionId?: s
   );
 }
 
+/**
+ * Whether the principal may hand `permission` to someone else on `divisionId` ('*' = every
+ * division): it must hold a permission at least as broad, on that division (or on every
+ * division when granting '*'). Stops a client that may create clients or edit roles from
+ * granting more than it has.
+ */
+export function canGrant(p: Principal, permission: string, divisionId: string): boolean {
+  return p.grants.some(
+    (g) => (g.divisionId === ALL_DIVISIONS || (divisionId !== ALL_DIVISIONS && g.divisionId === divisionId)) && g.permissions.some((held) => permissionMatches(held, permission)),
+  );
+}
+
 /** Divisions in which the principal holds any of `permissions`: '*' for all of them. */
 export function divisionsWith(p: Principal, permissions: readonly string[]): typeof ALL_DIVISIONS | string[] {
   const out = new Set<string>();

@@ -2,7 +2,7 @@
 // The secret is returned once (create, rotate) as `secret`; only its digest is stored.
 // Disabling, deleting or rotating a client revokes its tokens.
 import { randomUUID } from 'node:crypto';
-import { ALL_DIVISIONS } from '../../auth/permissions.ts';
+import { ALL_DIVISIONS, canGrant } from '../../auth/permissions.ts';
 import { digest, generateSecret } from '../../auth/secrets.ts';
 import type { TokenService } from '../../auth/token-service.ts';
 import { isObject, scimErrors } from '../../scim/index.ts';
@@ -50,9 +50,16 @@ export class ClientAdmin {
     const out: RoleDivision[] = [];
     for (const rd of raw) {
       if (!isObject(rd) || typeof rd.roleId !== 'string' || typeof rd.divisionId !== 'string') throw scimErrors.badRequest('Each roleDivision needs a roleId and a divisionId');
-      if (!(await repo.getRole(ctx.org.id, rd.roleId))) throw scimErrors.badRequest(`Role ${rd.roleId} does not exist`);
-      if (rd.divisionId !== ALL_DIVISIONS && !(await repo.getDivision(ctx.org.id, rd.divisionId))) throw scimErrors.badRequest(`Division ${rd.divisionId} does not exist`);
-      out.push({ roleId: rd.roleId, divisionId: rd.divisionId });
+      const roleId = rd.roleId;
+      const divisionId = rd.divisionId;
+      const role = await repo.getRole(ctx.org.id, roleId);
+      if (!role) throw scimErrors.badRequest(`Role ${roleId} does not exist`);
+      if (divisionId !== ALL_DIVISIONS && !(await repo.getDivision(ctx.org.id, divisionId))) throw scimErrors.badRequest(`Division ${divisionId} does not exist`);
+      const beyond = role.permissions.filter((perm) => !canGrant(ctx.principal, perm, divisionId));
+      if (beyond.length > 0) {
+        throw scimErrors.forbidden(`Role "${role.name}" grants ${beyond.join(', ')} on ${divisionId === ALL_DIVISIONS ? 'every division' : `division ${divisionId}`}, which this client does not hold itself`);
+      }
+      out.push({ roleId, divisionId });
     }
     return out;
   }

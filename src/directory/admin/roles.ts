@@ -1,6 +1,7 @@
 // /api/v2/authorization/roles: {name, description, permissions: ["domain:entity:action"]},
 // `*` wildcards allowed per segment. A role granted to a client cannot be deleted.
 import { randomUUID } from 'node:crypto';
+import { ALL_DIVISIONS, canGrant } from '../../auth/permissions.ts';
 import type { TokenService } from '../../auth/token-service.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type Role, type Store } from '../../store/contract.ts';
@@ -29,12 +30,16 @@ export class RoleAdmin {
     return { id: r.id, name: r.name, ...(r.description ? { description: r.description } : {}), permissions: [...r.permissions], selfUri: `/api/v2/authorization/roles/${r.id}` };
   }
 
-  private read(input: unknown) {
+  private read(ctx: AdminContext, input: unknown) {
     const b = body(input);
     const perms = b.permissions;
     if (!Array.isArray(perms) || perms.some((p) => typeof p !== 'string' || !PERMISSION.test(p))) {
       throw scimErrors.badRequest('"permissions" must be a list of "domain:entity:action" strings (segments may be *)');
     }
+    // A role may only carry what its author holds on every division: roles are granted per
+    // division later, and that grant is checked again (clients.ts).
+    const beyond = (perms as string[]).filter((p) => !canGrant(ctx.principal, p, ALL_DIVISIONS));
+    if (beyond.length > 0) throw scimErrors.forbidden(`This client cannot put ${beyond.join(', ')} in a role: it does not hold them on every division`);
     return { name: requiredString(b, 'name'), description: optionalString(b, 'description'), permissions: [...new Set(perms as string[])] };
   }
 
@@ -52,7 +57,7 @@ export class RoleAdmin {
 
   async create(ctx: AdminContext, input: unknown): Promise<RoleEntity> {
     requirePermission(ctx, 'authorization:role:add');
-    const r: Role = { id: randomUUID(), orgId: ctx.org.id, ...this.read(input) };
+    const r: Role = { id: randomUUID(), orgId: ctx.org.id, ...this.read(ctx, input) };
     return this.store.transaction(async (tx) => {
       await orConflict(tx.createRole(r), `A role named "${r.name}" already exists`);
       await writeAudit(tx, actor(ctx), 'create', 'Role', r.id, diffAttributes(undefined, auditable(r)));
@@ -62,7 +67,7 @@ export class RoleAdmin {
 
   async update(ctx: AdminContext, id: string, input: unknown): Promise<RoleEntity> {
     requirePermission(ctx, 'authorization:role:edit');
-    const fields = this.read(input);
+    const fields = this.read(ctx, input);
     const result = await this.store.transaction(async (tx) => {
       const r = await tx.getRole(ctx.org.id, id);
       if (!r) throw scimErrors.notFound(`Role ${id} not found`);

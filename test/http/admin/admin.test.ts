@@ -151,3 +151,23 @@ test('organizations are isolated on every admin route', async () => {
   for (const l of lists) assert.ok(!JSON.stringify(l.body).includes('Mine') && !JSON.stringify(l.body).includes('MyDiv') && !JSON.stringify(l.body).includes('MySkill'));
   assert.equal((await api('POST', '/oauth/clients', { name: 'steal', roleDivisions: [{ roleId: role.body.id, divisionId: '*' }] }, other.token)).status, 400, "another org's role cannot be granted");
 });
+
+test('no privilege escalation: a client cannot grant or write into roles more than it holds', async () => {
+  const roles = (await api('GET', '/authorization/roles')).body.entities;
+  const adminRole = roles.find((r: { name: string }) => r.name === 'Admin');
+  const scimRole = roles.find((r: { name: string }) => r.name === 'SCIM Provisioning');
+  const home = (await api('GET', '/authorization/divisions')).body.entities.find((d: { homeDivision: boolean }) => d.homeDivision);
+  // A client manager that holds the SCIM permissions on Home only.
+  const manager = await clientWith(h, org, ['oauth:client:add', 'authorization:role:add', 'authorization:role:view', 'directory:user:*', 'directory:group:*', 'authorization:grant:*', 'routing:*:assign', 'telephony:extension:assign'], home.id);
+  const escalate = await api('POST', '/oauth/clients', { name: 'evil', roleDivisions: [{ roleId: adminRole.id, divisionId: '*' }] }, manager);
+  assert.equal(escalate.status, 403, escalate.raw);
+  assert.match(escalate.body.message, /does not hold/);
+  const wider = await api('POST', '/oauth/clients', { name: 'wider', roleDivisions: [{ roleId: scimRole.id, divisionId: '*' }] }, manager);
+  assert.equal(wider.status, 403, 'holding a permission on Home does not allow granting it on every division');
+  const ok = await api('POST', '/oauth/clients', { name: 'fine', roleDivisions: [{ roleId: scimRole.id, divisionId: home.id }] }, manager);
+  assert.equal(ok.status, 201, ok.raw);
+  const role = await api('POST', '/authorization/roles', { name: 'Sneaky', permissions: ['*'] }, manager);
+  assert.equal(role.status, 403);
+  // The organization's admin (every permission on every division) may do all of it.
+  assert.equal((await api('POST', '/oauth/clients', { name: 'admin2', roleDivisions: [{ roleId: adminRole.id, divisionId: '*' }] })).status, 201);
+});
