@@ -12,6 +12,7 @@ import {
 import { UniqueViolation, type GroupRecord, type Repository, type Store } from '../store/contract.ts';
 import { etagMatches, etagOf, type CallContext } from './context.ts';
 import { actorOf, diffAttributes, writeAudit } from './audit.ts';
+import { VersionConflict, withRetry } from './retry.ts';
 
 export interface GroupResult {
   readonly resource: JsonObject;
@@ -216,7 +217,7 @@ export class GroupService {
     }
     const updated: GroupRecord = { ...g, displayName, externalId: next.externalId as string | undefined, version: g.version + 1, lastModified: nowIso() };
     try {
-      if (!(await repo.updateGroup(updated, g.version))) throw scimErrors.invalidVers(`Group ${g.id} was changed by another request`);
+      if (!(await repo.updateGroup(updated, g.version))) throw new VersionConflict();
     } catch (e) {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`A group named "${displayName}" already exists`);
       throw e;
@@ -227,7 +228,7 @@ export class GroupService {
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection | undefined): Promise<GroupResult> {
     this.requireEdit(ctx);
     const { memberOps, attributeOps } = this.planPatch(ctx, parsePatchRequest(body));
-    return this.store.transaction(async (repo) => {
+    return withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
       let changes: Record<string, { before?: unknown; after?: unknown }> = {};
@@ -249,7 +250,7 @@ export class GroupService {
       }
       if (Object.keys(changes).length > 0) await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
       return { resource: projection ? await this.view(repo, ctx, g, projection) : {}, version: g.version };
-    });
+    }));
   }
 
   async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResult> {
@@ -258,7 +259,7 @@ export class GroupService {
     const resource = parseResource(ctx.registry, rt, body);
     checkResourceRules(ctx.registry, rt, resource);
     const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
-    return this.store.transaction(async (repo) => {
+    return withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
       const before = await this.resource(repo, ctx, g, false);
@@ -267,7 +268,7 @@ export class GroupService {
       const changes = { ...diffAttributes(before, after), ...(await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'clear' }, { kind: 'add', ids }])) };
       await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
       return { resource: await this.view(repo, ctx, g, {}), version: g.version };
-    });
+    }));
   }
 
   /** POST /Groups: the standard profile only. */

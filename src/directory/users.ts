@@ -8,6 +8,7 @@ import {
 } from '../scim/index.ts';
 import { UniqueViolation, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { etagMatches, type CallContext } from './context.ts';
+import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
 import { actorOf, diffAttributes, writeAudit } from './audit.ts';
@@ -18,27 +19,6 @@ export interface UserResult {
 }
 
 const nowIso = () => new Date().toISOString();
-
-/** Another request updated the user between our read and our write (optimistic versioning). */
-class VersionConflict extends Error {}
-
-const MAX_ATTEMPTS = 5;
-
-/**
- * Runs a read-modify-write; on a version conflict it starts again from a fresh read, so two
- * nodes patching one user never lose a write silently and the client sees no spurious error.
- * With If-Match the client chose the version, so a conflict is reported instead.
- */
-async function withRetry<T>(ifMatch: string | undefined, attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!(e instanceof VersionConflict)) throw e;
-      if (ifMatch !== undefined || i >= MAX_ATTEMPTS) throw scimErrors.invalidVers('The user was changed by another request meanwhile; read it again');
-    }
-  }
-}
 
 export class UserService {
   constructor(private readonly store: Store) {}
@@ -134,7 +114,7 @@ export class UserService {
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
     const newHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
-    return withRetry(ifMatch, () => this.store.transaction(async (repo) => {
+    return withRetry(ifMatch, 'user', () => this.store.transaction(async (repo) => {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
@@ -148,7 +128,7 @@ export class UserService {
 
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
     const ops = parsePatchRequest(body);
-    return withRetry(ifMatch, () => this.store.transaction(async (repo) => {
+    return withRetry(ifMatch, 'user', () => this.store.transaction(async (repo) => {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');

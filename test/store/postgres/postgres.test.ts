@@ -99,7 +99,7 @@ describe('PostgreSQL', { skip }, () => {
     assert.equal((await store.getOrganization(orgId))?.name, 'big');
   });
 
-  test('two nodes creating the same userName at once: exactly one 201 and one 409', async () => {
+  test('two nodes: the same userName at once gives one 201 and one 409; racing group writes all land', async () => {
     const second = await openTestPostgres({ schema });
     try {
       const nodes = await Promise.all([store, second.store].map((s) => buildApp(createServices(s, { tokenTtlSeconds: 3600, tokenCacheTtlMs: 5000 }), { publicUrl: 'http://x', bodyLimitBytes: 1 << 20, logLevel: false })));
@@ -110,6 +110,21 @@ describe('PostgreSQL', { skip }, () => {
         const res = await Promise.all(nodes.map((n) => n.inject({ method: 'POST', url: '/api/v2/scim/v2/Users', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/scim+json' }, payload: body })));
         assert.deepEqual(res.map((r) => r.statusCode).sort(), [201, 409], `round ${round}`);
       }
+      // Member adds on one node racing attribute changes on the other: no spurious conflict.
+      const g = (await nodes[0].inject({ method: 'POST', url: '/api/v2/groups', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, payload: { name: 'Racing' } })).json();
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push((await nodes[i % 2].inject({ method: 'POST', url: '/api/v2/scim/v2/Users', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/scim+json' }, payload: { userName: `racer${i}@x.com`, displayName: 'R' } })).json().id);
+      }
+      const patch = (node: number, ops: unknown[]) => nodes[node].inject({ method: 'PATCH', url: `/api/v2/scim/v2/Groups/${g.id}`, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/scim+json' }, payload: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops } });
+      const results = await Promise.all([
+        ...ids.map((id) => patch(0, [{ op: 'Add', path: 'members', value: [{ value: id }] }])),
+        ...Array.from({ length: 5 }, (_, i) => patch(1, [{ op: 'Replace', path: 'externalId', value: `ext-${i}` }])),
+      ]);
+      assert.deepEqual([...new Set(results.map((r) => r.statusCode))], [204], results.map((r) => r.body).filter(Boolean).join('\n'));
+      const final = (await nodes[1].inject({ method: 'GET', url: `/api/v2/scim/v2/Groups/${g.id}`, headers: { authorization: `Bearer ${tok}` } })).json();
+      assert.equal(final.members.length, 20);
+      assert.match(final.externalId, /^ext-\d$/);
       await Promise.all(nodes.map((n) => n.close()));
     } finally {
       await second.store.close();
