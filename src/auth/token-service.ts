@@ -77,7 +77,7 @@ export class TokenService {
 
   /** Revokes every token of a client; effective at once on this node. */
   async revokeClient(clientId: string): Promise<number> {
-    for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);
+    this.invalidateClient(clientId);
     return this.store.deleteTokensOfClient(clientId);
   }
 

@@ -44,32 +44,35 @@ export async function resolveOrg(store: Store, org: string | undefined): Promise
 export async function localBackend(config: StoreConfig, org: string | undefined): Promise<AdminBackend> {
   const store = await openStore(config);
   const services: Services = createServices(store, { tokenTtlSeconds: 86400, tokenCacheTtlMs: 0 });
-  let ctx: AdminContext;
+  let organization: Organization;
   try {
-    ctx = {
-      principal: { orgId: '', clientId: 'cli', grants: [{ permissions: ['*'], divisionId: ALL_DIVISIONS }] },
-      org: await resolveOrg(store, org),
-      requestId: `cli-${process.pid}`,
-      publicUrl: '',
-    };
-    ctx = { ...ctx, principal: { ...ctx.principal, orgId: ctx.org.id } };
+    organization = await resolveOrg(store, org);
   } catch (e) {
     await store.close();
     throw e;
   }
-  const admin = services.admin;
-  const all = { pageSize: '500' };
+  const ctx: AdminContext = {
+    principal: { orgId: organization.id, clientId: 'cli', grants: [{ permissions: ['*'], divisionId: ALL_DIVISIONS }] },
+    org: organization,
+    requestId: `cli-${process.pid}`,
+    publicUrl: '',
+  };
+  // The four admin services share list/create; one table dispatches by kind.
+  const byKind: Record<Kind, { list(c: AdminContext, q: Record<string, unknown>): Promise<{ entities: readonly unknown[] }>; create(c: AdminContext, b: unknown): Promise<unknown> }> = {
+    divisions: services.admin.divisions,
+    groups: services.admin.groups,
+    roles: services.admin.roles,
+    clients: services.admin.clients,
+  };
   return {
     async list(kind) {
-      const page = kind === 'divisions' ? await admin.divisions.list(ctx, all) : kind === 'groups' ? await admin.groups.list(ctx, all) : kind === 'roles' ? await admin.roles.list(ctx, all) : await admin.clients.list(ctx, all);
-      return page.entities as unknown as Entity[];
+      return (await byKind[kind].list(ctx, { pageSize: '500' })).entities as Entity[];
     },
     async create(kind, body) {
-      const e = kind === 'divisions' ? await admin.divisions.create(ctx, body) : kind === 'groups' ? await admin.groups.create(ctx, body) : kind === 'roles' ? await admin.roles.create(ctx, body) : await admin.clients.create(ctx, body);
-      return e as unknown as Entity;
+      return (await byKind[kind].create(ctx, body)) as Entity;
     },
     async rotateSecret(clientId) {
-      return (await admin.clients.rotateSecret(ctx, clientId)) as unknown as Entity;
+      return (await services.admin.clients.rotateSecret(ctx, clientId)) as unknown as Entity;
     },
     close: () => store.close(),
   };

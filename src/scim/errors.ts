@@ -97,7 +97,3 @@ export const scimErrors = {
   unavailable: (detail: string, retryAfterSeconds: number) =>
     new ScimError(503, undefined, detail, { 'retry-after': String(retryAfterSeconds) }),
 } as const;
-
-export function isScimError(e: unknown): e is ScimError {
-  return e instanceof ScimError;
-}

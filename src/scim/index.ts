@@ -10,4 +10,4 @@ export { parseResource, coerceAttribute, checkResourceRules, schemasFor } from '
 export { projectResource, parseProjection, type Projection } from './projection.ts';
 export { parseListQuery, listResponse, DEFAULT_LIST_LIMITS, type ListQuery, type ListLimits, type RawListParams, type SortKey, type ListResponse } from './list-query.ts';
 export { schemaDocument, resourceTypeDocument, serviceProviderConfigDocument, type ServiceProviderOptions } from './discovery.ts';
-export { isObject, deepEqual, deepClone, deepFreeze, ownValue, type JsonObject } from './values.ts';
+export { isObject, deepEqual, deepClone, ownValue, type JsonObject } from './values.ts';

@@ -1,8 +1,8 @@
 // The one repository contract every store implements (SQLite now, PostgreSQL next).
 // Every method that touches tenant data takes the organization id and never crosses it.
-import type { BoundFilter, JsonObject, SortKey } from '../scim/index.ts';
+import type { BoundFilter, JsonObject, ScimProfile, SortKey } from '../scim/index.ts';
 
-export type ScimProfile = 'genesys' | 'standard';
+export type { ScimProfile };
 
 export interface Organization {
   readonly id: string;
