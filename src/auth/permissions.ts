@@ -65,3 +65,16 @@ export const SCIM_PERMISSIONS = Object.freeze({
   groupAdd: ['directory:group:add'],
   groupDelete: ['directory:group:delete'],
 });
+
+/**
+ * The divisions in which the caller may view users, as a store division filter: undefined
+ * for every division. A division-scoped caller never reads, adds or removes a user outside
+ * them (members, managers, audit records), exactly as it cannot GET that user.
+ */
+export function userViewScope(p: Principal): readonly string[] | undefined {
+  const d = divisionsWith(p, SCIM_PERMISSIONS.userView);
+  return d === ALL_DIVISIONS ? undefined : d;
+}
+
+export const inScope = (scope: readonly string[] | undefined, divisionId: string | undefined): boolean =>
+  scope === undefined || (divisionId !== undefined && scope.includes(divisionId));

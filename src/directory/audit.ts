@@ -50,8 +50,11 @@ export async function writeAudit(
   resourceType: string,
   resourceId: string,
   changes: AuditRecord['changes'],
+  /** The division of the user the record describes, so that division-scoped viewers see it. */
+  divisionId?: string,
 ): Promise<void> {
   await repo.insertAudit({
+    divisionId,
     id: randomUUID(),
     orgId: actor.orgId,
     time: new Date().toISOString(),

@@ -1,9 +1,10 @@
 // SCIM Groups. Membership is stored as rows: adding or removing a member is one row insert
 // or delete, never a read-modify-write of a member list, and `excludedAttributes=members`
 // never loads members. In the genesys profile only public groups exist for SCIM, groups are
-// matched by name and never created, deleted or renamed over SCIM.
+// matched by name and never created, deleted or renamed over SCIM. A division-scoped caller
+// sees, adds and removes only members it could GET; a replace leaves the others in place.
 import { randomUUID } from 'node:crypto';
-import { can, SCIM_PERMISSIONS } from '../auth/permissions.ts';
+import { can, SCIM_PERMISSIONS, userViewScope } from '../auth/permissions.ts';
 import {
   applyPatch, bindValueFilter, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
   parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, scimErrors,
@@ -81,7 +82,7 @@ export class GroupService {
     const r: JsonObject = { schemas: [this.rt(ctx).schema], id: g.id, displayName: g.displayName };
     if (g.externalId !== undefined) r.externalId = g.externalId;
     if (withMembers) {
-      const members = await repo.listMembers(g.id);
+      const members = await repo.listMembers(g.id, userViewScope(ctx.principal));
       if (members.length > 0) {
         r.members = members.map((m) => ({ value: m.userId, $ref: `${ctx.scimBaseUrl}/Users/${m.userId}`, ...(m.displayName ? { display: m.displayName } : {}), type: 'User' }));
       }
@@ -118,6 +119,7 @@ export class GroupService {
       count: q.count,
       sort: q.sort,
       visibility: this.visibility(ctx),
+      memberDivisionIds: userViewScope(ctx.principal),
     });
     const wants = this.wantsMembers(ctx, q.projection);
     const resources: JsonObject[] = [];
@@ -190,19 +192,22 @@ export class GroupService {
       const prev = (changes[key]?.[side] as string[] | undefined) ?? [];
       changes[key] = { [side]: [...prev, ...ids] };
     };
+    // Users the caller could not GET are unknown to it: it can neither add nor remove them.
+    const scope = userViewScope(ctx.principal);
     for (const op of ops) {
       if (op.kind === 'add') {
-        const existing = await repo.userIdsExist(ctx.org.id, op.ids);
+        const existing = await repo.userIdsExist(ctx.org.id, op.ids, scope);
         const missing = op.ids.filter((id) => !existing.has(id));
         if (missing.length > 0) throw scimErrors.invalidValue(`Members must be users of this organization; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
         if ((await repo.addMembers(groupId, op.ids)) > 0) note('members.added', op.ids, 'after');
       } else if (op.kind === 'remove') {
-        if ((await repo.removeMembers(groupId, op.ids)) > 0) note('members.removed', op.ids, 'before');
+        const ids = scope === undefined ? op.ids : [...(await repo.userIdsExist(ctx.org.id, op.ids, scope))];
+        if ((await repo.removeMembers(groupId, ids)) > 0) note('members.removed', ids, 'before');
       } else if (op.kind === 'clear') {
-        const n = await repo.clearMembers(groupId);
+        const n = await repo.clearMembers(groupId, scope);
         if (n > 0) changes['members.cleared'] = { before: n };
       } else {
-        const all = await repo.listMembers(groupId);
+        const all = await repo.listMembers(groupId, scope);
         const ids = all.filter((m) => matchesFilter(op.filter, {}, { value: m.userId, display: m.displayName, type: 'User' })).map((m) => m.userId);
         if ((await repo.removeMembers(groupId, ids)) > 0) note('members.removed', ids, 'before');
       }

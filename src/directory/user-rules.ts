@@ -1,6 +1,7 @@
 // Genesys rules for a user about to be written: userName is an email, phones are
 // E.164/tel: URIs, the division is named, the manager, roles, skills and languages must
 // exist in the organization. Returns the record fields; throws ScimError otherwise.
+import { userViewScope } from '../auth/permissions.ts';
 import { deepEqual, ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, isObject, scimErrors, type JsonObject } from '../scim/index.ts';
 import type { Repository, UserRow } from '../store/contract.ts';
 import type { CallContext } from './context.ts';
@@ -133,7 +134,9 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
   if (isObject(ent.manager) && typeof ent.manager.value === 'string') {
     managerId = ent.manager.value;
     if (existing && managerId === existing.id) throw scimErrors.invalidValue('A user cannot be their own manager');
-    if (!(await repo.userIdsExist(ctx.org.id, [managerId])).has(managerId)) {
+    // A manager outside the caller's divisions is unknown to it, unless it is the one already set.
+    const scope = managerId === existing?.managerId ? undefined : userViewScope(ctx.principal);
+    if (!(await repo.userIdsExist(ctx.org.id, [managerId], scope)).has(managerId)) {
       throw scimErrors.invalidValue(`Manager "${managerId}" is not a user of this organization`);
     }
   }

@@ -1,10 +1,10 @@
 // SCIM Users with Genesys semantics. Each write is one store transaction.
 import { randomUUID } from 'node:crypto';
-import { can, divisionsWith, SCIM_PERMISSIONS, ALL_DIVISIONS } from '../auth/permissions.ts';
+import { can, divisionsWith, inScope, SCIM_PERMISSIONS, ALL_DIVISIONS, userViewScope } from '../auth/permissions.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
-  projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
+  projectResource, scimErrors, type BoundFilter, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
 import { UniqueViolation, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { etagMatches, type CallContext } from './context.ts';
@@ -20,6 +20,25 @@ export interface UserResult {
 
 const nowIso = () => new Date().toISOString();
 
+/** Whether a filter reads a user's `groups`, which live in membership rows, not in the user row. */
+function mentionsGroups(f: BoundFilter): boolean {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return mentionsGroups(f.left) || mentionsGroups(f.right);
+    case 'not':
+      return mentionsGroups(f.filter);
+    default:
+      return f.target.core && f.target.attribute.name === 'groups';
+  }
+}
+
+/** The row as the caller may see it: a manager outside its divisions keeps its id but not its name. */
+function scopedRow(ctx: CallContext, row: UserRow): UserRow {
+  if (row.managerId === undefined || inScope(userViewScope(ctx.principal), row.managerDivisionId)) return row;
+  return { ...row, managerDisplayName: undefined };
+}
+
 export class UserService {
   constructor(private readonly store: Store) {}
 
@@ -29,7 +48,7 @@ export class UserService {
 
   private async view(repo: Repository, ctx: CallContext, row: UserRow, projection: Projection = {}): Promise<JsonObject> {
     const groups = (await repo.groupsOfUsers(ctx.org.id, [row.id], ctx.registry.profile === 'genesys' ? 'public' : undefined)).get(row.id);
-    return projectResource(ctx.registry, this.rt(ctx), userResource(ctx.registry, ctx.scimBaseUrl, row, groups), projection);
+    return projectResource(ctx.registry, this.rt(ctx), userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups), projection);
   }
 
   /** A user the caller may read, or 404: users outside the caller's divisions do not exist for it. */
@@ -74,13 +93,14 @@ export class UserService {
     const before = existing ? this.auditView(ctx, existing) : undefined;
     const changes = { ...diffAttributes(before, this.auditView(ctx, row)) } as Record<string, { before?: unknown; after?: unknown }>;
     if (passwordHash !== existing?.passwordHash && passwordHash !== undefined) changes.password = { after: '[redacted]' };
-    await writeAudit(repo, actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes);
+    await writeAudit(repo, actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes, row.divisionId);
     return row;
   }
 
   /** What the audit trail compares: the user as SCIM shows it, without meta and groups. */
   private auditView(ctx: CallContext, row: UserRow): JsonObject {
-    const r = userResource(ctx.registry, ctx.scimBaseUrl, row, undefined);
+    // The manager by id only: its name is another user's data (and may be outside the viewer's divisions).
+    const r = userResource(ctx.registry, ctx.scimBaseUrl, { ...row, managerDisplayName: undefined }, undefined);
     delete r.meta;
     return r;
   }
@@ -152,7 +172,7 @@ export class UserService {
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userDelete, existing.divisionId, existing.divisionName, 'delete');
       await repo.deleteUser(ctx.org.id, id);
-      await writeAudit(repo, actorOf(ctx), 'delete', 'User', id, diffAttributes(this.auditView(ctx, existing), undefined));
+      await writeAudit(repo, actorOf(ctx), 'delete', 'User', id, diffAttributes(this.auditView(ctx, existing), undefined), existing.divisionId);
     });
   }
 
@@ -161,9 +181,17 @@ export class UserService {
     const q = parseListQuery(ctx.registry, rt, params);
     const divisions = divisionsWith(ctx.principal, SCIM_PERMISSIONS.userView);
     const filter = q.filter;
+    const groupVisibility = ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
+    const withGroups = filter !== undefined && mentionsGroups(filter);
     const page = await this.store.queryUsers(ctx.org.id, {
       filter,
-      matches: (row) => (filter ? matchesFilter(filter, userResource(ctx.registry, ctx.scimBaseUrl, row, undefined)) : true),
+      // Only what SQL could not decide comes here; groups are loaded just for those rows.
+      matches: async (row) => {
+        if (!filter) return true;
+        const groups = withGroups ? (await this.store.groupsOfUsers(ctx.org.id, [row.id], groupVisibility)).get(row.id) : undefined;
+        return matchesFilter(filter, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups));
+      },
+      groupVisibility,
       startIndex: q.startIndex,
       count: q.count,
       sort: q.sort,
@@ -171,8 +199,8 @@ export class UserService {
       activeOnly: ctx.registry.profile === 'genesys' && filter === undefined,
       divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
     });
-    const groups = page.items.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, page.items.map((r) => r.id), ctx.registry.profile === 'genesys' ? 'public' : undefined) : new Map();
-    const resources = page.items.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, row, groups.get(row.id)), q.projection));
+    const groups = page.items.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, page.items.map((r) => r.id), groupVisibility) : new Map();
+    const resources = page.items.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
     return listResponse(resources, page.total, q.startIndex);
   }
 }

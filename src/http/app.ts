@@ -20,6 +20,17 @@ export interface AppOptions {
   readonly rateLimitPerMinute?: number;
 }
 
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: readonly RouteEntry[];
+  }
+}
+
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
 
 function parseForm(body: string): Record<string, string> {
@@ -42,6 +53,13 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     },
   });
+
+  // Every route, as registered: the authorization walk tests (and the API description) read it.
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
+  app.decorate('routeTable', routes);
 
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, json);

@@ -1,4 +1,4 @@
-// The one repository contract every store implements (SQLite now, PostgreSQL next).
+// The one repository contract every store implements (SQLite and PostgreSQL).
 // Every method that touches tenant data takes the organization id and never crosses it.
 import type { BoundFilter, JsonObject, ScimProfile, SortKey } from '../scim/index.ts';
 
@@ -72,6 +72,8 @@ export interface UserRecord {
 export interface UserRow extends UserRecord {
   readonly divisionName: string;
   readonly managerDisplayName?: string;
+  /** The manager's division: whether a division-scoped caller may see the manager's name. */
+  readonly managerDivisionId?: string;
 }
 
 export type GroupVisibility = 'public' | 'members' | 'owners';
@@ -92,7 +94,14 @@ export interface GroupRecord {
 export interface MemberRef {
   readonly userId: string;
   readonly displayName?: string;
+  readonly divisionId: string;
 }
+
+/**
+ * The divisions a caller may see users in; undefined means every division. Membership reads
+ * and writes take it so that a division-scoped caller never sees or touches a member outside.
+ */
+export type DivisionFilter = readonly string[] | undefined;
 
 export interface GroupRef {
   readonly groupId: string;
@@ -117,10 +126,14 @@ export interface UserQuery extends ResourceQuery<UserRow> {
   readonly activeOnly: boolean;
   /** Restrict to these divisions; undefined means all. */
   readonly divisionIds?: readonly string[];
+  /** Group filters (`groups.value eq "g"`) see only groups of this visibility. */
+  readonly groupVisibility?: GroupVisibility;
 }
 
 export interface GroupQuery extends ResourceQuery<GroupRecord> {
   readonly visibility?: GroupVisibility;
+  /** Membership filters (`members[value eq "u"]`) see only members in these divisions. */
+  readonly memberDivisionIds?: DivisionFilter;
 }
 
 export interface NamedEntity {
@@ -141,6 +154,8 @@ export interface AuditRecord {
   readonly action: string;
   readonly resourceType: string;
   readonly resourceId: string;
+  /** The division of the user the record describes (its division after the change); absent for resources outside divisions. */
+  readonly divisionId?: string;
   readonly changes: Readonly<Record<string, { readonly before?: unknown; readonly after?: unknown }>>;
 }
 
@@ -152,6 +167,11 @@ export interface AuditQuery {
   /** Opaque position returned by the previous page. */
   readonly after?: number;
   readonly limit: number;
+  /**
+   * A division-scoped reader: only records of users in these divisions, plus records of
+   * `alsoTypes` (resources that live outside divisions and are filtered by the caller).
+   */
+  readonly scope?: { readonly divisionIds: readonly string[]; readonly alsoTypes: readonly string[] };
 }
 
 export interface AuditPage {
@@ -203,7 +223,8 @@ export interface Repository {
   // users
   insertUser(u: UserRecord): Promise<void>;
   getUser(orgId: string, id: string): Promise<UserRow | undefined>;
-  userIdsExist(orgId: string, ids: readonly string[]): Promise<Set<string>>;
+  /** Which of `ids` are users of the organization (in `divisions`, when given). */
+  userIdsExist(orgId: string, ids: readonly string[], divisions?: DivisionFilter): Promise<Set<string>>;
   /**
    * Writes `u` over `previous` (the record as read) if the stored version is still
    * previous.version; false when it moved on. Only changed columns are written, so indexes
@@ -223,8 +244,9 @@ export interface Repository {
   /** Adds members that are not yet in; returns how many were added. O(1) per member. */
   addMembers(groupId: string, userIds: readonly string[]): Promise<number>;
   removeMembers(groupId: string, userIds: readonly string[]): Promise<number>;
-  clearMembers(groupId: string): Promise<number>;
-  listMembers(groupId: string): Promise<MemberRef[]>;
+  /** Removes every member (in `divisions`, when given); returns how many were removed. */
+  clearMembers(groupId: string, divisions?: DivisionFilter): Promise<number>;
+  listMembers(groupId: string, divisions?: DivisionFilter): Promise<MemberRef[]>;
   groupsOfUsers(orgId: string, userIds: readonly string[], visibility?: GroupVisibility): Promise<Map<string, GroupRef[]>>;
 }
 

@@ -2,7 +2,7 @@
 // The secret is returned once (create, rotate) as `secret`; only its digest is stored.
 // Disabling, deleting or rotating a client revokes its tokens.
 import { randomUUID } from 'node:crypto';
-import { ALL_DIVISIONS, canGrant } from '../../auth/permissions.ts';
+import { ALL_DIVISIONS, canGrant, divisionsWith } from '../../auth/permissions.ts';
 import { digest, generateSecret } from '../../auth/secrets.ts';
 import type { TokenService } from '../../auth/token-service.ts';
 import { isObject, scimErrors } from '../../scim/index.ts';
@@ -23,6 +23,15 @@ export interface ClientEntity {
 }
 
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
+/**
+ * Whether every grant of the client lies in divisions where the caller holds `permission`:
+ * a division-scoped administrator sees and manages only the clients of its own divisions.
+ */
+function withinScope(ctx: AdminContext, grants: readonly RoleDivision[], permission: string): boolean {
+  const scope = divisionsWith(ctx.principal, [permission]);
+  return scope === ALL_DIVISIONS || grants.every((rd) => rd.divisionId !== ALL_DIVISIONS && scope.includes(rd.divisionId));
+}
+
 const auditable = (c: OAuthClient) => ({ name: c.name, state: c.state, roleDivisions: c.roleDivisions });
 
 export class ClientAdmin {
@@ -38,14 +47,15 @@ export class ClientAdmin {
     };
   }
 
-  private async find(repo: Repository, ctx: AdminContext, id: string): Promise<OAuthClient> {
+  private async find(repo: Repository, ctx: AdminContext, id: string, permission: string): Promise<OAuthClient> {
+    requirePermission(ctx, permission);
     const c = await repo.getClient(id);
-    if (!c || c.orgId !== ctx.org.id) throw scimErrors.notFound(`OAuth client ${id} not found`);
+    if (!c || c.orgId !== ctx.org.id || !withinScope(ctx, c.roleDivisions, permission)) throw scimErrors.notFound(`OAuth client ${id} not found`);
     return c;
   }
 
   /** Roles and divisions must exist in the caller's organization ('*' = every division). */
-  private async readGrants(repo: Repository, ctx: AdminContext, raw: unknown): Promise<RoleDivision[]> {
+  private async readGrants(repo: Repository, ctx: AdminContext, raw: unknown, permission: string): Promise<RoleDivision[]> {
     if (!Array.isArray(raw)) throw scimErrors.badRequest('"roleDivisions" must be a list of {roleId, divisionId}');
     const out: RoleDivision[] = [];
     for (const rd of raw) {
@@ -61,6 +71,9 @@ export class ClientAdmin {
       }
       out.push({ roleId, divisionId });
     }
+    if (!withinScope(ctx, out, permission)) {
+      throw scimErrors.forbidden(`This client may only grant roles on divisions where it holds ${permission}`);
+    }
     return out;
   }
 
@@ -71,12 +84,12 @@ export class ClientAdmin {
 
   async list(ctx: AdminContext, query: Record<string, unknown>): Promise<EntityPage<ClientEntity>> {
     requirePermission(ctx, 'oauth:client:view');
-    return toPage((await this.store.listClients(ctx.org.id)).map((c) => this.entity(c)), pageParams(query));
+    const visible = (await this.store.listClients(ctx.org.id)).filter((c) => withinScope(ctx, c.roleDivisions, 'oauth:client:view'));
+    return toPage(visible.map((c) => this.entity(c)), pageParams(query));
   }
 
   async get(ctx: AdminContext, id: string): Promise<ClientEntity> {
-    requirePermission(ctx, 'oauth:client:view');
-    return this.entity(await this.find(this.store, ctx, id));
+    return this.entity(await this.find(this.store, ctx, id, 'oauth:client:view'));
   }
 
   async create(ctx: AdminContext, input: unknown): Promise<ClientEntity> {
@@ -87,7 +100,7 @@ export class ClientAdmin {
     return this.store.transaction(async (tx) => {
       const c: OAuthClient = {
         id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), secretHash: digest(secret),
-        state: oneOf(b, 'state', ['active', 'inactive'] as const, 'active'), roleDivisions: await this.readGrants(tx, ctx, b.roleDivisions ?? []),
+        state: oneOf(b, 'state', ['active', 'inactive'] as const, 'active'), roleDivisions: await this.readGrants(tx, ctx, b.roleDivisions ?? [], 'oauth:client:add'),
         created: new Date().toISOString(),
       };
       await tx.createClient(c);
@@ -97,14 +110,13 @@ export class ClientAdmin {
   }
 
   async update(ctx: AdminContext, id: string, input: unknown): Promise<ClientEntity> {
-    requirePermission(ctx, 'oauth:client:edit');
     const b = body(input);
     this.readGrantType(b);
     const result = await this.store.transaction(async (tx) => {
-      const c = await this.find(tx, ctx, id);
+      const c = await this.find(tx, ctx, id, 'oauth:client:edit');
       const next: OAuthClient = {
         ...c, name: requiredString(b, 'name'), state: oneOf(b, 'state', ['active', 'inactive'] as const, c.state),
-        roleDivisions: b.roleDivisions === undefined ? c.roleDivisions : await this.readGrants(tx, ctx, b.roleDivisions),
+        roleDivisions: b.roleDivisions === undefined ? c.roleDivisions : await this.readGrants(tx, ctx, b.roleDivisions, 'oauth:client:edit'),
       };
       await tx.updateClient(next);
       if (next.state === 'inactive' && c.state === 'active') await tx.deleteTokensOfClient(id);
@@ -117,10 +129,9 @@ export class ClientAdmin {
   }
 
   async rotateSecret(ctx: AdminContext, id: string): Promise<ClientEntity> {
-    requirePermission(ctx, 'oauth:client:edit');
     const secret = generateSecret();
     const result = await this.store.transaction(async (tx) => {
-      const c = await this.find(tx, ctx, id);
+      const c = await this.find(tx, ctx, id, 'oauth:client:edit');
       const next = { ...c, secretHash: digest(secret) };
       await tx.updateClient(next);
       await tx.deleteTokensOfClient(id);
@@ -132,9 +143,8 @@ export class ClientAdmin {
   }
 
   async delete(ctx: AdminContext, id: string): Promise<void> {
-    requirePermission(ctx, 'oauth:client:delete');
     await this.store.transaction(async (tx) => {
-      const c = await this.find(tx, ctx, id);
+      const c = await this.find(tx, ctx, id, 'oauth:client:delete');
       await tx.deleteTokensOfClient(id);
       await tx.deleteClient(ctx.org.id, id);
       await writeAudit(tx, actor(ctx), 'delete', 'OAuthClient', id, diffAttributes(auditable(c), undefined));

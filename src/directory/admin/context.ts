@@ -1,6 +1,6 @@
 // Shared pieces of the administration API services: caller context, permission checks,
 // Genesys-style pages, input readers that turn untrusted JSON into typed values once.
-import { can, type Principal } from '../../auth/permissions.ts';
+import { ALL_DIVISIONS, can, type Principal } from '../../auth/permissions.ts';
 import { isObject, scimErrors, type JsonObject } from '../../scim/index.ts';
 import { UniqueViolation, type Organization } from '../../store/contract.ts';
 
@@ -14,6 +14,17 @@ export interface AdminContext {
 
 export function requirePermission(ctx: AdminContext, permission: string, divisionId?: string): void {
   if (!can(ctx.principal, [permission], divisionId)) throw scimErrors.forbidden(`Missing permission ${permission}`);
+}
+
+/**
+ * Changes to what the whole organization shares (divisions, roles, routing names, groups'
+ * own attributes) need the permission on every division: a division-scoped caller never
+ * changes anything outside its divisions.
+ */
+export function requireOrgWide(ctx: AdminContext, permission: string): void {
+  if (!can(ctx.principal, [permission], ALL_DIVISIONS)) {
+    throw scimErrors.forbidden(`Missing permission ${permission} on every division (this changes what the whole organization shares)`);
+  }
 }
 
 export interface EntityPage<T> {

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
 import { type Division, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
+import { can } from '../../auth/permissions.ts';
+import { body, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface DivisionEntity {
   id: string;
@@ -16,6 +17,8 @@ export interface DivisionEntity {
 
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
 
+const VIEW = 'authorization:division:view';
+
 export class DivisionAdmin {
   constructor(private readonly store: Store) {}
 
@@ -23,20 +26,22 @@ export class DivisionAdmin {
     return { id: d.id, name: d.name, ...(d.description ? { description: d.description } : {}), homeDivision: d.isHome, selfUri: `/api/v2/authorization/divisions/${d.id}` };
   }
 
+  /** A division-scoped caller sees the divisions it holds the view permission in, and no other. */
   async list(ctx: AdminContext, query: Record<string, unknown>): Promise<EntityPage<DivisionEntity>> {
     requirePermission(ctx, 'authorization:division:view');
-    return toPage((await this.store.listDivisions(ctx.org.id)).map((d) => this.entity(d)), pageParams(query));
+    const all = await this.store.listDivisions(ctx.org.id);
+    return toPage(all.filter((d) => can(ctx.principal, [VIEW], d.id)).map((d) => this.entity(d)), pageParams(query));
   }
 
   async get(ctx: AdminContext, id: string): Promise<DivisionEntity> {
     requirePermission(ctx, 'authorization:division:view');
     const d = await this.store.getDivision(ctx.org.id, id);
-    if (!d) throw scimErrors.notFound(`Division ${id} not found`);
+    if (!d || !can(ctx.principal, [VIEW], d.id)) throw scimErrors.notFound(`Division ${id} not found`);
     return this.entity(d);
   }
 
   async create(ctx: AdminContext, input: unknown): Promise<DivisionEntity> {
-    requirePermission(ctx, 'authorization:division:add');
+    requireOrgWide(ctx, 'authorization:division:add');
     const b = body(input);
     const d: Division = { id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), description: optionalString(b, 'description'), isHome: false, created: new Date().toISOString() };
     return this.store.transaction(async (tx) => {
@@ -47,7 +52,7 @@ export class DivisionAdmin {
   }
 
   async update(ctx: AdminContext, id: string, input: unknown): Promise<DivisionEntity> {
-    requirePermission(ctx, 'authorization:division:edit');
+    requireOrgWide(ctx, 'authorization:division:edit');
     const b = body(input);
     return this.store.transaction(async (tx) => {
       const d = await tx.getDivision(ctx.org.id, id);
@@ -61,7 +66,7 @@ export class DivisionAdmin {
   }
 
   async delete(ctx: AdminContext, id: string): Promise<void> {
-    requirePermission(ctx, 'authorization:division:delete');
+    requireOrgWide(ctx, 'authorization:division:delete');
     await this.store.transaction(async (tx) => {
       const d = await tx.getDivision(ctx.org.id, id);
       if (!d) throw scimErrors.notFound(`Division ${id} not found`);

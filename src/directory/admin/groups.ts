@@ -1,10 +1,11 @@
 // /api/v2/groups: the groups SCIM can only match. Names are unique per organization
 // case-insensitively; only `public` groups are visible over SCIM (genesys profile).
 import { randomUUID } from 'node:crypto';
+import { userViewScope } from '../../auth/permissions.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type GroupRecord, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, oneOf, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
+import { body, oneOf, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface GroupEntity {
   id: string;
@@ -53,7 +54,7 @@ export class GroupAdmin {
   async members(ctx: AdminContext, id: string, query: Record<string, unknown>): Promise<EntityPage<{ id: string; name?: string; selfUri: string }>> {
     requirePermission(ctx, 'directory:group:view');
     await this.find(ctx, id);
-    const members = await this.store.listMembers(id);
+    const members = await this.store.listMembers(id, userViewScope(ctx.principal));
     return toPage(members.map((m) => ({ id: m.userId, ...(m.displayName ? { name: m.displayName } : {}), selfUri: `/api/v2/users/${m.userId}` })), pageParams(query));
   }
 
@@ -68,7 +69,7 @@ export class GroupAdmin {
   }
 
   async create(ctx: AdminContext, input: unknown): Promise<GroupEntity> {
-    requirePermission(ctx, 'directory:group:add');
+    requireOrgWide(ctx, 'directory:group:add');
     const now = new Date().toISOString();
     const g: GroupRecord = { id: randomUUID(), orgId: ctx.org.id, ...this.read(input), version: 1, created: now, lastModified: now };
     return this.store.transaction(async (tx) => {
@@ -79,7 +80,7 @@ export class GroupAdmin {
   }
 
   async update(ctx: AdminContext, id: string, input: unknown): Promise<GroupEntity> {
-    requirePermission(ctx, 'directory:group:edit');
+    requireOrgWide(ctx, 'directory:group:edit');
     return this.store.transaction(async (tx) => {
       const g = await tx.getGroup(ctx.org.id, id);
       if (!g) throw scimErrors.notFound(`Group ${id} not found`);
@@ -94,7 +95,7 @@ export class GroupAdmin {
   }
 
   async delete(ctx: AdminContext, id: string): Promise<void> {
-    requirePermission(ctx, 'directory:group:delete');
+    requireOrgWide(ctx, 'directory:group:delete');
     await this.store.transaction(async (tx) => {
       const g = await tx.getGroup(ctx.org.id, id);
       if (!g) throw scimErrors.notFound(`Group ${id} not found`);

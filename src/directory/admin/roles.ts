@@ -6,7 +6,7 @@ import type { TokenService } from '../../auth/token-service.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type Role, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, optionalString, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
+import { body, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface RoleEntity {
   id: string;
@@ -56,7 +56,7 @@ export class RoleAdmin {
   }
 
   async create(ctx: AdminContext, input: unknown): Promise<RoleEntity> {
-    requirePermission(ctx, 'authorization:role:add');
+    requireOrgWide(ctx, 'authorization:role:add');
     const r: Role = { id: randomUUID(), orgId: ctx.org.id, ...this.read(ctx, input) };
     return this.store.transaction(async (tx) => {
       await orConflict(tx.createRole(r), `A role named "${r.name}" already exists`);
@@ -66,7 +66,7 @@ export class RoleAdmin {
   }
 
   async update(ctx: AdminContext, id: string, input: unknown): Promise<RoleEntity> {
-    requirePermission(ctx, 'authorization:role:edit');
+    requireOrgWide(ctx, 'authorization:role:edit');
     const fields = this.read(ctx, input);
     const result = await this.store.transaction(async (tx) => {
       const r = await tx.getRole(ctx.org.id, id);
@@ -83,7 +83,7 @@ export class RoleAdmin {
   }
 
   async delete(ctx: AdminContext, id: string): Promise<void> {
-    requirePermission(ctx, 'authorization:role:delete');
+    requireOrgWide(ctx, 'authorization:role:delete');
     await this.store.transaction(async (tx) => {
       const r = await tx.getRole(ctx.org.id, id);
       if (!r) throw scimErrors.notFound(`Role ${id} not found`);

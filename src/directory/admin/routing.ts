@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
 import { type NamedKind, type Store } from '../../store/contract.ts';
 import { actorOf, writeAudit } from '../audit.ts';
-import { body, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
+import { body, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface NamedEntityView {
   id: string;
@@ -28,7 +28,7 @@ export class RoutingAdmin {
   }
 
   async create(ctx: AdminContext, kind: NamedKind, input: unknown): Promise<NamedEntityView> {
-    requirePermission(ctx, 'routing:skill:manage');
+    requireOrgWide(ctx, 'routing:skill:manage');
     const e = { id: randomUUID(), orgId: ctx.org.id, name: requiredString(body(input), 'name') };
     return this.store.transaction(async (tx) => {
       await orConflict(tx.createNamed(kind, e), `A routing ${kind} named "${e.name}" already exists`);
@@ -38,7 +38,7 @@ export class RoutingAdmin {
   }
 
   async delete(ctx: AdminContext, kind: NamedKind, id: string): Promise<void> {
-    requirePermission(ctx, 'routing:skill:manage');
+    requireOrgWide(ctx, 'routing:skill:manage');
     await this.store.transaction(async (tx) => {
       const found = (await tx.listNamed(kind, ctx.org.id)).find((e) => e.id === id);
       if (!found || !(await tx.deleteNamed(kind, ctx.org.id, id))) throw scimErrors.notFound(`Routing ${kind} ${id} not found`);

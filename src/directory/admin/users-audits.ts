@@ -70,19 +70,58 @@ function isoParam(query: Record<string, unknown>, name: string): string | undefi
   return new Date(v).toISOString();
 }
 
+const MEMBER_KEYS = ['members.added', 'members.removed'];
+
 export class AuditReader {
   constructor(private readonly store: Store) {}
 
+  /** Group records with the member ids of users outside `divisions` taken out; records left empty are dropped. */
+  private async withoutHiddenMembers(ctx: AdminContext, records: readonly AuditRecord[], divisions: readonly string[]): Promise<AuditRecord[]> {
+    const ids = new Set<string>();
+    for (const r of records) {
+      if (r.resourceType !== 'Group') continue;
+      for (const k of MEMBER_KEYS) for (const side of Object.values(r.changes[k] ?? {})) if (Array.isArray(side)) for (const id of side) ids.add(String(id));
+    }
+    const visible = ids.size > 0 ? await this.store.userIdsExist(ctx.org.id, [...ids], divisions) : new Set<string>();
+    const out: AuditRecord[] = [];
+    for (const r of records) {
+      if (r.resourceType !== 'Group') {
+        out.push(r);
+        continue;
+      }
+      const changes: Record<string, { before?: unknown; after?: unknown }> = {};
+      for (const [k, v] of Object.entries(r.changes)) {
+        if (k === 'members.cleared') continue; // a count over members the caller may not see
+        if (!MEMBER_KEYS.includes(k)) {
+          changes[k] = v;
+          continue;
+        }
+        const kept = Object.fromEntries(Object.entries(v).map(([side, list]) => [side, (list as unknown[]).filter((id) => visible.has(String(id)))]).filter(([, list]) => (list as unknown[]).length > 0));
+        if (Object.keys(kept).length > 0) changes[k] = kept;
+      }
+      if (Object.keys(changes).length > 0) out.push({ ...r, changes });
+    }
+    return out;
+  }
+
+  /**
+   * A division-scoped viewer reads records of users in its divisions and records of groups
+   * (which live outside divisions) with member ids it may not see taken out; every other
+   * record (divisions, roles, clients, routing names) needs the permission on every division.
+   */
   async query(ctx: AdminContext, query: Record<string, unknown>): Promise<AuditEntityPage> {
     requirePermission(ctx, 'audits:audit:view');
+    const auditScope = divisionsWith(ctx.principal, ['audits:audit:view']);
     const { pageSize } = pageParams({ pageSize: query.pageSize });
     const str = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
     const page = await this.store.queryAudits(ctx.org.id, {
       resourceId: str('resourceId'), clientId: str('clientId'), from: isoParam(query, 'from'), to: isoParam(query, 'to'),
       after: str('cursor') !== undefined ? decodeCursor(str('cursor')!) : undefined, limit: pageSize,
+      ...(auditScope === ALL_DIVISIONS ? {} : { scope: { divisionIds: auditScope, alsoTypes: ['Group'] } }),
     });
+    const entities = auditScope === ALL_DIVISIONS ? page.entities : await this.withoutHiddenMembers(ctx, page.entities, auditScope);
     return {
-      entities: page.entities.map(({ orgId: _o, ...rest }) => rest),
+      entities: entities.map(({ orgId: _o, ...rest }) => rest),
       pageSize,
       ...(page.next !== undefined ? { cursor: encodeCursor(page.next) } : {}),
     };

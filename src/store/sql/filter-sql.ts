@@ -30,8 +30,31 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const key = (t: BoundTarget) => `${t.core ? '' : `${t.schema}:`}${t.attribute.name}${t.sub ? `.${t.sub.name}` : ''}`;
 
-export const USER_COLUMNS: ColumnMap = {
-  column(t) {
+/** A user's `groups` sub-attribute as a condition on the membership rows of groups of one visibility. */
+function groupsOfUser(sub: string | undefined, op: string, operand: Operand, visibility: string | undefined): SqlCondition | undefined {
+  const vis = visibility ? ' AND g.visibility = ?' : '';
+  const visParams = visibility ? [visibility] : [];
+  const exists = (cond: string, params: unknown[]): SqlCondition => ({
+    sql: `EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = u.id${vis}${cond})`,
+    params: [...visParams, ...params],
+    exact: true,
+  });
+  if (op === 'pr') return exists('', []);
+  if (typeof operand !== 'string') return undefined;
+  // groups.value and groups.$ref name the group's id; display is its name (case-insensitive).
+  if ((sub === 'value' || sub === undefined) && op === 'eq') return exists(' AND g.id = ?', [operand]);
+  if (sub === 'display') {
+    const v = operand.toLowerCase();
+    const like = (p: string) => exists(` AND g.display_name_lower LIKE ? ESCAPE '\\'`, [p]);
+    if (op === 'eq') return exists(' AND g.display_name_lower = ?', [v]);
+    if (op === 'sw') return like(`${likeEscape(v)}%`);
+    if (op === 'ew') return like(`%${likeEscape(v)}`);
+    if (op === 'co') return like(`%${likeEscape(v)}%`);
+  }
+  return undefined;
+}
+
+const USER_COLUMN_MAP: ColumnMap['column'] = (t) => {
     if (t.relative) return undefined;
     switch (key(t)) {
       case 'id': return { expr: 'u.id', kind: 'text' };
@@ -44,17 +67,25 @@ export const USER_COLUMNS: ColumnMap = {
       case `${ENTERPRISE_USER_SCHEMA}:manager.value`: return { expr: 'u.manager_id', kind: 'text' };
       default: return undefined;
     }
-  },
-  special(t, op, operand) {
-    if (key(t) === `${ENTERPRISE_USER_SCHEMA}:division` && op === 'eq' && typeof operand === 'string') {
-      return { sql: 'u.division_id IN (SELECT d.id FROM divisions d WHERE d.org_id = u.org_id AND d.name_lower = ?)', params: [operand.toLowerCase()], exact: true };
-    }
-    return undefined;
-  },
 };
 
-export const GROUP_COLUMNS: ColumnMap = {
-  column(t) {
+/** Users' columns; `groups` conditions see only groups of `groupVisibility` (public in the genesys profile). */
+export function userColumns(groupVisibility: string | undefined): ColumnMap {
+  return {
+    column: USER_COLUMN_MAP,
+    special(t, op, operand) {
+      if (key(t) === `${ENTERPRISE_USER_SCHEMA}:division` && op === 'eq' && typeof operand === 'string') {
+        return { sql: 'u.division_id IN (SELECT d.id FROM divisions d WHERE d.org_id = u.org_id AND d.name_lower = ?)', params: [operand.toLowerCase()], exact: true };
+      }
+      if (t.core && t.attribute.name === 'groups' && !t.relative) return groupsOfUser(t.sub?.name, op, operand, groupVisibility);
+      return undefined;
+    },
+  };
+}
+
+export const USER_COLUMNS = userColumns(undefined);
+
+const GROUP_COLUMN_MAP: ColumnMap['column'] = (t) => {
     if (t.relative) return undefined;
     switch (key(t)) {
       case 'id': return { expr: 'g.id', kind: 'text' };
@@ -64,15 +95,25 @@ export const GROUP_COLUMNS: ColumnMap = {
       case 'meta.lastModified': return { expr: 'g.last_modified', kind: 'time' };
       default: return undefined;
     }
-  },
-  special(t, op, operand) {
-    // members[value eq "u"], members eq "u", members.value eq "u": Entra's membership check.
-    if (t.attribute.name === 'members' && t.sub?.name === 'value' && op === 'eq' && typeof operand === 'string') {
-      return { sql: 'EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?)', params: [operand], exact: true };
-    }
-    return undefined;
-  },
 };
+
+/** Groups' columns; membership conditions see only members in `memberDivisions` (undefined: all). */
+export function groupColumns(memberDivisions: readonly string[] | undefined): ColumnMap {
+  const scope = memberDivisions === undefined ? '' : memberDivisions.length === 0 ? ' AND 1 = 0'
+    : ` AND gm.user_id IN (SELECT mu.id FROM users mu WHERE mu.org_id = g.org_id AND mu.division_id IN (${memberDivisions.map(() => '?').join(', ')}))`;
+  return {
+    column: GROUP_COLUMN_MAP,
+    special(t, op, operand) {
+      // members[value eq "u"], members eq "u", members.value eq "u": Entra's membership check.
+      if (t.attribute.name === 'members' && t.sub?.name === 'value' && op === 'eq' && typeof operand === 'string') {
+        return { sql: `EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?${scope})`, params: [operand, ...(memberDivisions ?? [])], exact: true };
+      }
+      return undefined;
+    },
+  };
+}
+
+export const GROUP_COLUMNS = groupColumns(undefined);
 
 function compareColumn(c: Column, op: string, operand: Operand): SqlCondition | undefined {
   if (operand === null) {

@@ -179,5 +179,11 @@ CREATE INDEX audits_time ON audits(time);
       // Unfiltered lists report totalResults from here instead of counting every row.
       sql: d.userCounts ? USER_COUNTS : 'SELECT 1;',
     },
+    {
+      version: 5,
+      name: 'audit records carry the division of the user they describe',
+      // Division-scoped audit viewers read only their divisions' records.
+      sql: 'ALTER TABLE audits ADD COLUMN division_id TEXT;',
+    },
   ];
 }

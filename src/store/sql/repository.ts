@@ -2,15 +2,22 @@
 // differ only in their executor: placeholders, error codes, transactions.
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
-  AuditPage, AuditQuery, AuditRecord, Division, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
+  AuditPage, AuditQuery, AuditRecord, Division, DivisionFilter, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT, userPageSelect } from './rows.ts';
-import { compileFilter, GROUP_COLUMNS, USER_COLUMNS, type ColumnMap, type SqlCondition } from './filter-sql.ts';
+import { compileFilter, groupColumns, userColumns, type ColumnMap, type SqlCondition } from './filter-sql.ts';
 import type { DialectFeatures, QueryLimits, Row, SqlExecutor } from './executor.ts';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const CHUNK = 500;
+
+/** `AND <column> IN (...)` for a division filter, or nothing when every division is allowed. */
+function inDivisions(column: string, divisions: DivisionFilter): { sql: string; params: readonly string[] } {
+  if (divisions === undefined) return { sql: '', params: [] };
+  if (divisions.length === 0) return { sql: ' AND 1 = 0', params: [] };
+  return { sql: ` AND ${column} IN (${placeholders(divisions.length)})`, params: divisions };
+}
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -186,8 +193,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     },
     async insertAudit(a: AuditRecord) {
       await db.run(
-        'INSERT INTO audits (id, org_id, time, client_id, request_id, action, resource_type, resource_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, JSON.stringify(a.changes)],
+        'INSERT INTO audits (id, org_id, time, client_id, request_id, action, resource_type, resource_id, division_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, a.divisionId ?? null, JSON.stringify(a.changes)],
       );
     },
     async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
@@ -202,6 +209,12 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       if (q.from !== undefined) add('time >= ?', q.from);
       if (q.to !== undefined) add('time < ?', q.to);
       if (q.after !== undefined) add('seq > ?', q.after);
+      if (q.scope) {
+        const { divisionIds, alsoTypes } = q.scope;
+        const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
+        where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
+        params.push(...divisionIds, ...alsoTypes);
+      }
       const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, [...params, q.limit + 1]);
       const more = rows.length > q.limit;
       const page = rows.slice(0, q.limit);
@@ -215,6 +228,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
           action: r.action as string,
           resourceType: r.resource_type as string,
           resourceId: r.resource_id as string,
+          ...(r.division_id ? { divisionId: r.division_id as string } : {}),
           changes: typeof r.changes === 'string' ? JSON.parse(r.changes) : (r.changes as AuditRecord['changes']),
         })),
         ...(more ? { next: Number(page[page.length - 1].seq) } : {}),
@@ -230,10 +244,12 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       );
     },
     getUser: (orgId, id) => one(`${USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
-    async userIdsExist(orgId, ids) {
+    async userIdsExist(orgId, ids, divisions) {
       const found = new Set<string>();
+      const scope = inDivisions('division_id', divisions);
       for (const part of chunks([...new Set(ids)])) {
-        for (const r of await db.all(`SELECT id FROM users WHERE org_id = ? AND id IN (${placeholders(part.length)})`, [orgId, ...part])) found.add(r.id as string);
+        const rows = await db.all(`SELECT id FROM users WHERE org_id = ? AND id IN (${placeholders(part.length)})${scope.sql}`, [orgId, ...part, ...scope.params]);
+        for (const r of rows) found.add(r.id as string);
       }
       return found;
     },
@@ -272,7 +288,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       }
       const countable = features.userCounts && !q.filter && !q.divisionIds;
       return page<UserRow>({
-        from: 'users u', where, params, columns: USER_COLUMNS, select: USER_SELECT, pageSelect: userPageSelect, seq: 'u.seq', map: toUser, q,
+        from: 'users u', where, params, columns: userColumns(q.groupVisibility), select: USER_SELECT, pageSelect: userPageSelect, seq: 'u.seq', map: toUser, q,
         ...(countable
           ? { total: async () => Number((await db.all(`SELECT ${q.activeOnly ? 'active' : 'total'} AS n FROM org_user_counts WHERE org_id = ?`, [orgId]))[0]?.n ?? 0) }
           : {}),
@@ -314,7 +330,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         params.push(q.visibility);
       }
       return page<GroupRecord>({
-        from: 'groups g', where, params, columns: GROUP_COLUMNS, select: GROUP_SELECT, seq: 'g.seq', map: toGroup, q,
+        from: 'groups g', where, params, columns: groupColumns(q.memberDivisionIds), select: GROUP_SELECT, seq: 'g.seq', map: toGroup, q,
         sortValue: (row, s) => (s.attribute.name === 'meta' ? (s.sub?.name === 'created' ? row.created : row.lastModified) : (row as unknown as Record<string, unknown>)[s.attribute.name]),
       });
     },
@@ -332,10 +348,18 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       }
       return removed;
     },
-    clearMembers: (groupId) => db.run('DELETE FROM group_members WHERE group_id = ?', [groupId]),
-    async listMembers(groupId): Promise<MemberRef[]> {
-      const rows = await db.all('SELECT gm.user_id, u.display_name FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ? ORDER BY u.seq', [groupId]);
-      return rows.map((r) => ({ userId: r.user_id as string, displayName: (r.display_name as string | null) ?? undefined }));
+    clearMembers(groupId, divisions) {
+      if (divisions === undefined) return db.run('DELETE FROM group_members WHERE group_id = ?', [groupId]);
+      const scope = inDivisions('u.division_id', divisions);
+      return db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (SELECT u.id FROM users u WHERE 1 = 1${scope.sql})`, [groupId, ...scope.params]);
+    },
+    async listMembers(groupId, divisions): Promise<MemberRef[]> {
+      const scope = inDivisions('u.division_id', divisions);
+      const rows = await db.all(
+        `SELECT gm.user_id, u.display_name, u.division_id FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ?${scope.sql} ORDER BY u.seq`,
+        [groupId, ...scope.params],
+      );
+      return rows.map((r) => ({ userId: r.user_id as string, displayName: (r.display_name as string | null) ?? undefined, divisionId: r.division_id as string }));
     },
     async groupsOfUsers(orgId, userIds, visibility?: GroupVisibility) {
       const out = new Map<string, GroupRef[]>();

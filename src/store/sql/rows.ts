@@ -6,7 +6,7 @@ const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as s
 
 const USER_COLUMNS_SQL = `u.id, u.org_id, u.user_name, u.external_id, u.display_name, u.active, u.division_id,
   u.manager_id, u.version, u.created, u.last_modified, u.data, u.password_hash,
-  d.name AS division_name, m.display_name AS manager_display_name`;
+  d.name AS division_name, m.display_name AS manager_display_name, m.division_id AS manager_division_id`;
 const USER_JOINS = 'JOIN divisions d ON d.id = u.division_id LEFT JOIN users m ON m.id = u.manager_id';
 
 export const USER_SELECT = `SELECT ${USER_COLUMNS_SQL} FROM users u ${USER_JOINS}`;
@@ -38,6 +38,7 @@ export function toUser(r: Row): UserRow {
     passwordHash: opt(r.password_hash),
     divisionName: r.division_name as string,
     managerDisplayName: opt(r.manager_display_name),
+    managerDivisionId: opt(r.manager_division_id),
   };
 }
 

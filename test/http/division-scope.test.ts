@@ -1,0 +1,257 @@
+// Divisions never leak: every registered route, called by a client whose roles cover only the
+// Sales division, against a user (and that user's memberships and audit records) in Home.
+// The walk fails when a route is added without a case here. Runs on SQLite and PostgreSQL.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { postgresSkipReason } from '../helpers/postgres.ts';
+import { SCIM_BASE_PATHS } from '../../src/http/app.ts';
+
+const HOME_NAME = 'Homer Hidden';
+const HOME_LOGIN = 'homer.hidden@contoso.com';
+const SCOPED_PERMISSIONS = [
+  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage',
+];
+
+type Res = Awaited<ReturnType<typeof call>>;
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`division scope (${dialect})`, async () => {
+    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
+    let h: Harness;
+    let org: Org;
+    let sales: string;
+    let scoped: string;
+    let home: { id: string; version: string };
+    let salesUser: string;
+    let group: string;
+
+    before(async () => {
+      if (skip) return;
+      h = await startHarness({ dialect });
+      org = await createOrg(h);
+      sales = await addDivision(h, org, 'Sales');
+      scoped = await clientWith(h, org, SCOPED_PERMISSIONS, sales);
+      const hu = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(HOME_LOGIN, { displayName: HOME_NAME, title: 'Secret title' }) });
+      home = { id: hu.body.id, version: hu.headers.etag as string };
+      salesUser = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('sam.sales@contoso.com', { [ENT]: { division: 'Sales' } }) })).body.id;
+      group = await addGroup(h, org, 'Everyone');
+      const add = await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'Add', path: 'members', value: [{ value: home.id }, { value: salesUser }] }) });
+      assert.equal(add.status, 204);
+    });
+    after(async () => {
+      if (!skip) await h.close();
+    });
+
+    const as = (c: { method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string; body?: unknown; headers?: Record<string, string> }) =>
+      call(h, { ...c, token: scoped, headers: { ...(c.body !== undefined && c.path.startsWith('/api/v2/') && !c.path.startsWith('/api/v2/scim') ? { 'content-type': 'application/json' } : {}), ...c.headers } });
+    const ids = (r: Res, key = 'Resources') => ((r.body?.[key] ?? []) as { id?: string; value?: string }[]).map((x) => x.id ?? x.value);
+    const memberIds = async () => ((await call(h, { path: `/Groups/${group}`, token: org.token })).body.members ?? []).map((m: { value: string }) => m.value).sort();
+
+    /** One case per route template (SCIM routes without their base path); each returns the responses it made. */
+    const cases: Record<string, (scim: string) => Promise<Res[]>> = {
+      'GET /healthz': async () => [await as({ path: '/healthz' })],
+      'GET /readyz': async () => [await as({ path: '/readyz' })],
+      'POST /oauth/token': async () => [await call(h, { method: 'POST', path: '/oauth/token', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+
+      'GET /Users': async (b) => {
+        const filters = ['', `id eq "${home.id}"`, `userName eq "${HOME_LOGIN}"`, `displayName co "Homer"`, `groups.value eq "${group}"`, 'title pr'];
+        const out: Res[] = [];
+        for (const f of filters) {
+          const r = await as({ path: `${b}/Users${f ? `?filter=${encodeURIComponent(f)}` : ''}` });
+          assert.equal(r.status, 200, f);
+          assert.ok(!ids(r).includes(home.id), `filter ${f} shows the Home user`);
+          out.push(r);
+        }
+        assert.deepEqual(ids(out[4]), [salesUser], 'groups.value filter finds the Sales member only');
+        return out;
+      },
+      'POST /Users': async (b) => {
+        const withManager = await as({ method: 'POST', path: `${b}/Users`, body: entraUser('new.one@contoso.com', { [ENT]: { division: 'Sales', manager: { value: home.id } } }) });
+        assert.equal(withManager.status, 400, 'a manager outside the divisions is unknown');
+        const inHome = await as({ method: 'POST', path: `${b}/Users`, body: entraUser('new.two@contoso.com', { [ENT]: { division: 'Home' } }) });
+        assert.equal(inHome.status, 403);
+        return [withManager, inHome];
+      },
+      'GET /Users/:id': async (b) => {
+        const r = [await as({ path: `${b}/Users/${home.id}` }), await as({ path: `${b}/Users/${home.id}`, headers: { 'if-none-match': home.version } })];
+        assert.deepEqual(r.map((x) => x.status), [404, 404]);
+        return r;
+      },
+      'PUT /Users/:id': async (b) => {
+        const r = await as({ method: 'PUT', path: `${b}/Users/${home.id}`, body: entraUser(HOME_LOGIN, { title: 'pwned' }) });
+        assert.equal(r.status, 404);
+        return [r];
+      },
+      'PATCH /Users/:id': async (b) => {
+        const r = await as({ method: 'PATCH', path: `${b}/Users/${home.id}`, body: patchOp({ op: 'Replace', path: 'title', value: 'pwned' }) });
+        assert.equal(r.status, 404);
+        const manager = await as({ method: 'PATCH', path: `${b}/Users/${salesUser}`, body: patchOp({ op: 'Add', path: `${ENT}:manager`, value: home.id }) });
+        assert.equal(manager.status, 400, 'a manager outside the divisions is unknown');
+        return [r, manager];
+      },
+      'DELETE /Users/:id': async (b) => {
+        const r = await as({ method: 'DELETE', path: `${b}/Users/${home.id}` });
+        assert.equal(r.status, 404);
+        return [r];
+      },
+      'GET /Groups': async (b) => {
+        const all = await as({ path: `${b}/Groups` });
+        assert.deepEqual(all.body.Resources.find((g: { id: string }) => g.id === group).members.map((m: { value: string }) => m.value), [salesUser]);
+        const probe = await as({ path: `${b}/Groups?filter=${encodeURIComponent(`members[value eq "${home.id}"]`)}` });
+        assert.equal(probe.body.totalResults, 0, 'membership of a hidden user cannot be probed');
+        const probe2 = await as({ path: `${b}/Groups?filter=${encodeURIComponent(`members.display co "Homer"`)}` });
+        assert.equal(probe2.body.totalResults, 0);
+        return [all, probe, probe2];
+      },
+      'POST /Groups': async (b) => [await as({ method: 'POST', path: `${b}/Groups`, body: { displayName: 'New', members: [{ value: home.id }] } })],
+      'GET /Groups/:id': async (b) => {
+        const r = await as({ path: `${b}/Groups/${group}` });
+        assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [salesUser]);
+        return [r];
+      },
+      'PUT /Groups/:id': async (b) => {
+        const r = await as({ method: 'PUT', path: `${b}/Groups/${group}`, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone', members: [] } });
+        assert.equal(r.status, 200, r.raw);
+        assert.deepEqual(await memberIds(), [home.id], 'a replace leaves members the caller cannot see');
+        await call(h, { method: 'PATCH', path: `${b}/Groups/${group}`, token: scoped, body: patchOp({ op: 'Add', path: 'members', value: [{ value: salesUser }] }) });
+        return [r];
+      },
+      'PATCH /Groups/:id': async (b) => {
+        const p = (...ops: unknown[]) => as({ method: 'PATCH', path: `${b}/Groups/${group}`, body: patchOp(...ops) });
+        const add = await p({ op: 'Add', path: 'members', value: [{ value: home.id }] });
+        assert.equal(add.status, 400, 'a hidden user is unknown');
+        const out = [add];
+        for (const op of [
+          { op: 'Remove', path: 'members', value: [{ value: home.id }] },
+          { op: 'Remove', path: `members[value eq "${home.id}"]` },
+          { op: 'Replace', path: 'members', value: [{ value: salesUser }] },
+          { op: 'Remove', path: 'members' },
+          { op: 'Replace', value: { members: [] } },
+        ]) {
+          const r = await p(op);
+          assert.equal(r.status, 204, JSON.stringify(op));
+          assert.ok((await memberIds()).includes(home.id), `${JSON.stringify(op)} removed a hidden member`);
+          out.push(r);
+        }
+        await p({ op: 'Add', path: 'members', value: [{ value: salesUser }] });
+        return out;
+      },
+      'DELETE /Groups/:id': async (b) => [await as({ method: 'DELETE', path: `${b}/Groups/${group}` })],
+      'GET /ServiceProviderConfig': async (b) => [await as({ path: `${b}/ServiceProviderConfig` })],
+      'GET /ResourceTypes': async (b) => [await as({ path: `${b}/ResourceTypes` })],
+      'GET /ResourceTypes/:id': async (b) => [await as({ path: `${b}/ResourceTypes/User` })],
+      'GET /Schemas': async (b) => [await as({ path: `${b}/Schemas` })],
+      'GET /Schemas/:id': async (b) => [await as({ path: `${b}/Schemas/urn:ietf:params:scim:schemas:core:2.0:User` })],
+
+      'GET /api/v2/organizations/me': async () => [await as({ path: '/api/v2/organizations/me' })],
+      'GET /api/v2/authorization/divisions': async () => {
+        const r = await as({ path: '/api/v2/authorization/divisions' });
+        assert.deepEqual(r.body.entities.map((d: { name: string }) => d.name), ['Sales']);
+        return [r];
+      },
+      'POST /api/v2/authorization/divisions': async () => expectStatus(403, await as({ method: 'POST', path: '/api/v2/authorization/divisions', body: { name: 'Mine' } })),
+      'GET /api/v2/authorization/divisions/:id': async () => expectStatus(404, await as({ path: `/api/v2/authorization/divisions/${org.homeDivisionId}` })),
+      'PUT /api/v2/authorization/divisions/:id': async () => expectStatus(403, await as({ method: 'PUT', path: `/api/v2/authorization/divisions/${org.homeDivisionId}`, body: { name: 'Renamed' } })),
+      'DELETE /api/v2/authorization/divisions/:id': async () => expectStatus(403, await as({ method: 'DELETE', path: `/api/v2/authorization/divisions/${sales}` })),
+      'GET /api/v2/groups': async () => expectStatus(200, await as({ path: '/api/v2/groups' })),
+      'POST /api/v2/groups': async () => expectStatus(403, await as({ method: 'POST', path: '/api/v2/groups', body: { name: 'Mine' } })),
+      'GET /api/v2/groups/:id': async () => expectStatus(200, await as({ path: `/api/v2/groups/${group}` })),
+      'PUT /api/v2/groups/:id': async () => expectStatus(403, await as({ method: 'PUT', path: `/api/v2/groups/${group}`, body: { name: 'Renamed' } })),
+      'DELETE /api/v2/groups/:id': async () => expectStatus(403, await as({ method: 'DELETE', path: `/api/v2/groups/${group}` })),
+      'GET /api/v2/groups/:id/members': async () => {
+        const r = await as({ path: `/api/v2/groups/${group}/members` });
+        assert.deepEqual(ids(r, 'entities'), [salesUser]);
+        return [r];
+      },
+      'GET /api/v2/authorization/roles': async () => expectStatus(200, await as({ path: '/api/v2/authorization/roles' })),
+      'POST /api/v2/authorization/roles': async () => expectStatus(403, await as({ method: 'POST', path: '/api/v2/authorization/roles', body: { name: 'Mine', permissions: ['directory:user:view'] } })),
+      'GET /api/v2/authorization/roles/:id': async () => expectStatus(200, await as({ path: `/api/v2/authorization/roles/${org.scimRoleId}` })),
+      'PUT /api/v2/authorization/roles/:id': async () => expectStatus(403, await as({ method: 'PUT', path: `/api/v2/authorization/roles/${org.scimRoleId}`, body: { name: 'X', permissions: [] } })),
+      'DELETE /api/v2/authorization/roles/:id': async () => expectStatus(403, await as({ method: 'DELETE', path: `/api/v2/authorization/roles/${org.scimRoleId}` })),
+      'GET /api/v2/oauth/clients': async () => {
+        const r = await as({ path: '/api/v2/oauth/clients' });
+        assert.ok(!ids(r, 'entities').includes(org.clientId), 'the all-division admin client is outside the scope');
+        return [r];
+      },
+      'POST /api/v2/oauth/clients': async () =>
+        expectStatus(403, await as({ method: 'POST', path: '/api/v2/oauth/clients', body: { name: 'Home reader', roleDivisions: [{ roleId: org.scimRoleId, divisionId: org.homeDivisionId }] } })),
+      'GET /api/v2/oauth/clients/:id': async () => expectStatus(404, await as({ path: `/api/v2/oauth/clients/${org.clientId}` })),
+      'PUT /api/v2/oauth/clients/:id': async () => expectStatus(404, await as({ method: 'PUT', path: `/api/v2/oauth/clients/${org.clientId}`, body: { name: 'Mine', state: 'inactive' } })),
+      'DELETE /api/v2/oauth/clients/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/oauth/clients/${org.clientId}` })),
+      'POST /api/v2/oauth/clients/:id/secret': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/oauth/clients/${org.clientId}/secret` })),
+      'GET /api/v2/routing/skills': async () => expectStatus(200, await as({ path: '/api/v2/routing/skills' })),
+      'POST /api/v2/routing/skills': async () => expectStatus(403, await as({ method: 'POST', path: '/api/v2/routing/skills', body: { name: 'Mine' } })),
+      'DELETE /api/v2/routing/skills/:id': async () => expectStatus(403, await as({ method: 'DELETE', path: '/api/v2/routing/skills/00000000-0000-0000-0000-000000000000' })),
+      'GET /api/v2/routing/languages': async () => expectStatus(200, await as({ path: '/api/v2/routing/languages' })),
+      'POST /api/v2/routing/languages': async () => expectStatus(403, await as({ method: 'POST', path: '/api/v2/routing/languages', body: { name: 'Mine' } })),
+      'DELETE /api/v2/routing/languages/:id': async () => expectStatus(403, await as({ method: 'DELETE', path: '/api/v2/routing/languages/00000000-0000-0000-0000-000000000000' })),
+      'GET /api/v2/users': async () => {
+        const r = await as({ path: '/api/v2/users?pageSize=500' });
+        assert.ok(ids(r, 'entities').includes(salesUser));
+        assert.ok(!ids(r, 'entities').includes(home.id));
+        return [r];
+      },
+      'GET /api/v2/users/:id': async () => expectStatus(404, await as({ path: `/api/v2/users/${home.id}` })),
+      'GET /api/v2/audits': async () => {
+        const all = await as({ path: '/api/v2/audits?pageSize=500' });
+        assert.equal(all.status, 200);
+        assert.ok(all.body.entities.length > 0, 'the Sales records are visible');
+        const byId = await as({ path: `/api/v2/audits?resourceId=${home.id}` });
+        assert.deepEqual(byId.body.entities, []);
+        assert.ok(all.body.entities.every((e: { resourceType: string }) => e.resourceType === 'User' || e.resourceType === 'Group'), 'organization-wide records need every division');
+        return [all, byId];
+      },
+    };
+
+    function expectStatus(status: number, r: Res): Res[] {
+      assert.equal(r.status, status, r.raw);
+      return [r];
+    }
+
+    const template = (url: string) => {
+      for (const base of SCIM_BASE_PATHS) if (url.startsWith(`${base}/`)) return { base, path: url.slice(base.length) };
+      return { base: '', path: url };
+    };
+
+    test('every registered route has a division case', { skip }, () => {
+      const missing = h.app.routeTable.map((r) => `${r.method} ${template(r.url).path}`).filter((k) => !cases[k]);
+      assert.deepEqual([...new Set(missing)], []);
+    });
+
+    test('no route shows, changes or removes a user outside the caller\'s divisions', { skip }, async () => {
+      const seen = new Set<string>();
+      for (const r of h.app.routeTable) {
+        const { base, path } = template(r.url);
+        const key = `${r.method} ${path}`;
+        if (seen.has(`${base} ${key}`) || !cases[key]) continue;
+        seen.add(`${base} ${key}`);
+        for (const res of await cases[key](base)) {
+          assert.ok(res.status < 500, `${key}: ${res.status} ${res.raw}`);
+          for (const secret of [HOME_NAME, HOME_LOGIN, 'Secret title']) assert.ok(!res.raw.includes(secret), `${base}${key} shows "${secret}": ${res.raw.slice(0, 300)}`);
+          if (res.status < 300) assert.ok(!res.raw.includes(home.id), `${base}${key} shows the Home user's id`);
+        }
+      }
+      const after = await call(h, { path: `/Users/${home.id}`, token: org.token });
+      assert.equal(after.headers.etag, home.version, 'the Home user is unchanged');
+      assert.equal(after.body.title, 'Secret title');
+      assert.deepEqual(await memberIds(), [home.id, salesUser].sort());
+    });
+
+    test('a manager in another division is shown by id, never by name', { skip }, async () => {
+      await call(h, { method: 'PATCH', path: `/Users/${salesUser}`, token: org.token, body: patchOp({ op: 'Add', path: `${ENT}:manager`, value: home.id }) });
+      const seenByAdmin = await call(h, { path: `/Users/${salesUser}`, token: org.token });
+      assert.equal(seenByAdmin.body[ENT].manager.displayName, HOME_NAME);
+      const r = await as({ path: `/Users/${salesUser}` });
+      assert.deepEqual(Object.keys(r.body[ENT].manager).sort(), ['$ref', 'value']);
+      const probe = await as({ path: `/Users?filter=${encodeURIComponent(`${ENT}:manager.displayName eq "${HOME_NAME}"`)}` });
+      assert.equal(probe.body.totalResults, 0, 'a hidden manager name cannot be probed by filter');
+      // Keeping the manager that is already set is not adding a hidden user.
+      const keep = await as({ method: 'PATCH', path: `/Users/${salesUser}`, body: patchOp({ op: 'Replace', path: 'title', value: 'Rep' }) });
+      assert.equal(keep.status, 200, keep.raw);
+      assert.equal(keep.body[ENT].manager.value, home.id);
+      const audits = await as({ path: `/api/v2/audits?resourceId=${salesUser}` });
+      assert.ok(!audits.raw.includes(HOME_NAME));
+    });
+  });
+}
