@@ -30,6 +30,12 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** SCIMITAR_LOG_LEVEL: pino level. Default info. */
   readonly logLevel: string;
+  /**
+   * SCIMITAR_TRUST_PROXY: which proxies' X-Forwarded-For to believe for the client address
+   * (login throttling, logs): a comma-separated list of the proxies' addresses/CIDRs.
+   * Default: none (the socket address is the client).
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 export const DEFAULTS = Object.freeze({
@@ -49,7 +55,7 @@ const KNOWN = new Set([
   'SCIMITAR_DB', 'SCIMITAR_DB_POOL', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
- 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL',
+ 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY',
 ]);
 
 export class ConfigError extends Error {}
@@ -66,6 +72,13 @@ function databaseUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgres:// URL (SQLite is chosen with SCIMITAR_DB)');
   return raw;
+}
+
+function trustProxy(raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const list = raw.split(',').map((s) => s.trim());
+  if (list.some((a) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(a))) throw new ConfigError('SCIMITAR_TRUST_PROXY must be a comma-separated list of proxy addresses or CIDRs');
+  return Object.freeze(list);
 }
 
 export function configFromEnv(env: Record<string, string | undefined>): Config {
@@ -98,5 +111,6 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: int(env, 'SCIMITAR_RATE_LIMIT', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     auditRetentionDays: int(env, 'SCIMITAR_AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays, 0, 36500),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
+    trustProxy: trustProxy(env.SCIMITAR_TRUST_PROXY),
   });
 }

@@ -34,7 +34,7 @@ export async function serve(config: Config): Promise<void> {
   const store = await openStore(config);
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   const services = createServices(store, config);
-  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute });
+  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy });
   await app.listen({ port: config.port, host: config.host });
   process.stdout.write(banner(config, result));
 

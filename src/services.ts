@@ -1,5 +1,6 @@
 // The composition root shared by main.ts, the CLI and the tests: one set of services per store.
 import { TokenService } from './auth/token-service.ts';
+import type { LoginThrottleOptions } from './auth/login-throttle.ts';
 import { GroupService } from './directory/groups.ts';
 import { UserService } from './directory/users.ts';
 import { ClientAdmin } from './directory/admin/clients.ts';
@@ -31,10 +32,16 @@ export interface Services {
 export interface ServiceOptions {
   readonly tokenTtlSeconds: number;
   readonly tokenCacheTtlMs: number;
+  /** Failed client authentications: backoff per client id and address (defaults in auth/login-throttle.ts). */
+  readonly loginThrottle?: LoginThrottleOptions;
+  /** The clock (tests). */
+  readonly now?: () => number;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
-  const tokens = new TokenService(store, { tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000 });
+  const tokens = new TokenService(store, {
+    tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000, loginThrottle: options.loginThrottle, now: options.now,
+  });
   return Object.freeze({
     store,
     tokens,

@@ -5,6 +5,8 @@
 import type { Store } from '../store/contract.ts';
 import { oauthErrors } from './oauth-error.ts';
 import type { Grant, Principal } from './permissions.ts';
+import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
+import { writeAudit } from '../directory/audit.ts';
 import { digest, generateSecret, secretMatches } from './secrets.ts';
 
 export interface TokenServiceOptions {
@@ -12,6 +14,7 @@ export interface TokenServiceOptions {
   readonly cacheTtlMs: number;
   readonly cacheMaxEntries: number;
   readonly now?: () => number;
+  readonly loginThrottle?: LoginThrottleOptions;
 }
 
 export interface IssuedToken {
@@ -29,23 +32,47 @@ interface CacheEntry {
 export class TokenService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly now: () => number;
+  private readonly throttle: LoginThrottle;
 
   constructor(
     private readonly store: Store,
     private readonly options: TokenServiceOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.throttle = new LoginThrottle({ ...(options.loginThrottle ?? LOGIN_THROTTLE_DEFAULTS), now: this.now });
   }
 
-  async issue(clientId: string, clientSecret: string): Promise<IssuedToken> {
+  /**
+   * Client authentication and token issue (RFC 6749 4.4), throttled per client id and per
+   * source address. Every evaluated failure of a known client writes an audit record in its
+   * organization (address and reason, never the presented secret); the thrown error carries
+   * the reason for the log line of an unknown client, which has no organization to audit in.
+   */
+  async issue(clientId: string, clientSecret: string, address: string): Promise<IssuedToken> {
+    const keys = [`client:${clientId}`, `address:${address}`];
+    const wait = this.throttle.retryAfterSeconds(keys);
+    if (wait > 0) throw oauthErrors.throttled(wait);
     const client = await this.store.getClient(clientId);
-    // Same error whether the id or the secret is wrong: no client enumeration.
-    if (!client || !secretMatches(clientSecret, client.secretHash)) throw oauthErrors.invalidClient();
-    if (client.state !== 'active') throw oauthErrors.invalidClient('Client is inactive');
+    // Same answer whether the id or the secret is wrong: no client enumeration.
+    const reason = !client ? 'unknown client' : !secretMatches(clientSecret, client.secretHash) ? 'wrong secret' : client.state !== 'active' ? 'inactive client' : undefined;
+    if (reason || !client) {
+      this.throttle.failed(keys);
+      if (client) {
+        await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
+      }
+      throw Object.assign(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), { reason });
+    }
+    this.throttle.succeeded(keys[0]);
     const token = generateSecret();
     const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
     await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
     return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
+  }
+
+  /** Why a token that `authenticate` refused was refused (RFC 6750 3.1 error_description). */
+  async refusal(token: string): Promise<string> {
+    const record = await this.store.getToken(digest(token));
+    return record && record.expiresAt <= this.now() ? 'The access token has expired' : 'The access token is unknown or revoked';
   }
 
   /** The principal a bearer token stands for, or undefined for an unknown, expired or revoked token. */

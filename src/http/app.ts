@@ -18,6 +18,8 @@ export interface AppOptions {
   readonly logLevel: string | false;
   /** SCIM requests per minute per client; 0 = unlimited. */
   readonly rateLimitPerMinute?: number;
+  /** Fastify's trustProxy: proxies whose X-Forwarded-For names the client. */
+  readonly trustProxy?: readonly string[];
 }
 
 export interface RouteEntry {
@@ -47,6 +49,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const app = Fastify({
     logger: options.logLevel === false ? false : { level: options.logLevel },
     bodyLimit: options.bodyLimitBytes,
+    ...(options.trustProxy !== undefined ? { trustProxy: [...options.trustProxy] } : {}),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

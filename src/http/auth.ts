@@ -34,8 +34,14 @@ export function createAuthenticator(services: Services, rateLimiter: RateLimiter
     const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
     const principal = m ? await services.tokens.authenticate(m[1]) : undefined;
     if (!principal) {
-      reply.header('www-authenticate', 'Bearer realm="scimitar"');
-      throw scimErrors.unauthorized(auth ? 'The access token is invalid, expired or revoked' : 'An access token is required (Authorization: Bearer ...)');
+      // RFC 6750 3.1: no error code when no credentials came; invalid_token for a bad one.
+      if (!m) {
+        reply.header('www-authenticate', 'Bearer realm="scimitar"');
+        throw scimErrors.unauthorized(auth ? 'Authorization must be "Bearer <access token>"' : 'An access token is required (Authorization: Bearer ...)');
+      }
+      const why = await services.tokens.refusal(m[1]);
+      reply.header('www-authenticate', `Bearer realm="scimitar", error="invalid_token", error_description="${why}"`);
+      throw scimErrors.unauthorized(why);
     }
     if (rateLimiter.enabled) {
       const d = rateLimiter.take(principal.clientId);

@@ -55,6 +55,9 @@ export function sendScimError(reply: FastifyReply, e: ScimError): FastifyReply {
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof OAuthError) {
     if (error.status === 401) reply.header('www-authenticate', 'Basic realm="scimitar"');
+    for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+    const reason = (error as { reason?: string }).reason;
+    if (reason) request.log.warn({ clientId: (request as { oauthClientId?: string }).oauthClientId, address: request.ip, reason }, 'client authentication failed');
     return reply.code(error.status).header('cache-control', 'no-store').send(error.toJSON());
   }
   let scim = error instanceof ScimError ? error : fromFastify(error as FastifyError);

@@ -10,6 +10,7 @@ import { createOrganization, type CreatedOrganization } from '../../src/director
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { ScimProfile, Store } from '../../src/store/contract.ts';
 import { digest } from '../../src/auth/secrets.ts';
+import type { LoginThrottleOptions } from '../../src/auth/login-throttle.ts';
 import { dropSchema, openTestPostgres } from './postgres.ts';
 
 export const BASE = '/api/v2/scim/v2';
@@ -33,6 +34,9 @@ export interface HarnessOptions {
   tokenCacheTtlMs?: number;
   rateLimitPerMinute?: number;
   dialect?: 'sqlite' | 'postgres';
+  /** The services' clock (token expiry, login backoff). */
+  now?: () => number;
+  loginThrottle?: LoginThrottleOptions;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -44,7 +48,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     store = pg.store;
     dropPostgres = () => dropSchema(pg.schema);
   } else store = openSqliteStore({ path: join(dir, 'test.db') });
-  const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000 });
+  const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000, now: options.now, loginThrottle: options.loginThrottle });
   const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: false, rateLimitPerMinute: options.rateLimitPerMinute });
   return {
     app,

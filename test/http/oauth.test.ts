@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { call, createOrg, startHarness, tokenFor, type Harness, type Org } from '../helpers/harness.ts';
 import { digest } from '../../src/auth/secrets.ts';
 
 let h: Harness;
@@ -94,5 +94,60 @@ test('rejects missing, malformed and unknown bearer tokens with 401', async () =
     const r = await call(h, { path: '/Users', headers: authorization ? { authorization } : {} });
     assert.equal(r.status, 401, String(authorization));
     assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
+  }
+});
+
+test('failed client authentications are throttled per client id and per address, and audited without the secret', async () => {
+  let now = Date.now();
+  const t = await startHarness({ now: () => now });
+  try {
+    const o = await createOrg(t);
+    const attempt = (secret: string, address = '203.0.113.7', id = o.clientId) =>
+      t.app.inject({ method: 'POST', url: '/oauth/token', remoteAddress: address, headers: { authorization: basic(id, secret), 'content-type': form }, payload: 'grant_type=client_credentials' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 600; i++) statuses.push((await attempt(`guess-${i}`)).statusCode);
+    const refused = statuses.filter((s) => s === 429).length;
+    assert.ok(refused > 590, `only ${refused} of 600 guesses were throttled`);
+    const locked = await attempt('guess-x');
+    assert.equal(locked.statusCode, 429);
+    assert.equal(locked.json().error, 'temporarily_unavailable');
+    assert.ok(Number(locked.headers['retry-after']) >= 1);
+    // The real client, from elsewhere, waits no longer than the current backoff.
+    const wait = Number((await attempt(o.clientSecret, '198.51.100.1')).headers['retry-after']);
+    assert.ok(wait >= 1 && wait <= 60, `backoff ${wait}`);
+    // The guessing address is throttled for other client ids too.
+    assert.equal((await attempt('x', '203.0.113.7', 'someone-else')).statusCode, 429);
+    now += wait * 1000;
+    assert.equal((await attempt(o.clientSecret, '198.51.100.1')).statusCode, 200);
+    const audits = await t.store.queryAudits(o.organization.id, { resourceId: o.clientId, limit: 1000 });
+    const failed = audits.entities.filter((a) => a.action === 'login.failed');
+    assert.equal(failed.length, 600 - refused, 'one record per evaluated failure');
+    assert.deepEqual(failed[0].changes, { address: { after: '203.0.113.7' }, reason: { after: 'wrong secret' } });
+    assert.ok(!JSON.stringify(audits).includes('guess-'), 'the presented secret is never recorded');
+  } finally {
+    await t.close();
+  }
+});
+
+test('bearer refusals carry RFC 6750 error="invalid_token" and say why', async () => {
+  let now = Date.now();
+  const t = await startHarness({ now: () => now, tokenCacheTtlMs: 0 });
+  try {
+    const o = await createOrg(t);
+    const none = await call(t, { path: '/Users' });
+    assert.equal(none.headers['www-authenticate'], 'Bearer realm="scimitar"');
+    const unknown = await call(t, { path: '/Users', token: 'not-a-token' });
+    assert.match(unknown.headers['www-authenticate'] as string, /^Bearer realm="scimitar", error="invalid_token", error_description="The access token is unknown or revoked"$/);
+    now += 3601 * 1000;
+    const expired = await call(t, { path: '/Users', token: o.token });
+    assert.equal(expired.status, 401);
+    assert.match(expired.headers['www-authenticate'] as string, /error="invalid_token", error_description="The access token has expired"/);
+    assert.equal(expired.body.detail, 'The access token has expired');
+    const fresh = await tokenFor(t, o.clientId, o.clientSecret);
+    await t.services.tokens.revokeClient(o.clientId);
+    const revoked = await call(t, { path: '/Users', token: fresh });
+    assert.match(revoked.headers['www-authenticate'] as string, /error="invalid_token"/);
+  } finally {
+    await t.close();
   }
 });

@@ -1,0 +1,79 @@
+// Throttling of failed client authentications at the token endpoint, per client id and per
+// source address. The first `freeFailures` failures of a key cost nothing; each one after
+// that locks the key for an exponentially longer time (base, 2 x base, ...) up to `maxMs`, so
+// a guesser gets a handful of tries per `maxMs` while the real client is never locked out for
+// longer than the current backoff. A success clears its client id (not the address: an
+// attacker could otherwise reset its address with a client of its own). Node-local memory,
+// bounded by `maxEntries` (oldest first out); a key forgets its failures after `forgetMs`
+// without one.
+
+export interface LoginThrottleOptions {
+  /** Failures allowed before any backoff. */
+  readonly freeFailures: number;
+  /** The first backoff. */
+  readonly baseMs: number;
+  /** The longest backoff. */
+  readonly maxMs: number;
+  /** A key with no failure for this long starts afresh. */
+  readonly forgetMs: number;
+  readonly maxEntries: number;
+  readonly now?: () => number;
+}
+
+export const LOGIN_THROTTLE_DEFAULTS: LoginThrottleOptions = Object.freeze({
+  freeFailures: 5,
+  baseMs: 1000,
+  maxMs: 60_000,
+  forgetMs: 15 * 60_000,
+  maxEntries: 100_000,
+});
+
+interface Entry {
+  failures: number;
+  lockedUntil: number;
+  lastFailure: number;
+}
+
+export class LoginThrottle {
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: LoginThrottleOptions = LOGIN_THROTTLE_DEFAULTS) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private entry(key: string, now: number): Entry | undefined {
+    const e = this.entries.get(key);
+    if (e && now - e.lastFailure > this.options.forgetMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  /** Whole seconds until any of `keys` may try again; 0 when all may try now. */
+  retryAfterSeconds(keys: readonly string[]): number {
+    const now = this.now();
+    let until = 0;
+    for (const k of keys) until = Math.max(until, this.entry(k, now)?.lockedUntil ?? 0);
+    return until > now ? Math.ceil((until - now) / 1000) : 0;
+  }
+
+  failed(keys: readonly string[]): void {
+    const now = this.now();
+    for (const k of keys) {
+      const e = this.entry(k, now) ?? { failures: 0, lockedUntil: 0, lastFailure: now };
+      e.failures += 1;
+      e.lastFailure = now;
+      const over = e.failures - this.options.freeFailures;
+      if (over > 0) e.lockedUntil = now + Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(over - 1, 30));
+      this.entries.delete(k); // re-insert: the map's order is the eviction order
+      this.entries.set(k, e);
+      if (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    }
+  }
+
+  succeeded(key: string): void {
+    this.entries.delete(key);
+  }
+}
