@@ -13,13 +13,17 @@ export function banner(config: Config, result: BootstrapResult): string {
     `  Tenant URL : ${tenant}`,
     `  Token URL  : ${config.publicUrl}/oauth/token`,
   ];
-  if (result.created) {
+  if (result.created && config.bootstrapClientSecret !== undefined) {
+    // The operator chose the secret: never print it back.
+    lines.push(`  Client id  : ${result.created.clientId}`, '  Secret     : the one set in SCIMITAR_BOOTSTRAP_CLIENT_SECRET');
+  } else if (result.created) {
     const c = result.created;
     lines.push(
       `  Client id  : ${c.clientId}`,
       `  Secret     : ${c.clientSecret}`,
       '  (The secret is shown this once and stored only as a hash. This admin client holds every',
-      '   permission; create a scoped SCIM client for Entra, see README "Administration".)',
+      '   permission; create a scoped SCIM client for Entra, see README "Administration".',
+      '   Lost it? `npx scimitar recover-admin` on this store issues a new administrator secret.)',
       '',
       'Get a token (paste it into Entra ID as the "Secret Token"):',
       `  curl -s -u '${c.clientId}:${c.clientSecret}' -d grant_type=client_credentials ${config.publicUrl}/oauth/token`,
@@ -32,10 +36,18 @@ const AUDIT_SWEEP_MS = 60 * 60 * 1000;
 
 export async function serve(config: Config): Promise<void> {
   const store = await openStore(config);
-  const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   const services = createServices(store, config);
   const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy });
-  await app.listen({ port: config.port, host: config.host });
+  // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
+  // first-run secret is never created without being printed.
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await store.close();
+    throw e;
+  }
+  const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   process.stdout.write(banner(config, result));
 
   const sweep = async () => {

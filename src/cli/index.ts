@@ -2,9 +2,9 @@
 // either on the store directly or against a server's administration API (--url, --token).
 import { Command, Option } from 'commander';
 import { ConfigError, configFromEnv, DEFAULTS } from '../config.ts';
-import { createOrganization } from '../directory/organizations.ts';
+import { createOrganization, recoverAdministrator } from '../directory/organizations.ts';
 import { serve } from '../serve.ts';
-import { CliError, localBackend, openStore, remoteBackend, type AdminBackend, type Entity } from './backend.ts';
+import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type AdminBackend, type Entity } from './backend.ts';
 import { print, printOne } from './output.ts';
 import { provisionCommands } from './provision.ts';
 
@@ -61,6 +61,24 @@ program
     process.stdout.write('schema is up to date\n');
   });
 
+program
+  .command('recover-admin')
+  .description('issue a new administrator client and secret for an organization (on the store only; audited)')
+  .option('--json', 'print JSON instead of tables')
+  .action(async (_o, cmd: Command) => {
+    const g = globals(cmd);
+    if (g.url) throw new CliError('recover-admin works on the store (--db or --database-url), not on a server: it is the way in when no administrator secret is left');
+    const store = await openStore(storeConfig(g));
+    try {
+      const organization = await resolveOrg(store, g.org);
+      const r = await recoverAdministrator(store, organization.id);
+      if (g.json) process.stdout.write(`${JSON.stringify({ organizationId: organization.id, clientId: r.clientId, clientSecret: r.clientSecret })}\n`);
+      else printOne({ organization: organization.name, clientId: r.clientId, clientSecret: r.clientSecret, note: 'the secret is shown this once; the recovery is in the audit trail' }, false);
+    } finally {
+      await store.close();
+    }
+  });
+
 const org = program.command('org').description('organizations (on the store only)');
 org
   .command('create <name>')
@@ -105,10 +123,13 @@ client
   .command('create <name>')
   .description('create a client; prints its secret once')
   .requiredOption('--role <id|name...>', 'role(s) to grant')
-  .option('--division <id|name>', 'division the roles apply to (* = all)', '*')
-  .action(async (name: string, opts: { role: string[]; division: string }, cmd: Command) =>
+  .option('--division <id|name>', 'division the roles apply to')
+  .option('--all-divisions', 'grant the roles on every division, present and future')
+  .action(async (name: string, opts: { role: string[]; division?: string; allDivisions?: boolean }, cmd: Command) =>
     withBackend(cmd, async (b, g) => {
-      const divisionId = await pick(b, 'divisions', opts.division);
+      // A grant on every division is never a default: it must be asked for.
+      if ((opts.division === undefined) === (opts.allDivisions !== true)) throw new CliError('Choose where the roles apply: --division <id|name> or --all-divisions');
+      const divisionId = opts.allDivisions ? '*' : await pick(b, 'divisions', opts.division!);
       const roleDivisions = [];
       for (const r of opts.role) roleDivisions.push({ roleId: await pick(b, 'roles', r), divisionId });
       const c = await b.create('clients', { name, authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS } from '../auth/permissions.ts';
 import { digest, generateSecret } from '../auth/secrets.ts';
+import { writeAudit } from './audit.ts';
 import { UniqueViolation, type Organization, type ScimProfile, type Store } from '../store/contract.ts';
 
 /** Every permission the SCIM API checks (../shared/spec/genesys-scim.md). */
@@ -88,4 +89,36 @@ export async function bootstrap(store: Store, clientId?: string, clientSecret?: 
     if (!client) throw new Error(`SCIMITAR_BOOTSTRAP_CLIENT_ID ${clientId} does not exist in this store (it is only created on first run)`);
   }
   return { organization: orgs[0] };
+}
+
+export interface RecoveredAdmin {
+  readonly clientId: string;
+  /** Shown once; only its digest is stored. */
+  readonly clientSecret: string;
+}
+
+/**
+ * Recovery on the store itself (`scimitar recover-admin`): a new administrator client with
+ * every permission on every division, for an organization whose administrator secrets are
+ * lost. Audited as done by the local operator. Reuses a role holding `*`, or creates one.
+ */
+export async function recoverAdministrator(store: Store, orgId: string): Promise<RecoveredAdmin> {
+  const clientId = randomUUID();
+  const clientSecret = generateSecret();
+  const now = new Date().toISOString();
+  await store.transaction(async (tx) => {
+    let role = (await tx.listRoles(orgId)).find((r) => r.permissions.includes('*'));
+    if (!role) {
+      role = { id: randomUUID(), orgId, name: `Admin (recovered ${now.slice(0, 10)})`, description: 'Every permission', permissions: ['*'] };
+      await tx.createRole(role);
+    }
+    await tx.createClient({
+      id: clientId, orgId, name: `Recovered admin ${now.slice(0, 19)}Z`, secretHash: digest(clientSecret), state: 'active',
+      roleDivisions: [{ roleId: role.id, divisionId: ALL_DIVISIONS }], created: now,
+    });
+    await writeAudit(tx, { orgId, clientId: 'local-operator' }, 'recoverAdmin', 'OAuthClient', clientId, {
+      name: { after: `Recovered admin ${now.slice(0, 19)}Z` }, roleDivisions: { after: [{ roleId: role.id, divisionId: ALL_DIVISIONS }] }, secret: { after: '[redacted]' },
+    });
+  });
+  return { clientId, clientSecret };
 }

@@ -86,6 +86,33 @@ test('org create, division, public group, scoped SCIM client; then Entra-shaped 
 });
 
 test('errors are one line on stderr with a non-zero exit', async () => {
-  await assert.rejects(cli('client', 'create', 'x', '--role', 'Nope'), (e: { code: number; stderr: string }) => e.code === 1 && /No role "Nope"/.test(e.stderr));
+  await assert.rejects(cli('client', 'create', 'x', '--role', 'Nope', '--all-divisions'), (e: { code: number; stderr: string }) => e.code === 1 && /No role "Nope"/.test(e.stderr));
   await assert.rejects(cli('--url', 'http://127.0.0.1:9', 'group', 'list'), (e: { stderr: string }) => /--token/.test(e.stderr));
+});
+
+test('client create needs an explicit division choice; recover-admin issues a working administrator, audited', async () => {
+  await assert.rejects(cli('client', 'create', 'Nowhere', '--role', 'Provisioner'), /--division <id\|name> or --all-divisions/);
+  const everywhere = await cliJson('client', 'create', 'Everywhere', '--role', 'Provisioner', '--all-divisions');
+  assert.equal(everywhere.roleDivisions[0].divisionId, '*');
+  await assert.rejects(cli('--url', 'http://127.0.0.1:1', '--token', 'x', 'recover-admin'), /works on the store/);
+  const recovered = await cliJson('recover-admin');
+  assert.deepEqual(Object.keys(recovered).sort(), ['clientId', 'clientSecret', 'organizationId']);
+  const store: Store = openSqliteStore({ path: db });
+  const app: FastifyInstance = await buildApp(createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: 5000 }), { publicUrl: 'http://localhost', bodyLimitBytes: 1 << 20, logLevel: false });
+  try {
+    const tok = await app.inject({
+      method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials',
+      headers: { authorization: `Basic ${Buffer.from(`${recovered.clientId}:${recovered.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(tok.statusCode, 200);
+    const token = tok.json().access_token;
+    const clients = await app.inject({ url: '/api/v2/oauth/clients', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(clients.statusCode, 200, 'the recovered client administers the organization');
+    const audits = await app.inject({ url: `/api/v2/audits?resourceId=${recovered.clientId}`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(audits.json().entities[0].action, 'recoverAdmin');
+    assert.ok(!audits.body.includes(recovered.clientSecret));
+  } finally {
+    await app.close();
+    await store.close();
+  }
 });

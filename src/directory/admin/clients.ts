@@ -8,6 +8,7 @@ import type { TokenService } from '../../auth/token-service.ts';
 import { isObject, scimErrors } from '../../scim/index.ts';
 import type { OAuthClient, Repository, RoleDivision, Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { assertAdministratorRemains } from './last-admin.ts';
 import { body, oneOf, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
 
 export interface ClientEntity {
@@ -118,6 +119,7 @@ export class ClientAdmin {
         ...c, name: requiredString(b, 'name'), state: oneOf(b, 'state', ['active', 'inactive'] as const, c.state),
         roleDivisions: b.roleDivisions === undefined ? c.roleDivisions : await this.readGrants(tx, ctx, b.roleDivisions, 'oauth:client:edit'),
       };
+      await assertAdministratorRemains(tx, ctx.org.id, { client: { id, next } }, `changing client "${c.name}"`);
       await tx.updateClient(next);
       if (next.state === 'inactive' && c.state === 'active') await tx.deleteTokensOfClient(id);
       const changes = diffAttributes(auditable(c), auditable(next));
@@ -145,6 +147,7 @@ export class ClientAdmin {
   async delete(ctx: AdminContext, id: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const c = await this.find(tx, ctx, id, 'oauth:client:delete');
+      await assertAdministratorRemains(tx, ctx.org.id, { client: { id, next: undefined } }, `deleting client "${c.name}"`);
       await tx.deleteTokensOfClient(id);
       await tx.deleteClient(ctx.org.id, id);
       await writeAudit(tx, actor(ctx), 'delete', 'OAuthClient', id, diffAttributes(auditable(c), undefined));

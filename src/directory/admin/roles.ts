@@ -5,6 +5,7 @@ import { ALL_DIVISIONS, canGrant } from '../../auth/permissions.ts';
 import type { TokenService } from '../../auth/token-service.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type Role, type Store } from '../../store/contract.ts';
+import { assertAdministratorRemains } from './last-admin.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
 import { body, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
@@ -72,6 +73,7 @@ export class RoleAdmin {
       const r = await tx.getRole(ctx.org.id, id);
       if (!r) throw scimErrors.notFound(`Role ${id} not found`);
       const next: Role = { ...r, ...fields };
+      await assertAdministratorRemains(tx, ctx.org.id, { role: next }, `changing role "${r.name}"`);
       await orConflict(tx.updateRole(next), `A role named "${next.name}" already exists`);
       const changes = diffAttributes(auditable(r), auditable(next));
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'Role', id, changes);

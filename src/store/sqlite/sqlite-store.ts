@@ -2,8 +2,8 @@
 // One connection; transactions are serialised through a promise queue so that a
 // transaction's awaits can never interleave with another request's statements.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UniqueViolation, type Repository, type Store } from '../contract.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
@@ -45,10 +45,54 @@ function uniqueViolation(e: unknown): never {
   throw e;
 }
 
+/** Why a SQLite store could not be opened, in one line for the operator. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
+const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
+
+/**
+ * Makes the database's folder (owner-only) and file (owner-only, 0600) or says in one line
+ * why it cannot: a folder where the file should be, a file where a folder should be, or a
+ * kernel tree (/proc, /sys, /dev) where mkdir never succeeds.
+ */
+function prepareFile(path: string): void {
+  const full = resolve(path);
+  if (SYSTEM_TREES.some((t) => full === t || full.startsWith(`${t}/`))) throw new StoreOpenError(`${path} is inside ${full.split('/').slice(0, 2).join('/')}, which cannot hold a database`);
+  if (existsSync(full)) {
+    if (statSync(full).isDirectory()) throw new StoreOpenError(`${path} is a directory, not a database file`);
+    return;
+  }
+  let ancestor = dirname(full);
+  while (!existsSync(ancestor)) ancestor = dirname(ancestor);
+  if (!statSync(ancestor).isDirectory()) throw new StoreOpenError(`${path} is under ${ancestor}, which is a file, not a directory`);
+  mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
+  // SQLite gives its -wal and -shm files the main file's mode.
+  closeSync(openSync(full, 'a', 0o600));
+}
+
+/** SQLite's own refusals, said plainly. */
+function openError(path: string, e: unknown): StoreOpenError {
+  const err = e as { code?: string; message?: string };
+  const why =
+    err.code === 'SQLITE_NOTADB' ? 'the file is not a SQLite database'
+    : err.code === 'SQLITE_READONLY' || err.code === 'EACCES' || err.code === 'SQLITE_CANTOPEN' ? `it cannot be opened for writing (${err.message})`
+    : (err.message ?? String(e));
+  return new StoreOpenError(`Cannot open the SQLite store at ${path}: ${why}`);
+}
+
 export function openSqliteStore(options: SqliteOptions): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
+  let db: Database.Database;
+  try {
+    if (options.path !== ':memory:') prepareFile(options.path);
+    db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    // A read-only file opens and reads; the first write tells.
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  } catch (e) {
+    throw e instanceof StoreOpenError ? e : openError(options.path, e);
+  }
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes (not power loss)
   db.pragma('busy_timeout = 5000');
