@@ -1,7 +1,8 @@
 // The Fastify application: content types, limits, request ids, logging, error rendering,
 // and the route plugins. No globals: everything it needs comes in as arguments.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { checkJsonBody, checkParameters } from './input-guard.ts';
 import type { Services } from '../services.ts';
 import { scimErrors } from '../scim/index.ts';
 import { errorHandler } from './errors.ts';
@@ -21,6 +22,8 @@ export interface AppOptions {
   /** Fastify's trustProxy: proxies whose X-Forwarded-For names the client. */
   readonly trustProxy?: readonly string[];
 }
+
+type ContentTypeParserFunction = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => void;
 
 export interface RouteEntry {
   readonly method: string;
@@ -64,15 +67,33 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   });
   app.decorate('routeTable', routes);
 
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, json);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+  // JSON bodies (SCIM and plain): an empty body is no body (SDKs send Content-Type on a
+  // bodiless DELETE); a parsed body passes the hostile-input limits before anything sees it.
+  const secureJson = app.getDefaultJsonParser('error', 'error');
+  const json: ContentTypeParserFunction = (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    secureJson(request, String(body), (err, parsed) => {
+      if (err) return done(err, undefined);
+      try {
+        checkJsonBody(parsed);
+        done(null, parsed);
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    });
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, json);
+  // Form bodies belong to the token endpoint alone (RFC 6749 4.4.2); elsewhere they are 415.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (!request.url.toLowerCase().startsWith('/oauth/')) return done(scimErrors.unsupportedMediaType('Send the body as application/scim+json or application/json'), undefined);
     try {
       done(null, parseForm(body as string));
     } catch (e) {
       done(e as Error, undefined);
     }
   });
+  app.addHook('preValidation', async (request) => checkParameters(request.query, request.params));
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -62,8 +62,9 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   }
   let scim = error instanceof ScimError ? error : fromFastify(error as FastifyError);
   if (scim && isOAuthRoute(request)) {
+    // RFC 6749 5.2: a malformed or unacceptable token request is 400 invalid_request.
     const code = scim.status === 415 || scim.status === 413 || scim.status === 400 ? 'invalid_request' : 'server_error';
-    return reply.code(scim.status).header('cache-control', 'no-store').send({ error: code, error_description: scim.message });
+    return reply.code(scim.status === 415 ? 400 : scim.status).header('cache-control', 'no-store').send({ error: code, error_description: scim.message });
   }
   if (!scim) {
     request.log.error({ err: error }, 'unhandled error');

@@ -36,6 +36,9 @@ export const PLAIN_STATUSES: ReadonlySet<number> = new Set([
   400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 429, 500, 501, 503,
 ]);
 
+/** The longest error detail (characters); longer ones are cut, so errors never echo a large input. */
+export const MAX_DETAIL = 500;
+
 export interface ScimErrorBody {
   schemas: string[];
   status: string;
@@ -50,7 +53,8 @@ export class ScimError extends Error {
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(status: number, scimType: ScimType | undefined, detail: string, headers: Record<string, string> = {}) {
-    super(detail);
+    // An error never echoes more than MAX_DETAIL characters of what the client sent.
+    super(detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}... (truncated)` : detail);
     if (scimType !== undefined) {
       if (STATUS_OF_TYPE[scimType] !== status) {
         throw new TypeError(`scimType ${scimType} is not allowed with status ${status}`);

@@ -1,6 +1,8 @@
 // Turns untrusted JSON into a canonical resource, once, at the edge ("parse, don't validate"):
 // canonical attribute names, values of the declared types, readOnly input ignored
-// (RFC 7643 2.2), unknown attributes dropped, null/empty meaning "no value".
+// (RFC 7643 2.2), null/empty meaning "no value". An attribute the schemas do not define is
+// refused, as PATCH refuses a path to one (one rule for both); only keys naming a schema
+// this server does not know (`urn:...`, `http://...`) are ignored (Entra's custom extensions).
 //
 // Entra leniencies accepted here (docs/scim-core.md): booleans as "True"/"False",
 // a complex attribute given as a bare value (`manager: "id"`) or as a one-element array,
@@ -81,6 +83,7 @@ export function coerceAttribute(registry: Registry, def: AttributeDef, v: unknow
   if (v === null || v === undefined) return NO_VALUE;
   if (def.multiValued) {
     const items = Array.isArray(v) ? v : [v];
+    if (def.maxValues !== undefined && items.length > def.maxValues) throw scimErrors.invalidValue(`"${where}" may hold at most ${def.maxValues} values; got ${items.length}`);
     const out: unknown[] = [];
     for (const item of items) {
       if (item === null || item === undefined) continue; // legacy Entra bodies carry null members
@@ -102,7 +105,21 @@ function attrName(rt: ResourceTypeDef, schemaId: string, name: string): string {
 }
 
 /** Checks required attributes and sub-attributes and the one-primary rule (RFC 7643 2.4). */
+/** Refuses a resource in which a multi-valued attribute holds more values than its bound. */
+export function checkValueCounts(registry: Registry, rt: ResourceTypeDef, resource: JsonObject): void {
+  for (const s of registry.schemasOf(rt)) {
+    const container = s.id === rt.schema ? resource : (resource[s.id] as JsonObject | undefined);
+    for (const def of s.attributes) {
+      const v = container?.[def.name];
+      if (def.maxValues !== undefined && Array.isArray(v) && v.length > def.maxValues) {
+        throw scimErrors.invalidValue(`"${attrName(rt, s.id, def.name)}" may hold at most ${def.maxValues} values; got ${v.length}`);
+      }
+    }
+  }
+}
+
 export function checkResourceRules(registry: Registry, rt: ResourceTypeDef, resource: JsonObject): void {
+  checkValueCounts(registry, rt, resource);
   for (const s of registry.schemasOf(rt)) {
     const container = s.id === rt.schema ? resource : (resource[s.id] as JsonObject | undefined);
     for (const def of s.attributes) {
@@ -145,7 +162,8 @@ export function parseResource(registry: Registry, rt: ResourceTypeDef, body: unk
       for (const [k, v] of Object.entries(raw)) {
         checkKey(k, ext.id);
         const def = registry.attributeIn(rt, ext.id, k);
-        if (!def || (def.mutability === 'readOnly' && opts.ignoreReadOnly)) continue;
+        if (!def) throw scimErrors.invalidValue(`"${ext.id}" has no attribute "${k}"`);
+        if (def.mutability === 'readOnly' && opts.ignoreReadOnly) continue;
         const c = coerceAttribute(registry, def, v, `${ext.id}:${def.name}`, opts);
         if (c !== undefined) target[def.name] = c;
       }
@@ -153,7 +171,11 @@ export function parseResource(registry: Registry, rt: ResourceTypeDef, body: unk
       continue;
     }
     const def = registry.attributeIn(rt, rt.schema, key);
-    if (!def || def.mutability === 'readOnly') continue;
+    if (!def) {
+      if (/^(urn:|https?:\/\/)/i.test(key)) continue; // a schema this server does not know
+      throw scimErrors.invalidValue(`"${key}" is not an attribute of ${rt.name}`);
+    }
+    if (def.mutability === 'readOnly') continue;
     const c = coerceAttribute(registry, def, raw, def.name, opts);
     if (c !== undefined) out[def.name] = c;
   }

@@ -32,9 +32,21 @@ test("parses Entra's create body: ignores meta, drops empty arrays, keeps the ex
   assert.equal(r.userName, 'jdoe@contoso.com');
 });
 
-test('canonicalises attribute names and extension URNs case-insensitively, ignores unknown ones', () => {
-  const r = parseResource(genesys, User, { USERNAME: 'a@b.c', DisplayName: 'A', [ENT.toUpperCase()]: { Department: 'X' }, favouriteColour: 'red', 'http://schemas.microsoft.com/x': {} });
+test('canonicalises attribute names and extension URNs case-insensitively, ignores unknown schemas', () => {
+  const r = parseResource(genesys, User, { USERNAME: 'a@b.c', DisplayName: 'A', [ENT.toUpperCase()]: { Department: 'X' }, 'http://schemas.microsoft.com/x': {}, 'urn:acme:custom:2.0:User': { shoe: 9 } });
   assert.deepEqual(r, { userName: 'a@b.c', displayName: 'A', [ENT]: { department: 'X' }, schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT] });
+});
+
+test('refuses attributes the schemas do not define, as PATCH refuses paths to them', () => {
+  for (const body of [{ userName: 'a@b.c', displayName: 'A', favouriteColour: 'red' }, { userName: 'a@b.c', displayName: 'A', [ENT]: { shoeSize: 9 } }]) {
+    assert.throws(() => parseResource(genesys, User, body), (e: ScimError) => e.scimType === 'invalidValue' && /favouriteColour|shoeSize/.test(e.message));
+  }
+});
+
+test('bounds multi-valued attributes (100 values; group members 100,000 per request)', () => {
+  const emails = Array.from({ length: 101 }, (_, i) => ({ value: `e${i}@b.c`, type: 'work' }));
+  assert.throws(() => parseResource(standard, User, { userName: 'a', emails }), (e: ScimError) => e.scimType === 'invalidValue' && /at most 100 values/.test(e.message));
+  assert.equal((parseResource(standard, User, { userName: 'a', emails: emails.slice(1) }).emails as unknown[]).length, 100);
 });
 
 test('ignores readOnly input (id, meta, groups) and coerces string booleans', () => {

@@ -12,7 +12,7 @@
 import { scimErrors } from '../errors.ts';
 import { bindValueFilter, matchesFilter, type BoundFilter, type BoundTarget } from '../filter/index.ts';
 import { isForbiddenKey } from '../path.ts';
-import { checkResourceRules, coerceAttribute, schemasFor } from '../resource.ts';
+import { checkResourceRules, checkValueCounts, coerceAttribute, schemasFor } from '../resource.ts';
 import type { Registry } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef } from '../schema/types.ts';
 import { deepClone, deepEqual, isObject, type JsonObject } from '../values.ts';
@@ -308,7 +308,11 @@ export function elementFromFilter(f: BoundFilter): JsonObject | undefined {
 export function applyPatch(registry: Registry, rt: ResourceTypeDef, resource: JsonObject, ops: readonly PatchOperation[]): PatchResult {
   const draft = deepClone(resource);
   const patcher = new Patcher(registry, rt, draft);
-  for (const op of ops) patcher.apply(op);
+  for (const op of ops) {
+    patcher.apply(op);
+    // Bounded after every operation, so many small adds cannot grow a list quadratically.
+    checkValueCounts(registry, rt, draft);
+  }
   for (const ext of rt.schemaExtensions) {
     const c = draft[ext.schema];
     if (c !== undefined && (!isObject(c) || Object.keys(c).length === 0)) delete draft[ext.schema];

@@ -2,6 +2,9 @@
 import { attribute, complex, schema, type SchemaDef } from './types.ts';
 import { GROUP_SCHEMA } from './urns.ts';
 
+/** Most members one request may name (a group itself may hold any number). */
+export const MAX_MEMBERS_PER_REQUEST = 100_000;
+
 export function groupSchema(): SchemaDef {
   return schema(GROUP_SCHEMA, 'Group', 'Group', [
     attribute('displayName', 'string', { required: true, uniqueness: 'server' }),
@@ -13,7 +16,7 @@ export function groupSchema(): SchemaDef {
         attribute('display', 'string', { mutability: 'readOnly' }),
         attribute('type', 'string', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
       ],
-      { multiValued: true, description: 'Members of the group (users only in the genesys profile).' },
+      { multiValued: true, maxValues: MAX_MEMBERS_PER_REQUEST, description: 'Members of the group (users only in the genesys profile).' },
     ),
   ]);
 }

@@ -27,7 +27,12 @@ export interface AttributeDef {
   readonly canonicalValues?: readonly string[];
   readonly referenceTypes?: readonly string[];
   readonly subAttributes?: readonly AttributeDef[];
+  /** Most values a multi-valued attribute may hold (a bound on work per request, not from the RFC). */
+  readonly maxValues?: number;
 }
+
+/** The default bound on the values of a multi-valued attribute; group members have their own. */
+export const DEFAULT_MAX_VALUES = 100;
 
 export interface SchemaDef {
   readonly id: string;
@@ -67,6 +72,7 @@ export function attribute(name: string, type: AttributeType, options: AttributeO
     ...(options.canonicalValues ? { canonicalValues: Object.freeze([...options.canonicalValues]) } : {}),
     ...(options.referenceTypes ? { referenceTypes: Object.freeze([...options.referenceTypes]) } : {}),
     ...(options.subAttributes ? { subAttributes: Object.freeze([...options.subAttributes]) } : {}),
+    ...(options.multiValued ? { maxValues: options.maxValues ?? DEFAULT_MAX_VALUES } : {}),
   };
   return Object.freeze(def);
 }

@@ -1,0 +1,66 @@
+// Hostile-input limits at the HTTP edge, the same for every route and both stores: JSON
+// nested deeper than MAX_DEPTH, strings longer than MAX_STRING, and text that no store keeps
+// faithfully (NUL, which PostgreSQL refuses and SQLite's LIKE stops at; lone UTF-16
+// surrogates, which become U+FFFD on the way to either) are refused before anything runs.
+// The walk is iterative: a deep body cannot overflow the stack while being checked.
+import { scimErrors, type ScimError } from '../scim/index.ts';
+
+export const INPUT_LIMITS = Object.freeze({
+  /** Deepest nesting of objects and arrays in a body. */
+  maxDepth: 64,
+  /** Longest string value (characters) anywhere in a body, a query or a path parameter. */
+  maxString: 65_536,
+  /** Longest object key (characters). */
+  maxKey: 1024,
+});
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be stored as sent, or undefined when it can. */
+export function unstorable(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'contains a NUL character (U+0000)';
+  if (LONE_SURROGATE.test(s)) return 'contains a lone UTF-16 surrogate (not valid Unicode)';
+  return undefined;
+}
+
+function checkString(s: string, where: string, max: number, error: (detail: string) => ScimError): void {
+  if (s.length > max) throw error(`${where} is longer than ${max} characters`);
+  const why = unstorable(s);
+  if (why) throw error(`${where} ${why}`);
+}
+
+/** Checks a parsed JSON body; throws a 400 SCIM error naming the first problem. */
+export function checkJsonBody(body: unknown): void {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 0, path: 'the body' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      checkString(value, `A value at ${path}`, INPUT_LIMITS.maxString, scimErrors.invalidValue);
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= INPUT_LIMITS.maxDepth) throw scimErrors.invalidSyntax(`The body is nested deeper than ${INPUT_LIMITS.maxDepth} levels`);
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: depth + 1, path: depth < 4 ? `${path}[${i}]` : path });
+      continue;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      checkString(k, 'An attribute name', INPUT_LIMITS.maxKey, scimErrors.invalidSyntax);
+      stack.push({ value: v, depth: depth + 1, path: depth < 4 ? `${path === 'the body' ? '' : `${path}.`}${k.slice(0, 64)}` : path });
+    }
+  }
+}
+
+/** Checks the query and path parameters of a request; the filter parameter's errors are invalidFilter. */
+export function checkParameters(query: unknown, params: unknown): void {
+  for (const [source, values] of [['query parameter', query], ['path parameter', params]] as const) {
+    if (!values || typeof values !== 'object') continue;
+    for (const [k, raw] of Object.entries(values as Record<string, unknown>)) {
+      for (const v of [raw].flat()) {
+        if (typeof v !== 'string') continue;
+        const error = source === 'query parameter' && k.toLowerCase() === 'filter' ? scimErrors.invalidFilter : scimErrors.invalidValue;
+        checkString(v, `The ${source} "${k.slice(0, 64)}"`, INPUT_LIMITS.maxString, error);
+      }
+    }
+  }
+}
