@@ -307,7 +307,8 @@ export class GroupService {
     await this.store.transaction(async (repo) => {
       const g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
-      await repo.deleteGroup(ctx.org.id, id);
+      // A concurrent DELETE that got there first leaves nothing to delete: 404, no audit record.
+      if (!(await repo.deleteGroup(ctx.org.id, id))) throw scimErrors.notFound(`Group ${id} not found`);
       await writeAudit(repo, actorOf(ctx), 'delete', 'Group', id, diffAttributes({ displayName: g.displayName, externalId: g.externalId }, undefined));
     });
   }

@@ -171,7 +171,8 @@ export class UserService {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userDelete, existing.divisionId, existing.divisionName, 'delete');
-      await repo.deleteUser(ctx.org.id, id);
+      // A concurrent DELETE that got there first leaves nothing to delete: 404, no audit record.
+      if (!(await repo.deleteUser(ctx.org.id, id))) throw scimErrors.notFound(`User ${id} not found`);
       await writeAudit(repo, actorOf(ctx), 'delete', 'User', id, diffAttributes(this.auditView(ctx, existing), undefined), existing.divisionId);
     });
   }

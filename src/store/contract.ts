@@ -185,6 +185,11 @@ export interface Repository {
   // organizations and divisions
   createOrganization(org: Organization): Promise<void>;
   getOrganization(id: string): Promise<Organization | undefined>;
+  /**
+   * Inside a transaction: serialises it with every other that locks the same organization,
+   * for checks across rows (the last administrator). A no-op where writers are serial.
+   */
+  lockOrganization(id: string): Promise<void>;
   listOrganizations(): Promise<Organization[]>;
   createDivision(d: Division): Promise<void>;
   getDivision(orgId: string, id: string): Promise<Division | undefined>;

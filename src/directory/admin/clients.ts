@@ -149,7 +149,7 @@ export class ClientAdmin {
       const c = await this.find(tx, ctx, id, 'oauth:client:delete');
       await assertAdministratorRemains(tx, ctx.org.id, { client: { id, next: undefined } }, `deleting client "${c.name}"`);
       await tx.deleteTokensOfClient(id);
-      await tx.deleteClient(ctx.org.id, id);
+      if (!(await tx.deleteClient(ctx.org.id, id))) throw scimErrors.notFound(`OAuth client ${id} not found`);
       await writeAudit(tx, actor(ctx), 'delete', 'OAuthClient', id, diffAttributes(auditable(c), undefined));
     });
     this.tokens.invalidateClient(id);

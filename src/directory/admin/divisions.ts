@@ -75,7 +75,7 @@ export class DivisionAdmin {
       if (users > 0) throw scimErrors.conflict(`Division "${d.name}" holds ${users} user${users === 1 ? '' : 's'}; move them first`);
       const clients = (await tx.listClients(ctx.org.id)).filter((c) => c.roleDivisions.some((rd) => rd.divisionId === id));
       if (clients.length > 0) throw scimErrors.conflict(`Division "${d.name}" is granted to OAuth client${clients.length === 1 ? '' : 's'} ${clients.map((c) => `"${c.name}" (${c.id})`).join(', ')}`);
-      await tx.deleteDivision(ctx.org.id, id);
+      if (!(await tx.deleteDivision(ctx.org.id, id))) throw scimErrors.notFound(`Division ${id} not found`);
       await writeAudit(tx, actor(ctx), 'delete', 'Division', id, diffAttributes({ name: d.name, description: d.description }, undefined));
     });
   }

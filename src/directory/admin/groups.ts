@@ -99,7 +99,7 @@ export class GroupAdmin {
     await this.store.transaction(async (tx) => {
       const g = await tx.getGroup(ctx.org.id, id);
       if (!g) throw scimErrors.notFound(`Group ${id} not found`);
-      await tx.deleteGroup(ctx.org.id, id);
+      if (!(await tx.deleteGroup(ctx.org.id, id))) throw scimErrors.notFound(`Group ${id} not found`);
       await writeAudit(tx, actor(ctx), 'delete', 'Group', id, diffAttributes(auditable(g), undefined));
     });
   }

@@ -30,6 +30,8 @@ export async function assertAdministratorRemains(
   change: { readonly client?: { id: string; next: OAuthClient | undefined }; readonly role?: Role },
   what: string,
 ): Promise<void> {
+  // Two nodes removing two administrators at once must not both see the other remain.
+  await tx.lockOrganization(orgId);
   const roles = new Map((await tx.listRoles(orgId)).map((r) => [r.id, r]));
   const clients = await tx.listClients(orgId);
   const before = clients.some((c) => isAdministrator(c, roles));

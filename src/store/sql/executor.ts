@@ -15,6 +15,8 @@ export interface QueryLimits {
 export interface DialectFeatures {
   /** org_user_counts is maintained (by triggers). */
   readonly userCounts: boolean;
+  /** `SELECT ... FOR UPDATE` takes a row lock (PostgreSQL); SQLite's one writer needs none. */
+  readonly rowLocks: boolean;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

@@ -50,7 +50,7 @@ function compareSortValues(a: unknown, b: unknown): number {
   return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
 }
 
-export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures = { userCounts: false }): Repository {
+export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures = { userCounts: false, rowLocks: true }): Repository {
   async function one<T>(sql: string, params: readonly unknown[], map: (r: Row) => T): Promise<T | undefined> {
     const rows = await db.all(sql, params);
     return rows.length > 0 ? map(rows[0]) : undefined;
@@ -98,6 +98,9 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       await db.run('INSERT INTO organizations (id, name, name_lower, scim_profile, created) VALUES (?, ?, ?, ?, ?)', [o.id, o.name, o.name.toLowerCase(), o.scimProfile, o.created]);
     },
     getOrganization: (id) => one('SELECT * FROM organizations WHERE id = ?', [id], toOrg),
+    async lockOrganization(id) {
+      if (features.rowLocks) await db.all('SELECT id FROM organizations WHERE id = ? FOR UPDATE', [id]);
+    },
     async listOrganizations() {
       return (await db.all('SELECT * FROM organizations ORDER BY created, id', [])).map(toOrg);
     },

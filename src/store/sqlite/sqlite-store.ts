@@ -123,7 +123,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
       }
     },
   };
-  const repo = createSqlRepository(exec, options.limits ?? DEFAULT_QUERY_LIMITS, { userCounts: true });
+  const repo = createSqlRepository(exec, options.limits ?? DEFAULT_QUERY_LIMITS, { userCounts: true, rowLocks: false });
 
   let queue: Promise<unknown> = Promise.resolve();
   let inTransaction = false;
