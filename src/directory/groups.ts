@@ -14,17 +14,12 @@ import { UniqueViolation, type GroupRecord, type Repository, type Store } from '
 import { etagMatches, etagOf, type CallContext } from './context.ts';
 import { actorOf, diffAttributes, writeAudit } from './audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
+import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
 
 export interface GroupResult {
   readonly resource: JsonObject;
   readonly version: number;
 }
-
-type MemberOp =
-  | { readonly kind: 'add'; readonly ids: string[] }
-  | { readonly kind: 'remove'; readonly ids: string[] }
-  | { readonly kind: 'removeWhere'; readonly filter: BoundFilter }
-  | { readonly kind: 'clear' };
 
 const nowIso = () => new Date().toISOString();
 
@@ -182,39 +177,6 @@ export class GroupService {
     return { memberOps, attributeOps };
   }
 
-  /**
-   * Runs membership row operations; returns the audit changes of those that changed something
-   * (the ids asked for, not a read of the whole member list, so this stays O(members touched)).
-   */
-  private async applyMemberOps(repo: Repository, ctx: CallContext, groupId: string, ops: readonly MemberOp[]): Promise<Record<string, { before?: unknown; after?: unknown }>> {
-    const changes: Record<string, { before?: unknown; after?: unknown }> = {};
-    const note = (key: string, ids: readonly string[], side: 'before' | 'after') => {
-      const prev = (changes[key]?.[side] as string[] | undefined) ?? [];
-      changes[key] = { [side]: [...prev, ...ids] };
-    };
-    // Users the caller could not GET are unknown to it: it can neither add nor remove them.
-    const scope = userViewScope(ctx.principal);
-    for (const op of ops) {
-      if (op.kind === 'add') {
-        const existing = await repo.userIdsExist(ctx.org.id, op.ids, scope);
-        const missing = op.ids.filter((id) => !existing.has(id));
-        if (missing.length > 0) throw scimErrors.invalidValue(`Members must be users of this organization; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
-        if ((await repo.addMembers(groupId, op.ids)) > 0) note('members.added', op.ids, 'after');
-      } else if (op.kind === 'remove') {
-        const ids = scope === undefined ? op.ids : [...(await repo.userIdsExist(ctx.org.id, op.ids, scope))];
-        if ((await repo.removeMembers(groupId, ids)) > 0) note('members.removed', ids, 'before');
-      } else if (op.kind === 'clear') {
-        const n = await repo.clearMembers(groupId, scope);
-        if (n > 0) changes['members.cleared'] = { before: n };
-      } else {
-        const all = await repo.listMembers(groupId, scope);
-        const ids = all.filter((m) => matchesFilter(op.filter, {}, { value: m.userId, display: m.displayName, type: 'User' })).map((m) => m.userId);
-        if ((await repo.removeMembers(groupId, ids)) > 0) note('members.removed', ids, 'before');
-      }
-    }
-    return changes;
-  }
-
   private async saveAttributes(repo: Repository, ctx: CallContext, g: GroupRecord, next: JsonObject): Promise<GroupRecord> {
     const displayName = next.displayName as string;
     if (ctx.registry.profile === 'genesys' && displayName !== g.displayName) {
@@ -233,10 +195,12 @@ export class GroupService {
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection | undefined): Promise<GroupResult> {
     this.requireEdit(ctx);
     const { memberOps, attributeOps } = this.planPatch(ctx, parsePatchRequest(body));
-    return withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
+    await this.visible(this.store, ctx, id); // 404 before any member is looked up
+    const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, memberOps));
+    let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
-      let changes: Record<string, { before?: unknown; after?: unknown }> = {};
+      let changes: AuditChanges = {};
       if (attributeOps.length > 0) {
         const before = await this.resource(repo, ctx, g, false);
         delete before.meta;
@@ -246,16 +210,32 @@ export class GroupService {
           changes = { ...diffAttributes(before, after) };
         }
       }
-      const memberChanges = await this.applyMemberOps(repo, ctx, g.id, memberOps);
-      if (Object.keys(memberChanges).length > 0) {
-        // Membership rows never conflict; the version moves with an atomic increment.
-        const lastModified = nowIso();
-        g = { ...g, version: await repo.touchGroup(ctx.org.id, g.id, lastModified), lastModified };
-        Object.assign(changes, memberChanges);
-      }
-      if (Object.keys(changes).length > 0) await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
-      return { resource: projection ? await this.view(repo, ctx, g, projection) : {}, version: g.version };
+      return this.commitMembers(repo, ctx, g, first, changes);
     }));
+    g = await this.applyRemainingBatches(ctx, g, rest);
+    return { resource: projection ? await this.view(this.store, ctx, g, projection) : {}, version: g.version };
+  }
+
+  /** Applies one batch of resolved member operations with `changes` already made; audits the lot. */
+  private async commitMembers(repo: Repository, ctx: CallContext, g: GroupRecord, ops: readonly MemberOp[], changes: AuditChanges): Promise<GroupRecord> {
+    const memberChanges = await applyMemberOps(repo, ctx, g.id, ops);
+    if (Object.keys(memberChanges).length > 0) {
+      // Membership rows never conflict; the version moves with an atomic increment.
+      const lastModified = nowIso();
+      g = { ...g, version: await repo.touchGroup(ctx.org.id, g.id, lastModified), lastModified };
+      Object.assign(changes, memberChanges);
+    }
+    if (Object.keys(changes).length > 0) await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
+    return g;
+  }
+
+  /** The batches after the first, each its own transaction (see group-members.ts). */
+  private async applyRemainingBatches(ctx: CallContext, g: GroupRecord, batches: readonly MemberOp[][]): Promise<GroupRecord> {
+    for (const ops of batches) {
+      await yieldToOthers();
+      g = await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, g.id), ops, {}));
+    }
+    return g;
   }
 
   async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResult> {
@@ -264,16 +244,18 @@ export class GroupService {
     const resource = parseResource(ctx.registry, rt, body);
     checkResourceRules(ctx.registry, rt, resource);
     const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
-    return withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
+    await this.visible(this.store, ctx, id);
+    const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, [{ kind: 'clear' }, { kind: 'add', ids }]));
+    let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
       if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
       const before = await this.resource(repo, ctx, g, false);
       g = await this.saveAttributes(repo, ctx, g, resource);
       const after = await this.resource(repo, ctx, g, false);
-      const changes = { ...diffAttributes(before, after), ...(await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'clear' }, { kind: 'add', ids }])) };
-      await writeAudit(repo, actorOf(ctx), 'update', 'Group', g.id, changes);
-      return { resource: await this.view(repo, ctx, g, {}), version: g.version };
+      return this.commitMembers(repo, ctx, g, first, { ...diffAttributes(before, after) });
     }));
+    g = await this.applyRemainingBatches(ctx, g, rest);
+    return { resource: await this.view(this.store, ctx, g, {}), version: g.version };
   }
 
   /** POST /Groups: the standard profile only. */
@@ -283,7 +265,8 @@ export class GroupService {
     const resource = parseResource(ctx.registry, rt, body);
     checkResourceRules(ctx.registry, rt, resource);
     const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
-    return this.store.transaction(async (repo) => {
+    const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, [{ kind: 'add', ids }]));
+    const created = await this.store.transaction(async (repo) => {
       const now = nowIso();
       const g: GroupRecord = {
         id: randomUUID(), orgId: ctx.org.id, displayName: resource.displayName as string, externalId: resource.externalId as string | undefined,
@@ -295,10 +278,12 @@ export class GroupService {
         if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`A group named "${g.displayName}" already exists`);
         throw e;
       }
-      const memberChanges = ids.length > 0 ? await this.applyMemberOps(repo, ctx, g.id, [{ kind: 'add', ids }]) : {};
+      const memberChanges = await applyMemberOps(repo, ctx, g.id, first);
       await writeAudit(repo, actorOf(ctx), 'create', 'Group', g.id, { ...diffAttributes(undefined, { displayName: g.displayName, externalId: g.externalId }), ...memberChanges });
-      return { resource: await this.view(repo, ctx, g, {}), version: g.version };
+      return g;
     });
+    const g = await this.applyRemainingBatches(ctx, created, rest);
+    return { resource: await this.view(this.store, ctx, g, {}), version: g.version };
   }
 
   /** DELETE /Groups/{id}: the standard profile only. */

@@ -29,24 +29,36 @@ function checkString(s: string, where: string, max: number, error: (detail: stri
   if (why) throw error(`${where} ${why}`);
 }
 
-/** Checks a parsed JSON body; throws a 400 SCIM error naming the first problem. */
+/** Checks a parsed JSON body; throws a 400 SCIM error naming the first problem (by its attribute name). */
 export function checkJsonBody(body: unknown): void {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 0, path: 'the body' }];
-  while (stack.length > 0) {
-    const { value, depth, path } = stack.pop()!;
+  // Parallel stacks, no per-node strings: this runs over every value of every body.
+  const values: unknown[] = [body];
+  const depths: number[] = [0];
+  const keys: string[] = ['the body'];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    const key = keys.pop()!;
     if (typeof value === 'string') {
-      checkString(value, `A value at ${path}`, INPUT_LIMITS.maxString, scimErrors.invalidValue);
+      checkString(value, `The value of "${key.slice(0, 64)}"`, INPUT_LIMITS.maxString, scimErrors.invalidValue);
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= INPUT_LIMITS.maxDepth) throw scimErrors.invalidSyntax(`The body is nested deeper than ${INPUT_LIMITS.maxDepth} levels`);
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: depth + 1, path: depth < 4 ? `${path}[${i}]` : path });
+      for (let i = value.length - 1; i >= 0; i--) {
+        values.push(value[i]);
+        depths.push(depth + 1);
+        keys.push(key);
+      }
       continue;
     }
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
       checkString(k, 'An attribute name', INPUT_LIMITS.maxKey, scimErrors.invalidSyntax);
-      stack.push({ value: v, depth: depth + 1, path: depth < 4 ? `${path === 'the body' ? '' : `${path}.`}${k.slice(0, 64)}` : path });
+      values.push((value as Record<string, unknown>)[k]);
+      depths.push(depth + 1);
+      keys.push(k);
     }
   }
 }

@@ -249,10 +249,13 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     getUser: (orgId, id) => one(`${USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
     async userIdsExist(orgId, ids, divisions) {
       const found = new Set<string>();
-      const scope = inDivisions('division_id', divisions);
+      const allowed = divisions === undefined ? undefined : new Set(divisions);
       for (const part of chunks([...new Set(ids)])) {
-        const rows = await db.all(`SELECT id FROM users WHERE org_id = ? AND id IN (${placeholders(part.length)})${scope.sql}`, [orgId, ...part, ...scope.params]);
-        for (const r of rows) found.add(r.id as string);
+        // By id alone, so that the planner takes the id index (with org_id in the WHERE clause
+        // SQLite may scan the organization's users once per chunk); organization and division
+        // are checked on the rows found.
+        const rows = await db.all(`SELECT id, org_id, division_id FROM users WHERE id IN (${placeholders(part.length)})`, part);
+        for (const r of rows) if (r.org_id === orgId && (!allowed || allowed.has(r.division_id as string))) found.add(r.id as string);
       }
       return found;
     },
@@ -339,8 +342,13 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     },
     async addMembers(groupId, userIds) {
       let added = 0;
+      // One statement per chunk; only users that still exist go in (one deleted since the
+      // caller checked it is skipped, as if deleted just after), so no foreign-key failure.
       for (const part of chunks([...new Set(userIds)])) {
-        added += await db.run(`INSERT INTO group_members (group_id, user_id) VALUES ${part.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`, part.flatMap((u) => [groupId, u]));
+        added += await db.run(
+          `INSERT INTO group_members (group_id, user_id) SELECT ?, u.id FROM users u WHERE u.id IN (${placeholders(part.length)}) ON CONFLICT DO NOTHING`,
+          [groupId, ...part],
+        );
       }
       return added;
     },
