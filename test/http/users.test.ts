@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDivision, call, clientWith, createOrg, ENT, entraUser, GEN, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, GEN, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 
 let h: Harness;
 let org: Org;
@@ -299,4 +299,21 @@ test('every user route checks its permission', async () => {
   assert.equal(pwOk.body.password, undefined);
   const row = await h.store.getUser(org.organization.id, u.body.id);
   assert.match(row!.passwordHash!, /^scrypt\$/);
+});
+
+test('filters on a user\'s groups match membership (public groups only in the genesys profile)', async () => {
+  const inGroup = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('grouped@contoso.com') })).body.id;
+  const other = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('ungrouped@contoso.com') })).body.id;
+  const pub = await addGroup(h, org, 'Filter Public');
+  const hidden = await addGroup(h, org, 'Filter Hidden', 'members');
+  await call(h, { method: 'PATCH', path: `/Groups/${pub}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: inGroup }] }) });
+  await h.store.addMembers(hidden, [other]);
+  const ids = async (f: string) => ((await call(h, { path: `/Users?count=1000&filter=${encodeURIComponent(f)}`, token: org.token })).body.Resources as { id: string }[]).map((r) => r.id);
+  assert.deepEqual(await ids(`groups.value eq "${pub}"`), [inGroup]);
+  assert.deepEqual(await ids(`groups[display eq "filter public"]`), [inGroup]);
+  assert.deepEqual(await ids(`groups.value eq "${hidden}"`), [], 'a group SCIM cannot see matches nobody');
+  const withGroups = await ids('groups pr');
+  assert.ok(withGroups.includes(inGroup) && !withGroups.includes(other));
+  const without = await ids('not (groups pr)');
+  assert.ok(without.includes(other) && !without.includes(inGroup), 'not (...) is the complement, not everyone');
 });
