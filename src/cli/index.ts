@@ -6,6 +6,7 @@ import { createOrganization, recoverAdministrator } from '../directory/organizat
 import { serve } from '../serve.ts';
 import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type AdminBackend, type Entity } from './backend.ts';
 import { print, printOne } from './output.ts';
+import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
 import { provisionCommands } from './provision.ts';
 
 interface Globals {
@@ -187,7 +188,7 @@ provisionCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CliError || e instanceof ConfigError || (e instanceof Error && 'status' in e)) {
+  if (e instanceof CliError || e instanceof ConfigError || e instanceof StoreOpenError || (e instanceof Error && 'status' in e)) {
     process.stderr.write(`scimitar: ${e.message}\n`);
     process.exit(1);
   }

@@ -88,6 +88,10 @@ test('org create, division, public group, scoped SCIM client; then Entra-shaped 
 test('errors are one line on stderr with a non-zero exit', async () => {
   await assert.rejects(cli('client', 'create', 'x', '--role', 'Nope', '--all-divisions'), (e: { code: number; stderr: string }) => e.code === 1 && /No role "Nope"/.test(e.stderr));
   await assert.rejects(cli('--url', 'http://127.0.0.1:9', 'group', 'list'), (e: { stderr: string }) => /--token/.test(e.stderr));
+  await assert.rejects(
+    run(process.execPath, ['bin/scimitar.js', '--db', dir, 'client', 'list'], { env: { ...process.env, SCIMITAR_DB: '' } }),
+    (e: { code: number; stderr: string }) => e.code === 1 && /^scimitar: .* is a directory, not a database file\n$/.test(e.stderr),
+  );
 });
 
 test('client create needs an explicit division choice; recover-admin issues a working administrator, audited', async () => {
