@@ -3,6 +3,7 @@ import { TokenService } from './auth/token-service.ts';
 import type { LoginThrottleOptions } from './auth/login-throttle.ts';
 import { GroupService } from './directory/groups.ts';
 import { UserService } from './directory/users.ts';
+import { CursorCodec } from './directory/cursor.ts';
 import { ClientAdmin } from './directory/admin/clients.ts';
 import { DivisionAdmin } from './directory/admin/divisions.ts';
 import { GroupAdmin } from './directory/admin/groups.ts';
@@ -42,11 +43,12 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const tokens = new TokenService(store, {
     tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000, loginThrottle: options.loginThrottle, now: options.now,
   });
+  const cursors = new CursorCodec(store, options.now);
   return Object.freeze({
     store,
     tokens,
-    users: new UserService(store),
-    groups: new GroupService(store),
+    users: new UserService(store, cursors),
+    groups: new GroupService(store, cursors),
     registries: Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') }),
     admin: Object.freeze({
       divisions: new DivisionAdmin(store),

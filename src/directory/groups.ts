@@ -10,7 +10,8 @@ import {
   parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, scimErrors,
   type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { UniqueViolation, type GroupRecord, type Repository, type Store } from '../store/contract.ts';
+import { UniqueViolation, type GroupRecord, type Keyset, type Repository, type Store } from '../store/contract.ts';
+import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, etagOf, type CallContext } from './context.ts';
 import { actorOf, diffAttributes, writeAudit } from './audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
@@ -47,7 +48,10 @@ function mentionsMembers(f: BoundFilter): boolean {
 }
 
 export class GroupService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly cursors: CursorCodec = new CursorCodec(store),
+  ) {}
 
   private rt(ctx: CallContext) {
     return ctx.registry.resourceType('Group')!;
@@ -106,20 +110,26 @@ export class GroupService {
     const rt = this.rt(ctx);
     const q = parseListQuery(ctx.registry, rt, params);
     const filter = q.filter;
-    const page = await this.store.queryGroups(ctx.org.id, {
+    const query = (keyset: Keyset | undefined, count: number) => this.store.queryGroups(ctx.org.id, {
       filter,
       // Only what SQL could not decide comes here; members are loaded just for those rows.
       matches: async (g) => !filter || matchesFilter(filter, await this.resource(this.store, ctx, g, mentionsMembers(filter))),
       startIndex: q.startIndex,
-      count: q.count,
+      count,
       sort: q.sort,
+      keyset,
       visibility: this.visibility(ctx),
       memberDivisionIds: userViewScope(ctx.principal),
     });
     const wants = this.wantsMembers(ctx, q.projection);
-    const resources: JsonObject[] = [];
-    for (const g of page.items) resources.push(projectResource(ctx.registry, rt, await this.resource(this.store, ctx, g, wants), q.projection));
-    return listResponse(resources, page.total, q.startIndex);
+    const render = async (groups: readonly GroupRecord[]) => {
+      const resources: JsonObject[] = [];
+      for (const g of groups) resources.push(projectResource(ctx.registry, rt, await this.resource(this.store, ctx, g, wants), q.projection));
+      return resources;
+    };
+    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'Group', params, query, render);
+    const page = await query(undefined, q.count);
+    return listResponse(await render(page.items), page.total, q.startIndex);
   }
 
   /** Splits a PATCH into membership row operations and operations on the other attributes. */

@@ -6,7 +6,8 @@ import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
   projectResource, scimErrors, type BoundFilter, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { UniqueViolation, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { UniqueViolation, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
@@ -40,7 +41,10 @@ function scopedRow(ctx: CallContext, row: UserRow): UserRow {
 }
 
 export class UserService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly cursors: CursorCodec = new CursorCodec(store),
+  ) {}
 
   private rt(ctx: CallContext) {
     return ctx.registry.resourceType('User')!;
@@ -184,7 +188,7 @@ export class UserService {
     const filter = q.filter;
     const groupVisibility = ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
     const withGroups = filter !== undefined && mentionsGroups(filter);
-    const page = await this.store.queryUsers(ctx.org.id, {
+    const query = (keyset: Keyset | undefined, count: number) => this.store.queryUsers(ctx.org.id, {
       filter,
       // Only what SQL could not decide comes here; groups are loaded just for those rows.
       matches: async (row) => {
@@ -194,15 +198,20 @@ export class UserService {
       },
       groupVisibility,
       startIndex: q.startIndex,
-      count: q.count,
+      count,
       sort: q.sort,
+      keyset,
       // Genesys lists only active users when no filter is given.
       activeOnly: ctx.registry.profile === 'genesys' && filter === undefined,
       divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
     });
-    const groups = page.items.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, page.items.map((r) => r.id), groupVisibility) : new Map();
-    const resources = page.items.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
-    return listResponse(resources, page.total, q.startIndex);
+    const render = async (rows: readonly UserRow[]) => {
+      const groups = rows.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, rows.map((r) => r.id), groupVisibility) : new Map();
+      return rows.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
+    };
+    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'User', params, query, render);
+    const page = await query(undefined, q.count);
+    return listResponse(await render(page.items), page.total, q.startIndex);
   }
 }
 

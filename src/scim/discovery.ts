@@ -53,6 +53,9 @@ export interface ServiceProviderOptions {
   readonly maxPayloadSize: number;
   readonly maxResults: number;
   readonly profileNote: string;
+  /** RFC 9865 cursors: seconds a cursor stays valid. */
+  readonly cursorTimeout: number;
+  readonly defaultPageSize: number;
 }
 
 export function serviceProviderConfigDocument(registry: Registry, baseUrl: string, o: ServiceProviderOptions): JsonObject {
@@ -65,11 +68,13 @@ export function serviceProviderConfigDocument(registry: Registry, baseUrl: strin
     changePassword: { supported: true },
     sort: { supported: true },
     etag: { supported: true },
+    // RFC 9865 section 4: both paging methods; index paging unless a request sends `cursor`.
+    pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: o.defaultPageSize, maxPageSize: o.maxResults, cursorTimeout: o.cursorTimeout },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
-        description: `Bearer token from the client-credentials grant at /oauth/token. SCIM profile: ${registry.profile}. ${o.profileNote}`,
+        description: `Bearer token from the client-credentials grant at /oauth/token. SCIM profile: ${registry.profile}. ${o.profileNote} Callers are OAuth clients, never users: /Me answers 501 (RFC 7644 3.11).`,
         specUri: 'https://www.rfc-editor.org/info/rfc6750',
         primary: true,
       },

@@ -14,7 +14,11 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  // RFC 9865 section 2.5 (cursor pagination)
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount';
 
 // RFC 7644 3.12, table 9: each scimType belongs to exactly one status.
 export const STATUS_OF_TYPE: Readonly<Record<ScimType, number>> = Object.freeze({
@@ -28,6 +32,9 @@ export const STATUS_OF_TYPE: Readonly<Record<ScimType, number>> = Object.freeze(
   invalidValue: 400,
   invalidVers: 400,
   sensitive: 403,
+  invalidCursor: 400,
+  expiredCursor: 400,
+  invalidCount: 400,
 });
 
 // Statuses that may be sent without a scimType (RFC 7644 3.12 table 8, plus the
@@ -86,6 +93,9 @@ export const scimErrors = {
   noTarget: (detail: string) => new ScimError(400, 'noTarget', detail),
   invalidValue: (detail: string) => new ScimError(400, 'invalidValue', detail),
   invalidVers: (detail: string) => new ScimError(400, 'invalidVers', detail),
+  invalidCursor: (detail: string) => new ScimError(400, 'invalidCursor', detail),
+  expiredCursor: (detail: string) => new ScimError(400, 'expiredCursor', detail),
+  invalidCount: (detail: string) => new ScimError(400, 'invalidCount', detail),
   badRequest: (detail: string) => new ScimError(400, undefined, detail),
   unauthorized: (detail: string) => new ScimError(401, undefined, detail),
   forbidden: (detail: string) => new ScimError(403, undefined, detail),
@@ -98,6 +108,7 @@ export const scimErrors = {
   tooManyRequests: (detail: string, retryAfterSeconds: number) =>
     new ScimError(429, undefined, detail, { 'retry-after': String(retryAfterSeconds) }),
   internal: () => new ScimError(500, undefined, 'Internal server error'),
+  notImplemented: (detail: string) => new ScimError(501, undefined, detail),
   unavailable: (detail: string, retryAfterSeconds: number) =>
     new ScimError(503, undefined, detail, { 'retry-after': String(retryAfterSeconds) }),
 } as const;

@@ -8,6 +8,7 @@ export * from './patch/index.ts';
 export { parseAttrPath, printAttrPath, parseAttributeList, isForbiddenKey } from './path.ts';
 export { parseResource, coerceAttribute, checkResourceRules, schemasFor } from './resource.ts';
 export { projectResource, parseProjection, type Projection } from './projection.ts';
-export { parseListQuery, listResponse, DEFAULT_LIST_LIMITS, type ListQuery, type ListLimits, type RawListParams, type SortKey, type ListResponse } from './list-query.ts';
+export { parseListQuery, listResponse, cursorListResponse, DEFAULT_LIST_LIMITS, type ListQuery, type ListLimits, type RawListParams, type SortKey, type ListResponse } from './list-query.ts';
+export { parseSearchRequest } from './search.ts';
 export { schemaDocument, resourceTypeDocument, serviceProviderConfigDocument, type ServiceProviderOptions } from './discovery.ts';
 export { isObject, deepEqual, deepClone, ownValue, type JsonObject } from './values.ts';

@@ -41,6 +41,8 @@ export interface RawListParams {
   readonly sortOrder?: string;
   readonly attributes?: string;
   readonly excludedAttributes?: string;
+  /** RFC 9865: '' starts a cursor walk; a value continues one (handled by the directory layer). */
+  readonly cursor?: string;
 }
 
 function integerParam(name: string, raw: string | undefined): number | undefined {
@@ -77,11 +79,22 @@ export function parseListQuery(registry: Registry, rt: ResourceTypeDef, raw: Raw
 export interface ListResponse<T> {
   schemas: string[];
   totalResults: number;
-  startIndex: number;
+  /** Index paging only (absent from cursor pages, RFC 9865). */
+  startIndex?: number;
   itemsPerPage: number;
   Resources: T[];
+  nextCursor?: string;
+  previousCursor?: string;
 }
 
 export function listResponse<T>(resources: T[], totalResults: number, startIndex: number): ListResponse<T> {
   return { schemas: [LIST_RESPONSE_SCHEMA], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+/** A ListResponse of cursor paging (RFC 9865): no startIndex; cursors where more lies beyond. */
+export function cursorListResponse<T>(resources: T[], totalResults: number, nextCursor?: string, previousCursor?: string): ListResponse<T> {
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA], totalResults, itemsPerPage: resources.length, Resources: resources,
+    ...(nextCursor ? { nextCursor } : {}), ...(previousCursor ? { previousCursor } : {}),
+  };
 }

@@ -52,5 +52,7 @@ export function parseAttributeList(text: string | undefined): AttrPath[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
-    .map((s) => parseAttrPath(s, scimErrors.invalidValue));
+    // RFC 7644 3.9 defines no value filter in `attributes`, but clients send one
+    // (`emails[type eq "work"]`): it names the attribute (`emails`, or `emails.value`).
+    .map((s) => parseAttrPath(s.replace(/\[[^\]]*\]/, ''), scimErrors.invalidValue));
 }

@@ -111,6 +111,14 @@ export interface GroupRef {
 export interface Page<T> {
   readonly total: number;
   readonly items: readonly T[];
+  /** With a keyset query: the positions of the first and last item, and whether more lie beyond either. */
+  readonly keyset?: { readonly first?: number; readonly last?: number; readonly moreBefore: boolean; readonly moreAfter: boolean };
+}
+
+/** Keyset paging in the store's own order (RFC 9865 cursors): the page after or before a position. */
+export interface Keyset {
+  readonly after?: number;
+  readonly before?: number;
 }
 
 export interface ResourceQuery<T> {
@@ -120,6 +128,8 @@ export interface ResourceQuery<T> {
   readonly startIndex: number;
   readonly count: number;
   readonly sort?: SortKey;
+  /** Instead of startIndex: the page after/before a position (no sort). */
+  readonly keyset?: Keyset;
 }
 
 export interface UserQuery extends ResourceQuery<UserRow> {
@@ -221,6 +231,8 @@ export interface Repository {
   findNamed(kind: NamedKind, orgId: string, names: readonly string[]): Promise<NamedEntity[]>;
   listNamed(kind: NamedKind, orgId: string): Promise<NamedEntity[]>;
   deleteNamed(kind: NamedKind, orgId: string, id: string): Promise<boolean>;
+  /** The key stored under `name`, storing `candidate` first if there is none (every node gets the same). */
+  serverKey(name: string, candidate: string): Promise<string>;
   // audit trail
   insertAudit(a: AuditRecord): Promise<void>;
   queryAudits(orgId: string, q: AuditQuery): Promise<AuditPage>;

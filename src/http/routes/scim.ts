@@ -3,12 +3,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { etagMatches, type CallContext } from '../../directory/context.ts';
 import {
-  parseProjection, resourceTypeDocument, schemaDocument, scimErrors, serviceProviderConfigDocument, listResponse,
+  DEFAULT_LIST_LIMITS, parseProjection, parseSearchRequest, resourceTypeDocument, schemaDocument, scimErrors, serviceProviderConfigDocument, listResponse,
   type JsonObject, type RawListParams,
 } from '../../scim/index.ts';
 import type { Services } from '../../services.ts';
 import { SCIM_CONTENT_TYPE } from '../errors.ts';
 import type { Authenticator } from '../auth.ts';
+import { searchAll } from '../../directory/search.ts';
+import { CURSOR_TIMEOUT_SECONDS } from '../../directory/cursor.ts';
 
 export interface ScimRouteOptions {
   readonly services: Services;
@@ -25,7 +27,7 @@ declare module 'fastify' {
   }
 }
 
-const LIST_PARAMS = ['filter', 'startIndex', 'count', 'sortBy', 'sortOrder', 'attributes', 'excludedAttributes'] as const;
+const LIST_PARAMS = ['filter', 'startIndex', 'count', 'sortBy', 'sortOrder', 'attributes', 'excludedAttributes', 'cursor'] as const;
 
 /** Query parameters by their RFC names, matched case-insensitively; a repeated one is refused. */
 function listParams(query: unknown): RawListParams {
@@ -85,6 +87,22 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
 
   app.register(async (scim) => {
     scim.addHook('preHandler', authenticate);
+
+    // ---- Queries at the root and by POST (RFC 7644 3.4.2.1, 3.4.3) ----
+    scim.get('/', async (req, reply) => {
+      const p = listParams(req.query);
+      if (p.filter === undefined) throw scimErrors.notFound('The root of the SCIM API answers queries only: add a filter, or POST /.search');
+      return send(reply, 200, await searchAll(ctx(req), services.users, services.groups, p));
+    });
+    scim.post('/.search', async (req, reply) => send(reply, 200, await searchAll(ctx(req), services.users, services.groups, parseSearchRequest(req.body))));
+    scim.post('/Users/.search', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), parseSearchRequest(req.body))));
+    scim.post('/Groups/.search', async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
+
+    // ---- /Me (RFC 7644 3.11): callers are OAuth clients, never users ----
+    const noMe = async () => {
+      throw scimErrors.notImplemented('/Me is not available: the caller is an OAuth client (client-credentials grant), not a user (RFC 7644 3.11)');
+    };
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) scim.route({ method, url: '/Me', handler: noMe });
 
     // ---- Users ----
     scim.get('/Users', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
@@ -149,7 +167,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
         c.registry.profile === 'genesys'
           ? 'userName is the login email; groups are matched by name and never created or deleted over SCIM; divisions are given by name.'
           : 'Plain RFC 7643/7644: any userName; groups may be created and deleted.';
-      return send(reply, 200, serviceProviderConfigDocument(c.registry, scimBaseUrl, { maxOperations: 0, maxPayloadSize: options.bodyLimitBytes, maxResults: options.maxResults, profileNote }));
+      return send(reply, 200, serviceProviderConfigDocument(c.registry, scimBaseUrl, { maxOperations: 0, maxPayloadSize: options.bodyLimitBytes, maxResults: options.maxResults, profileNote, cursorTimeout: CURSOR_TIMEOUT_SECONDS, defaultPageSize: DEFAULT_LIST_LIMITS.defaultCount }));
     });
     const refuseFilter = (req: FastifyRequest) => {
       // Genesys: "filtered results are invalid and return 403".

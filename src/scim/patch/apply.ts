@@ -115,6 +115,7 @@ class Patcher {
     if (!isObject(value)) throw scimErrors.invalidValue(`"${t.text}" must be given an object of attributes`);
     for (const [key, v] of Object.entries(value)) {
       if (isForbiddenKey(key)) throw scimErrors.invalidPath(`"${key}" is not allowed as an attribute name`);
+      if (key.toLowerCase() === 'schemas') continue; // an extension object may carry its `schemas`, as in a PUT body
       const def = this.registry.attributeIn(this.rt, t.schema, key);
       if (!def) throw scimErrors.invalidPath(`"${t.schema}" has no attribute "${key}"`);
       this.applyAt(op, { text: `${t.schema}:${def.name}`, schema: t.schema, core: false, attribute: def }, v, fromNoPath);

@@ -185,5 +185,11 @@ CREATE INDEX audits_time ON audits(time);
       // Division-scoped audit viewers read only their divisions' records.
       sql: 'ALTER TABLE audits ADD COLUMN division_id TEXT;',
     },
+    {
+      version: 6,
+      name: 'server keys',
+      // Keys every node shares (the one that signs list cursors), made once by whichever node needs one first.
+      sql: 'CREATE TABLE server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
+    },
   ];
 }

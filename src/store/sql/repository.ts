@@ -2,7 +2,7 @@
 // differ only in their executor: placeholders, error codes, transactions.
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
-  AuditPage, AuditQuery, AuditRecord, Division, DivisionFilter, GroupQuery, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
+  AuditPage, AuditQuery, AuditRecord, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT, userPageSelect } from './rows.ts';
@@ -35,7 +35,7 @@ interface PlanInput<T> {
   readonly pageSelect?: (where: string, order: string) => string;
   readonly seq: string;
   readonly map: (r: Row) => T;
-  readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean | Promise<boolean>; startIndex: number; count: number; sort?: SortKey };
+  readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean | Promise<boolean>; startIndex: number; count: number; sort?: SortKey; keyset?: Keyset };
   readonly sortValue: (row: T, sort: SortKey) => unknown;
   /** A cheaper exact total than COUNT(*), when the dialect keeps one for this query. */
   readonly total?: () => Promise<number>;
@@ -58,6 +58,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
 
   /** Plans a list query: exact SQL with COUNT and LIMIT, or a bounded candidate scan plus the evaluator. */
   async function page<T>(p: PlanInput<T>): Promise<Page<T>> {
+    if (p.q.keyset) return keysetPage(p, p.q.keyset);
     const cond: SqlCondition | undefined = p.q.filter ? compileFilter(p.q.filter, p.columns) : { sql: '', params: [], exact: true };
     const where = [...p.where];
     const params = [...p.params];
@@ -91,6 +92,63 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     }
     const start = p.q.startIndex - 1;
     return { total: matched.length, items: p.q.count === 0 ? [] : matched.slice(start, start + p.q.count) };
+  }
+
+  /**
+   * A page after or before a position in the store's order (seq): every page costs the same,
+   * however deep (RFC 9865 cursors), and rows created or deleted elsewhere in the list never
+   * shift a later page. What SQL cannot decide is evaluated over the bounded candidate scan.
+   */
+  async function keysetPage<T>(p: PlanInput<T>, k: Keyset): Promise<Page<T>> {
+    const cond: SqlCondition | undefined = p.q.filter ? compileFilter(p.q.filter, p.columns) : { sql: '', params: [], exact: true };
+    const where = [...p.where];
+    const params = [...p.params];
+    if (cond && cond.sql) {
+      where.push(cond.sql);
+      params.push(...cond.params);
+    }
+    const backwards = k.before !== undefined;
+    const at = backwards ? k.before : k.after;
+    if (cond?.exact) {
+      const whereSql = `WHERE ${where.join(' AND ')}`;
+      const total = p.total ? await p.total() : Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n);
+      const bound = at === undefined ? '' : ` AND ${p.seq} ${backwards ? '<' : '>'} ?`;
+      const rows = await db.all(`${p.select} ${whereSql}${bound} ORDER BY ${p.seq} ${backwards ? 'DESC' : 'ASC'} LIMIT ?`, [...params, ...(at === undefined ? [] : [at]), p.q.count + 1]);
+      const more = rows.length > p.q.count;
+      const pageRows = rows.slice(0, p.q.count);
+      if (backwards) pageRows.reverse();
+      const first = pageRows.length ? Number(pageRows[0].seq) : undefined;
+      const last = pageRows.length ? Number(pageRows[pageRows.length - 1].seq) : undefined;
+      const beyond = async (op: '<' | '>', seq: number | undefined) =>
+        seq !== undefined && (await db.all(`SELECT 1 AS x FROM ${p.from} ${whereSql} AND ${p.seq} ${op} ? LIMIT 1`, [...params, seq])).length > 0;
+      return {
+        total, items: pageRows.map(p.map),
+        keyset: {
+          first, last,
+          moreBefore: backwards ? more : at !== undefined && (first === undefined ? await beyond('<', at + 1) : await beyond('<', first)),
+          moreAfter: backwards ? (last === undefined ? await beyond('>', (at ?? 1) - 1) : await beyond('>', last)) : more,
+        },
+      };
+    }
+    const rows = await db.all(`${p.select} WHERE ${where.join(' AND ')} ORDER BY ${p.seq} LIMIT ?`, [...params, limits.maxCandidates + 1]);
+    if (rows.length > limits.maxCandidates) throw scimErrors.tooMany(`This filter would examine more than ${limits.maxCandidates} resources; narrow it with an indexed attribute (id, userName, externalId, displayName, active)`);
+    const matched: { seq: number; item: T }[] = [];
+    for (const r of rows) {
+      const item = p.map(r);
+      if (await p.q.matches(item)) matched.push({ seq: Number(r.seq), item });
+    }
+    const inRange = matched.filter((m) => at === undefined || (backwards ? m.seq < at : m.seq > at));
+    const slice = backwards ? inRange.slice(Math.max(0, inRange.length - p.q.count)) : inRange.slice(0, p.q.count);
+    const first = slice[0]?.seq;
+    const last = slice[slice.length - 1]?.seq;
+    return {
+      total: matched.length, items: slice.map((m) => m.item),
+      keyset: {
+        first, last,
+        moreBefore: matched.some((m) => m.seq < (first ?? (backwards ? at! : (at ?? 0) + 1))),
+        moreAfter: matched.some((m) => m.seq > (last ?? (backwards ? at! - 1 : at ?? Number.MAX_SAFE_INTEGER))),
+      },
+    };
   }
 
   return {
@@ -193,6 +251,10 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     },
     async deleteNamed(kind, orgId, id) {
       return (await db.run('DELETE FROM routing_names WHERE org_id = ? AND kind = ? AND id = ?', [orgId, kind, id])) === 1;
+    },
+    async serverKey(name, candidate) {
+      await db.run('INSERT INTO server_keys (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING', [name, candidate]);
+      return (await db.all('SELECT value FROM server_keys WHERE name = ?', [name]))[0].value as string;
     },
     async insertAudit(a: AuditRecord) {
       await db.run(

@@ -4,7 +4,7 @@ import type { Division, GroupRecord, OAuthClient, Organization, Role, UserRow } 
 type Row = Record<string, unknown>;
 const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
 
-const USER_COLUMNS_SQL = `u.id, u.org_id, u.user_name, u.external_id, u.display_name, u.active, u.division_id,
+const USER_COLUMNS_SQL = `u.seq, u.id, u.org_id, u.user_name, u.external_id, u.display_name, u.active, u.division_id,
   u.manager_id, u.version, u.created, u.last_modified, u.data, u.password_hash,
   d.name AS division_name, m.display_name AS manager_display_name, m.division_id AS manager_division_id`;
 const USER_JOINS = 'JOIN divisions d ON d.id = u.division_id LEFT JOIN users m ON m.id = u.manager_id';
@@ -18,7 +18,7 @@ export const USER_SELECT = `SELECT ${USER_COLUMNS_SQL} FROM users u ${USER_JOINS
 export const userPageSelect = (innerWhere: string, order: string) =>
   `SELECT ${USER_COLUMNS_SQL} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} LIMIT ? OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
 
-export const GROUP_SELECT = `SELECT g.id, g.org_id, g.display_name, g.external_id, g.description, g.type, g.visibility,
+export const GROUP_SELECT = `SELECT g.seq, g.id, g.org_id, g.display_name, g.external_id, g.description, g.type, g.visibility,
   g.version, g.created, g.last_modified FROM groups g`;
 
 export function toUser(r: Row): UserRow {

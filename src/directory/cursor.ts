@@ -1,0 +1,103 @@
+// List cursors (RFC 9865): opaque to clients, signed with a key every node shares (kept in
+// the store), bound to the organization and to the query they page through, and valid for
+// CURSOR_TIMEOUT_SECONDS. A cursor names a position in the store's order and a direction,
+// so a walk sees every resource that existed throughout it exactly once, whatever is created
+// or deleted meanwhile, and every page costs the same (keyset, not OFFSET).
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { cursorListResponse, DEFAULT_LIST_LIMITS, scimErrors, type JsonObject, type ListResponse, type RawListParams } from '../scim/index.ts';
+import type { Keyset, Page, Store } from '../store/contract.ts';
+
+export const CURSOR_TIMEOUT_SECONDS = 3600;
+
+interface CursorBody {
+  /** Position in the store's order. */
+  readonly p: number;
+  /** 'n': the page after p; 'b': the page before p. */
+  readonly d: 'n' | 'b';
+  /** Digest of the resource type and query. */
+  readonly q: string;
+  /** Expiry, seconds since the epoch. */
+  readonly e: number;
+}
+
+/** What makes two list requests "the same query" for a cursor: everything but paging and projection. */
+function queryDigest(resourceType: string, params: RawListParams): string {
+  const key = JSON.stringify([resourceType, params.filter ?? null, params.sortBy ?? null, params.sortOrder ?? null]);
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}
+
+export class CursorCodec {
+  private key?: Promise<Buffer>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private signingKey(): Promise<Buffer> {
+    this.key ??= this.store.serverKey('cursor-hmac', randomBytes(32).toString('base64')).then((k) => Buffer.from(k, 'base64'));
+    return this.key;
+  }
+
+  private async sign(orgId: string, payload: string): Promise<string> {
+    return createHmac('sha256', await this.signingKey()).update(`${orgId}.${payload}`).digest('base64url');
+  }
+
+  async encode(orgId: string, resourceType: string, params: RawListParams, position: number, direction: 'n' | 'b'): Promise<string> {
+    const body: CursorBody = { p: position, d: direction, q: queryDigest(resourceType, params), e: Math.floor(this.now() / 1000) + CURSOR_TIMEOUT_SECONDS };
+    const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
+    return `${payload}.${await this.sign(orgId, payload)}`;
+  }
+
+  /** The keyset a cursor stands for; '' is the first page (RFC 9865: an empty cursor starts a walk). */
+  async decode(orgId: string, resourceType: string, params: RawListParams, cursor: string): Promise<Keyset> {
+    if (cursor === '') return {};
+    const [payload, signature, rest] = cursor.split('.');
+    if (!payload || !signature || rest !== undefined || signature.length > 64) throw scimErrors.invalidCursor('The cursor is not one this server issued');
+    const expected = Buffer.from(await this.sign(orgId, payload));
+    const given = Buffer.from(signature);
+    // A cursor of another organization fails here: the organization is part of what is signed.
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw scimErrors.invalidCursor('The cursor is not one this server issued for this organization');
+    let body: CursorBody;
+    try {
+      body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as CursorBody;
+    } catch {
+      throw scimErrors.invalidCursor('The cursor is not one this server issued');
+    }
+    if (body.q !== queryDigest(resourceType, params)) throw scimErrors.invalidCursor('The cursor belongs to another query: keep filter and sorting the same while paging');
+    if (body.e * 1000 < this.now()) throw scimErrors.expiredCursor(`The cursor has expired (cursors live ${CURSOR_TIMEOUT_SECONDS} s); start again with cursor=`);
+    return body.d === 'b' ? { before: body.p } : { after: body.p };
+  }
+}
+
+/**
+ * A list request in cursor mode (RFC 9865): `cursor` instead of `startIndex`, in the store's
+ * order (no `sortBy`), answered with nextCursor/previousCursor where more lies beyond.
+ */
+export async function listWithCursor<T>(
+  codec: CursorCodec,
+  orgId: string,
+  resourceType: string,
+  params: RawListParams,
+  run: (keyset: Keyset, count: number) => Promise<Page<T>>,
+  render: (items: readonly T[]) => Promise<JsonObject[]>,
+): Promise<ListResponse<JsonObject>> {
+  if (params.startIndex !== undefined) throw scimErrors.invalidValue('Use either "cursor" or "startIndex", not both (RFC 9865)');
+  if (params.sortBy !== undefined) throw scimErrors.invalidValue('Cursor pages follow the server\'s order; "sortBy" works with startIndex paging');
+  const keyset = await codec.decode(orgId, resourceType, params, params.cursor!);
+  const count = countOf(params.count);
+  const page = await run(keyset, count);
+  const k = page.keyset!;
+  const next = k.moreAfter && k.last !== undefined ? await codec.encode(orgId, resourceType, params, k.last, 'n')
+    : k.moreAfter && keyset.before !== undefined ? await codec.encode(orgId, resourceType, params, keyset.before - 1, 'n') : undefined;
+  const previous = k.moreBefore && k.first !== undefined ? await codec.encode(orgId, resourceType, params, k.first, 'b')
+    : k.moreBefore && keyset.after !== undefined ? await codec.encode(orgId, resourceType, params, keyset.after + 1, 'b') : undefined;
+  return cursorListResponse(await render(page.items), page.total, next, previous);
+}
+
+/** RFC 7644 3.4.2.4 count rules, as index paging applies them: default 25, at most 1,000, negative is 0. */
+function countOf(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_LIST_LIMITS.defaultCount;
+  if (!/^-?\d+$/.test(raw.trim())) throw scimErrors.invalidValue(`"count" must be an integer; got ${JSON.stringify(raw)}`);
+  return Math.min(Math.max(0, Number(raw)), DEFAULT_LIST_LIMITS.maxCount);
+}

@@ -1,0 +1,110 @@
+// Cursor pagination (RFC 9865) on both stores: a walk sees every user that existed
+// throughout it exactly once while others are created and deleted; cursors are opaque,
+// bound to the organization and the query, and expire.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { call, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { postgresSkipReason } from '../helpers/postgres.ts';
+import { CURSOR_TIMEOUT_SECONDS } from '../../src/directory/cursor.ts';
+
+const N = 1200;
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`cursor pagination (${dialect})`, async () => {
+    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
+    let h: Harness;
+    let org: Org;
+    let now = Date.now();
+    const initial: string[] = [];
+    before(async () => {
+      if (skip) return;
+      h = await startHarness({ dialect, now: () => now });
+      org = await createOrg(h, 'standard');
+      const stamp = new Date().toISOString();
+      await h.store.transaction(async (tx) => {
+        for (let i = 0; i < N; i++) {
+          const id = randomUUID();
+          initial.push(id);
+          await tx.insertUser({ id, orgId: org.organization.id, userName: `walk${i}@x.com`, displayName: `Walker ${i}`, active: true, divisionId: org.homeDivisionId, version: 1, created: stamp, lastModified: stamp, data: {} });
+        }
+      });
+    });
+    after(async () => {
+      if (!skip) await h.close();
+    });
+    const list = (q: string) => call(h, { path: `/Users?${q}`, token: org.token });
+
+    test('a walk returns every user that lived throughout it exactly once, while users come and go', { skip }, async () => {
+      const seen: string[] = [];
+      const deleted = new Set<string>();
+      let cursor = '';
+      let pages = 0;
+      for (;;) {
+        const r = await list(`count=50&attributes=id&cursor=${encodeURIComponent(cursor)}`);
+        assert.equal(r.status, 200, r.raw);
+        assert.equal(r.body.startIndex, undefined, 'cursor pages carry no startIndex');
+        seen.push(...r.body.Resources.map((x: { id: string }) => x.id));
+        pages++;
+        // Meanwhile: one user created, one not yet seen deleted.
+        await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: `new${pages}@x.com` } });
+        const victim = initial[N - 1 - pages * 13];
+        if (!seen.includes(victim) && !deleted.has(victim)) {
+          assert.equal((await call(h, { method: 'DELETE', path: `/Users/${victim}`, token: org.token })).status, 204);
+          deleted.add(victim);
+        }
+        if (!r.body.nextCursor) break;
+        cursor = r.body.nextCursor;
+        assert.ok(pages < 100, 'the walk ends');
+      }
+      assert.equal(new Set(seen).size, seen.length, 'no user twice');
+      const survivors = initial.filter((id) => !deleted.has(id));
+      const missing = survivors.filter((id) => !seen.includes(id));
+      assert.deepEqual(missing, [], 'every user that lived throughout the walk was seen');
+      assert.ok(deleted.size > 5);
+    });
+
+    test('previousCursor pages back to exactly the page before; POST .search takes cursors too', { skip }, async () => {
+      const p1 = await list('count=7&attributes=id&cursor=');
+      const p2 = await list(`count=7&attributes=id&cursor=${encodeURIComponent(p1.body.nextCursor)}`);
+      assert.equal(p1.body.previousCursor, undefined);
+      const back = await list(`count=7&attributes=id&cursor=${encodeURIComponent(p2.body.previousCursor)}`);
+      assert.deepEqual(back.body.Resources, p1.body.Resources);
+      const viaPost = await call(h, { method: 'POST', path: '/Users/.search', token: org.token, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], count: 7, attributes: ['id'], cursor: p1.body.nextCursor } });
+      assert.deepEqual(viaPost.body.Resources, p2.body.Resources);
+      const groups = await call(h, { path: '/Groups?cursor=&count=5', token: org.token });
+      assert.equal(groups.status, 200);
+      assert.equal(groups.body.totalResults, 0);
+    });
+
+    test('forged, foreign, mismatched and expired cursors are refused with the RFC 9865 scimTypes', { skip }, async () => {
+      const p1 = await list('count=5&filter=displayName%20sw%20%22Walker%22&cursor=');
+      const c = p1.body.nextCursor as string;
+      const expect = async (q: string, scimType: string, token = org.token) => {
+        const r = await call(h, { path: `/Users?${q}`, token });
+        assert.equal(r.status, 400, `${q}: ${r.raw}`);
+        assert.equal(r.body.scimType, scimType, r.raw);
+      };
+      await expect('cursor=not-a-cursor', 'invalidCursor');
+      const [payload, sig] = c.split('.');
+      const forged = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), p: 0 })).toString('base64url')}.${sig}`;
+      await expect(`filter=displayName%20sw%20%22Walker%22&cursor=${encodeURIComponent(forged)}`, 'invalidCursor');
+      await expect(`cursor=${encodeURIComponent(c)}`, 'invalidCursor'); // another query (no filter)
+      const other = await createOrg(h, 'standard');
+      await expect(`filter=displayName%20sw%20%22Walker%22&cursor=${encodeURIComponent(c)}`, 'invalidCursor', other.token);
+      await expect(`filter=displayName%20sw%20%22Walker%22&cursor=${encodeURIComponent(c)}&startIndex=2`, 'invalidValue');
+      await expect('cursor=&sortBy=userName', 'invalidValue');
+      now += (CURSOR_TIMEOUT_SECONDS + 1) * 1000;
+      const fresh = await tokenAfterTimeTravel();
+      await expect(`filter=displayName%20sw%20%22Walker%22&cursor=${encodeURIComponent(c)}`, 'expiredCursor', fresh);
+    });
+
+    async function tokenAfterTimeTravel(): Promise<string> {
+      const r = await h.app.inject({
+        method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials',
+        headers: { authorization: `Basic ${Buffer.from(`${org.clientId}:${org.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      return r.json().access_token;
+    }
+  });
+}
