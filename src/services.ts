@@ -4,6 +4,7 @@ import type { LoginThrottleOptions } from './auth/login-throttle.ts';
 import { GroupService } from './directory/groups.ts';
 import { UserService } from './directory/users.ts';
 import { CursorCodec } from './directory/cursor.ts';
+import { BulkService } from './directory/bulk.ts';
 import { ClientAdmin } from './directory/admin/clients.ts';
 import { DivisionAdmin } from './directory/admin/divisions.ts';
 import { GroupAdmin } from './directory/admin/groups.ts';
@@ -18,6 +19,7 @@ export interface Services {
   readonly tokens: TokenService;
   readonly users: UserService;
   readonly groups: GroupService;
+  readonly bulk: BulkService;
   readonly registries: Readonly<Record<ScimProfile, Registry>>;
   readonly admin: {
     readonly divisions: DivisionAdmin;
@@ -44,11 +46,14 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000, loginThrottle: options.loginThrottle, now: options.now,
   });
   const cursors = new CursorCodec(store, options.now);
+  const users = new UserService(store, cursors);
+  const groups = new GroupService(store, cursors);
   return Object.freeze({
     store,
     tokens,
-    users: new UserService(store, cursors),
-    groups: new GroupService(store, cursors),
+    users,
+    groups,
+    bulk: new BulkService(users, groups),
     registries: Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') }),
     admin: Object.freeze({
       divisions: new DivisionAdmin(store),

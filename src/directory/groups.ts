@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { can, SCIM_PERMISSIONS, userViewScope } from '../auth/permissions.ts';
 import {
   applyPatch, bindValueFilter, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
-  parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, scimErrors,
+  parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
   type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
 } from '../scim/index.ts';
 import { UniqueViolation, type GroupRecord, type Keyset, type Repository, type Store } from '../store/contract.ts';
@@ -268,8 +268,16 @@ export class GroupService {
     return { resource: await this.view(this.store, ctx, g, {}), version: g.version };
   }
 
+  /** Genesys: groups are matched by name, never created or deleted over SCIM (405 with Allow). */
+  private requireLifecycle(ctx: CallContext, what: 'created' | 'deleted', allow: string): void {
+    if (!ctx.registry.groupLifecycle) {
+      throw new ScimError(405, undefined, `Groups are never ${what} over SCIM in this organization (genesys profile); an administrator manages them`, { allow });
+    }
+  }
+
   /** POST /Groups: the standard profile only. */
   async create(ctx: CallContext, body: unknown): Promise<GroupResult> {
+    this.requireLifecycle(ctx, 'created', 'GET');
     this.requireEdit(ctx, SCIM_PERMISSIONS.groupAdd);
     const rt = this.rt(ctx);
     const resource = parseResource(ctx.registry, rt, body);
@@ -298,6 +306,7 @@ export class GroupService {
 
   /** DELETE /Groups/{id}: the standard profile only. */
   async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {
+    this.requireLifecycle(ctx, 'deleted', 'GET, PUT, PATCH');
     this.requireEdit(ctx, SCIM_PERMISSIONS.groupDelete);
     await this.store.transaction(async (repo) => {
       const g = await this.visible(repo, ctx, id);

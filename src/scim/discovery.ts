@@ -63,7 +63,7 @@ export function serviceProviderConfigDocument(registry: Registry, baseUrl: strin
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
     ...(o.documentationUri ? { documentationUri: o.documentationUri } : {}),
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: o.maxOperations > 0, maxOperations: o.maxOperations, maxPayloadSize: o.maxOperations > 0 ? o.maxPayloadSize : 0 },
     filter: { supported: true, maxResults: o.maxResults },
     changePassword: { supported: true },
     sort: { supported: true },

@@ -15,7 +15,8 @@ test('ServiceProviderConfig says what is supported, from the registry', async ()
   assert.equal(r.status, 200);
   assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
   assert.equal(r.body.patch.supported, true);
-  assert.equal(r.body.bulk.supported, false);
+  assert.deepEqual(r.body.bulk, { supported: true, maxOperations: 1000, maxPayloadSize: 1024 * 1024 });
+  assert.deepEqual(r.body.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 25, maxPageSize: 1000, cursorTimeout: 3600 });
   assert.equal(r.body.filter.maxResults, 1000);
   assert.equal(r.body.etag.supported, true);
   assert.match(r.body.authenticationSchemes[0].description, /genesys/);

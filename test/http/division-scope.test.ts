@@ -76,6 +76,25 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         return [r];
       },
       ...Object.fromEntries((['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).map((method) => [`${method} /Me`, async (b: string) => expectStatus(501, await as({ method, path: `${b}/Me`, ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) }))])),
+      'POST /Bulk': async (b) => {
+        const r = await as({
+          method: 'POST', path: `${b}/Bulk`,
+          body: {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+            Operations: [
+              { method: 'PATCH', path: `/Users/${home.id}`, data: patchOp({ op: 'replace', path: 'title', value: 'pwned' }) },
+              { method: 'PUT', path: `/Users/${home.id}`, data: entraUser(HOME_LOGIN) },
+              { method: 'DELETE', path: `/Users/${home.id}` },
+              { method: 'PATCH', path: `/Groups/${group}`, data: patchOp({ op: 'add', path: 'members', value: [{ value: home.id }] }) },
+              { method: 'PATCH', path: `/Groups/${group}`, data: patchOp({ op: 'remove', path: 'members' }) },
+            ],
+          },
+        });
+        assert.deepEqual(r.body.Operations.map((o: { status: string }) => o.status), ['404', '404', '404', '400', '200'], r.raw);
+        assert.ok((await memberIds()).includes(home.id));
+        await as({ method: 'PATCH', path: `${b}/Groups/${group}`, body: patchOp({ op: 'Add', path: 'members', value: [{ value: salesUser }] }) });
+        return [r];
+      },
       'GET /Users': async (b) => {
         const filters = ['', `id eq "${home.id}"`, `userName eq "${HOME_LOGIN}"`, `displayName co "Homer"`, `groups.value eq "${group}"`, 'title pr'];
         const out: Res[] = [];
@@ -251,7 +270,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         for (const res of await cases[key](base)) {
           assert.ok(res.status < 500 || (res.status === 501 && path === '/Me'), `${key}: ${res.status} ${res.raw}`);
           for (const secret of [HOME_NAME, HOME_LOGIN, 'Secret title']) assert.ok(!res.raw.includes(secret), `${base}${key} shows "${secret}": ${res.raw.slice(0, 300)}`);
-          if (res.status < 300) assert.ok(!res.raw.includes(home.id), `${base}${key} shows the Home user's id`);
+          // A Bulk response quotes the ids its operations named in their error details.
+          if (res.status < 300 && key !== 'POST /Bulk') assert.ok(!res.raw.includes(home.id), `${base}${key} shows the Home user's id`);
         }
       }
       const after = await call(h, { path: `/Users/${home.id}`, token: org.token });

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { etagMatches, type CallContext } from '../../directory/context.ts';
 import {
-  DEFAULT_LIST_LIMITS, parseProjection, parseSearchRequest, resourceTypeDocument, schemaDocument, scimErrors, serviceProviderConfigDocument, listResponse,
+  DEFAULT_LIST_LIMITS, parseBulkRequest, parseProjection, parseSearchRequest, resourceTypeDocument, schemaDocument, scimErrors, serviceProviderConfigDocument, listResponse,
   type JsonObject, type RawListParams,
 } from '../../scim/index.ts';
 import type { Services } from '../../services.ts';
@@ -11,6 +11,7 @@ import { SCIM_CONTENT_TYPE } from '../errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { searchAll } from '../../directory/search.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../directory/cursor.ts';
+import { BULK_MAX_OPERATIONS } from '../../directory/bulk.ts';
 
 export interface ScimRouteOptions {
   readonly services: Services;
@@ -98,6 +99,9 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     scim.post('/Users/.search', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), parseSearchRequest(req.body))));
     scim.post('/Groups/.search', async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
 
+    // ---- Bulk (RFC 7644 3.7): per-operation results, each as its single request ----
+    scim.post('/Bulk', async (req, reply) => send(reply, 200, await services.bulk.run(ctx(req), parseBulkRequest(req.body, BULK_MAX_OPERATIONS))));
+
     // ---- /Me (RFC 7644 3.11): callers are OAuth clients, never users ----
     const noMe = async () => {
       throw scimErrors.notImplemented('/Me is not available: the caller is an OAuth client (client-credentials grant), not a user (RFC 7644 3.11)');
@@ -124,17 +128,8 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     });
 
     // ---- Groups ----
-    const genesysOnlyRefusal = (what: string) =>
-      scimErrors.methodNotAllowed(`Groups are never ${what} over SCIM in this organization (genesys profile); an administrator manages them`);
     scim.get('/Groups', async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
-    scim.post('/Groups', async (req, reply) => {
-      const c = ctx(req);
-      if (c.registry.profile === 'genesys') {
-        reply.header('allow', 'GET');
-        throw genesysOnlyRefusal('created');
-      }
-      return sendCreated(reply, await services.groups.create(c, req.body));
-    });
+    scim.post('/Groups', async (req, reply) => sendCreated(reply, await services.groups.create(ctx(req), req.body)));
     scim.get('/Groups/:id', async (req, reply) => getOne(req, reply, 'Group', services.groups));
     scim.put('/Groups/:id', async (req, reply) => {
       const r = await services.groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
@@ -151,12 +146,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       return send(reply, 200, r.resource, r.version);
     });
     scim.delete('/Groups/:id', async (req, reply) => {
-      const c = ctx(req);
-      if (c.registry.profile === 'genesys') {
-        reply.header('allow', 'GET, PUT, PATCH');
-        throw genesysOnlyRefusal('deleted');
-      }
-      await services.groups.delete(c, id(req), header(req, 'if-match'));
+      await services.groups.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
 
@@ -167,7 +157,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
         c.registry.profile === 'genesys'
           ? 'userName is the login email; groups are matched by name and never created or deleted over SCIM; divisions are given by name.'
           : 'Plain RFC 7643/7644: any userName; groups may be created and deleted.';
-      return send(reply, 200, serviceProviderConfigDocument(c.registry, scimBaseUrl, { maxOperations: 0, maxPayloadSize: options.bodyLimitBytes, maxResults: options.maxResults, profileNote, cursorTimeout: CURSOR_TIMEOUT_SECONDS, defaultPageSize: DEFAULT_LIST_LIMITS.defaultCount }));
+      return send(reply, 200, serviceProviderConfigDocument(c.registry, scimBaseUrl, { maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: options.bodyLimitBytes, maxResults: options.maxResults, profileNote, cursorTimeout: CURSOR_TIMEOUT_SECONDS, defaultPageSize: DEFAULT_LIST_LIMITS.defaultCount }));
     });
     const refuseFilter = (req: FastifyRequest) => {
       // Genesys: "filtered results are invalid and return 403".

@@ -30,6 +30,8 @@ export interface Registry {
   readonly profile: ScimProfile;
   /** Reject `type` values outside an attribute's canonicalValues (genesys profile). */
   readonly enforceCanonicalValues: boolean;
+  /** Whether SCIM may create and delete groups (standard) or only match them by name (genesys). */
+  readonly groupLifecycle: boolean;
   readonly schemas: readonly SchemaDef[];
   readonly resourceTypes: readonly ResourceTypeDef[];
   resourceType(nameOrEndpoint: string): ResourceTypeDef | undefined;
@@ -155,6 +157,7 @@ export function createRegistry(profile: ScimProfile = 'genesys'): Registry {
   return Object.freeze({
     profile,
     enforceCanonicalValues: genesys,
+    groupLifecycle: !genesys,
     schemas: Object.freeze(schemas),
     resourceTypes: Object.freeze(resourceTypes),
     resourceType: (key: string) => rtByKey.get(lower(key.replace(/^\//, ''))),
