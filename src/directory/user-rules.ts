@@ -121,7 +121,7 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
 
   const ent = isObject(data[ENTERPRISE_USER_SCHEMA]) ? { ...(data[ENTERPRISE_USER_SCHEMA] as JsonObject) } : {};
   let division = existing ? { id: existing.divisionId, name: existing.divisionName } : undefined;
-  if (typeof ent.division === 'string') {
+  if (typeof ent.division === 'string' && ctx.registry.divisionByName) {
     const d = await repo.findDivisionByName(ctx.org.id, ent.division);
     if (!d) throw scimErrors.invalidValue(`Division "${ent.division}" does not exist; divisions are created by an administrator`);
     division = { id: d.id, name: d.name };
@@ -131,18 +131,24 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
     division = { id: home.id, name: home.name };
   }
   let managerId: string | undefined;
+  let managerKept = false;
   if (isObject(ent.manager) && typeof ent.manager.value === 'string') {
-    managerId = ent.manager.value;
-    if (existing && managerId === existing.id) throw scimErrors.invalidValue('A user cannot be their own manager');
+    const value = ent.manager.value;
+    if (existing && value === existing.id) throw scimErrors.invalidValue('A user cannot be their own manager');
     // A manager outside the caller's divisions is unknown to it, unless it is the one already set.
-    const scope = managerId === existing?.managerId ? undefined : userViewScope(ctx.principal);
-    if (!(await repo.userIdsExist(ctx.org.id, [managerId], scope)).has(managerId)) {
-      throw scimErrors.invalidValue(`Manager "${managerId}" is not a user of this organization`);
+    const scope = value === existing?.managerId ? undefined : userViewScope(ctx.principal);
+    const isUser = (await repo.userIdsExist(ctx.org.id, [value], scope)).has(value);
+    if (isUser) managerId = value;
+    else if (ctx.registry.managerMustBeUser) throw scimErrors.invalidValue(`Manager "${value}" is not a user of this organization`);
+    else {
+      // RFC 7643 4.3: the value is the manager's id, which may live elsewhere: kept as given.
+      ent.manager = { value, ...(typeof ent.manager.$ref === 'string' ? { $ref: ent.manager.$ref } : {}) };
+      managerKept = true;
     }
   }
   if (ent.dateHire !== undefined) ent.dateHire = normalizeDate(ent.dateHire);
-  delete ent.division;
-  delete ent.manager;
+  if (ctx.registry.divisionByName) delete ent.division;
+  if (!managerKept) delete ent.manager;
   if (Object.keys(ent).length > 0) data[ENTERPRISE_USER_SCHEMA] = ent;
   else delete data[ENTERPRISE_USER_SCHEMA];
 

@@ -32,11 +32,12 @@ export function userResource(registry: Registry, base: string, row: UserRow, gro
   const r = withDerived(registry, { ...row.data }, row.userName, row.externalId);
   r.id = row.id;
   const ent: JsonObject = isObject(r[ENTERPRISE_USER_SCHEMA]) ? { ...(r[ENTERPRISE_USER_SCHEMA] as JsonObject) } : {};
-  ent.division = row.divisionName;
+  if (registry.divisionByName) ent.division = row.divisionName;
   if (row.managerId) {
     ent.manager = { value: row.managerId, $ref: userLocation(base, row.managerId), ...(row.managerDisplayName ? { displayName: row.managerDisplayName } : {}) };
   }
-  r[ENTERPRISE_USER_SCHEMA] = ent;
+  if (Object.keys(ent).length > 0) r[ENTERPRISE_USER_SCHEMA] = ent;
+  else delete r[ENTERPRISE_USER_SCHEMA];
   if (groups && groups.length > 0) {
     r.groups = groups.map((g) => ({ value: g.groupId, $ref: `${base}/Groups/${g.groupId}`, display: g.displayName, type: 'direct' }));
   }

@@ -197,6 +197,8 @@ export class UserService {
         return matchesFilter(filter, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups));
       },
       groupVisibility,
+      divisionByName: ctx.registry.divisionByName,
+      managerMustBeUser: ctx.registry.managerMustBeUser,
       startIndex: q.startIndex,
       count,
       sort: q.sort,

@@ -138,6 +138,13 @@ export interface UserQuery extends ResourceQuery<UserRow> {
   readonly divisionIds?: readonly string[];
   /** Group filters (`groups.value eq "g"`) see only groups of this visibility. */
   readonly groupVisibility?: GroupVisibility;
+  /**
+   * How the profile stores the enterprise extension: `division` as the user's division
+   * (true) or as free text in the document; `manager.value` only in its column (true), or
+   * possibly in the document too (a manager that is not a user). Both default to true.
+   */
+  readonly divisionByName?: boolean;
+  readonly managerMustBeUser?: boolean;
 }
 
 export interface GroupQuery extends ResourceQuery<GroupRecord> {

@@ -35,3 +35,31 @@ test('the unfiltered user list includes inactive users (plain RFC)', async () =>
   const all = await call(h, { path: '/Users?count=100', token: org.token });
   assert.ok(all.body.Resources.some((x: { id: string }) => x.id === u.body.id));
 });
+
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+test('enterprise extension as RFC 7643 4.3: division is free text, manager.value any id (linked when a user)', async () => {
+  const boss = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'boss', displayName: 'The Boss' } })).body.id;
+  const a = await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'rfc-a', [ENT]: { division: 'Not A Scimitar Division', manager: { value: 'external-42' } } } });
+  assert.equal(a.status, 201, a.raw);
+  assert.deepEqual(a.body[ENT], { division: 'Not A Scimitar Division', manager: { value: 'external-42' } });
+  const b = await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'rfc-b', [ENT]: { manager: { value: boss } } } });
+  assert.equal(b.body[ENT].manager.displayName, 'The Boss');
+  assert.match(b.body[ENT].manager.$ref, new RegExp(`/Users/${boss}$`));
+  const byDivision = await call(h, { path: `/Users?filter=${encodeURIComponent(`${ENT}:division eq "not a scimitar division"`)}`, token: org.token });
+  assert.deepEqual(byDivision.body.Resources.map((r: { id: string }) => r.id), [a.body.id]);
+  const byManager = await call(h, { path: `/Users?filter=${encodeURIComponent(`${ENT}:manager.value eq "external-42"`)}`, token: org.token });
+  assert.deepEqual(byManager.body.Resources.map((r: { id: string }) => r.id), [a.body.id]);
+  const none = await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'rfc-c' } });
+  assert.equal(none.body[ENT], undefined, 'no empty extension object');
+});
+
+test('Genesys-only attributes are neither advertised nor accepted', async () => {
+  const schemas = (await call(h, { path: '/Schemas', token: org.token })).body.Resources.map((s: { id: string }) => s.id);
+  assert.ok(!schemas.includes('urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User'));
+  const ent = (await call(h, { path: `/Schemas/${ENT}`, token: org.token })).body;
+  assert.ok(!ent.attributes.some((x: { name: string }) => x.name === 'dateHire'));
+  const r = await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'hired', [ENT]: { dateHire: '2020-01-01' } } });
+  assert.equal(r.status, 400);
+  assert.match(r.body.detail, /dateHire/);
+});

@@ -32,6 +32,14 @@ export interface Registry {
   readonly enforceCanonicalValues: boolean;
   /** Whether SCIM may create and delete groups (standard) or only match them by name (genesys). */
   readonly groupLifecycle: boolean;
+  /**
+   * Genesys: the enterprise `division` names a Scimitar division (it must exist and decides
+   * the user's access scope), and `manager.value` must be a user of the organization.
+   * Standard (RFC 7643 4.3): `division` is a free string, and `manager.value` any id; a
+   * manager that is a user of the organization is linked (displayName, $ref).
+   */
+  readonly divisionByName: boolean;
+  readonly managerMustBeUser: boolean;
   readonly schemas: readonly SchemaDef[];
   readonly resourceTypes: readonly ResourceTypeDef[];
   resourceType(nameOrEndpoint: string): ResourceTypeDef | undefined;
@@ -65,7 +73,7 @@ export function createRegistry(profile: ScimProfile = 'genesys'): Registry {
     emailTypes: genesys ? ['work', 'other'] : ['work', 'home', 'other'],
     phoneTypes: genesys ? GENESYS_PHONE_TYPES : ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
   });
-  const schemas: SchemaDef[] = [user, groupSchema(), enterpriseUserSchema()];
+  const schemas: SchemaDef[] = [user, groupSchema(), enterpriseUserSchema(genesys)];
   if (genesys) schemas.push(genesysUserSchema());
 
   const resourceTypes: ResourceTypeDef[] = [
@@ -158,6 +166,8 @@ export function createRegistry(profile: ScimProfile = 'genesys'): Registry {
     profile,
     enforceCanonicalValues: genesys,
     groupLifecycle: !genesys,
+    divisionByName: genesys,
+    managerMustBeUser: genesys,
     schemas: Object.freeze(schemas),
     resourceTypes: Object.freeze(resourceTypes),
     resourceType: (key: string) => rtByKey.get(lower(key.replace(/^\//, ''))),

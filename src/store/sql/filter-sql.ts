@@ -69,12 +69,18 @@ const USER_COLUMN_MAP: ColumnMap['column'] = (t) => {
     }
 };
 
-/** Users' columns; `groups` conditions see only groups of `groupVisibility` (public in the genesys profile). */
-export function userColumns(groupVisibility: string | undefined): ColumnMap {
+/**
+ * Users' columns; `groups` conditions see only groups of `groupVisibility` (public in the
+ * genesys profile). Where the profile keeps `division` or a `manager.value` in the document
+ * (standard), those are left to the evaluator.
+ */
+export function userColumns(groupVisibility: string | undefined, profile: { divisionByName?: boolean; managerMustBeUser?: boolean } = {}): ColumnMap {
+  const divisionByName = profile.divisionByName ?? true;
+  const managerInColumn = profile.managerMustBeUser ?? true;
   return {
-    column: USER_COLUMN_MAP,
+    column: (t) => (!managerInColumn && key(t) === `${ENTERPRISE_USER_SCHEMA}:manager.value` ? undefined : USER_COLUMN_MAP(t)),
     special(t, op, operand) {
-      if (key(t) === `${ENTERPRISE_USER_SCHEMA}:division` && op === 'eq' && typeof operand === 'string') {
+      if (divisionByName && key(t) === `${ENTERPRISE_USER_SCHEMA}:division` && op === 'eq' && typeof operand === 'string') {
         return { sql: 'u.division_id IN (SELECT d.id FROM divisions d WHERE d.org_id = u.org_id AND d.name_lower = ?)', params: [operand.toLowerCase()], exact: true };
       }
       if (t.core && t.attribute.name === 'groups' && !t.relative) return groupsOfUser(t.sub?.name, op, operand, groupVisibility);

@@ -356,7 +356,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       }
       const countable = features.userCounts && !q.filter && !q.divisionIds;
       return page<UserRow>({
-        from: 'users u', where, params, columns: userColumns(q.groupVisibility), select: USER_SELECT, pageSelect: userPageSelect, seq: 'u.seq', map: toUser, q,
+        from: 'users u', where, params, columns: userColumns(q.groupVisibility, q), select: USER_SELECT, pageSelect: userPageSelect, seq: 'u.seq', map: toUser, q,
         ...(countable
           ? { total: async () => Number((await db.all(`SELECT ${q.activeOnly ? 'active' : 'total'} AS n FROM org_user_counts WHERE org_id = ?`, [orgId]))[0]?.n ?? 0) }
           : {}),
