@@ -195,6 +195,25 @@ async function cycleAndMemory(dir: string, clientId: string, clientSecret: strin
     await big.cleanup();
 }
 
+async function cursorWalk(url: string, tok: string): Promise<{ pages: number; seen: number; total: number; firstMs: number; lastMs: number }> {
+  const times: number[] = [];
+  const seen = new Set<string>();
+  let cursor = '';
+  let total = 0;
+  for (;;) {
+    const t = performance.now();
+    const r = await fetch(`${url}/api/v2/scim/v2/Users?count=100&attributes=id&cursor=${encodeURIComponent(cursor)}`, { headers: { authorization: `Bearer ${tok}` } });
+    const body = (await r.json()) as { totalResults: number; Resources: { id: string }[]; nextCursor?: string };
+    times.push(performance.now() - t);
+    total = body.totalResults;
+    for (const u of body.Resources) seen.add(u.id);
+    if (!body.nextCursor) break;
+    cursor = body.nextCursor;
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return { pages: times.length, seen: seen.size, total, firstMs: mean(times.slice(0, 10)), lastMs: mean(times.slice(-10)) };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-bench-'));
   const clientId = 'bench-client';
@@ -257,6 +276,14 @@ async function main(): Promise<void> {
     if (bulk) rows.push(`| one PATCH adding ${BULK_MEMBERS} members (target < 2000 ms) | 1 | | ${bulk.ms.toFixed(0)} | | ${bulk.status === 204 ? 0 : 1} | |`);
     if (bulk) rows.push(`| match by 8 other clients during it (target p99 < 100 ms) | 8 | ${bulk.others.rps.toFixed(0)} | ${bulk.others.p50.toFixed(0)} | ${bulk.others.p99.toFixed(0)} | ${bulk.others.errors} | |`);
     if (bulk) notes.push(`bulk membership: one PATCH of ${BULK_MEMBERS} members took ${bulk.ms.toFixed(0)} ms (${bulk.ms < 2000 ? 'met' : 'NOT met'}: < 2000 ms); ${bulk.others.n} match requests of 8 other clients during it: p99 ${bulk.others.p99.toFixed(0)} ms, max ${bulk.others.max.toFixed(0)} ms (${bulk.others.p99 < 100 ? 'met' : 'NOT met'}: p99 < 100 ms)`);
+
+    // A cursor walk (RFC 9865) over every user: keyset pages cost the same at the end as at the start.
+    if (wanted('cursor walk')) {
+      const walk = await cursorWalk(scim.url, tok);
+      rows.push(`| cursor walk, ${walk.pages} pages of 100: first 10 / last 10 (ms per page) | 1 | | ${walk.firstMs.toFixed(1)} / ${walk.lastMs.toFixed(1)} | | ${walk.seen === walk.total ? 0 : 1} | |`);
+      notes.push(`cursor walk: ${walk.seen} users in ${walk.pages} pages (totalResults ${walk.total}), ${walk.firstMs.toFixed(1)} ms per page over the first 10, ${walk.lastMs.toFixed(1)} ms over the last 10`);
+      if (walk.seen !== walk.total) failed = true;
+    }
 
     await stop(scim);
     await stop(baseline);
