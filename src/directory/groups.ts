@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { can, SCIM_PERMISSIONS, userViewScope } from '../auth/permissions.ts';
 import {
-  applyPatch, bindValueFilter, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
+  applyPatch, bindValueFilter, filterMentions, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
   parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
   type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
 } from '../scim/index.ts';
@@ -33,18 +33,6 @@ function idsOfFilter(f: BoundFilter): string[] | undefined {
     return l && r ? [...l, ...r] : undefined;
   }
   return undefined;
-}
-
-function mentionsMembers(f: BoundFilter): boolean {
-  switch (f.kind) {
-    case 'and':
-    case 'or':
-      return mentionsMembers(f.left) || mentionsMembers(f.right);
-    case 'not':
-      return mentionsMembers(f.filter);
-    default:
-      return f.target.attribute.name === 'members';
-  }
 }
 
 export class GroupService {
@@ -113,7 +101,7 @@ export class GroupService {
     const query = (keyset: Keyset | undefined, count: number) => this.store.queryGroups(ctx.org.id, {
       filter,
       // Only what SQL could not decide comes here; members are loaded just for those rows.
-      matches: async (g) => !filter || matchesFilter(filter, await this.resource(this.store, ctx, g, mentionsMembers(filter))),
+      matches: async (g) => !filter || matchesFilter(filter, await this.resource(this.store, ctx, g, filterMentions(filter, 'members'))),
       startIndex: q.startIndex,
       count,
       sort: q.sort,

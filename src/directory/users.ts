@@ -4,7 +4,7 @@ import { can, divisionsWith, inScope, SCIM_PERMISSIONS, ALL_DIVISIONS, userViewS
 import { hashPassword } from '../auth/secrets.ts';
 import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
-  projectResource, scimErrors, type BoundFilter, type JsonObject, type ListResponse, type Projection, type RawListParams,
+  filterMentions, projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
 import { UniqueViolation, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
@@ -20,19 +20,6 @@ export interface UserResult {
 }
 
 const nowIso = () => new Date().toISOString();
-
-/** Whether a filter reads a user's `groups`, which live in membership rows, not in the user row. */
-function mentionsGroups(f: BoundFilter): boolean {
-  switch (f.kind) {
-    case 'and':
-    case 'or':
-      return mentionsGroups(f.left) || mentionsGroups(f.right);
-    case 'not':
-      return mentionsGroups(f.filter);
-    default:
-      return f.target.core && f.target.attribute.name === 'groups';
-  }
-}
 
 /** The row as the caller may see it: a manager outside its divisions keeps its id but not its name. */
 function scopedRow(ctx: CallContext, row: UserRow): UserRow {
@@ -187,7 +174,8 @@ export class UserService {
     const divisions = divisionsWith(ctx.principal, SCIM_PERMISSIONS.userView);
     const filter = q.filter;
     const groupVisibility = ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
-    const withGroups = filter !== undefined && mentionsGroups(filter);
+    // A user's `groups` live in membership rows: loaded only when the filter reads them.
+    const withGroups = filter !== undefined && filterMentions(filter, 'groups');
     const query = (keyset: Keyset | undefined, count: number) => this.store.queryUsers(ctx.org.id, {
       filter,
       // Only what SQL could not decide comes here; groups are loaded just for those rows.

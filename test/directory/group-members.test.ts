@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { addGroup, call, createOrg, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addGroup, call, createOrg, insertUsers, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { batchMemberOps, MEMBER_BATCH } from '../../src/directory/group-members.ts';
 
 let h: Harness;
@@ -13,14 +13,7 @@ const N = MEMBER_BATCH * 2 + 500;
 before(async () => {
   h = await startHarness({ bodyLimitBytes: 8 << 20 });
   org = await createOrg(h);
-  const now = new Date().toISOString();
-  await h.store.transaction(async (tx) => {
-    for (let i = 0; i < N; i++) {
-      const id = randomUUID();
-      ids.push(id);
-      await tx.insertUser({ id, orgId: org.organization.id, userName: `m${i}@x.com`, displayName: `M ${i}`, active: true, divisionId: org.homeDivisionId, version: 1, created: now, lastModified: now, data: {} });
-    }
-  });
+  ids.push(...(await insertUsers(h, org, N, 'm')));
 });
 after(() => h.close());
 

@@ -143,3 +143,17 @@ export function entraUser(userName: string, extra: Record<string, unknown> = {})
     ...extra,
   };
 }
+
+/** Inserts `n` users straight into the store (fast set-up for large tests); returns their ids in order. */
+export async function insertUsers(h: Harness, org: Org, n: number, prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  const now = new Date().toISOString();
+  await h.store.transaction(async (tx) => {
+    for (let i = 0; i < n; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      await tx.insertUser({ id, orgId: org.organization.id, userName: `${prefix}${i}@x.com`, displayName: `${prefix} ${i}`, active: true, divisionId: org.homeDivisionId, version: 1, created: now, lastModified: now, data: {} });
+    }
+  });
+  return ids;
+}

@@ -127,3 +127,16 @@ export function bindFilter(registry: Registry, rt: ResourceTypeDef, f: Filter): 
 export function bindValueFilter(registry: Registry, rt: ResourceTypeDef, parent: BoundTarget, f: Filter): BoundFilter {
   return bindNode(registry, rt, f, parent);
 }
+
+/** Whether a bound filter reads the core attribute `name` anywhere (to load what lives outside the row). */
+export function filterMentions(f: BoundFilter, name: string): boolean {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return filterMentions(f.left, name) || filterMentions(f.right, name);
+    case 'not':
+      return filterMentions(f.filter, name);
+    default:
+      return f.target.core && f.target.attribute.name === name;
+  }
+}

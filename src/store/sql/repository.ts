@@ -56,9 +56,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     return rows.length > 0 ? map(rows[0]) : undefined;
   }
 
-  /** Plans a list query: exact SQL with COUNT and LIMIT, or a bounded candidate scan plus the evaluator. */
-  async function page<T>(p: PlanInput<T>): Promise<Page<T>> {
-    if (p.q.keyset) return keysetPage(p, p.q.keyset);
+  /** The WHERE terms of a list query: its fixed ones and what SQL can decide of the filter (`cond`). */
+  function conditionOf<T>(p: PlanInput<T>): { cond: SqlCondition | undefined; where: string[]; params: unknown[] } {
     const cond: SqlCondition | undefined = p.q.filter ? compileFilter(p.q.filter, p.columns) : { sql: '', params: [], exact: true };
     const where = [...p.where];
     const params = [...p.params];
@@ -66,6 +65,13 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       where.push(cond.sql);
       params.push(...cond.params);
     }
+    return { cond, where, params };
+  }
+
+  /** Plans a list query: exact SQL with COUNT and LIMIT, or a bounded candidate scan plus the evaluator. */
+  async function page<T>(p: PlanInput<T>): Promise<Page<T>> {
+    if (p.q.keyset) return keysetPage(p, p.q.keyset);
+    const { cond, where, params } = conditionOf(p);
     const sortColumn = p.q.sort ? p.columns.column({ ...p.q.sort, leaf: p.q.sort.sub ?? p.q.sort.attribute, relative: false }) : undefined;
     const whereSql = `WHERE ${where.join(' AND ')}`;
     if (cond?.exact && (!p.q.sort || sortColumn)) {
@@ -100,13 +106,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
    * shift a later page. What SQL cannot decide is evaluated over the bounded candidate scan.
    */
   async function keysetPage<T>(p: PlanInput<T>, k: Keyset): Promise<Page<T>> {
-    const cond: SqlCondition | undefined = p.q.filter ? compileFilter(p.q.filter, p.columns) : { sql: '', params: [], exact: true };
-    const where = [...p.where];
-    const params = [...p.params];
-    if (cond && cond.sql) {
-      where.push(cond.sql);
-      params.push(...cond.params);
-    }
+    const { cond, where, params } = conditionOf(p);
     const backwards = k.before !== undefined;
     const at = backwards ? k.before : k.after;
     if (cond?.exact) {
