@@ -17,6 +17,8 @@ export interface AppOptions {
   readonly bodyLimitBytes: number;
   /** pino level, or false for no logging (tests). */
   readonly logLevel: string | false;
+  /** Where log lines go (tests read them); stdout by default. */
+  readonly logStream?: NodeJS.WritableStream;
   /** SCIM requests per minute per client; 0 = unlimited. */
   readonly rateLimitPerMinute?: number;
   /** Fastify's trustProxy: proxies whose X-Forwarded-For names the client. */
@@ -34,6 +36,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     routeTable: readonly RouteEntry[];
   }
+  interface FastifyRequest {
+    /** Why the request was refused, set where the error is rendered (errors.ts). */
+    refusal?: { scimType?: string; error?: string; detail: string };
+    /** The client id a token request named (set by the OAuth route). */
+    oauthClientId?: string;
+  }
 }
 
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
@@ -50,7 +58,7 @@ function parseForm(body: string): Record<string, string> {
 
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logLevel === false ? false : { level: options.logLevel },
+    logger: options.logLevel === false ? false : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
     ...(options.trustProxy !== undefined ? { trustProxy: [...options.trustProxy] } : {}),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
@@ -97,6 +105,25 @@ export async function buildApp(services: Services, options: AppOptions): Promise
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Every refused request says who, where and why in one line (never a secret: the detail is
+  // the error's own message, which quotes no credential, and no header or body is logged).
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400) return;
+    const caller = request.scimContext ?? request.adminContext;
+    const refusal = request.refusal;
+    const line = {
+      clientId: caller?.principal.clientId ?? request.oauthClientId,
+      orgId: caller?.org.id,
+      route: request.routeOptions.url ?? null,
+      method: request.method,
+      status: reply.statusCode,
+      ...(refusal?.scimType ? { scimType: refusal.scimType } : {}),
+      ...(refusal?.error ? { error: refusal.error } : {}),
+      detail: refusal?.detail,
+    };
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else request.log.info(line, 'request refused');
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, reply));

@@ -39,7 +39,9 @@ function fromFastify(e: FastifyError): ScimError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return scimErrors.badRequest('Content-Length does not match the body');
     default:
-      if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return scimErrors.invalidSyntax(`The request body is not valid JSON: ${e.message}`);
+      // V8 quotes a piece of the body in its message: dropped, so that a broken body's
+      // secrets reach neither the log nor the response.
+      if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return scimErrors.invalidSyntax(`The request body is not valid JSON: ${e.message.replace(/, ".*" is not valid JSON$/s, '')}`);
       if (e.statusCode === 413) return scimErrors.payloadTooLarge('The request body is too large');
       if (e.statusCode === 415) return scimErrors.unsupportedMediaType(e.message);
       if (e.statusCode === 400) return scimErrors.badRequest(e.message);
@@ -57,10 +59,12 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
     if (error.status === 401) reply.header('www-authenticate', 'Basic realm="scimitar"');
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
     const reason = (error as { reason?: string }).reason;
-    if (reason) request.log.warn({ clientId: (request as { oauthClientId?: string }).oauthClientId, address: request.ip, reason }, 'client authentication failed');
+    if (reason) request.log.warn({ clientId: request.oauthClientId, address: request.ip, reason }, 'client authentication failed');
+    request.refusal = { error: error.error, detail: reason ? `${error.message} (${reason})` : error.message };
     return reply.code(error.status).header('cache-control', 'no-store').send(error.toJSON());
   }
   let scim = error instanceof ScimError ? error : fromFastify(error as FastifyError);
+  if (scim) request.refusal = { ...(scim.scimType ? { scimType: scim.scimType } : {}), detail: scim.message };
   if (scim && isOAuthRoute(request)) {
     // RFC 6749 5.2: a malformed or unacceptable token request is 400 invalid_request.
     const code = scim.status === 415 || scim.status === 413 || scim.status === 400 ? 'invalid_request' : 'server_error';
@@ -69,6 +73,7 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   if (!scim) {
     request.log.error({ err: error }, 'unhandled error');
     scim = scimErrors.internal();
+    request.refusal = { detail: 'unhandled error (see the log line before this one)' };
     if (isOAuthRoute(request)) return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
   }
   return isAdminRoute(request) ? sendAdminError(reply, request, scim) : sendScimError(reply, scim);

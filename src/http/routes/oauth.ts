@@ -51,7 +51,7 @@ export function oauthRoutes(app: FastifyInstance, tokens: TokenService): void {
     const form = formBody(request);
     checkGrantType(form);
     const credentials = authenticateClient(request, form);
-    (request as { oauthClientId?: string }).oauthClientId = credentials.clientId;
+    request.oauthClientId = credentials.clientId;
     const token = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
     return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
   });
