@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// The `scimitar` command: runs the TypeScript CLI through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `scimitar` command: the compiled CLI (`npm ci` builds it; `npm run build` after edits).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/index.ts');
+const entry = new URL('../dist/cli/index.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('scimitar: the compiled CLI is missing; run `npm run build` (npm ci does it)\n');
+  process.exit(1);
+}
+await import(entry.href);

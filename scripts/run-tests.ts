@@ -12,6 +12,10 @@ function collect(dir: string, out: string[]): string[] {
   return out;
 }
 
+// The CLI and the start-up tests run the compiled build, as users do: build it first.
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const filters = process.argv.slice(2);
 const files = collect('test', []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {

@@ -1,4 +1,4 @@
-// Scimitar server processes for multi-node tests: `node --import tsx src/main.ts`.
+// Scimitar server processes for multi-node tests: the compiled `node dist/main.js`, as `npm start` runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -20,7 +20,7 @@ export interface Node {
 
 export async function startNode(env: Record<string, string>): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     env: { ...process.env, ...env, PORT: String(port), SCIMITAR_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
