@@ -54,7 +54,7 @@ export function divisionsWith(p: Principal, permissions: readonly string[]): typ
   return [...out];
 }
 
-/** The permissions of the SCIM routes (../shared/spec/genesys-scim.md). */
+/** The permissions of the SCIM routes, as Genesys Cloud names them. */
 export const SCIM_PERMISSIONS = Object.freeze({
   userView: ['directory:user:view', 'directory:user:edit'],
   userAdd: ['directory:user:add'],

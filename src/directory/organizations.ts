@@ -8,7 +8,7 @@ import { digest, generateSecret } from '../auth/secrets.ts';
 import { writeAudit } from './audit.ts';
 import { UniqueViolation, type Organization, type ScimProfile, type Store } from '../store/contract.ts';
 
-/** Every permission the SCIM API checks (../shared/spec/genesys-scim.md). */
+/** Every permission the SCIM API checks (Genesys Cloud's names). */
 export const SCIM_PROVISIONING_PERMISSIONS = Object.freeze([
   'directory:user:*',
   'directory:group:*',

@@ -1,7 +1,7 @@
 // Attribute mappings as Entra models them: target SCIM path, source (direct attribute,
 // constant or expression), "apply this mapping" (always / only on creation), matching
 // precedence. A mapping file is JSON (schema: docs/mapping.schema.json); the default set is
-// the Genesys app's (../shared/spec/README.md).
+// the Genesys gallery app's.
 import { readFileSync } from 'node:fs';
 import { parsePatchPath } from '../scim/index.ts';
 import { ExpressionError, type Expr } from './expression/ast.ts';

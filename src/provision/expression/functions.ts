@@ -1,5 +1,5 @@
 // Every function Microsoft documents for app provisioning expressions, with its documented
-// null/empty behaviour (../shared/spec/reference/entra-client-notes.md 5.2-5.4 is the source;
+// null/empty behaviour (Microsoft's documented function reference is the source;
 // docs/provisioning.md lists the choices made where Microsoft is silent).
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { ExpressionError } from './ast.ts';
