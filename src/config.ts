@@ -36,6 +36,10 @@ export interface Config {
    * Default: none (the socket address is the client).
    */
   readonly trustProxy?: readonly string[];
+  /** SCIMITAR_METRICS_PORT: serve Prometheus metrics at /metrics on this port. Default: off. */
+  readonly metricsPort?: number;
+  /** SCIMITAR_METRICS_HOST: interface of the metrics listener. Default 127.0.0.1. */
+  readonly metricsHost: string;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -55,7 +59,7 @@ const KNOWN = new Set([
   'SCIMITAR_DB', 'SCIMITAR_DB_POOL', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
- 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY',
+ 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
 ]);
 
 export class ConfigError extends Error {}
@@ -112,5 +116,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     auditRetentionDays: int(env, 'SCIMITAR_AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays, 0, 36500),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
     trustProxy: trustProxy(env.SCIMITAR_TRUST_PROXY),
+    metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,
+    metricsHost: env.SCIMITAR_METRICS_HOST || '127.0.0.1',
   });
 }

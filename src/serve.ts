@@ -4,6 +4,8 @@ import type { Config } from './config.ts';
 import { buildApp, SCIM_BASE_PATHS } from './http/app.ts';
 import { createServices } from './services.ts';
 import { openStore } from './store/open.ts';
+import type { Server } from 'node:http';
+import { serveMetrics } from './http/metrics.ts';
 
 export function banner(config: Config, result: BootstrapResult): string {
   const tenant = `${config.publicUrl}${SCIM_BASE_PATHS[0]}`;
@@ -40,8 +42,10 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy });
   // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
   // first-run secret is never created without being printed.
+  let metricsServer: Server | undefined;
   try {
     await app.listen({ port: config.port, host: config.host });
+    if (config.metricsPort) metricsServer = await serveMetrics(app, config.metricsHost, config.metricsPort);
   } catch (e) {
     await app.close().catch(() => undefined);
     await store.close();
@@ -49,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
   }
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   process.stdout.write(banner(config, result));
+  if (metricsServer) process.stdout.write(`  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n`);
 
   const sweep = async () => {
     if (config.auditRetentionDays === 0) return;
@@ -67,6 +72,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     clearInterval(timer);
     app.log.info({ signal }, 'shutting down');
+    metricsServer?.close();
     await app.close(); // stops accepting, lets in-flight requests finish
     await store.close();
     process.exit(0);

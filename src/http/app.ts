@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { checkJsonBody, checkParameters } from './input-guard.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import type { Services } from '../services.ts';
 import { scimErrors } from '../scim/index.ts';
 import { errorHandler } from './errors.ts';
@@ -35,6 +36,7 @@ export interface RouteEntry {
 declare module 'fastify' {
   interface FastifyInstance {
     routeTable: readonly RouteEntry[];
+    metrics: Metrics;
   }
   interface FastifyRequest {
     /** Why the request was refused, set where the error is rendered (errors.ts). */
@@ -138,9 +140,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     }
   });
 
-  oauthRoutes(app, services.tokens);
+  const metrics = createMetrics(app);
+  app.decorate('metrics', metrics);
+
+  oauthRoutes(app, services.tokens, metrics);
   // One limiter for both base paths: a client's budget is shared between them.
-  const authenticate = createAuthenticator(services, new RateLimiter(options.rateLimitPerMinute ?? 0));
+  const authenticate = createAuthenticator(services, new RateLimiter(options.rateLimitPerMinute ?? 0), metrics);
   for (const prefix of SCIM_BASE_PATHS) {
     app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, authenticate }), { prefix });
   }

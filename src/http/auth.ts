@@ -6,6 +6,7 @@ import type { RateLimiter } from '../auth/rate-limit.ts';
 import { scimErrors } from '../scim/index.ts';
 import type { Organization } from '../store/contract.ts';
 import type { Services } from '../services.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface Caller {
   readonly principal: Principal;
@@ -16,7 +17,7 @@ export type Authenticator = (request: FastifyRequest, reply: FastifyReply) => Pr
 
 const ORG_CACHE_MS = 5000;
 
-export function createAuthenticator(services: Services, rateLimiter: RateLimiter): Authenticator {
+export function createAuthenticator(services: Services, rateLimiter: RateLimiter, metrics?: Metrics): Authenticator {
   const orgCache = new Map<string, { org: Organization; at: number }>();
 
   async function organization(id: string): Promise<Organization> {
@@ -45,6 +46,7 @@ export function createAuthenticator(services: Services, rateLimiter: RateLimiter
     }
     if (rateLimiter.enabled) {
       const d = rateLimiter.take(principal.clientId);
+      if (!d.allowed) metrics?.rateLimited();
       if (!d.allowed) throw scimErrors.tooManyRequests(`Rate limit exceeded for this client; retry after ${d.retryAfterSeconds} s`, d.retryAfterSeconds);
     }
     return { principal, org: await organization(principal.orgId) };

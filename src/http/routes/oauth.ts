@@ -1,7 +1,8 @@
 // POST /oauth/token: the client-credentials grant (RFC 6749 4.4). Client authentication by
 // HTTP Basic (RFC 6749 2.3.1) or by client_id/client_secret form fields, not both.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { oauthErrors } from '../../auth/oauth-error.ts';
+import { OAuthError, oauthErrors } from '../../auth/oauth-error.ts';
+import type { Metrics } from '../metrics.ts';
 import type { TokenService } from '../../auth/token-service.ts';
 
 interface Credentials {
@@ -46,13 +47,19 @@ function checkGrantType(form: Record<string, string>): void {
   if (form.grant_type !== 'client_credentials') throw oauthErrors.unsupportedGrantType(`grant_type "${form.grant_type}" is not supported; use client_credentials`);
 }
 
-export function oauthRoutes(app: FastifyInstance, tokens: TokenService): void {
+export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics: Metrics): void {
   app.post('/oauth/token', async (request, reply) => {
-    const form = formBody(request);
-    checkGrantType(form);
-    const credentials = authenticateClient(request, form);
-    request.oauthClientId = credentials.clientId;
-    const token = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
-    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
+    try {
+      const form = formBody(request);
+      checkGrantType(form);
+      const credentials = authenticateClient(request, form);
+      request.oauthClientId = credentials.clientId;
+      const token = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
+      metrics.token('issued');
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
+    } catch (e) {
+      metrics.token(e instanceof OAuthError && e.status === 429 ? 'throttled' : 'refused');
+      throw e;
+    }
   });
 }

@@ -1,0 +1,82 @@
+// Prometheus metrics (prom-client), one registry per app (no globals). Labels are bounded:
+// route templates, methods, status classes, resource types and outcomes; never an
+// organization, a client or an id, so the figures reveal no tenant and cardinality stays
+// fixed. Served on a separate listen address (SCIMITAR_METRICS_PORT), never on the API port.
+import client from 'prom-client';
+import { createServer, type Server } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface Metrics {
+  readonly registry: client.Registry;
+  /** One token request's outcome. */
+  token(outcome: 'issued' | 'refused' | 'throttled'): void;
+  /** A request refused by the per-client rate limit. */
+  rateLimited(): void;
+}
+
+const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+
+/** SCIM resource type and operation of a route, or undefined for other routes. */
+function scimOperation(route: string, method: string): { type: string; op: string } | undefined {
+  const m = /^\/api\/v2\/scim(?:\/v2)?(\/[^/]*)?(\/[^/]+)?/.exec(route);
+  if (!m) return undefined;
+  const first = (m[1] ?? '/').slice(1);
+  const second = m[2]?.slice(1);
+  if (first === 'Bulk') return { type: 'Bulk', op: 'bulk' };
+  if (first === '.search') return { type: 'any', op: 'search' };
+  if (first !== 'Users' && first !== 'Groups') return { type: first === '' ? 'any' : 'discovery', op: method.toLowerCase() };
+  const type = first === 'Users' ? 'User' : 'Group';
+  if (second === '.search') return { type, op: 'search' };
+  const byMethod: Record<string, string> = second ? { GET: 'get', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' } : { GET: 'list', POST: 'create' };
+  return { type, op: byMethod[method] ?? method.toLowerCase() };
+}
+
+export function createMetrics(app: FastifyInstance): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  const requests = new client.Counter({ name: 'scimitar_http_requests_total', help: 'HTTP requests by route template, method and status class', labelNames: ['route', 'method', 'status'], registers: [registry] });
+  const duration = new client.Histogram({
+    name: 'scimitar_http_request_duration_seconds', help: 'HTTP request latency by route template, method and status class',
+    labelNames: ['route', 'method', 'status'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  const scim = new client.Counter({ name: 'scimitar_scim_operations_total', help: 'SCIM operations by resource type, operation and outcome', labelNames: ['resource_type', 'operation', 'outcome'], registers: [registry] });
+  const tokens = new client.Counter({ name: 'scimitar_oauth_tokens_total', help: 'Token requests by outcome (issued, refused, throttled)', labelNames: ['outcome'], registers: [registry] });
+  const limited = new client.Counter({ name: 'scimitar_rate_limited_requests_total', help: 'Requests refused by the per-client rate limit', registers: [registry] });
+
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    // Unmatched URLs share one label: their paths are the client's, not a bounded set.
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { route, method: request.method, status: statusClass(reply.statusCode) };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+    const op = scimOperation(route, request.method);
+    if (op) scim.inc({ resource_type: op.type, operation: op.op, outcome: reply.statusCode < 400 ? 'success' : reply.statusCode < 500 ? 'client_error' : 'server_error' });
+  });
+
+  return {
+    registry,
+    token: (outcome) => tokens.inc({ outcome }),
+    rateLimited: () => limited.inc(),
+  };
+}
+
+/**
+ * Prometheus scrapes a listener of its own: metrics are node-wide (every organization), so
+ * they never share the API port that tenants reach.
+ */
+export function serveMetrics(app: FastifyInstance, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    app.metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': app.metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
