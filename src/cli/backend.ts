@@ -12,6 +12,8 @@ export type Entity = Record<string, unknown>;
 export interface AdminBackend {
   list(kind: Kind): Promise<Entity[]>;
   create(kind: Kind, body: Entity): Promise<Entity>;
+  update(kind: Kind, id: string, body: Entity): Promise<Entity>;
+  remove(kind: Kind, id: string): Promise<void>;
   rotateSecret(clientId: string): Promise<Entity>;
   close(): Promise<void>;
 }
@@ -58,7 +60,12 @@ export async function localBackend(config: StoreConfig, org: string | undefined)
     publicUrl: '',
   };
   // The four admin services share list/create; one table dispatches by kind.
-  const byKind: Record<Kind, { list(c: AdminContext, q: Record<string, unknown>): Promise<{ entities: readonly unknown[] }>; create(c: AdminContext, b: unknown): Promise<unknown> }> = {
+  const byKind: Record<Kind, {
+    list(c: AdminContext, q: Record<string, unknown>): Promise<{ entities: readonly unknown[] }>;
+    create(c: AdminContext, b: unknown): Promise<unknown>;
+    update(c: AdminContext, id: string, b: unknown): Promise<unknown>;
+    delete(c: AdminContext, id: string): Promise<void>;
+  }> = {
     divisions: services.admin.divisions,
     groups: services.admin.groups,
     roles: services.admin.roles,
@@ -71,6 +78,10 @@ export async function localBackend(config: StoreConfig, org: string | undefined)
     async create(kind, body) {
       return (await byKind[kind].create(ctx, body)) as Entity;
     },
+    async update(kind, id, body) {
+      return (await byKind[kind].update(ctx, id, body)) as Entity;
+    },
+    remove: (kind, id) => byKind[kind].delete(ctx, id),
     async rotateSecret(clientId) {
       return (await services.admin.clients.rotateSecret(ctx, clientId)) as unknown as Entity;
     },
@@ -96,6 +107,10 @@ export function remoteBackend(url: string, token: string): AdminBackend {
       return (await request('GET', `${PATHS[kind]}?pageSize=500`)).entities as Entity[];
     },
     create: (kind, body) => request('POST', PATHS[kind], body),
+    update: (kind, id, body) => request('PUT', `${PATHS[kind]}/${encodeURIComponent(id)}`, body),
+    async remove(kind, id) {
+      await request('DELETE', `${PATHS[kind]}/${encodeURIComponent(id)}`);
+    },
     rotateSecret: (clientId) => request('POST', `${PATHS.clients}/${encodeURIComponent(clientId)}/secret`),
     async close() {},
   };

@@ -1,13 +1,19 @@
 // `scimitar`: serve, and administer organizations, clients, divisions, groups and roles,
 // either on the store directly or against a server's administration API (--url, --token).
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, configFromEnv, DEFAULTS } from '../config.ts';
 import { createOrganization, recoverAdministrator } from '../directory/organizations.ts';
 import { serve } from '../serve.ts';
-import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type AdminBackend, type Entity } from './backend.ts';
+import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type AdminBackend, type Entity, type Kind } from './backend.ts';
 import { print, printOne } from './output.ts';
 import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
 import { provisionCommands } from './provision.ts';
+
+/** The version in package.json (read at run time, so the compiled and the tsx CLI agree). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 interface Globals {
   db: string;
@@ -20,6 +26,7 @@ interface Globals {
 
 const program = new Command('scimitar')
   .description('Scimitar: a self-hostable SCIM 2.0 identity-management service')
+  .version(packageVersion(), '-V, --version')
   .addOption(new Option('--db <path>', 'SQLite store').env('SCIMITAR_DB').default(DEFAULTS.dbPath))
   .addOption(new Option('--database-url <url>', 'PostgreSQL store (instead of --db)').env('DATABASE_URL'))
   .option('--org <id|name>', 'organization (default: the only one)')
@@ -111,12 +118,30 @@ org
   });
 
 /** Finds an entity by id or name (case-insensitive). */
-async function pick(b: AdminBackend, kind: 'roles' | 'divisions', key: string): Promise<string> {
-  if (kind === 'divisions' && key === '*') return '*';
+async function find(b: AdminBackend, kind: Kind, key: string): Promise<Entity> {
   const all = await b.list(kind);
   const found = all.find((e) => e.id === key || String(e.name).toLowerCase() === key.toLowerCase());
   if (!found) throw new CliError(`No ${kind.slice(0, -1)} "${key}"`);
-  return found.id as string;
+  return found;
+}
+
+async function pick(b: AdminBackend, kind: 'roles' | 'divisions', key: string): Promise<string> {
+  if (kind === 'divisions' && key === '*') return '*';
+  return (await find(b, kind, key)).id as string;
+}
+
+/** `<noun> delete <id|name>` for an administration kind. */
+function deleteCommand(parent: Command, kind: Kind): void {
+  parent
+    .command('delete <id|name>')
+    .description(`delete a ${kind.slice(0, -1)} (by id or name)`)
+    .action(async (key: string, _o, cmd: Command) =>
+      withBackend(cmd, async (b, g) => {
+        const e = await find(b, kind, key);
+        await b.remove(kind, e.id as string);
+        printOne(g.json ? { id: e.id, deleted: true } : { deleted: e.name, id: e.id }, g.json ?? false);
+      }),
+    );
 }
 
 const client = program.command('client').description('OAuth clients (client-credentials grant)');
@@ -146,6 +171,19 @@ client
       printOne(g.json ? c : { id: c.id, secret: c.secret, note: 'the secret is shown this once' }, g.json ?? false);
     }),
   );
+for (const [verb, state] of [['disable', 'inactive'], ['enable', 'active']] as const) {
+  client
+    .command(`${verb} <id|name>`)
+    .description(`${verb} a client${verb === 'disable' ? ' (revokes its tokens; refused for the last administrator)' : ''}`)
+    .action(async (key: string, _o, cmd: Command) =>
+      withBackend(cmd, async (b, g) => {
+        const c = await find(b, 'clients', key);
+        const next = await b.update('clients', c.id as string, { name: c.name, state });
+        printOne(g.json ? next : { id: next.id, name: next.name, state: next.state }, g.json ?? false);
+      }),
+    );
+}
+deleteCommand(client, 'clients');
 client
   .command('list')
   .action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('clients'), ['id', 'name', 'state', 'roleDivisions'], g.json ?? false)));
@@ -155,6 +193,7 @@ division
   .command('create <name>')
   .option('--description <text>')
   .action(async (name: string, opts: { description?: string }, cmd: Command) => withBackend(cmd, async (b, g) => printOne(await b.create('divisions', { name, description: opts.description }), g.json ?? false)));
+deleteCommand(division, 'divisions');
 division.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('divisions'), ['id', 'name', 'homeDivision', 'description'], g.json ?? false)));
 
 const group = program.command('group').description('groups (only public ones are visible over SCIM)');
@@ -166,6 +205,7 @@ group
   .action(async (name: string, opts: { visibility: string; type: string; description?: string }, cmd: Command) =>
     withBackend(cmd, async (b, g) => printOne(await b.create('groups', { name, visibility: opts.visibility, type: opts.type, description: opts.description }), g.json ?? false)),
   );
+deleteCommand(group, 'groups');
 group.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('groups'), ['id', 'name', 'visibility', 'type'], g.json ?? false)));
 
 const role = program.command('role').description('roles: named sets of domain:entity:action permissions');
@@ -176,6 +216,7 @@ role
   .action(async (name: string, opts: { permission: string[]; description?: string }, cmd: Command) =>
     withBackend(cmd, async (b, g) => printOne(await b.create('roles', { name, permissions: opts.permission, description: opts.description }), g.json ?? false)),
   );
+deleteCommand(role, 'roles');
 role.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('roles'), ['id', 'name', 'permissions'], g.json ?? false)));
 
 // `--json` may also follow an administration command (`scimitar org create acme --json`).

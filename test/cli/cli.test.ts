@@ -120,3 +120,22 @@ test('client create needs an explicit division choice; recover-admin issues a wo
     await store.close();
   }
 });
+
+test('--version; clients disabled, enabled and deleted by name; divisions, groups and roles deleted', async () => {
+  assert.equal((await cli('--version')).trim(), JSON.parse(await (await import('node:fs/promises')).readFile('package.json', 'utf8')).version);
+  await cliJson('client', 'create', 'Temp', '--role', 'Provisioner', '--division', 'Sales');
+  assert.equal((await cliJson('client', 'disable', 'Temp')).state, 'inactive');
+  assert.equal((await cliJson('client', 'enable', 'temp')).state, 'active');
+  await cli('client', 'delete', 'Temp');
+  assert.ok(!(await cliJson('client', 'list')).some((c: { name: string }) => c.name === 'Temp'));
+  await cliJson('division', 'create', 'Empty');
+  await cli('division', 'delete', 'Empty');
+  assert.ok(!(await cliJson('division', 'list')).some((d: { name: string }) => d.name === 'Empty'));
+  await cliJson('group', 'create', 'Doomed');
+  await cli('group', 'delete', 'doomed');
+  await cliJson('role', 'create', 'Unused', '--permission', 'directory:user:view');
+  await cli('role', 'delete', 'Unused');
+  assert.ok(!(await cliJson('role', 'list')).some((r: { name: string }) => r.name === 'Unused'));
+  await assert.rejects(cli('division', 'delete', 'Sales'), (e: { code: number; stderr: string }) => e.code === 1 && /granted to OAuth client|holds/.test(e.stderr) && e.stderr.trim().split('\n').length === 1);
+  await assert.rejects(cli('role', 'delete', 'No Such Role'), (e: { stderr: string }) => /No role "No Such Role"/.test(e.stderr));
+});
