@@ -52,8 +52,8 @@ export async function serve(config: Config): Promise<void> {
     throw e;
   }
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
-  process.stdout.write(banner(config, result));
-  if (metricsServer) process.stdout.write(`  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n`);
+  // One write, so that whoever waits for the banner sees all of it.
+  process.stdout.write(banner(config, result) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
 
   const sweep = async () => {
     if (config.auditRetentionDays === 0) return;

@@ -1,6 +1,6 @@
 // `scimitar`: serve, and administer organizations, clients, divisions, groups and roles,
 // either on the store directly or against a server's administration API (--url, --token).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, configFromEnv, DEFAULTS } from '../config.ts';
 import { createOrganization, recoverAdministrator } from '../directory/organizations.ts';
@@ -22,6 +22,7 @@ interface Globals {
   url?: string;
   token?: string;
   json?: boolean;
+  create?: boolean;
 }
 
 const program = new Command('scimitar')
@@ -33,6 +34,7 @@ const program = new Command('scimitar')
   .option('--url <url>', 'administer a running server at this base URL instead of the store')
   .addOption(new Option('--token <token>', 'bearer token for --url').env('SCIMITAR_TOKEN'))
   .option('--json', 'print JSON instead of tables')
+  .option('--create', 'allow commands that read a store to create a new, empty one at --db')
   // Global options go before the command, so `sync --url` and `test-connection --token`
   // belong to those commands, not to the administration backend.
   .enablePositionalOptions()
@@ -41,10 +43,19 @@ const program = new Command('scimitar')
 const globals = (cmd: Command) => cmd.optsWithGlobals<Globals>();
 const storeConfig = (g: Globals) => ({ dbPath: g.db, databaseUrl: g.databaseUrl || undefined });
 
+/** The store of a command that reads one: a mistyped --db must not quietly create an empty store. */
+function existingStoreConfig(g: Globals) {
+  const config = storeConfig(g);
+  if (!config.databaseUrl && !g.create && !existsSync(config.dbPath)) {
+    throw new CliError(`No store at ${config.dbPath}: check --db (or SCIMITAR_DB), or pass --create to make a new, empty one`);
+  }
+  return config;
+}
+
 async function withBackend<T>(cmd: Command, fn: (b: AdminBackend, g: Globals) => Promise<T>): Promise<T> {
   const g = globals(cmd);
   if (g.url && !g.token) throw new CliError('--url needs --token (or SCIMITAR_TOKEN)');
-  const backend = g.url ? remoteBackend(g.url, g.token!) : await localBackend(storeConfig(g), g.org);
+  const backend = g.url ? remoteBackend(g.url, g.token!) : await localBackend(existingStoreConfig(g), g.org);
   try {
     return await fn(backend, g);
   } finally {
@@ -76,7 +87,7 @@ program
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
     if (g.url) throw new CliError('recover-admin works on the store (--db or --database-url), not on a server: it is the way in when no administrator secret is left');
-    const store = await openStore(storeConfig(g));
+    const store = await openStore(existingStoreConfig(g));
     try {
       const organization = await resolveOrg(store, g.org);
       const r = await recoverAdministrator(store, organization.id);
@@ -109,7 +120,7 @@ org
   .description('list organizations')
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
-    const store = await openStore(storeConfig(g));
+    const store = await openStore(existingStoreConfig(g));
     try {
       print((await store.listOrganizations()) as unknown as Entity[], ['id', 'name', 'scimProfile', 'created'], g.json ?? false);
     } finally {

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,6 +88,12 @@ test('org create, division, public group, scoped SCIM client; then Entra-shaped 
 test('errors are one line on stderr with a non-zero exit', async () => {
   await assert.rejects(cli('client', 'create', 'x', '--role', 'Nope', '--all-divisions'), (e: { code: number; stderr: string }) => e.code === 1 && /No role "Nope"/.test(e.stderr));
   await assert.rejects(cli('--url', 'http://127.0.0.1:9', 'group', 'list'), (e: { stderr: string }) => /--token/.test(e.stderr));
+  const typo = join(dir, 'typo.db');
+  await assert.rejects(
+    run(process.execPath, ['bin/scimitar.js', '--db', typo, 'client', 'list'], { env: { ...process.env, SCIMITAR_DB: '' } }),
+    (e: { code: number; stderr: string }) => e.code === 1 && /No store at .*typo\.db.*--create/.test(e.stderr),
+  );
+  assert.ok(!existsSync(typo), 'a mistyped --db creates nothing');
   await assert.rejects(
     run(process.execPath, ['bin/scimitar.js', '--db', dir, 'client', 'list'], { env: { ...process.env, SCIMITAR_DB: '' } }),
     (e: { code: number; stderr: string }) => e.code === 1 && /^scimitar: .* is a directory, not a database file\n$/.test(e.stderr),
