@@ -4,7 +4,7 @@
 // so a walk sees every resource that existed throughout it exactly once, whatever is created
 // or deleted meanwhile, and every page costs the same (keyset, not OFFSET).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { cursorListResponse, DEFAULT_LIST_LIMITS, scimErrors, type JsonObject, type ListResponse, type RawListParams } from '../scim/index.ts';
+import { cursorListResponse, scimErrors, type JsonObject, type ListResponse, type RawListParams } from '../scim/index.ts';
 import type { Keyset, Page, Store } from '../store/contract.ts';
 
 export const CURSOR_TIMEOUT_SECONDS = 3600;
@@ -79,13 +79,14 @@ export async function listWithCursor<T>(
   orgId: string,
   resourceType: string,
   params: RawListParams,
+  /** The page size as parseListQuery normalised it (RFC 7644 3.4.2.4). */
+  count: number,
   run: (keyset: Keyset, count: number) => Promise<Page<T>>,
   render: (items: readonly T[]) => Promise<JsonObject[]>,
 ): Promise<ListResponse<JsonObject>> {
   if (params.startIndex !== undefined) throw scimErrors.invalidValue('Use either "cursor" or "startIndex", not both (RFC 9865)');
   if (params.sortBy !== undefined) throw scimErrors.invalidValue('Cursor pages follow the server\'s order; "sortBy" works with startIndex paging');
   const keyset = await codec.decode(orgId, resourceType, params, params.cursor!);
-  const count = countOf(params.count);
   const page = await run(keyset, count);
   const k = page.keyset!;
   const next = k.moreAfter && k.last !== undefined ? await codec.encode(orgId, resourceType, params, k.last, 'n')
@@ -93,11 +94,4 @@ export async function listWithCursor<T>(
   const previous = k.moreBefore && k.first !== undefined ? await codec.encode(orgId, resourceType, params, k.first, 'b')
     : k.moreBefore && keyset.after !== undefined ? await codec.encode(orgId, resourceType, params, keyset.after + 1, 'b') : undefined;
   return cursorListResponse(await render(page.items), page.total, next, previous);
-}
-
-/** RFC 7644 3.4.2.4 count rules, as index paging applies them: default 25, at most 1,000, negative is 0. */
-function countOf(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_LIST_LIMITS.defaultCount;
-  if (!/^-?\d+$/.test(raw.trim())) throw scimErrors.invalidValue(`"count" must be an integer; got ${JSON.stringify(raw)}`);
-  return Math.min(Math.max(0, Number(raw)), DEFAULT_LIST_LIMITS.maxCount);
 }

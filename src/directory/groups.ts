@@ -115,7 +115,7 @@ export class GroupService {
       for (const g of groups) resources.push(projectResource(ctx.registry, rt, await this.resource(this.store, ctx, g, wants), q.projection));
       return resources;
     };
-    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'Group', params, query, render);
+    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'Group', params, q.count, query, render);
     const page = await query(undefined, q.count);
     return listResponse(await render(page.items), page.total, q.startIndex);
   }

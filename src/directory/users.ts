@@ -199,7 +199,7 @@ export class UserService {
       const groups = rows.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, rows.map((r) => r.id), groupVisibility) : new Map();
       return rows.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
     };
-    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'User', params, query, render);
+    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'User', params, q.count, query, render);
     const page = await query(undefined, q.count);
     return listResponse(await render(page.items), page.total, q.startIndex);
   }

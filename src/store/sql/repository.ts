@@ -68,6 +68,17 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     return { cond, where, params };
   }
 
+  /** The rows a filter SQL cannot decide exactly is evaluated over, in order: at most maxCandidates (tooMany beyond). */
+  async function candidates<T>(p: PlanInput<T>, whereSql: string, params: readonly unknown[]): Promise<Row[]> {
+    const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${p.seq} LIMIT ?`, [...params, limits.maxCandidates + 1]);
+    if (rows.length > limits.maxCandidates) {
+      throw scimErrors.tooMany(
+        `This filter would examine more than ${limits.maxCandidates} resources; narrow it with an indexed attribute (id, userName, externalId, displayName, active)`,
+      );
+    }
+    return rows;
+  }
+
   /** Plans a list query: exact SQL with COUNT and LIMIT, or a bounded candidate scan plus the evaluator. */
   async function page<T>(p: PlanInput<T>): Promise<Page<T>> {
     if (p.q.keyset) return keysetPage(p, p.q.keyset);
@@ -84,12 +95,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length : await count();
       return { total, items: rows.map(p.map) };
     }
-    const rows = await db.all(`${p.select} ${whereSql} ORDER BY ${p.seq} LIMIT ?`, [...params, limits.maxCandidates + 1]);
-    if (rows.length > limits.maxCandidates) {
-      throw scimErrors.tooMany(
-        `This filter would examine more than ${limits.maxCandidates} resources; narrow it with an indexed attribute (id, userName, externalId, displayName, active)`,
-      );
-    }
+    const rows = await candidates(p, whereSql, params);
     let matched: T[] = [];
     for (const row of rows.map(p.map)) if (await p.q.matches(row)) matched.push(row);
     if (p.q.sort) {
@@ -130,8 +136,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         },
       };
     }
-    const rows = await db.all(`${p.select} WHERE ${where.join(' AND ')} ORDER BY ${p.seq} LIMIT ?`, [...params, limits.maxCandidates + 1]);
-    if (rows.length > limits.maxCandidates) throw scimErrors.tooMany(`This filter would examine more than ${limits.maxCandidates} resources; narrow it with an indexed attribute (id, userName, externalId, displayName, active)`);
+    const rows = await candidates(p, `WHERE ${where.join(' AND ')}`, params);
     const matched: { seq: number; item: T }[] = [];
     for (const r of rows) {
       const item = p.map(r);
