@@ -60,3 +60,30 @@ test('the same userName lives independently in two organizations', async () => {
   assert.equal(r.status, 201);
   assert.notEqual(r.body.id, userA);
 });
+
+test('search, root queries and Bulk of another organization find and change nothing', async () => {
+  const search = { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `id eq "${userA}" or externalId eq "shared-ext"` };
+  for (const path of ['/.search', '/Users/.search']) {
+    const r = await call(h, { method: 'POST', path, token: b.token, body: search });
+    assert.equal(r.status, 200, r.raw);
+    assert.equal(r.body.totalResults, 0, path);
+  }
+  const groups = await call(h, { method: 'POST', path: '/Groups/.search', token: b.token, body: { schemas: search.schemas, filter: `members[value eq "${userA}"]` } });
+  assert.equal(groups.body.totalResults, 0);
+  assert.equal((await call(h, { path: `/?filter=${encodeURIComponent(`id eq "${userA}"`)}`, token: b.token })).body.totalResults, 0);
+  const bulk = await call(h, {
+    method: 'POST', path: '/Bulk', token: b.token,
+    body: {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        { method: 'PATCH', path: `/Users/${userA}`, data: patchOp({ op: 'Replace', path: 'title', value: 'pwned' }) },
+        { method: 'DELETE', path: `/Users/${userA}` },
+        { method: 'PATCH', path: `/Groups/${groupA}`, data: patchOp({ op: 'Remove', path: 'members' }) },
+      ],
+    },
+  });
+  assert.deepEqual(bulk.body.Operations.map((o: { status: string }) => o.status), ['404', '404', '404']);
+  const user = await call(h, { path: `/Users/${userA}`, token: a.token });
+  assert.equal(user.body.title, undefined);
+  assert.equal((await call(h, { path: `/Groups/${groupA}`, token: a.token })).body.members.length, 1);
+});
