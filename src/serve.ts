@@ -1,4 +1,5 @@
 // Serving: open the store, bootstrap on first run, listen, shut down gracefully.
+import { packageVersion } from './version.ts';
 import { bootstrap, type BootstrapResult } from './directory/organizations.ts';
 import type { Config } from './config.ts';
 import { buildApp, SCIM_BASE_PATHS } from './http/app.ts';
@@ -39,7 +40,7 @@ const AUDIT_SWEEP_MS = 60 * 60 * 1000;
 export async function serve(config: Config): Promise<void> {
   const store = await openStore(config);
   const services = createServices(store, config);
-  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy });
+  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy, version: packageVersion() });
   // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
   // first-run secret is never created without being printed.
   let metricsServer: Server | undefined;

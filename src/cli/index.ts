@@ -9,11 +9,8 @@ import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type Admi
 import { print, printOne } from './output.ts';
 import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
 import { provisionCommands } from './provision.ts';
+import { packageVersion } from '../version.ts';
 
-/** The version in package.json (read at run time, so the compiled and the tsx CLI agree). */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 interface Globals {
   db: string;

@@ -1,6 +1,7 @@
 // The Fastify application: content types, limits, request ids, logging, error rendering,
 // and the route plugins. No globals: everything it needs comes in as arguments.
 import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { checkJsonBody, checkParameters } from './input-guard.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -12,6 +13,8 @@ import { scimRoutes } from './routes/scim.ts';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { healthSchema, openApiSchema, readySchema } from './schemas/oauth.ts';
+import { withSchema } from './schemas/common.ts';
 
 export interface AppOptions {
   readonly publicUrl: string;
@@ -24,6 +27,8 @@ export interface AppOptions {
   readonly rateLimitPerMinute?: number;
   /** Fastify's trustProxy: proxies whose X-Forwarded-For names the client. */
   readonly trustProxy?: readonly string[];
+  /** The package version, shown in the API description. */
+  readonly version?: string;
 }
 
 type ContentTypeParserFunction = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => void;
@@ -130,8 +135,19 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  // The API description, generated from the route schemas (every route declares one).
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Scimitar', version: options.version ?? '0.0.0', description: 'SCIM 2.0 (RFC 7643/7644) with Genesys Cloud semantics, the administration API and the token endpoint.' },
+      servers: [{ url: options.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /oauth/token' } } },
+    },
+  });
+  app.get('/openapi.json', withSchema(openApiSchema), async () => app.swagger());
+
+  app.get('/healthz', withSchema(healthSchema), async () => ({ status: 'ok' }));
+  app.get('/readyz', withSchema(readySchema), async (_req, reply) => {
     try {
       await services.store.ping();
       return { status: 'ready' };

@@ -36,6 +36,9 @@ function fromFastify(e: FastifyError): ScimError | undefined {
       return scimErrors.unsupportedMediaType('Send the body as application/scim+json or application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return scimErrors.invalidSyntax('The request body is empty');
+    case 'FST_ERR_VALIDATION':
+      // A route schema refused a parameter or an admin body (SCIM bodies are the core's to check).
+      return scimErrors.invalidValue(e.message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return scimErrors.badRequest('Content-Length does not match the body');
     default:

@@ -52,6 +52,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     /** One case per route template (SCIM routes without their base path); each returns the responses it made. */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
       'GET /healthz': async () => [await as({ path: '/healthz' })],
+      'GET /openapi.json': async () => [await as({ path: '/openapi.json' })],
       'GET /readyz': async () => [await as({ path: '/readyz' })],
       'POST /oauth/token': async () => [await call(h, { method: 'POST', path: '/oauth/token', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
 

@@ -44,8 +44,9 @@ export function pageParams(query: Record<string, unknown>): PageParams {
   const num = (name: string, def: number, max: number) => {
     const raw = query[name];
     if (raw === undefined) return def;
+    // A number when the route schema coerced it; a string from the CLI's direct calls.
     const n = Number(raw);
-    if (typeof raw !== 'string' || !Number.isInteger(n) || n < 1 || n > max) throw scimErrors.badRequest(`${name} must be an integer from 1 to ${max}`);
+    if ((typeof raw !== 'string' && typeof raw !== 'number') || !Number.isInteger(n) || n < 1 || n > max) throw scimErrors.badRequest(`${name} must be an integer from 1 to ${max}`);
     return n;
   };
   return { pageSize: num('pageSize', 25, 500), pageNumber: num('pageNumber', 1, 1_000_000) };

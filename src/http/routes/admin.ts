@@ -5,6 +5,8 @@ import type { AdminContext } from '../../directory/admin/context.ts';
 import type { NamedKind } from '../../store/contract.ts';
 import type { Services } from '../../services.ts';
 import type { Authenticator } from '../auth.ts';
+import { adminSchemas as S } from '../schemas/admin.ts';
+import { withSchema as w } from '../schemas/common.ts';
 
 export interface AdminRouteOptions {
   readonly services: Services;
@@ -31,42 +33,42 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     const created = (reply: FastifyReply, entity: { selfUri: string }) => reply.code(201).header('location', `${options.publicUrl}${entity.selfUri}`).send(entity);
     const noContent = (reply: FastifyReply, _done: void) => reply.code(204).send();
 
-    admin.get('/api/v2/organizations/me', async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
+    admin.get('/api/v2/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 
-    admin.get('/api/v2/authorization/divisions', async (r) => s.admin.divisions.list(ctx(r), q(r)));
-    admin.post('/api/v2/authorization/divisions', async (r, reply) => created(reply, await s.admin.divisions.create(ctx(r), r.body)));
-    admin.get('/api/v2/authorization/divisions/:id', async (r) => s.admin.divisions.get(ctx(r), id(r)));
-    admin.put('/api/v2/authorization/divisions/:id', async (r) => s.admin.divisions.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/authorization/divisions/:id', async (r, reply) => noContent(reply, await s.admin.divisions.delete(ctx(r), id(r))));
+    admin.get('/api/v2/authorization/divisions', w(S.divisions.list), async (r) => s.admin.divisions.list(ctx(r), q(r)));
+    admin.post('/api/v2/authorization/divisions', w(S.divisions.create), async (r, reply) => created(reply, await s.admin.divisions.create(ctx(r), r.body)));
+    admin.get('/api/v2/authorization/divisions/:id', w(S.divisions.get), async (r) => s.admin.divisions.get(ctx(r), id(r)));
+    admin.put('/api/v2/authorization/divisions/:id', w(S.divisions.update), async (r) => s.admin.divisions.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/authorization/divisions/:id', w(S.divisions.delete), async (r, reply) => noContent(reply, await s.admin.divisions.delete(ctx(r), id(r))));
 
-    admin.get('/api/v2/groups', async (r) => s.admin.groups.list(ctx(r), q(r)));
-    admin.post('/api/v2/groups', async (r, reply) => created(reply, await s.admin.groups.create(ctx(r), r.body)));
-    admin.get('/api/v2/groups/:id', async (r) => s.admin.groups.get(ctx(r), id(r)));
-    admin.put('/api/v2/groups/:id', async (r) => s.admin.groups.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/groups/:id', async (r, reply) => noContent(reply, await s.admin.groups.delete(ctx(r), id(r))));
-    admin.get('/api/v2/groups/:id/members', async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
+    admin.get('/api/v2/groups', w(S.groups.list), async (r) => s.admin.groups.list(ctx(r), q(r)));
+    admin.post('/api/v2/groups', w(S.groups.create), async (r, reply) => created(reply, await s.admin.groups.create(ctx(r), r.body)));
+    admin.get('/api/v2/groups/:id', w(S.groups.get), async (r) => s.admin.groups.get(ctx(r), id(r)));
+    admin.put('/api/v2/groups/:id', w(S.groups.update), async (r) => s.admin.groups.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/groups/:id', w(S.groups.delete), async (r, reply) => noContent(reply, await s.admin.groups.delete(ctx(r), id(r))));
+    admin.get('/api/v2/groups/:id/members', w(S.groups.members), async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
 
-    admin.get('/api/v2/authorization/roles', async (r) => s.admin.roles.list(ctx(r), q(r)));
-    admin.post('/api/v2/authorization/roles', async (r, reply) => created(reply, await s.admin.roles.create(ctx(r), r.body)));
-    admin.get('/api/v2/authorization/roles/:id', async (r) => s.admin.roles.get(ctx(r), id(r)));
-    admin.put('/api/v2/authorization/roles/:id', async (r) => s.admin.roles.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/authorization/roles/:id', async (r, reply) => noContent(reply, await s.admin.roles.delete(ctx(r), id(r))));
+    admin.get('/api/v2/authorization/roles', w(S.roles.list), async (r) => s.admin.roles.list(ctx(r), q(r)));
+    admin.post('/api/v2/authorization/roles', w(S.roles.create), async (r, reply) => created(reply, await s.admin.roles.create(ctx(r), r.body)));
+    admin.get('/api/v2/authorization/roles/:id', w(S.roles.get), async (r) => s.admin.roles.get(ctx(r), id(r)));
+    admin.put('/api/v2/authorization/roles/:id', w(S.roles.update), async (r) => s.admin.roles.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/authorization/roles/:id', w(S.roles.delete), async (r, reply) => noContent(reply, await s.admin.roles.delete(ctx(r), id(r))));
 
-    admin.get('/api/v2/oauth/clients', async (r) => s.admin.clients.list(ctx(r), q(r)));
-    admin.post('/api/v2/oauth/clients', async (r, reply) => created(reply, await s.admin.clients.create(ctx(r), r.body)));
-    admin.get('/api/v2/oauth/clients/:id', async (r) => s.admin.clients.get(ctx(r), id(r)));
-    admin.put('/api/v2/oauth/clients/:id', async (r) => s.admin.clients.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/oauth/clients/:id', async (r, reply) => noContent(reply, await s.admin.clients.delete(ctx(r), id(r))));
-    admin.post('/api/v2/oauth/clients/:id/secret', async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
+    admin.get('/api/v2/oauth/clients', w(S.clients.list), async (r) => s.admin.clients.list(ctx(r), q(r)));
+    admin.post('/api/v2/oauth/clients', w(S.clients.create), async (r, reply) => created(reply, await s.admin.clients.create(ctx(r), r.body)));
+    admin.get('/api/v2/oauth/clients/:id', w(S.clients.get), async (r) => s.admin.clients.get(ctx(r), id(r)));
+    admin.put('/api/v2/oauth/clients/:id', w(S.clients.update), async (r) => s.admin.clients.update(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/oauth/clients/:id', w(S.clients.delete), async (r, reply) => noContent(reply, await s.admin.clients.delete(ctx(r), id(r))));
+    admin.post('/api/v2/oauth/clients/:id/secret', w(S.clients.rotate), async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
 
     for (const [path, kind] of [['skills', 'skill'], ['languages', 'language']] as [string, NamedKind][]) {
-      admin.get(`/api/v2/routing/${path}`, async (r) => s.admin.routing.list(ctx(r), kind, q(r)));
-      admin.post(`/api/v2/routing/${path}`, async (r, reply) => created(reply, await s.admin.routing.create(ctx(r), kind, r.body)));
-      admin.delete(`/api/v2/routing/${path}/:id`, async (r, reply) => noContent(reply, await s.admin.routing.delete(ctx(r), kind, id(r))));
+      admin.get(`/api/v2/routing/${path}`, w(S.routing(kind).list), async (r) => s.admin.routing.list(ctx(r), kind, q(r)));
+      admin.post(`/api/v2/routing/${path}`, w(S.routing(kind).create), async (r, reply) => created(reply, await s.admin.routing.create(ctx(r), kind, r.body)));
+      admin.delete(`/api/v2/routing/${path}/:id`, w(S.routing(kind).delete), async (r, reply) => noContent(reply, await s.admin.routing.delete(ctx(r), kind, id(r))));
     }
 
-    admin.get('/api/v2/users', async (r) => s.admin.users.list(ctx(r), q(r)));
-    admin.get('/api/v2/users/:id', async (r) => s.admin.users.get(ctx(r), id(r)));
-    admin.get('/api/v2/audits', async (r) => s.admin.audits.query(ctx(r), q(r)));
+    admin.get('/api/v2/users', w(S.users.list), async (r) => s.admin.users.list(ctx(r), q(r)));
+    admin.get('/api/v2/users/:id', w(S.users.get), async (r) => s.admin.users.get(ctx(r), id(r)));
+    admin.get('/api/v2/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));
   });
 }

@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAuthError, oauthErrors } from '../../auth/oauth-error.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TokenService } from '../../auth/token-service.ts';
+import { tokenSchema } from '../schemas/oauth.ts';
+import { withSchema } from '../schemas/common.ts';
 
 interface Credentials {
   readonly clientId: string;
@@ -48,7 +50,7 @@ function checkGrantType(form: Record<string, string>): void {
 }
 
 export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics: Metrics): void {
-  app.post('/oauth/token', async (request, reply) => {
+  app.post('/oauth/token', withSchema(tokenSchema), async (request, reply) => {
     try {
       const form = formBody(request);
       checkGrantType(form);

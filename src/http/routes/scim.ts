@@ -12,6 +12,8 @@ import type { Authenticator } from '../auth.ts';
 import { searchAll } from '../../directory/search.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../directory/cursor.ts';
 import { BULK_MAX_OPERATIONS } from '../../directory/bulk.ts';
+import { scimSchemas as S } from '../schemas/scim.ts';
+import { withSchema as w } from '../schemas/common.ts';
 
 export interface ScimRouteOptions {
   readonly services: Services;
@@ -90,52 +92,52 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     scim.addHook('preHandler', authenticate);
 
     // ---- Queries at the root and by POST (RFC 7644 3.4.2.1, 3.4.3) ----
-    scim.get('/', async (req, reply) => {
+    scim.get('/', w(S.root), async (req, reply) => {
       const p = listParams(req.query);
       if (p.filter === undefined) throw scimErrors.notFound('The root of the SCIM API answers queries only: add a filter, or POST /.search');
       return send(reply, 200, await searchAll(ctx(req), services.users, services.groups, p));
     });
-    scim.post('/.search', async (req, reply) => send(reply, 200, await searchAll(ctx(req), services.users, services.groups, parseSearchRequest(req.body))));
-    scim.post('/Users/.search', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), parseSearchRequest(req.body))));
-    scim.post('/Groups/.search', async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
+    scim.post('/.search', w(S.rootSearch), async (req, reply) => send(reply, 200, await searchAll(ctx(req), services.users, services.groups, parseSearchRequest(req.body))));
+    scim.post('/Users/.search', w(S.users.search), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), parseSearchRequest(req.body))));
+    scim.post('/Groups/.search', w(S.groups.search), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
 
     // ---- Bulk (RFC 7644 3.7): per-operation results, each as its single request ----
-    scim.post('/Bulk', async (req, reply) => send(reply, 200, await services.bulk.run(ctx(req), parseBulkRequest(req.body, BULK_MAX_OPERATIONS))));
+    scim.post('/Bulk', w(S.bulk), async (req, reply) => send(reply, 200, await services.bulk.run(ctx(req), parseBulkRequest(req.body, BULK_MAX_OPERATIONS))));
 
     // ---- /Me (RFC 7644 3.11): callers are OAuth clients, never users ----
     const noMe = async () => {
       throw scimErrors.notImplemented('/Me is not available: the caller is an OAuth client (client-credentials grant), not a user (RFC 7644 3.11)');
     };
-    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) scim.route({ method, url: '/Me', handler: noMe });
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) scim.route({ method, url: '/Me', ...w(S.me), handler: noMe });
 
     // ---- Users ----
-    scim.get('/Users', async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
-    scim.post('/Users', async (req, reply) => {
+    scim.get('/Users', w(S.users.list), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
+    scim.post('/Users', w(S.users.create), async (req, reply) => {
       return sendCreated(reply, await services.users.create(ctx(req), req.body));
     });
-    scim.get('/Users/:id', async (req, reply) => getOne(req, reply, 'User', services.users));
-    scim.put('/Users/:id', async (req, reply) => {
+    scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, 'User', services.users));
+    scim.put('/Users/:id', w(S.users.replace), async (req, reply) => {
       const r = await services.users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
-    scim.patch('/Users/:id', async (req, reply) => {
+    scim.patch('/Users/:id', w(S.users.patch), async (req, reply) => {
       const r = await services.users.patch(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
-    scim.delete('/Users/:id', async (req, reply) => {
+    scim.delete('/Users/:id', w(S.users.delete), async (req, reply) => {
       await services.users.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
 
     // ---- Groups ----
-    scim.get('/Groups', async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
-    scim.post('/Groups', async (req, reply) => sendCreated(reply, await services.groups.create(ctx(req), req.body)));
-    scim.get('/Groups/:id', async (req, reply) => getOne(req, reply, 'Group', services.groups));
-    scim.put('/Groups/:id', async (req, reply) => {
+    scim.get('/Groups', w(S.groups.list), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
+    scim.post('/Groups', w(S.groups.create), async (req, reply) => sendCreated(reply, await services.groups.create(ctx(req), req.body)));
+    scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, 'Group', services.groups));
+    scim.put('/Groups/:id', w(S.groups.replace), async (req, reply) => {
       const r = await services.groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
-    scim.patch('/Groups/:id', async (req, reply) => {
+    scim.patch('/Groups/:id', w(S.groups.patch), async (req, reply) => {
       const c = ctx(req);
       const p = listParams(req.query);
       // Entra prefers 204 for group PATCH; the group comes back only when asked for.
@@ -145,13 +147,13 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       if (!wantsBody) return reply.code(204).header('etag', `"${r.version}"`).send();
       return send(reply, 200, r.resource, r.version);
     });
-    scim.delete('/Groups/:id', async (req, reply) => {
+    scim.delete('/Groups/:id', w(S.groups.delete), async (req, reply) => {
       await services.groups.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
 
     // ---- Discovery (RFC 7644 section 4) ----
-    scim.get('/ServiceProviderConfig', async (req, reply) => {
+    scim.get('/ServiceProviderConfig', w(S.serviceProviderConfig), async (req, reply) => {
       const c = ctx(req);
       const profileNote =
         c.registry.profile === 'genesys'
@@ -163,22 +165,22 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       // Genesys: "filtered results are invalid and return 403".
       if (listParams(req.query).filter !== undefined) throw scimErrors.forbidden('Filtering is not supported on this endpoint');
     };
-    scim.get('/ResourceTypes', async (req, reply) => {
+    scim.get('/ResourceTypes', w(S.resourceTypes), async (req, reply) => {
       refuseFilter(req);
       const docs = ctx(req).registry.resourceTypes.map((rt) => resourceTypeDocument(rt, scimBaseUrl));
       return send(reply, 200, listResponse(docs, docs.length, 1));
     });
-    scim.get('/ResourceTypes/:id', async (req, reply) => {
+    scim.get('/ResourceTypes/:id', w(S.resourceType), async (req, reply) => {
       const rt = ctx(req).registry.resourceType(id(req));
       if (!rt) throw scimErrors.notFound(`Resource type ${id(req)} not found`);
       return send(reply, 200, resourceTypeDocument(rt, scimBaseUrl));
     });
-    scim.get('/Schemas', async (req, reply) => {
+    scim.get('/Schemas', w(S.schemas), async (req, reply) => {
       refuseFilter(req);
       const docs = ctx(req).registry.schemas.map((s) => schemaDocument(s, scimBaseUrl));
       return send(reply, 200, listResponse(docs, docs.length, 1));
     });
-    scim.get('/Schemas/:id', async (req, reply) => {
+    scim.get('/Schemas/:id', w(S.schema), async (req, reply) => {
       const s = ctx(req).registry.schema(id(req));
       if (!s) throw scimErrors.notFound(`Schema ${id(req)} not found`);
       return send(reply, 200, schemaDocument(s, scimBaseUrl));

@@ -1,0 +1,116 @@
+// Route schemas of the administration API (Genesys Platform API shapes). Response schemas
+// name every field an entity has: Fastify serialises from them, so a field missing here is a
+// field the API does not return (the admin tests read every field).
+import { anyObject, arrayOf, BEARER, bool, enumOf, idParams, int, object, str, type JsonSchema, type RouteSchema } from './common.ts';
+
+export const adminError = object(
+  { message: str('What went wrong, in words'), code: str('Genesys error code, e.g. bad.request'), status: int('HTTP status'), contextId: str('The request id (also in x-request-id)') },
+  ['message', 'code', 'status'],
+);
+
+const errors = { '4xx': adminError, '5xx': adminError };
+
+const pageQuery = object({
+  pageSize: int('Entities per page', { minimum: 1, maximum: 500, default: 25 }),
+  pageNumber: int('Page to return, from 1', { minimum: 1, maximum: 1_000_000, default: 1 }),
+});
+
+const page = (entity: JsonSchema): JsonSchema =>
+  object({ entities: arrayOf(entity), pageSize: int(), pageNumber: int(), total: int(), pageCount: int() }, ['entities', 'pageSize', 'pageNumber', 'total', 'pageCount']);
+
+const ref = object({ id: str(), name: str() }, ['id']);
+
+export const divisionEntity = object({ id: str(), name: str(), description: str(), homeDivision: bool(), selfUri: str() }, ['id', 'name', 'homeDivision', 'selfUri']);
+const divisionInput = object({ name: str('Unique in the organization', { minLength: 1, maxLength: 255 }), description: str(undefined, { maxLength: 1024 }) }, ['name'], true);
+
+export const groupEntity = object(
+  { id: str(), name: str(), description: str(), type: enumOf(['official', 'social']), visibility: enumOf(['public', 'members']), version: int(), dateModified: str(undefined, { format: 'date-time' }), selfUri: str() },
+  ['id', 'name', 'type', 'visibility', 'version', 'selfUri'],
+);
+const groupInput = object(
+  { name: str(undefined, { minLength: 1, maxLength: 255 }), description: str(undefined, { maxLength: 1024 }), type: enumOf(['official', 'social']), visibility: enumOf(['public', 'members']) },
+  ['name'],
+  true,
+);
+const memberEntity = object({ id: str(), name: str(), selfUri: str() }, ['id', 'selfUri']);
+
+export const roleEntity = object({ id: str(), name: str(), description: str(), permissions: arrayOf(str('domain:entity:action, * allowed per part')), selfUri: str() }, ['id', 'name', 'permissions', 'selfUri']);
+const roleInput = object({ name: str(undefined, { minLength: 1, maxLength: 255 }), description: str(undefined, { maxLength: 1024 }), permissions: arrayOf(str()) }, ['name', 'permissions'], true);
+
+const roleDivision = object({ roleId: str(), divisionId: str('A division id, or * for every division') }, ['roleId', 'divisionId']);
+export const clientEntity = object(
+  {
+    id: str(), name: str(), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), roleDivisions: arrayOf(roleDivision), state: enumOf(['active', 'inactive']),
+    dateCreated: str(undefined, { format: 'date-time' }), selfUri: str(), secret: str('Only in the answer to create and to secret rotation'),
+  },
+  ['id', 'name', 'authorizedGrantType', 'roleDivisions', 'state', 'selfUri'],
+);
+const clientInput = object(
+  { name: str(undefined, { minLength: 1, maxLength: 255 }), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), state: enumOf(['active', 'inactive']), roleDivisions: arrayOf(roleDivision) },
+  ['name'],
+  true,
+);
+
+const namedEntity = object({ id: str(), name: str(), selfUri: str() }, ['id', 'name', 'selfUri']);
+
+export const userEntity = object(
+  {
+    id: str(), name: str(), email: str(), state: enumOf(['active', 'inactive']), title: str(), department: str(), division: ref, manager: object({ id: str() }, ['id']),
+    version: int(), selfUri: str(),
+  },
+  ['id', 'email', 'state', 'division', 'version', 'selfUri'],
+);
+
+export const auditEntity = object(
+  {
+    id: str(), time: str(undefined, { format: 'date-time' }), clientId: str(), requestId: str(), action: str(), resourceType: str(), resourceId: str(), divisionId: str(),
+    changes: anyObject('Per attribute: {before, after}'),
+  },
+  ['id', 'time', 'action', 'resourceType', 'resourceId', 'changes'],
+);
+const auditQuery = object({
+  pageSize: int(undefined, { minimum: 1, maximum: 500, default: 25 }),
+  cursor: str('From the previous page'),
+  resourceId: str(),
+  clientId: str(),
+  from: str('ISO 8601 date-time, inclusive'),
+  to: str('ISO 8601 date-time, exclusive'),
+});
+
+const ok = (schema: JsonSchema) => ({ 200: schema, ...errors });
+const created = (schema: JsonSchema) => ({ 201: schema, ...errors });
+const deleted = { 204: { type: 'null', description: 'Deleted' }, ...errors };
+
+const route = (tag: string, summary: string, parts: Omit<RouteSchema, 'summary' | 'tags' | 'security'>): RouteSchema => ({ summary, tags: [tag], security: BEARER, ...parts });
+
+/** The five routes of an entity kept in a list (divisions, groups, roles, clients). */
+function crud(tag: string, noun: string, entity: JsonSchema, input: JsonSchema) {
+  return {
+    list: route(tag, `List ${noun}s`, { querystring: pageQuery, response: ok(page(entity)) }),
+    create: route(tag, `Create a ${noun}`, { body: input, response: created(entity) }),
+    get: route(tag, `Get a ${noun}`, { params: idParams, response: ok(entity) }),
+    update: route(tag, `Replace a ${noun}`, { params: idParams, body: input, response: ok(entity) }),
+    delete: route(tag, `Delete a ${noun}`, { params: idParams, response: deleted }),
+  };
+}
+
+export const adminSchemas = {
+  me: route('Organization', 'The caller\'s organization', { response: ok(object({ id: str(), name: str(), scimProfile: enumOf(['genesys', 'standard']) }, ['id', 'name', 'scimProfile'])) }),
+  divisions: crud('Divisions', 'division', divisionEntity, divisionInput),
+  groups: { ...crud('Groups', 'group', groupEntity, groupInput), members: route('Groups', 'List a group\'s members', { params: idParams, querystring: pageQuery, response: ok(page(memberEntity)) }) },
+  roles: crud('Roles', 'role', roleEntity, roleInput),
+  clients: { ...crud('OAuth clients', 'OAuth client', clientEntity, clientInput), rotate: route('OAuth clients', 'Issue a new secret (the old one stops working)', { params: idParams, response: ok(clientEntity) }) },
+  routing: (noun: string) => ({
+    list: route('Routing', `List ${noun}s`, { querystring: pageQuery, response: ok(page(namedEntity)) }),
+    create: route('Routing', `Create a ${noun}`, { body: object({ name: str(undefined, { minLength: 1, maxLength: 255 }) }, ['name'], true), response: created(namedEntity) }),
+    delete: route('Routing', `Delete a ${noun}`, { params: idParams, response: deleted }),
+  }),
+  users: {
+    list: route('Users', 'List users', { querystring: pageQuery, response: ok(page(userEntity)) }),
+    get: route('Users', 'Get a user', { params: idParams, response: ok(userEntity) }),
+  },
+  audits: route('Audit', 'Audit records, newest first', {
+    querystring: auditQuery,
+    response: ok(object({ entities: arrayOf(auditEntity), pageSize: int(), cursor: str('Pass as cursor for the next page; absent on the last') }, ['entities', 'pageSize'])),
+  }),
+};

@@ -1,0 +1,21 @@
+// Route schemas of the token endpoint (RFC 6749 4.4) and the public probes.
+import { int, object, str, type RouteSchema } from './common.ts';
+
+export const oauthError = object({ error: str('RFC 6749 5.2 error code'), error_description: str() }, ['error']);
+
+export const tokenSchema: RouteSchema = {
+  summary: 'Client-credentials token (RFC 6749 4.4)',
+  description: 'Authenticate with HTTP Basic (client_id:client_secret) or with client_id and client_secret form fields, not both.',
+  tags: ['OAuth'],
+  consumes: ['application/x-www-form-urlencoded'],
+  body: object({ grant_type: str('client_credentials'), client_id: str(), client_secret: str(), scope: str() }, [], true),
+  response: {
+    200: object({ access_token: str(), token_type: str('Bearer'), expires_in: int('Seconds') }, ['access_token', 'token_type', 'expires_in']),
+    '4xx': oauthError,
+    '5xx': oauthError,
+  },
+};
+
+export const healthSchema: RouteSchema = { summary: 'Liveness: the process answers', tags: ['Operations'], response: { 200: object({ status: str() }, ['status']) } };
+export const readySchema: RouteSchema = { summary: 'Readiness: the store answers', tags: ['Operations'], response: { 200: object({ status: str() }, ['status']), 503: object({ status: str() }, ['status']) } };
+export const openApiSchema: RouteSchema = { summary: 'This API description (OpenAPI 3.1)', tags: ['Operations'], response: { 200: { type: 'object', additionalProperties: true } } };
