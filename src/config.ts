@@ -40,6 +40,8 @@ export interface Config {
   readonly metricsPort?: number;
   /** SCIMITAR_METRICS_HOST: interface of the metrics listener. Default 127.0.0.1. */
   readonly metricsHost: string;
+  /** REDIS_URL: Redis for rate-limit counters shared by every node (redis://host:6379). Default: each node counts alone. */
+  readonly redisUrl?: string;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -70,6 +72,12 @@ function int(env: Record<string, string | undefined>, key: string, def: number, 
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function redisUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\/[^/]+/.test(raw)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  return raw;
 }
 
 function databaseUrl(raw: string | undefined): string | undefined {
@@ -118,5 +126,6 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     trustProxy: trustProxy(env.SCIMITAR_TRUST_PROXY),
     metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,
     metricsHost: env.SCIMITAR_METRICS_HOST || '127.0.0.1',
+    redisUrl: redisUrl(env.REDIS_URL),
   });
 }

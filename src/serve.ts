@@ -40,7 +40,7 @@ const AUDIT_SWEEP_MS = 60 * 60 * 1000;
 export async function serve(config: Config): Promise<void> {
   const store = await openStore(config);
   const services = createServices(store, config);
-  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy, version: packageVersion() });
+  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, trustProxy: config.trustProxy, version: packageVersion() });
   // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
   // first-run secret is never created without being printed.
   let metricsServer: Server | undefined;
@@ -52,6 +52,7 @@ export async function serve(config: Config): Promise<void> {
     await store.close();
     throw e;
   }
+  const stopListening = await services.tokens.listen();
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   // One write, so that whoever waits for the banner sees all of it.
   process.stdout.write(banner(config, result) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
@@ -75,6 +76,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     metricsServer?.close();
     await app.close(); // stops accepting, lets in-flight requests finish
+    await stopListening();
     await store.close();
     process.exit(0);
   };

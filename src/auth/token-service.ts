@@ -1,7 +1,8 @@
 // The OAuth 2.0 client-credentials grant (RFC 6749 4.4) and bearer-token resolution.
 // Resolved principals are cached per token for `cacheTtlMs`, so the hot path costs no
-// database round trip; revocation clears the cache of the node that revoked at once, and
-// other nodes re-read within `cacheTtlMs` (the documented bound).
+// database round trip. A change to a client or role clears the cache of the node that made
+// it at once and, on PostgreSQL, every other node's through the store's broadcast
+// (LISTEN/NOTIFY); `cacheTtlMs` bounds what a lost notification can keep alive.
 import type { Store } from '../store/contract.ts';
 import { oauthErrors } from './oauth-error.ts';
 import type { Grant, Principal } from './permissions.ts';
@@ -102,19 +103,41 @@ export class TokenService {
     return Object.freeze({ orgId: client.orgId, clientId: client.id, grants: Object.freeze(grants) });
   }
 
-  /** Revokes every token of a client; effective at once on this node. */
+  /** Revokes every token of a client; effective at once on every node. */
   async revokeClient(clientId: string): Promise<number> {
-    this.invalidateClient(clientId);
-    return this.store.deleteTokensOfClient(clientId);
+    const n = await this.store.deleteTokensOfClient(clientId);
+    await this.invalidateClient(clientId);
+    return n;
   }
 
-  /** Forgets every cached principal (after a role changed on this node). */
-  invalidateAll(): void {
-    this.cache.clear();
+  /** Forgets every cached principal, here and on every node (after a role changed). Call after the change committed. */
+  async invalidateAll(): Promise<void> {
+    this.forget('*');
+    await this.tell('*');
   }
 
-  /** Forgets cached principals (after role or client changes on this node). */
-  invalidateClient(clientId: string): void {
+  /** Forgets a client's cached principals, here and on every node (after it changed). Call after the change committed. */
+  async invalidateClient(clientId: string): Promise<void> {
+    this.forget(`client:${clientId}`);
+    await this.tell(`client:${clientId}`);
+  }
+
+  /** Hears the other nodes' invalidations (PostgreSQL); returns the stop function. */
+  listen(): Promise<() => Promise<void>> {
+    return this.store.subscribe((message) => this.forget(message));
+  }
+
+  /** The change has committed: a failed notification must not make it look failed (the cache bound still holds). */
+  private async tell(message: string): Promise<void> {
+    await this.store.broadcast(message).catch(() => undefined);
+  }
+
+  private forget(message: string): void {
+    if (!message.startsWith('client:')) {
+      this.cache.clear();
+      return;
+    }
+    const clientId = message.slice('client:'.length);
     for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);
   }
 }

@@ -10,7 +10,7 @@ import { scimErrors } from '../scim/index.ts';
 import { errorHandler } from './errors.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
-import { RateLimiter } from '../auth/rate-limit.ts';
+import { clientRateLimit } from './rate-limit.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthSchema, openApiSchema, readySchema } from './schemas/oauth.ts';
@@ -25,6 +25,10 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** SCIM requests per minute per client; 0 = unlimited. */
   readonly rateLimitPerMinute?: number;
+  /** Redis for counters shared by every node (REDIS_URL); without it each node counts alone. */
+  readonly redisUrl?: string;
+  /** Prefix of the rate-limit keys in Redis. */
+  readonly rateLimitNamespace?: string;
   /** Fastify's trustProxy: proxies whose X-Forwarded-For names the client. */
   readonly trustProxy?: readonly string[];
   /** The package version, shown in the API description. */
@@ -161,7 +165,8 @@ export async function buildApp(services: Services, options: AppOptions): Promise
 
   oauthRoutes(app, services.tokens, metrics);
   // One limiter for both base paths: a client's budget is shared between them.
-  const authenticate = createAuthenticator(services, new RateLimiter(options.rateLimitPerMinute ?? 0), metrics);
+  const limit = await clientRateLimit(app, { perMinute: options.rateLimitPerMinute ?? 0, redisUrl: options.redisUrl, namespace: options.rateLimitNamespace });
+  const authenticate = createAuthenticator(services, limit, metrics);
   for (const prefix of SCIM_BASE_PATHS) {
     app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, authenticate }), { prefix });
   }

@@ -2,7 +2,7 @@
 // organization, then the per-client rate limit.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/permissions.ts';
-import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { ClientRateLimit } from './rate-limit.ts';
 import { scimErrors } from '../scim/index.ts';
 import type { Organization } from '../store/contract.ts';
 import type { Services } from '../services.ts';
@@ -17,7 +17,7 @@ export type Authenticator = (request: FastifyRequest, reply: FastifyReply) => Pr
 
 const ORG_CACHE_MS = 5000;
 
-export function createAuthenticator(services: Services, rateLimiter: RateLimiter, metrics?: Metrics): Authenticator {
+export function createAuthenticator(services: Services, rateLimit: ClientRateLimit | undefined, metrics?: Metrics): Authenticator {
   const orgCache = new Map<string, { org: Organization; at: number }>();
 
   async function organization(id: string): Promise<Organization> {
@@ -44,8 +44,8 @@ export function createAuthenticator(services: Services, rateLimiter: RateLimiter
       reply.header('www-authenticate', `Bearer realm="scimitar", error="invalid_token", error_description="${why}"`);
       throw scimErrors.unauthorized(why);
     }
-    if (rateLimiter.enabled) {
-      const d = rateLimiter.take(principal.clientId);
+    if (rateLimit) {
+      const d = await rateLimit(request, principal.clientId);
       if (!d.allowed) metrics?.rateLimited();
       if (!d.allowed) throw scimErrors.tooManyRequests(`Rate limit exceeded for this client; retry after ${d.retryAfterSeconds} s`, d.retryAfterSeconds);
     }

@@ -280,6 +280,14 @@ export interface Store extends Repository {
   transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Tells every process sharing this store that cached state is stale (`message` names what).
+   * PostgreSQL: NOTIFY, heard by every node at once. SQLite: one serving process, and the
+   * caches of other processes on the same file expire by time, so nothing is sent.
+   */
+  broadcast(message: string): Promise<void>;
+  /** Calls `handler` for each broadcast from any node, and with '*' when messages may have been missed (after a reconnection). Returns the stop function. */
+  subscribe(handler: (message: string) => void): Promise<() => Promise<void>>;
 }
 
 export class UniqueViolation extends Error {

@@ -126,7 +126,7 @@ export class ClientAdmin {
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'OAuthClient', id, changes);
       return this.entity(next);
     });
-    this.tokens.invalidateClient(id);
+    await this.tokens.invalidateClient(id);
     return result;
   }
 
@@ -140,7 +140,7 @@ export class ClientAdmin {
       await writeAudit(tx, actor(ctx), 'rotateSecret', 'OAuthClient', id, { secret: { before: '[redacted]', after: '[redacted]' } });
       return this.entity(next, secret);
     });
-    this.tokens.invalidateClient(id);
+    await this.tokens.invalidateClient(id);
     return result;
   }
 
@@ -152,6 +152,6 @@ export class ClientAdmin {
       if (!(await tx.deleteClient(ctx.org.id, id))) throw scimErrors.notFound(`OAuth client ${id} not found`);
       await writeAudit(tx, actor(ctx), 'delete', 'OAuthClient', id, diffAttributes(auditable(c), undefined));
     });
-    this.tokens.invalidateClient(id);
+    await this.tokens.invalidateClient(id);
   }
 }

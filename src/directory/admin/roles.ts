@@ -80,7 +80,7 @@ export class RoleAdmin {
       return this.entity(next);
     });
     // Permissions changed: principals cached on this node are rebuilt on next use.
-    this.tokens.invalidateAll();
+    await this.tokens.invalidateAll();
     return result;
   }
 

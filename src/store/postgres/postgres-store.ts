@@ -89,6 +89,8 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   });
 
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  // One channel per schema: stores in other schemas of the database do not hear it.
+  const channel = `scimitar_${schema ?? 'public'}`;
   const client = await pool.connect().catch(translate);
   try {
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -122,10 +124,52 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     async ping() {
       await executor(pool).all('SELECT 1', []);
     },
+    async broadcast(message: string) {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, message]).catch(translate);
+    },
+    subscribe: (handler: (message: string) => void) => listen(options, channel, handler),
     async close() {
       await pool.end();
     },
   });
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to queries). When it
+ * drops, reconnect with backoff and tell the handler '*': what was sent meanwhile is lost.
+ */
+async function listen(options: PostgresOptions, channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let current: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (delayMs: number): Promise<void> => {
+    const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? 'scimitar'}-listen` });
+    c.on('notification', (n) => {
+      if (n.channel === channel) handler(n.payload ?? '*');
+    });
+    const reconnect = () => {
+      if (stopped || current !== c) return;
+      current = undefined;
+      c.end().catch(() => undefined);
+      retry = setTimeout(() => void connect(Math.min(delayMs * 2, 30_000)), delayMs);
+    };
+    c.on('error', reconnect);
+    c.on('end', reconnect);
+    current = c;
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      if (delayMs > 250) handler('*');
+    } catch {
+      reconnect();
+    }
+  };
+  await connect(250);
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await current?.end().catch(() => undefined);
+  };
 }
 
 async function migrate(c: pg.PoolClient): Promise<void> {

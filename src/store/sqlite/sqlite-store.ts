@@ -164,6 +164,10 @@ export function openSqliteStore(options: SqliteOptions): Store {
     async ping() {
       db.prepare('SELECT 1').get();
     },
+    async broadcast() {},
+    async subscribe() {
+      return async () => undefined;
+    },
     async close() {
       await queue;
       db.close();
