@@ -160,7 +160,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     }
   });
 
-  const metrics = createMetrics(app);
+  const metrics = createMetrics(app, services.store);
   app.decorate('metrics', metrics);
 
   oauthRoutes(app, services.tokens, metrics);

@@ -5,6 +5,7 @@
 import client from 'prom-client';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Store } from '../store/contract.ts';
 
 export interface Metrics {
   readonly registry: client.Registry;
@@ -31,7 +32,7 @@ function scimOperation(route: string, method: string): { type: string; op: strin
   return { type, op: byMethod[method] ?? method.toLowerCase() };
 }
 
-export function createMetrics(app: FastifyInstance): Metrics {
+export function createMetrics(app: FastifyInstance, store: Store): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const requests = new client.Counter({ name: 'scimitar_http_requests_total', help: 'HTTP requests by route template, method and status class', labelNames: ['route', 'method', 'status'], registers: [registry] });
@@ -42,6 +43,25 @@ export function createMetrics(app: FastifyInstance): Metrics {
   const scim = new client.Counter({ name: 'scimitar_scim_operations_total', help: 'SCIM operations by resource type, operation and outcome', labelNames: ['resource_type', 'operation', 'outcome'], registers: [registry] });
   const tokens = new client.Counter({ name: 'scimitar_oauth_tokens_total', help: 'Token requests by outcome (issued, refused, throttled)', labelNames: ['outcome'], registers: [registry] });
   const limited = new client.Counter({ name: 'scimitar_rate_limited_requests_total', help: 'Requests refused by the per-client rate limit', registers: [registry] });
+
+  const queries = new client.Histogram({
+    name: 'scimitar_db_query_duration_seconds', help: 'Database statement latency by kind (read, write)',
+    labelNames: ['kind', 'dialect'], buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [registry],
+  });
+  store.instrument((seconds, kind) => queries.observe({ kind, dialect: store.dialect }, seconds));
+  if (store.poolStats()) {
+    // Read at scrape time: connections open, idle, and requests waiting for one.
+    new client.Gauge({
+      name: 'scimitar_db_pool_connections', help: 'PostgreSQL pool: connections by state (total, idle) and requests waiting for one', labelNames: ['state'], registers: [registry],
+      collect() {
+        const p = store.poolStats();
+        if (!p) return;
+        this.set({ state: 'total' }, p.total);
+        this.set({ state: 'idle' }, p.idle);
+        this.set({ state: 'waiting' }, p.waiting);
+      },
+    });
+  }
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     // Unmatched URLs share one label: their paths are the client's, not a bounded set.

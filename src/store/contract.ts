@@ -1,5 +1,6 @@
 // The one repository contract every store implements (SQLite and PostgreSQL).
 // Every method that touches tenant data takes the organization id and never crosses it.
+import type { QueryObserver } from './sql/executor.ts';
 import type { BoundFilter, JsonObject, ScimProfile, SortKey } from '../scim/index.ts';
 
 export type { ScimProfile };
@@ -286,6 +287,10 @@ export interface Store extends Repository {
    * caches of other processes on the same file expire by time, so nothing is sent.
    */
   broadcast(message: string): Promise<void>;
+  /** Reports each statement's duration to `observer` (Prometheus metrics). */
+  instrument(observer: QueryObserver): void;
+  /** Connection pool figures (PostgreSQL); undefined for SQLite's single connection. */
+  poolStats(): { readonly total: number; readonly idle: number; readonly waiting: number } | undefined;
   /** Calls `handler` for each broadcast from any node, and with '*' when messages may have been missed (after a reconnection). Returns the stop function. */
   subscribe(handler: (message: string) => void): Promise<() => Promise<void>>;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, createOrg, entraUser, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { freePort, startNode } from '../helpers/process.ts';
+import { postgresSkipReason } from '../helpers/postgres.ts';
 
 let h: Harness;
 let org: Org;
@@ -37,6 +38,9 @@ test('request, SCIM operation, token and rate-limit figures move', async () => {
   assert.ok(delta('scimitar_http_request_duration_seconds_count', { route: '/api/v2/scim/v2/Users', method: 'POST', status: '4xx' }) === 1);
   assert.equal(delta('scimitar_rate_limited_requests_total', {}), 1);
   assert.equal(delta('scimitar_oauth_tokens_total', { outcome: 'refused' }), 1);
+  assert.ok(delta('scimitar_db_query_duration_seconds_count', { kind: 'write', dialect: 'sqlite' }) >= 2, 'the create wrote');
+  assert.ok(delta('scimitar_db_query_duration_seconds_count', { kind: 'read', dialect: 'sqlite' }) >= 1);
+  assert.ok(!after.includes('scimitar_db_pool_connections'), 'SQLite has no pool');
   assert.match(after, /nodejs_eventloop_lag_seconds/);
   assert.match(after, /process_resident_memory_bytes/);
   assert.ok(!after.includes(org.organization.id) && !after.includes(org.clientId), 'no organization or client in any label');
@@ -57,5 +61,19 @@ test('metrics are served on their own port, not on the API port', async () => {
   } finally {
     await node.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('on PostgreSQL: statement latency and pool figures', { skip: await postgresSkipReason() }, async () => {
+  const pg = await startHarness({ dialect: 'postgres' });
+  try {
+    const o = await createOrg(pg);
+    await call(pg, { method: 'POST', path: '/Users', token: o.token, body: entraUser('pgmetrics@contoso.com') });
+    const text = await pg.app.metrics.registry.metrics();
+    assert.ok(value(text, 'scimitar_db_query_duration_seconds_count', { kind: 'write', dialect: 'postgres' }) >= 2);
+    assert.ok(value(text, 'scimitar_db_pool_connections', { state: 'total' }) >= 1, text.split('\n').filter((l) => l.includes('pool')).join('\n'));
+    assert.ok(text.includes('scimitar_db_pool_connections{state="waiting"} 0'));
+  } finally {
+    await pg.close();
   }
 });

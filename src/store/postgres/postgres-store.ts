@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { scimErrors } from '../../scim/index.ts';
 import { UniqueViolation, type Repository, type Store } from '../contract.ts';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits, type Row, type SqlExecutor } from '../sql/executor.ts';
+import { DEFAULT_QUERY_LIMITS, timedExecutor, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
@@ -99,7 +99,9 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     client.release();
   }
 
-  const repo = createSqlRepository(executor(pool), limits);
+  let observer: QueryObserver | undefined;
+  const timed = (q: pg.Pool | pg.PoolClient) => timedExecutor(executor(q), () => observer);
+  const repo = createSqlRepository(timed(pool), limits);
   return Object.assign(Object.create(repo) as Store, {
     dialect: 'postgres' as const,
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
@@ -107,7 +109,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
       let broken = false;
       try {
         await c.query('BEGIN').catch(translate);
-        const result = await fn(createSqlRepository(executor(c), limits));
+        const result = await fn(createSqlRepository(timed(c), limits));
         await c.query('COMMIT').catch(translate);
         return result;
       } catch (e) {
@@ -124,6 +126,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     async ping() {
       await executor(pool).all('SELECT 1', []);
     },
+    instrument(o: QueryObserver) {
+      observer = o;
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async broadcast(message: string) {
       await pool.query('SELECT pg_notify($1, $2)', [channel, message]).catch(translate);
     },

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UniqueViolation, type Repository, type Store } from '../contract.ts';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits, type Row, type SqlExecutor } from '../sql/executor.ts';
+import { DEFAULT_QUERY_LIMITS, timedExecutor, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
@@ -123,7 +123,8 @@ export function openSqliteStore(options: SqliteOptions): Store {
       }
     },
   };
-  const repo = createSqlRepository(exec, options.limits ?? DEFAULT_QUERY_LIMITS, { userCounts: true, rowLocks: false });
+  let observer: QueryObserver | undefined;
+  const repo = createSqlRepository(timedExecutor(exec, () => observer), options.limits ?? DEFAULT_QUERY_LIMITS, { userCounts: true, rowLocks: false });
 
   let queue: Promise<unknown> = Promise.resolve();
   let inTransaction = false;
@@ -165,6 +166,10 @@ export function openSqliteStore(options: SqliteOptions): Store {
       db.prepare('SELECT 1').get();
     },
     async broadcast() {},
+    instrument(o: QueryObserver) {
+      observer = o;
+    },
+    poolStats: () => undefined,
     async subscribe() {
       return async () => undefined;
     },
