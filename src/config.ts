@@ -106,7 +106,9 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
   if ((clientId === undefined) !== (secret === undefined)) {
     throw new ConfigError('Set SCIMITAR_BOOTSTRAP_CLIENT_ID and SCIMITAR_BOOTSTRAP_CLIENT_SECRET together');
   }
-  const publicUrl = (env.SCIMITAR_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  // Bound to every interface (a container): 0.0.0.0 is no address to give a client.
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (env.SCIMITAR_PUBLIC_URL || `http://${shownHost}:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`SCIMITAR_PUBLIC_URL must be an http(s) URL; got ${JSON.stringify(publicUrl)}`);
   return Object.freeze({
     port,
