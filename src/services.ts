@@ -11,6 +11,7 @@ import { GroupAdmin } from './directory/admin/groups.ts';
 import { RoleAdmin } from './directory/admin/roles.ts';
 import { RoutingAdmin } from './directory/admin/routing.ts';
 import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
+import { UserActions } from './directory/admin/user-actions.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
 
@@ -28,6 +29,7 @@ export interface Services {
     readonly clients: ClientAdmin;
     readonly routing: RoutingAdmin;
     readonly users: UserReader;
+    readonly userActions: UserActions;
     readonly audits: AuditReader;
   };
 }
@@ -48,20 +50,23 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const cursors = new CursorCodec(store, options.now);
   const users = new UserService(store, cursors);
   const groups = new GroupService(store, cursors);
+  const registries = Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') });
+  const userReader = new UserReader(store);
   return Object.freeze({
     store,
     tokens,
     users,
     groups,
     bulk: new BulkService(users, groups),
-    registries: Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') }),
+    registries,
     admin: Object.freeze({
       divisions: new DivisionAdmin(store),
-      groups: new GroupAdmin(store),
+      groups: new GroupAdmin(store, groups, registries),
       roles: new RoleAdmin(store, tokens),
       clients: new ClientAdmin(store, tokens),
       routing: new RoutingAdmin(store),
-      users: new UserReader(store),
+      users: userReader,
+      userActions: new UserActions(users, userReader, registries),
       audits: new AuditReader(store),
     }),
   });

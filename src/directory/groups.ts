@@ -53,9 +53,10 @@ export class GroupService {
     if (!can(ctx.principal, permissions)) throw scimErrors.forbidden(`This client may not do this to groups (needs ${permissions.join(' or ')})`);
   }
 
-  private async visible(repo: Repository, ctx: CallContext, id: string): Promise<GroupRecord> {
+  /** The group, if SCIM may see it (`anyVisibility`: the admin API, which sees every group). */
+  private async visible(repo: Repository, ctx: CallContext, id: string, anyVisibility = false): Promise<GroupRecord> {
     const g = await repo.getGroup(ctx.org.id, id);
-    const vis = this.visibility(ctx);
+    const vis = anyVisibility ? undefined : this.visibility(ctx);
     if (!g || (vis && g.visibility !== vis)) throw scimErrors.notFound(`Group ${id} not found`);
     return g;
   }
@@ -228,12 +229,26 @@ export class GroupService {
   }
 
   /** The batches after the first, each its own transaction (see group-members.ts). */
-  private async applyRemainingBatches(ctx: CallContext, g: GroupRecord, batches: readonly MemberOp[][]): Promise<GroupRecord> {
+  private async applyRemainingBatches(ctx: CallContext, g: GroupRecord, batches: readonly MemberOp[][], anyVisibility = false): Promise<GroupRecord> {
     for (const ops of batches) {
       await yieldToOthers();
-      g = await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, g.id), ops, {}));
+      g = await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, g.id, anyVisibility), ops, {}));
     }
     return g;
+  }
+
+  /**
+   * Member changes from the administration API (any group, not only the public ones SCIM
+   * sees), resolved, batched, scoped to the caller's divisions and audited as a PATCH is.
+   */
+  async changeMembers(ctx: CallContext, id: string, add: readonly string[], remove: readonly string[]): Promise<{ version: number }> {
+    this.requireEdit(ctx);
+    await this.visible(this.store, ctx, id, true);
+    const ops: MemberOp[] = [...(add.length > 0 ? [{ kind: 'add' as const, ids: add }] : []), ...(remove.length > 0 ? [{ kind: 'remove' as const, ids: remove }] : [])];
+    const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, ops));
+    let g = await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, id, true), first, {}));
+    g = await this.applyRemainingBatches(ctx, g, rest, true);
+    return { version: g.version };
   }
 
   async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResult> {

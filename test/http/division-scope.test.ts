@@ -201,6 +201,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'GET /api/v2/groups/:id': async () => expectStatus(200, await as({ path: `/api/v2/groups/${group}` })),
       'PUT /api/v2/groups/:id': async () => expectStatus(403, await as({ method: 'PUT', path: `/api/v2/groups/${group}`, body: { name: 'Renamed' } })),
       'DELETE /api/v2/groups/:id': async () => expectStatus(403, await as({ method: 'DELETE', path: `/api/v2/groups/${group}` })),
+      'POST /api/v2/groups/:id/members': async () => expectStatus(400, await as({ method: 'POST', path: `/api/v2/groups/${group}/members`, body: { memberIds: [home.id] } })),
+      'DELETE /api/v2/groups/:id/members': async () => {
+        // Removing a member the caller cannot see is a no-op, not an error that confirms it exists.
+        const r = await as({ method: 'DELETE', path: `/api/v2/groups/${group}/members?ids=${home.id}` });
+        assert.equal(r.status, 204, r.raw);
+        return [r];
+      },
       'GET /api/v2/groups/:id/members': async () => {
         const r = await as({ path: `/api/v2/groups/${group}/members` });
         assert.deepEqual(ids(r, 'entities'), [salesUser]);
@@ -235,6 +242,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         return [r];
       },
       'GET /api/v2/users/:id': async () => expectStatus(404, await as({ path: `/api/v2/users/${home.id}` })),
+      'PATCH /api/v2/users/:id': async () => expectStatus(404, await as({ method: 'PATCH', path: `/api/v2/users/${home.id}`, body: { state: 'inactive' } })),
+      'DELETE /api/v2/users/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/users/${home.id}` })),
       'GET /api/v2/audits': async () => {
         const all = await as({ path: '/api/v2/audits?pageSize=500' });
         assert.equal(all.status, 200);

@@ -1,6 +1,9 @@
 // /api/v2/groups: the groups SCIM can only match. Names are unique per organization
 // case-insensitively; only `public` groups are visible over SCIM (genesys profile).
 import { randomUUID } from 'node:crypto';
+import type { Registry } from '../../scim/index.ts';
+import type { GroupService } from '../groups.ts';
+import { scimContextOf } from './user-actions.ts';
 import { userViewScope } from '../../auth/permissions.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type GroupRecord, type Store } from '../../store/contract.ts';
@@ -23,8 +26,36 @@ const VISIBILITIES = ['public', 'members', 'owners'] as const;
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
 const auditable = (g: GroupRecord) => ({ name: g.displayName, description: g.description, type: g.type, visibility: g.visibility });
 
+/** Member ids of a request: a list of strings, at most MAX_MEMBER_IDS. */
+function memberIds(raw: unknown, name: string): string[] {
+  if (!Array.isArray(raw) || raw.some((v) => typeof v !== 'string' || v.length === 0 || v.length > 256)) throw scimErrors.badRequest(`"${name}" must be a list of user ids`);
+  if (raw.length > MAX_MEMBER_IDS) throw scimErrors.badRequest(`At most ${MAX_MEMBER_IDS} member ids per request`);
+  return [...new Set(raw as string[])];
+}
+
+const MAX_MEMBER_IDS = 100_000;
+
 export class GroupAdmin {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly groups: GroupService,
+    private readonly registries: Readonly<Record<string, Registry>>,
+  ) {}
+
+  /** Adds users (POST /api/v2/groups/:id/members, body {memberIds}); each must be a user the caller may see. */
+  async addMembers(ctx: AdminContext, id: string, input: unknown): Promise<void> {
+    requirePermission(ctx, 'directory:group:edit');
+    await this.find(ctx, id);
+    await this.groups.changeMembers(scimContextOf(ctx, this.registries), id, memberIds(body(input).memberIds, 'memberIds'), []);
+  }
+
+  /** Removes users (DELETE /api/v2/groups/:id/members?ids=a,b); ids the caller may not see are left alone. */
+  async removeMembers(ctx: AdminContext, id: string, ids: unknown): Promise<void> {
+    requirePermission(ctx, 'directory:group:edit');
+    await this.find(ctx, id);
+    if (typeof ids !== 'string' || ids.trim() === '') throw scimErrors.badRequest('"ids" is required: a comma-separated list of user ids');
+    await this.groups.changeMembers(scimContextOf(ctx, this.registries), id, [], memberIds(ids.split(',').map((x) => x.trim()).filter(Boolean), 'ids'));
+  }
 
   private entity(g: GroupRecord): GroupEntity {
     return {

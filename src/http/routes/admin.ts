@@ -47,6 +47,8 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     admin.put('/api/v2/groups/:id', w(S.groups.update), async (r) => s.admin.groups.update(ctx(r), id(r), r.body));
     admin.delete('/api/v2/groups/:id', w(S.groups.delete), async (r, reply) => noContent(reply, await s.admin.groups.delete(ctx(r), id(r))));
     admin.get('/api/v2/groups/:id/members', w(S.groups.members), async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
+    admin.post('/api/v2/groups/:id/members', w(S.groups.addMembers), async (r, reply) => noContent(reply, await s.admin.groups.addMembers(ctx(r), id(r), r.body)));
+    admin.delete('/api/v2/groups/:id/members', w(S.groups.removeMembers), async (r, reply) => noContent(reply, await s.admin.groups.removeMembers(ctx(r), id(r), q(r).ids)));
 
     admin.get('/api/v2/authorization/roles', w(S.roles.list), async (r) => s.admin.roles.list(ctx(r), q(r)));
     admin.post('/api/v2/authorization/roles', w(S.roles.create), async (r, reply) => created(reply, await s.admin.roles.create(ctx(r), r.body)));
@@ -69,6 +71,8 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
 
     admin.get('/api/v2/users', w(S.users.list), async (r) => s.admin.users.list(ctx(r), q(r)));
     admin.get('/api/v2/users/:id', w(S.users.get), async (r) => s.admin.users.get(ctx(r), id(r)));
+    admin.patch('/api/v2/users/:id', w(S.users.setState), async (r) => s.admin.userActions.setState(ctx(r), id(r), r.body));
+    admin.delete('/api/v2/users/:id', w(S.users.delete), async (r, reply) => noContent(reply, await s.admin.userActions.delete(ctx(r), id(r))));
     admin.get('/api/v2/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));
   });
 }

@@ -97,7 +97,16 @@ function crud(tag: string, noun: string, entity: JsonSchema, input: JsonSchema) 
 export const adminSchemas = {
   me: route('Organization', 'The caller\'s organization', { response: ok(object({ id: str(), name: str(), scimProfile: enumOf(['genesys', 'standard']) }, ['id', 'name', 'scimProfile'])) }),
   divisions: crud('Divisions', 'division', divisionEntity, divisionInput),
-  groups: { ...crud('Groups', 'group', groupEntity, groupInput), members: route('Groups', 'List a group\'s members', { params: idParams, querystring: pageQuery, response: ok(page(memberEntity)) }) },
+  groups: {
+    ...crud('Groups', 'group', groupEntity, groupInput),
+    members: route('Groups', 'List a group\'s members', { params: idParams, querystring: pageQuery, response: ok(page(memberEntity)) }),
+    addMembers: route('Groups', 'Add members (users the caller may see)', {
+      params: idParams, body: object({ memberIds: arrayOf(str(), 'User ids') }, ['memberIds'], true), response: { 204: { type: 'null', description: 'Added' }, ...errors },
+    }),
+    removeMembers: route('Groups', 'Remove members', {
+      params: idParams, querystring: object({ ids: str('Comma-separated user ids') }, ['ids']), response: { 204: { type: 'null', description: 'Removed' }, ...errors },
+    }),
+  },
   roles: crud('Roles', 'role', roleEntity, roleInput),
   clients: { ...crud('OAuth clients', 'OAuth client', clientEntity, clientInput), rotate: route('OAuth clients', 'Issue a new secret (the old one stops working)', { params: idParams, response: ok(clientEntity) }) },
   routing: (noun: string) => ({
@@ -108,6 +117,8 @@ export const adminSchemas = {
   users: {
     list: route('Users', 'List users', { querystring: pageQuery, response: ok(page(userEntity)) }),
     get: route('Users', 'Get a user', { params: idParams, response: ok(userEntity) }),
+    setState: route('Users', 'Disable or enable a user', { params: idParams, body: object({ state: enumOf(['active', 'inactive']) }, ['state'], true), response: ok(userEntity) }),
+    delete: route('Users', 'Delete a user', { params: idParams, response: deleted }),
   },
   audits: route('Audit', 'Audit records, newest first', {
     querystring: auditQuery,

@@ -10,7 +10,7 @@ before(async () => {
 });
 after(() => h.close());
 
-const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, token = org.token) =>
+const api = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, token = org.token) =>
   call(h, { method, path: `/api/v2${path}`, token, body, headers: body !== undefined ? { 'content-type': 'application/json' } : {} });
 
 test('divisions: create, list, get, rename, delete; Home and used divisions are kept', async () => {
@@ -115,6 +115,41 @@ test('users are readable for the console; organizations/me tells the profile', a
   assert.deepEqual((await api('GET', '/organizations/me')).body, { id: org.organization.id, name: org.organization.name, scimProfile: 'genesys' });
 });
 
+test('users: disable, enable and delete through the admin API, audited like SCIM; members of any group added and removed', async () => {
+  const a = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('actions.a@contoso.com') })).body.id as string;
+  const b = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('actions.b@contoso.com') })).body.id as string;
+  const off = await api('PATCH', `/users/${a}`, { state: 'inactive' });
+  assert.equal(off.status, 200, off.raw);
+  assert.equal(off.body.state, 'inactive');
+  assert.equal((await call(h, { path: `/Users/${a}`, token: org.token })).body.active, false);
+  assert.equal((await api('PATCH', `/users/${a}`, { state: 'active' })).body.state, 'active');
+  assert.equal((await api('PATCH', `/users/${a}`, { state: 'gone' })).status, 400);
+  assert.equal((await api('PATCH', `/users/${a}`, {})).status, 400);
+  const audits = (await api('GET', `/audits?resourceId=${a}`)).body.entities;
+  assert.deepEqual(audits.slice(0, 2).map((r: { changes: { active?: { after: boolean } } }) => r.changes.active?.after), [true, false], 'newest first: enabled, disabled');
+
+  // A members-only group is invisible over SCIM; the admin API still manages its members.
+  const board = (await api('POST', '/groups', { name: 'Actions Board', visibility: 'members' })).body.id as string;
+  const add = await api('POST', `/groups/${board}/members`, { memberIds: [a, b] });
+  assert.equal(add.status, 204, add.raw);
+  assert.deepEqual((await api('GET', `/groups/${board}/members`)).body.entities.map((m: { id: string }) => m.id).sort(), [a, b].sort());
+  assert.equal((await api('POST', `/groups/${board}/members`, { memberIds: ['no-such-user'] })).status, 400);
+  assert.equal((await api('POST', `/groups/${board}/members`, { memberIds: 'x' })).status, 400);
+  assert.equal((await api('DELETE', `/groups/${board}/members?ids=${a}`)).status, 204);
+  assert.deepEqual((await api('GET', `/groups/${board}/members`)).body.entities.map((m: { id: string }) => m.id), [b]);
+  const groupAudit = (await api('GET', `/audits?resourceId=${board}`)).body.entities;
+  assert.ok(groupAudit.some((r: { changes: Record<string, unknown> }) => JSON.stringify(r.changes['members.removed']) === JSON.stringify({ before: [a] })), JSON.stringify(groupAudit));
+
+  assert.equal((await api('DELETE', `/users/${b}`)).status, 204);
+  assert.equal((await api('GET', `/users/${b}`)).status, 404);
+  assert.equal((await api('DELETE', `/users/${b}`)).status, 404);
+  assert.deepEqual((await api('GET', `/groups/${board}/members`)).body.entities, []);
+  const limited = await clientWith(h, org, ['directory:user:view', 'directory:group:view']);
+  assert.equal((await api('PATCH', `/users/${a}`, { state: 'inactive' }, limited)).status, 403);
+  assert.equal((await api('DELETE', `/users/${a}`, undefined, limited)).status, 403);
+  assert.equal((await api('POST', `/groups/${board}/members`, { memberIds: [a] }, limited)).status, 403);
+});
+
 test('every admin route checks its permission', async () => {
   const none = await clientWith(h, org, ['directory:user:view']);
   const routes: ['GET' | 'POST' | 'PUT' | 'DELETE', string, unknown?][] = [
@@ -143,8 +178,10 @@ test('organizations are isolated on every admin route', async () => {
     ['GET', `/authorization/divisions/${div.body.id}`], ['DELETE', `/authorization/divisions/${div.body.id}`], ['GET', `/authorization/roles/${role.body.id}`],
     ['DELETE', `/authorization/roles/${role.body.id}`], ['GET', `/oauth/clients/${client.body.id}`], ['DELETE', `/oauth/clients/${client.body.id}`],
     ['POST', `/oauth/clients/${client.body.id}/secret`], ['DELETE', `/routing/skills/${skill.body.id}`],
+    ['POST', `/groups/${mine.body.id}/members`], ['DELETE', `/groups/${mine.body.id}/members?ids=x`],
+    ['PATCH', `/users/${(await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('isolated@contoso.com') })).body.id}`],
   ] as const) {
-    const r = await api(m, p, m === 'PUT' ? { name: 'Hijack' } : undefined, other.token);
+    const r = await api(m, p, m === 'PUT' ? { name: 'Hijack' } : m === 'PATCH' ? { state: 'inactive' } : m === 'POST' && p.endsWith('/members') ? { memberIds: [] } : undefined, other.token);
     assert.equal(r.status, 404, `${m} ${p}: ${r.raw}`);
   }
   const lists = await Promise.all(['/groups', '/authorization/divisions', '/authorization/roles', '/oauth/clients', '/routing/skills', '/users', '/audits'].map((p) => api('GET', p, undefined, other.token)));
