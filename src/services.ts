@@ -51,7 +51,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const users = new UserService(store, cursors);
   const groups = new GroupService(store, cursors);
   const registries = Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') });
-  const userReader = new UserReader(store);
+  const userReader = new UserReader(store, users, registries);
   return Object.freeze({
     store,
     tokens,

@@ -171,9 +171,35 @@ export class UserService {
   async list(ctx: CallContext, params: RawListParams): Promise<ListResponse<JsonObject>> {
     const rt = this.rt(ctx);
     const q = parseListQuery(ctx.registry, rt, params);
+    const query = this.rowQuery(ctx, q, false);
+    const render = async (rows: readonly UserRow[]) => {
+      const groups = rows.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, rows.map((r) => r.id), this.groupVisibility(ctx)) : new Map();
+      return rows.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
+    };
+    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'User', params, q.count, query, render);
+    const page = await query(undefined, q.count);
+    return listResponse(await render(page.items), page.total, q.startIndex);
+  }
+
+  /**
+   * The user rows of a list query, as the caller may see them (the administration API's and
+   * the console's user lists: the same filter, sort, paging and division scope as SCIM, with
+   * inactive users included whatever the profile).
+   */
+  async rows(ctx: CallContext, params: RawListParams): Promise<{ readonly total: number; readonly items: readonly UserRow[]; readonly startIndex: number }> {
+    const q = parseListQuery(ctx.registry, this.rt(ctx), params);
+    const page = await this.rowQuery(ctx, q, true)(undefined, q.count);
+    return { total: page.total, items: page.items.map((row) => scopedRow(ctx, row)), startIndex: q.startIndex };
+  }
+
+  private groupVisibility(ctx: CallContext) {
+    return ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
+  }
+
+  private rowQuery(ctx: CallContext, q: ReturnType<typeof parseListQuery>, includeInactive: boolean) {
     const divisions = divisionsWith(ctx.principal, SCIM_PERMISSIONS.userView);
     const filter = q.filter;
-    const groupVisibility = ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
+    const groupVisibility = this.groupVisibility(ctx);
     // A user's `groups` live in membership rows: loaded only when the filter reads them.
     const withGroups = filter !== undefined && filterMentions(filter, 'groups');
     const query = (keyset: Keyset | undefined, count: number) => this.store.queryUsers(ctx.org.id, {
@@ -192,16 +218,10 @@ export class UserService {
       sort: q.sort,
       keyset,
       // Genesys lists only active users when no filter is given.
-      activeOnly: ctx.registry.profile === 'genesys' && filter === undefined,
+      activeOnly: !includeInactive && ctx.registry.profile === 'genesys' && filter === undefined,
       divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
     });
-    const render = async (rows: readonly UserRow[]) => {
-      const groups = rows.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, rows.map((r) => r.id), groupVisibility) : new Map();
-      return rows.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
-    };
-    if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'User', params, q.count, query, render);
-    const page = await query(undefined, q.count);
-    return listResponse(await render(page.items), page.total, q.startIndex);
+    return query;
   }
 }
 

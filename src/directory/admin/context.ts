@@ -1,7 +1,8 @@
 // Shared pieces of the administration API services: caller context, permission checks,
 // Genesys-style pages, input readers that turn untrusted JSON into typed values once.
 import { ALL_DIVISIONS, can, type Principal } from '../../auth/permissions.ts';
-import { isObject, scimErrors, type JsonObject } from '../../scim/index.ts';
+import { isObject, scimErrors, type JsonObject, type Registry } from '../../scim/index.ts';
+import type { CallContext } from '../context.ts';
 import { UniqueViolation, type Organization } from '../../store/contract.ts';
 
 export interface AdminContext {
@@ -10,6 +11,13 @@ export interface AdminContext {
   readonly requestId: string;
   /** Absolute base URL, for selfUri. */
   readonly publicUrl: string;
+}
+
+export const SCIM_BASE_PATH = '/api/v2/scim/v2';
+
+/** The SCIM call context of an administration caller (admin actions run through the SCIM services). */
+export function scimContextOf(ctx: AdminContext, registries: Readonly<Record<string, Registry>>): CallContext {
+  return { principal: ctx.principal, org: ctx.org, registry: registries[ctx.org.scimProfile], scimBaseUrl: `${ctx.publicUrl}${SCIM_BASE_PATH}`, requestId: ctx.requestId };
 }
 
 export function requirePermission(ctx: AdminContext, permission: string, divisionId?: string): void {

@@ -3,12 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry } from '../../scim/index.ts';
 import type { GroupService } from '../groups.ts';
-import { scimContextOf } from './user-actions.ts';
 import { userViewScope } from '../../auth/permissions.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type GroupRecord, type Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
-import { body, oneOf, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
+import { scimContextOf, body, oneOf, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface GroupEntity {
   id: string;

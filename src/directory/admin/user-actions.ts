@@ -3,17 +3,10 @@
 // so that the permission checks per division, the rules and the audit record are the ones a
 // SCIM client gets; only the error shape differs (the route's).
 import { PATCH_OP_SCHEMA, scimErrors, type Registry } from '../../scim/index.ts';
-import type { CallContext } from '../context.ts';
 import type { UserService } from '../users.ts';
-import { body, oneOf, type AdminContext } from './context.ts';
+import { body, oneOf, scimContextOf, type AdminContext } from './context.ts';
 import type { UserReader, UserEntity } from './users-audits.ts';
 
-export const SCIM_BASE_PATH = '/api/v2/scim/v2';
-
-/** The SCIM call context of an administration caller. */
-export function scimContextOf(ctx: AdminContext, registries: Readonly<Record<string, Registry>>): CallContext {
-  return { principal: ctx.principal, org: ctx.org, registry: registries[ctx.org.scimProfile], scimBaseUrl: `${ctx.publicUrl}${SCIM_BASE_PATH}`, requestId: ctx.requestId };
-}
 
 export class UserActions {
   constructor(

@@ -1,9 +1,10 @@
 // Read-only views for the console: /api/v2/users (Genesys' user shape, trimmed) and the audit
 // trail, /api/v2/audits, paged by an opaque cursor.
 import { ALL_DIVISIONS, can, divisionsWith } from '../../auth/permissions.ts';
-import { ENTERPRISE_USER_SCHEMA, isObject, scimErrors } from '../../scim/index.ts';
+import { ENTERPRISE_USER_SCHEMA, isObject, scimErrors, textSearchFilter, type Registry } from '../../scim/index.ts';
+import type { UserService } from '../users.ts';
 import type { AuditRecord, Store, UserRow } from '../../store/contract.ts';
-import { pageParams, requirePermission, type AdminContext, type EntityPage } from './context.ts';
+import { pageParams, requirePermission, scimContextOf, type AdminContext, type EntityPage } from './context.ts';
 
 export interface UserEntity {
   id: string;
@@ -29,16 +30,30 @@ function userEntity(u: UserRow): UserEntity {
   };
 }
 
-export class UserReader {
-  constructor(private readonly store: Store) {}
+/** What a plain-text user search looks in (userName is the login email in the genesys profile). */
+export const USER_SEARCH_ATTRIBUTES = ['userName', 'displayName'] as const;
 
+export class UserReader {
+  constructor(
+    private readonly store: Store,
+    private readonly users: UserService,
+    private readonly registries: Readonly<Record<string, Registry>>,
+  ) {}
+
+  /**
+   * A page of users: `q` searches the text in userName and displayName, `filter` is a SCIM
+   * filter (one or the other), `sortBy`/`sortOrder` as in SCIM. Inactive users included.
+   */
   async list(ctx: AdminContext, query: Record<string, unknown>): Promise<EntityPage<UserEntity>> {
     const divisions = divisionsWith(ctx.principal, VIEW);
     if (divisions !== ALL_DIVISIONS && divisions.length === 0) throw scimErrors.forbidden('Missing permission directory:user:view');
     const p = pageParams(query);
-    const page = await this.store.queryUsers(ctx.org.id, {
-      matches: () => true, startIndex: (p.pageNumber - 1) * p.pageSize + 1, count: p.pageSize, activeOnly: false,
-      divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
+    const text = (name: string) => (typeof query[name] === 'string' && (query[name] as string).trim() !== '' ? (query[name] as string) : undefined);
+    if (text('q') !== undefined && text('filter') !== undefined) throw scimErrors.badRequest('Give q (text search) or filter (a SCIM filter), not both');
+    const filter = text('filter') ?? (text('q') !== undefined ? textSearchFilter(text('q')!, USER_SEARCH_ATTRIBUTES) : undefined);
+    const page = await this.users.rows(scimContextOf(ctx, this.registries), {
+      ...(filter ? { filter } : {}), ...(text('sortBy') ? { sortBy: text('sortBy') } : {}), ...(text('sortOrder') ? { sortOrder: text('sortOrder') } : {}),
+      startIndex: String((p.pageNumber - 1) * p.pageSize + 1), count: String(p.pageSize),
     });
     return { entities: page.items.map(userEntity), pageSize: p.pageSize, pageNumber: p.pageNumber, total: page.total, pageCount: Math.ceil(page.total / p.pageSize) };
   }

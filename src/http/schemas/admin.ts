@@ -115,7 +115,16 @@ export const adminSchemas = {
     delete: route('Routing', `Delete a ${noun}`, { params: idParams, response: deleted }),
   }),
   users: {
-    list: route('Users', 'List users', { querystring: pageQuery, response: ok(page(userEntity)) }),
+    list: route('Users', 'List users (inactive ones too), searched or filtered', {
+      querystring: object({
+        ...(pageQuery.properties as Record<string, JsonSchema>),
+        q: str('Text to look for in userName and displayName'),
+        filter: str('A SCIM filter (RFC 7644 3.4.2.2), instead of q'),
+        sortBy: str('A SCIM attribute path'),
+        sortOrder: enumOf(['ascending', 'descending']),
+      }),
+      response: ok(page(userEntity)),
+    }),
     get: route('Users', 'Get a user', { params: idParams, response: ok(userEntity) }),
     setState: route('Users', 'Disable or enable a user', { params: idParams, body: object({ state: enumOf(['active', 'inactive']) }, ['state'], true), response: ok(userEntity) }),
     delete: route('Users', 'Delete a user', { params: idParams, response: deleted }),

@@ -35,3 +35,12 @@ export function printFilter(f: Filter): string {
       return `${printAttrPath(f.path)}[${printFilter(f.filter)}]`;
   }
 }
+
+/**
+ * A search box's text as a filter: `a co "text" or b co "text" ...` over `attributes`. The
+ * text is a JSON string literal (RFC 7644 3.4.2.2), so quotes and backslashes in it are data.
+ */
+export function textSearchFilter(text: string, attributes: readonly string[]): string {
+  const literal = JSON.stringify(text.trim());
+  return attributes.map((a) => `${a} co ${literal}`).join(' or ');
+}

@@ -112,6 +112,15 @@ test('users are readable for the console; organizations/me tells the profile', a
   assert.equal(u.title, 'Clerk');
   assert.equal(u.division.name, 'Home');
   assert.equal((await api('GET', `/users/${u.id}`)).body.email, 'console@contoso.com');
+  await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('quote"d@contoso.com', { displayName: 'Zed Console' }) });
+  const found = await api('GET', '/users?q=CONSOLE&sortBy=userName');
+  assert.deepEqual(found.body.entities.map((x: { email: string }) => x.email), ['console@contoso.com', 'quote"d@contoso.com'], 'case-insensitive, in userName or displayName, sorted');
+  assert.deepEqual((await api('GET', `/users?q=${encodeURIComponent('quote"d')}`)).body.entities.length, 1, 'quotes are text');
+  assert.deepEqual((await api('GET', `/users?filter=${encodeURIComponent('title eq "Clerk"')}`)).body.entities.map((x: { email: string }) => x.email), ['console@contoso.com']);
+  const bad = await api('GET', `/users?filter=${encodeURIComponent('title eq')}`);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.code, 'bad.request');
+  assert.equal((await api('GET', '/users?q=a&filter=active%20eq%20true')).status, 400);
   assert.deepEqual((await api('GET', '/organizations/me')).body, { id: org.organization.id, name: org.organization.name, scimProfile: 'genesys' });
 });
 
