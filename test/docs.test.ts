@@ -42,3 +42,35 @@ test('docs link only to files inside the repository, and those files exist', asy
     }
   }
 });
+
+test('every scimitar command the docs name exists, with its subcommand', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const help = (args: string[]) => execFileSync(process.execPath, ['bin/scimitar.js', ...args, '--help'], { encoding: 'utf8', env: { ...process.env, SCIMITAR_DB: '' } });
+  const commandsOf = (args: string[]) => new Set([...help(args).split('Commands:')[1]?.matchAll(/^  ([a-z-]+)/gm) ?? []].map((m) => m[1]));
+  const top = commandsOf([]);
+  const files = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const named = new Set<string>();
+  for (const f of files) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/`(?:npx )?scimitar ((?:--[a-z-]+ (?:\S+ )?)*)([a-z-]+)(?: ([a-z-]+))?(?: ([a-z-]+))?/g)) named.add([m[2], m[3], m[4]].filter(Boolean).join(' '));
+    // The CLI table in docs/administration.md names commands without the program name.
+    if (f.endsWith('administration.md')) {
+      for (const row of readFileSync(f, 'utf8').split('## CLI')[1].split('\n').filter((l) => l.startsWith('| `'))) {
+        const cell = row.split(' | ')[0];
+        for (const m of cell.matchAll(/`([a-z][a-z-]*(?: [a-z][a-z-]*)*)/g)) named.add(m[1]);
+      }
+    }
+  }
+  assert.ok(named.size > 10, [...named].join(', '));
+  for (const name of named) {
+    const [cmd, sub, subsub] = name.split(' ');
+    if (!top.has(cmd)) assert.fail(`docs name "scimitar ${name}": no command "${cmd}"`);
+    const subs = commandsOf([cmd]);
+    if (sub && subs.size > 0 && !subs.has(sub)) assert.fail(`docs name "scimitar ${name}": "${cmd}" has no "${sub}" (has ${[...subs].join(', ')})`);
+    if (subsub && sub && subs.has(sub)) {
+      const subsubs = commandsOf([cmd, sub]);
+      if (subsubs.size > 0 && !subsubs.has(subsub)) assert.fail(`docs name "scimitar ${name}": no "${cmd} ${sub} ${subsub}"`);
+    }
+  }
+});

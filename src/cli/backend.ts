@@ -15,6 +15,14 @@ export interface AdminBackend {
   update(kind: Kind, id: string, body: Entity): Promise<Entity>;
   remove(kind: Kind, id: string): Promise<void>;
   rotateSecret(clientId: string): Promise<Entity>;
+  /** A page of users (q: text, filter: SCIM filter), as GET /api/v2/users answers. */
+  users(query: Record<string, string>): Promise<{ entities: Entity[]; total: number }>;
+  user(id: string): Promise<Entity>;
+  setUserState(id: string, state: 'active' | 'inactive'): Promise<Entity>;
+  deleteUser(id: string): Promise<void>;
+  members(groupId: string): Promise<Entity[]>;
+  changeMembers(groupId: string, add: readonly string[], remove: readonly string[]): Promise<void>;
+  audits(query: Record<string, string>): Promise<{ entities: Entity[]; cursor?: string }>;
   close(): Promise<void>;
 }
 
@@ -85,6 +93,19 @@ export async function localBackend(config: StoreConfig, org: string | undefined)
     async rotateSecret(clientId) {
       return (await services.admin.clients.rotateSecret(ctx, clientId)) as unknown as Entity;
     },
+    async users(query) {
+      const page = await services.admin.users.list(ctx, query);
+      return { entities: page.entities as unknown as Entity[], total: page.total };
+    },
+    user: async (id) => (await services.admin.users.get(ctx, id)) as unknown as Entity,
+    setUserState: async (id, state) => (await services.admin.userActions.setState(ctx, id, { state })) as unknown as Entity,
+    deleteUser: (id) => services.admin.userActions.delete(ctx, id),
+    members: async (groupId) => (await services.admin.groups.members(ctx, groupId, { pageSize: '500' })).entities as unknown as Entity[],
+    async changeMembers(groupId, add, remove) {
+      if (add.length > 0) await services.admin.groups.addMembers(ctx, groupId, { memberIds: add });
+      if (remove.length > 0) await services.admin.groups.removeMembers(ctx, groupId, remove.join(','));
+    },
+    audits: async (query) => (await services.admin.audits.query(ctx, query)) as unknown as { entities: Entity[]; cursor?: string },
     close: () => store.close(),
   };
 }
@@ -92,16 +113,28 @@ export async function localBackend(config: StoreConfig, org: string | undefined)
 export function remoteBackend(url: string, token: string): AdminBackend {
   const base = url.replace(/\/+$/, '');
   async function request(method: string, path: string, body?: unknown): Promise<Entity> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`Cannot reach ${base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    }
     const text = await res.text();
-    const json = text ? (JSON.parse(text) as Entity) : {};
+    let json: Entity = {};
+    try {
+      json = text ? (JSON.parse(text) as Entity) : {};
+    } catch {
+      throw new CliError(`${method} ${path}: ${res.status}, and the answer is not JSON (is ${base} a Scimitar server?)`);
+    }
     if (!res.ok) throw new CliError(`${method} ${path}: ${res.status} ${typeof json.message === 'string' ? json.message : text}`);
     return json;
   }
+  const qs = (query: Record<string, string>) => new URLSearchParams(query).toString();
   return {
     async list(kind) {
       return (await request('GET', `${PATHS[kind]}?pageSize=500`)).entities as Entity[];
@@ -112,6 +145,18 @@ export function remoteBackend(url: string, token: string): AdminBackend {
       await request('DELETE', `${PATHS[kind]}/${encodeURIComponent(id)}`);
     },
     rotateSecret: (clientId) => request('POST', `${PATHS.clients}/${encodeURIComponent(clientId)}/secret`),
+    users: async (query) => (await request('GET', `/api/v2/users?${qs(query)}`)) as { entities: Entity[]; total: number },
+    user: (id) => request('GET', `/api/v2/users/${encodeURIComponent(id)}`),
+    setUserState: (id, state) => request('PATCH', `/api/v2/users/${encodeURIComponent(id)}`, { state }),
+    async deleteUser(id) {
+      await request('DELETE', `/api/v2/users/${encodeURIComponent(id)}`);
+    },
+    members: async (groupId) => (await request('GET', `${PATHS.groups}/${encodeURIComponent(groupId)}/members?pageSize=500`)).entities as Entity[],
+    async changeMembers(groupId, add, remove) {
+      if (add.length > 0) await request('POST', `${PATHS.groups}/${encodeURIComponent(groupId)}/members`, { memberIds: add });
+      if (remove.length > 0) await request('DELETE', `${PATHS.groups}/${encodeURIComponent(groupId)}/members?${qs({ ids: remove.join(',') })}`);
+    },
+    audits: async (query) => (await request('GET', `/api/v2/audits?${qs(query)}`)) as { entities: Entity[]; cursor?: string },
     async close() {},
   };
 }

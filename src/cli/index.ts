@@ -10,6 +10,9 @@ import { print, printOne } from './output.ts';
 import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
 import { provisionCommands } from './provision.ts';
 import { packageVersion } from '../version.ts';
+import { directoryCommands } from './directory-commands.ts';
+import { InputFileError } from '../provision/input-file.ts';
+import { MappingError } from '../provision/mappings.ts';
 
 
 interface Globals {
@@ -38,6 +41,13 @@ const program = new Command('scimitar')
   .showHelpAfterError();
 
 const globals = (cmd: Command) => cmd.optsWithGlobals<Globals>();
+
+/** Commands that work on the store alone say so when given --url. */
+function storeOnly(cmd: Command, name: string, why = ''): Globals {
+  const g = globals(cmd);
+  if (g.url) throw new CliError(`${name} works on the store (--db or --database-url), not on a server${why || ' (organizations are not visible through the administration API)'}`);
+  return g;
+}
 const storeConfig = (g: Globals) => ({ dbPath: g.db, databaseUrl: g.databaseUrl || undefined });
 
 /** The store of a command that reads one: a mistyped --db must not quietly create an empty store. */
@@ -82,8 +92,7 @@ program
   .description('issue a new administrator client and secret for an organization (on the store only; audited)')
   .option('--json', 'print JSON instead of tables')
   .action(async (_o, cmd: Command) => {
-    const g = globals(cmd);
-    if (g.url) throw new CliError('recover-admin works on the store (--db or --database-url), not on a server: it is the way in when no administrator secret is left');
+    const g = storeOnly(cmd, 'recover-admin', ': it is the way in when no administrator secret is left');
     const store = await openStore(existingStoreConfig(g));
     try {
       const organization = await resolveOrg(store, g.org);
@@ -101,7 +110,7 @@ org
   .description('create an organization with its Home division, Admin and SCIM roles and an admin client')
   .addOption(new Option('--profile <profile>', 'SCIM profile').choices(['genesys', 'standard']).default('genesys'))
   .action(async (name: string, opts: { profile: 'genesys' | 'standard' }, cmd: Command) => {
-    const g = globals(cmd);
+    const g = storeOnly(cmd, 'org create');
     const store = await openStore(storeConfig(g));
     try {
       if ((await store.listOrganizations()).some((o) => o.name.toLowerCase() === name.toLowerCase())) throw new CliError(`An organization named "${name}" exists`);
@@ -116,7 +125,7 @@ org
   .command('list')
   .description('list organizations')
   .action(async (_o, cmd: Command) => {
-    const g = globals(cmd);
+    const g = storeOnly(cmd, 'org list');
     const store = await openStore(existingStoreConfig(g));
     try {
       print((await store.listOrganizations()) as unknown as Entity[], ['id', 'name', 'scimProfile', 'created'], g.json ?? false);
@@ -148,6 +157,20 @@ function deleteCommand(parent: Command, kind: Kind): void {
         const e = await find(b, kind, key);
         await b.remove(kind, e.id as string);
         printOne(g.json ? { id: e.id, deleted: true } : { deleted: e.name, id: e.id }, g.json ?? false);
+      }),
+    );
+}
+
+/** `<noun> rename <id|name> <new-name>`: the other fields stay as they are. */
+function renameCommand(parent: Command, kind: 'divisions' | 'roles'): void {
+  parent
+    .command('rename <id|name> <newName>')
+    .description(`rename a ${kind.slice(0, -1)}`)
+    .action(async (key: string, newName: string, _o, cmd: Command) =>
+      withBackend(cmd, async (b, g) => {
+        const e = await find(b, kind, key);
+        const next = await b.update(kind, e.id as string, kind === 'roles' ? { name: newName, description: e.description, permissions: e.permissions } : { name: newName, description: e.description });
+        printOne(g.json ? next : { id: next.id, name: next.name, was: e.name }, g.json ?? false);
       }),
     );
 }
@@ -194,7 +217,17 @@ for (const [verb, state] of [['disable', 'inactive'], ['enable', 'active']] as c
 deleteCommand(client, 'clients');
 client
   .command('list')
-  .action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('clients'), ['id', 'name', 'state', 'roleDivisions'], g.json ?? false)));
+  .action(async (_o, cmd: Command) =>
+    withBackend(cmd, async (b, g) => {
+      const clients = await b.list('clients');
+      if (g.json) return print(clients, [], true);
+      // Names, not ids: "Provisioner on Sales".
+      const roles = new Map((await b.list('roles')).map((r) => [r.id, r.name]));
+      const divisions = new Map((await b.list('divisions')).map((d) => [d.id, d.name]));
+      const grants = (c: Entity) => (c.roleDivisions as { roleId: string; divisionId: string }[]).map((rd) => `${roles.get(rd.roleId) ?? rd.roleId} on ${rd.divisionId === '*' ? 'all divisions' : divisions.get(rd.divisionId) ?? rd.divisionId}`).join('; ');
+      print(clients.map((c) => ({ ...c, grants: grants(c) })), ['id', 'name', 'state', 'grants'], false);
+    }),
+  );
 
 const division = program.command('division').description('divisions');
 division
@@ -202,6 +235,7 @@ division
   .option('--description <text>')
   .action(async (name: string, opts: { description?: string }, cmd: Command) => withBackend(cmd, async (b, g) => printOne(await b.create('divisions', { name, description: opts.description }), g.json ?? false)));
 deleteCommand(division, 'divisions');
+renameCommand(division, 'divisions');
 division.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('divisions'), ['id', 'name', 'homeDivision', 'description'], g.json ?? false)));
 
 const group = program.command('group').description('groups (only public ones are visible over SCIM)');
@@ -225,11 +259,19 @@ role
     withBackend(cmd, async (b, g) => printOne(await b.create('roles', { name, permissions: opts.permission, description: opts.description }), g.json ?? false)),
   );
 deleteCommand(role, 'roles');
+renameCommand(role, 'roles');
 role.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('roles'), ['id', 'name', 'permissions'], g.json ?? false)));
 
-// `--json` may also follow an administration command (`scimitar org create acme --json`).
-for (const parent of [org, client, division, group, role]) {
-  for (const leaf of parent.commands) leaf.option('--json', 'print JSON instead of tables');
+const directoryLeaves = directoryCommands(program, { withBackend, find });
+
+// Options may also follow an administration command (`scimitar client list --json --url ...`):
+// each leaf takes them too, with no default of its own, so that one given before the
+// command is not overridden.
+const leaves = [...[org, client, division, group, role].flatMap((p) => p.commands.filter((c) => c.commands.length === 0)), ...directoryLeaves];
+for (const leaf of leaves) {
+  leaf.option('--json', 'print JSON instead of tables');
+  leaf.option('--db <path>', 'SQLite store').option('--database-url <url>', 'PostgreSQL store').option('--org <id|name>', 'organization');
+  leaf.option('--url <url>', 'administer a running server').option('--token <token>', 'bearer token for --url').option('--create', 'allow creating a new store at --db');
 }
 
 provisionCommands(program);
@@ -237,7 +279,7 @@ provisionCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CliError || e instanceof ConfigError || e instanceof StoreOpenError || (e instanceof Error && 'status' in e)) {
+  if (e instanceof CliError || e instanceof ConfigError || e instanceof StoreOpenError || e instanceof InputFileError || e instanceof MappingError || (e instanceof Error && 'status' in e)) {
     process.stderr.write(`scimitar: ${e.message}\n`);
     process.exit(1);
   }

@@ -1,7 +1,8 @@
 // `scimitar expr`, `scimitar test-connection`, `scimitar sync`: the identity provider's side.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { parseJsonText, readJsonFile, readText } from '../provision/input-file.ts';
 import { compileExpression, evaluateForTarget } from '../provision/expression/evaluate.ts';
 import { ExpressionError } from '../provision/expression/ast.ts';
 import { SKIP } from '../provision/expression/values.ts';
@@ -43,7 +44,7 @@ export function provisionCommands(program: Command): void {
     .option('--source <json>', 'the source object, as JSON', '{}')
     .action((expression: string, opts: { source: string }) => {
       try {
-        const v = evaluateForTarget(compileExpression(expression), JSON.parse(opts.source) as Record<string, unknown>);
+        const v = evaluateForTarget(compileExpression(expression), parseJsonText(opts.source, '--source') as Record<string, unknown>);
         process.stdout.write(`${v === SKIP ? '"<skipped: IgnoreFlowIfNullOrEmpty>"' : JSON.stringify(v)}\n`);
       } catch (e) {
         if (e instanceof ExpressionError || e instanceof SyntaxError) throw new CliError(e.message);
@@ -92,8 +93,8 @@ export function provisionCommands(program: Command): void {
       const directory = readDirectory({ users: opts.source as string, groups: opts.groups as string | undefined });
       const scope: ScopeConfig = {
         mode: opts.scope === 'all' ? 'all' : 'assigned',
-        ...(opts.scope !== 'all' ? { assigned: readFileSync(opts.scope as string, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
-        ...(opts.scopeFilters ? { filters: JSON.parse(readFileSync(opts.scopeFilters as string, 'utf8')) } : {}),
+        ...(opts.scope !== 'all' ? { assigned: readText(opts.scope as string).split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(opts.scopeFilters ? { filters: readJsonFile(opts.scopeFilters as string) as ScopeConfig['filters'] } : {}),
       };
       const dryRun = Boolean(opts.dryRun);
       const statePath = opts.state as string;

@@ -2,7 +2,7 @@
 // constant or expression), "apply this mapping" (always / only on creation), matching
 // precedence. A mapping file is JSON (schema: docs/mapping.schema.json); the default set is
 // the Genesys gallery app's.
-import { readFileSync } from 'node:fs';
+import { parseJsonText, readText } from './input-file.ts';
 import { parsePatchPath } from '../scim/index.ts';
 import { ExpressionError, type Expr } from './expression/ast.ts';
 import { compileExpression } from './expression/evaluate.ts';
@@ -118,13 +118,8 @@ export function compileMappings(input: { users?: unknown; groups?: unknown }, fi
 
 export function loadMappings(path: string | undefined): MappingSet {
   if (path === undefined) return compileMappings({});
-  const text = readFileSync(path, 'utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new MappingError(`${path}: not valid JSON: ${(e as Error).message}`);
-  }
+  const text = readText(path);
+  const json = parseJsonText(text, path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MappingError(`${path}: expected {"users": [...], "groups": [...]}`);
   return compileMappings(json as Record<string, unknown>, path, text);
 }

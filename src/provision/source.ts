@@ -1,7 +1,7 @@
 // The source directory: users and groups as Microsoft Graph returns them (a JSON object with
 // a `value` array, or a plain array), users also from CSV. A record with a missing or
 // wrong-typed id is reported and skipped, never fatal.
-import { readFileSync } from 'node:fs';
+import { parseJsonText, readJsonFile, readText } from './input-file.ts';
 
 export interface SourceUser {
   readonly id: string;
@@ -99,12 +99,12 @@ function toUser(raw: unknown, index: number, file: string, problems: SourceProbl
 
 export function readDirectory(options: { users: string; groups?: string }): Directory {
   const problems: SourceProblem[] = [];
-  const usersText = readFileSync(options.users, 'utf8');
-  const rawUsers = options.users.toLowerCase().endsWith('.csv') ? parseCsv(usersText) : records(JSON.parse(usersText), options.users);
+  const usersText = readText(options.users);
+  const rawUsers = options.users.toLowerCase().endsWith('.csv') ? parseCsv(usersText) : records(parseJsonText(usersText, options.users), options.users);
   const users = rawUsers.map((r, i) => toUser(r, i, options.users, problems)).filter((u): u is SourceUser => u !== undefined);
   const groups: SourceGroup[] = [];
   if (options.groups) {
-    records(JSON.parse(readFileSync(options.groups, 'utf8')), options.groups).forEach((raw, index) => {
+    records(readJsonFile(options.groups), options.groups).forEach((raw, index) => {
       const g = raw as Record<string, unknown>;
       if (typeof g !== 'object' || g === null || typeof g.id !== 'string' || typeof g.displayName !== 'string') {
         problems.push({ file: options.groups!, index, reason: 'a group needs a string "id" and "displayName"' });

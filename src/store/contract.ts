@@ -182,9 +182,11 @@ export interface AuditQuery {
   readonly clientId?: string;
   readonly from?: string;
   readonly to?: string;
-  /** Opaque position returned by the previous page. */
+  /** Opaque position returned by the previous page (the next page continues in the same order). */
   readonly after?: number;
   readonly limit: number;
+  /** Newest first (the console's feed, the CLI); default oldest first, as records were written. */
+  readonly newestFirst?: boolean;
   /**
    * A division-scoped reader: only records of users in these divisions, plus records of
    * `alsoTypes` (resources that live outside divisions and are filtered by the caller).

@@ -12,6 +12,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { createServices } from '../../src/services.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/contract.ts';
+import { freePort } from '../helpers/process.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -144,4 +145,60 @@ test('--version; clients disabled, enabled and deleted by name; divisions, group
   assert.ok(!(await cliJson('role', 'list')).some((r: { name: string }) => r.name === 'Unused'));
   await assert.rejects(cli('division', 'delete', 'Sales'), (e: { code: number; stderr: string }) => e.code === 1 && /granted to OAuth client|holds/.test(e.stderr) && e.stderr.trim().split('\n').length === 1);
   await assert.rejects(cli('role', 'delete', 'No Such Role'), (e: { stderr: string }) => /No role "No Such Role"/.test(e.stderr));
+});
+
+test('users, group members, renames and the audit trail; names in tables; options before or after the command; --url too', async () => {
+  const store: Store = openSqliteStore({ path: db });
+  const app: FastifyInstance = await buildApp(createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: 0 }), { publicUrl: 'http://localhost', bodyLimitBytes: 1 << 20, logLevel: false });
+  try {
+    const admin = await cliJson('recover-admin');
+    const tok = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=client_credentials&client_id=${admin.clientId}&client_secret=${admin.clientSecret}` });
+    const token = tok.json().access_token as string;
+    for (const [userName, title] of [['ops.ann@acme.com', 'Engineer'], ['ops.bob@acme.com', 'Manager']]) {
+      const r = await app.inject({ method: 'POST', url: '/api/v2/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, payload: { userName, displayName: userName.split('@')[0], title } });
+      assert.equal(r.statusCode, 201, r.body);
+    }
+    const found = await cliJson('user', 'list', '--search', 'ops.');
+    assert.deepEqual(found.map((u: { email: string }) => u.email), ['ops.ann@acme.com', 'ops.bob@acme.com']);
+    assert.deepEqual((await cliJson('user', 'list', '--filter', 'title eq "Manager"')).map((u: { email: string }) => u.email), ['ops.bob@acme.com']);
+    assert.match(await cli('user', 'list', '--search', 'ops.'), /ops\.ann@acme\.com\s+ops\.ann\s+active\s+Home\s+Engineer/, 'the division by name');
+    assert.equal((await cliJson('user', 'disable', 'ops.ann@acme.com')).state, 'inactive');
+    assert.equal((await cliJson('user', 'show', 'ops.ann@acme.com')).state, 'inactive');
+    assert.equal((await cliJson('user', 'enable', 'ops.ann@acme.com')).state, 'active');
+
+    await cliJson('group', 'create', 'Ops', '--visibility', 'members');
+    await cli('group', 'members', 'add', 'Ops', 'ops.ann@acme.com', 'ops.bob@acme.com');
+    assert.deepEqual((await cliJson('group', 'members', 'list', 'ops')).map((m: { name: string }) => m.name).sort(), ['ops.ann', 'ops.bob']);
+    await cli('group', 'members', 'remove', 'Ops', 'ops.bob@acme.com');
+    assert.deepEqual((await cliJson('group', 'members', 'list', 'Ops')).map((m: { name: string }) => m.name), ['ops.ann']);
+    await cli('user', 'delete', 'ops.bob@acme.com');
+    await assert.rejects(cli('user', 'show', 'ops.bob@acme.com'), (e: { code: number; stderr: string }) => e.code === 1 && /No user "ops\.bob@acme\.com"/.test(e.stderr));
+
+    await cliJson('division', 'rename', 'Sales', 'Sales EU');
+    await cliJson('role', 'rename', 'Provisioner', 'Entra provisioning');
+    assert.deepEqual((await cliJson('role', 'list')).find((r: { name: string }) => r.name === 'Entra provisioning').permissions, ['directory:user:*', 'directory:group:edit'], 'a rename keeps the permissions');
+    assert.match(await cli('client', 'list'), /Entra\s+active\s+Entra provisioning on Sales EU/, 'grants by name');
+
+    const trail = await cli('audit', '--user', 'ops.ann@acme.com');
+    const lines = trail.trim().split('\n').slice(2);
+    assert.match(lines[0], /update\s+User .*active/, `newest first: the enable\n${trail}`);
+    assert.match(lines.at(-1)!, /Recovered admin \S+\s+create\s+User/, 'the SCIM create, by the client\'s name');
+    assert.equal((await cliJson('audit', '--client', admin.clientId, '--limit', '500')).every((r: { clientId: string }) => r.clientId === admin.clientId), true);
+
+    // Options after the command, and the same commands on a server.
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { stdout } = await run(process.execPath, ['bin/scimitar.js', 'user', 'list', '--search', 'ops.', '--url', address, '--token', token, '--json'], { env: { ...process.env, SCIMITAR_DB: '' } });
+    assert.deepEqual(JSON.parse(stdout).map((u: { email: string }) => u.email), ['ops.ann@acme.com']);
+    const remoteMembers = await cliJson('--url', address, '--token', token, 'group', 'members', 'list', 'Ops');
+    assert.equal(remoteMembers.length, 1);
+    await assert.rejects(cli('org', 'list', '--url', address), (e: { stderr: string }) => /org list works on the store/.test(e.stderr));
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await assert.rejects(
+      run(process.execPath, ['bin/scimitar.js', '--url', closed, '--token', 't', 'user', 'list'], { env: { ...process.env, SCIMITAR_DB: '' } }),
+      (e: { code: number; stderr: string }) => e.code === 1 && e.stderr === `scimitar: Cannot reach ${closed}: ECONNREFUSED\n`,
+    );
+  } finally {
+    await app.close();
+    await store.close();
+  }
 });

@@ -56,3 +56,25 @@ test('sync with client credentials: dry run writes nothing, a real run writes, r
   const again = await cli(...args);
   assert.match(again.stdout, /requests\s+0\b/, 'nothing changed: not even a token is fetched');
 });
+
+test('input files: a missing file, a folder and broken JSON are one line naming the file, with line:column for JSON', async () => {
+  writeFileSync(join(dir, 'broken.json'), '{"users": [\n  {"a": 1,}]}');
+  writeFileSync(join(dir, 'ok.json'), '[]');
+  const base = ['sync', '--url', `${origin}/api/v2/scim/v2`, '--token', org.token, '--dry-run'];
+  const cases: [string[], RegExp][] = [
+    [['--source', join(dir, 'missing.json')], /missing\.json: no such file$/],
+    [['--source', dir], /: is a directory, not a file$/],
+    [['--source', join(dir, 'broken.json')], /broken\.json:2:11: not valid JSON: /],
+    [['--source', join(dir, 'ok.json'), '--mappings', join(dir, 'broken.json')], /broken\.json:2:11: not valid JSON: /],
+    [['--source', join(dir, 'ok.json'), '--scope-filters', join(dir, 'nope.json')], /nope\.json: no such file$/],
+  ];
+  for (const [args, want] of cases) {
+    await assert.rejects(cli(...base, ...args), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+      assert.match(e.stderr.trim(), want);
+      return true;
+    });
+  }
+  await assert.rejects(cli('expr', '[a]', '--source', '{bad'), (e: { stderr: string }) => /--source:1:2: not valid JSON/.test(e.stderr));
+});

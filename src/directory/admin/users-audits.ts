@@ -131,7 +131,7 @@ export class AuditReader {
     const str = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
     const page = await this.store.queryAudits(ctx.org.id, {
       resourceId: str('resourceId'), clientId: str('clientId'), from: isoParam(query, 'from'), to: isoParam(query, 'to'),
-      after: str('cursor') !== undefined ? decodeCursor(str('cursor')!) : undefined, limit: pageSize,
+      after: str('cursor') !== undefined ? decodeCursor(str('cursor')!) : undefined, limit: pageSize, newestFirst: str('order') === 'desc',
       ...(auditScope === ALL_DIVISIONS ? {} : { scope: { divisionIds: auditScope, alsoTypes: ['Group'] } }),
     });
     const entities = auditScope === ALL_DIVISIONS ? page.entities : await this.withoutHiddenMembers(ctx, page.entities, auditScope);

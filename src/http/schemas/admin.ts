@@ -75,6 +75,7 @@ const auditQuery = object({
   clientId: str(),
   from: str('ISO 8601 date-time, inclusive'),
   to: str('ISO 8601 date-time, exclusive'),
+  order: enumOf(['asc', 'desc'], 'asc (default): oldest first; desc: newest first. A cursor continues in the order it was issued for.'),
 });
 
 const ok = (schema: JsonSchema) => ({ 200: schema, ...errors });
@@ -129,7 +130,7 @@ export const adminSchemas = {
     setState: route('Users', 'Disable or enable a user', { params: idParams, body: object({ state: enumOf(['active', 'inactive']) }, ['state'], true), response: ok(userEntity) }),
     delete: route('Users', 'Delete a user', { params: idParams, response: deleted }),
   },
-  audits: route('Audit', 'Audit records, newest first', {
+  audits: route('Audit', 'Audit records, oldest first unless order=desc', {
     querystring: auditQuery,
     response: ok(object({ entities: arrayOf(auditEntity), pageSize: int(), cursor: str('Pass as cursor for the next page; absent on the last') }, ['entities', 'pageSize'])),
   }),

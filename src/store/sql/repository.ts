@@ -278,14 +278,14 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       if (q.clientId !== undefined) add('client_id = ?', q.clientId);
       if (q.from !== undefined) add('time >= ?', q.from);
       if (q.to !== undefined) add('time < ?', q.to);
-      if (q.after !== undefined) add('seq > ?', q.after);
+      if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
       if (q.scope) {
         const { divisionIds, alsoTypes } = q.scope;
         const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
         where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
         params.push(...divisionIds, ...alsoTypes);
       }
-      const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, [...params, q.limit + 1]);
+      const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
       const more = rows.length > q.limit;
       const page = rows.slice(0, q.limit);
       return {
