@@ -60,7 +60,7 @@ export async function serve(config: Config): Promise<void> {
   const sweep = async () => {
     if (config.auditRetentionDays === 0) return;
     const cutoff = new Date(Date.now() - config.auditRetentionDays * 86400_000).toISOString();
-    const removed = await store.deleteAuditsBefore(cutoff);
+    const removed = (await store.deleteAuditsBefore(cutoff)) + (await store.deleteRefusalsBefore(cutoff));
     const tokens = await store.deleteExpiredTokens(Date.now());
     if (removed + tokens > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens }, 'retention sweep');
   };

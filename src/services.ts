@@ -12,6 +12,7 @@ import { RoleAdmin } from './directory/admin/roles.ts';
 import { RoutingAdmin } from './directory/admin/routing.ts';
 import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
 import { UserActions } from './directory/admin/user-actions.ts';
+import { ActivityFeed } from './directory/activity.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
 
@@ -31,6 +32,7 @@ export interface Services {
     readonly users: UserReader;
     readonly userActions: UserActions;
     readonly audits: AuditReader;
+    readonly activity: ActivityFeed;
   };
 }
 
@@ -52,6 +54,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const groups = new GroupService(store, cursors);
   const registries = Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') });
   const userReader = new UserReader(store, users, registries);
+  const audits = new AuditReader(store);
   return Object.freeze({
     store,
     tokens,
@@ -67,7 +70,8 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       routing: new RoutingAdmin(store),
       users: userReader,
       userActions: new UserActions(users, userReader, registries),
-      audits: new AuditReader(store),
+      audits,
+      activity: new ActivityFeed(store, audits),
     }),
   });
 }

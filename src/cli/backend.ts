@@ -23,6 +23,7 @@ export interface AdminBackend {
   members(groupId: string): Promise<Entity[]>;
   changeMembers(groupId: string, add: readonly string[], remove: readonly string[]): Promise<void>;
   audits(query: Record<string, string>): Promise<{ entities: Entity[]; cursor?: string }>;
+  activity(query: Record<string, string>): Promise<{ entries: Entity[]; cursor?: string }>;
   close(): Promise<void>;
 }
 
@@ -106,6 +107,8 @@ export async function localBackend(config: StoreConfig, org: string | undefined)
       if (remove.length > 0) await services.admin.groups.removeMembers(ctx, groupId, remove.join(','));
     },
     audits: async (query) => (await services.admin.audits.query(ctx, query)) as unknown as { entities: Entity[]; cursor?: string },
+    activity: async (query) =>
+      (await services.admin.activity.page(ctx, { ...query, limit: Number(query.pageSize ?? 50), outcome: query.outcome as 'accepted' | 'refused' | undefined })) as unknown as { entries: Entity[]; cursor?: string },
     close: () => store.close(),
   };
 }
@@ -157,6 +160,7 @@ export function remoteBackend(url: string, token: string): AdminBackend {
       if (remove.length > 0) await request('DELETE', `${PATHS.groups}/${encodeURIComponent(groupId)}/members?${qs({ ids: remove.join(',') })}`);
     },
     audits: async (query) => (await request('GET', `/api/v2/audits?${qs(query)}`)) as { entities: Entity[]; cursor?: string },
+    activity: async (query) => (await request('GET', `/api/v2/activity?${qs(query)}`)) as { entries: Entity[]; cursor?: string },
     async close() {},
   };
 }

@@ -1,6 +1,6 @@
 // `scimitar user ...`, `scimitar group members ...`, `scimitar audit`: the directory as an
 // operator reads and changes it, on the store or on a server (--url), with names in tables.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CliError, type AdminBackend, type Entity, type Kind } from './backend.ts';
 import { print, printOne } from './output.ts';
 
@@ -128,5 +128,30 @@ export function directoryCommands(program: Command, h: CommandHelpers): Command[
         );
       }),
     );
-  return [...user.commands, ...members.commands, audit];
+  const activity = program
+    .command('activity')
+    .description('what every client did and why requests were refused, newest first, in words')
+    .addOption(new Option('--outcome <o>', 'accepted changes or refused requests').choices(['accepted', 'refused']))
+    .option('--client <id|name>', 'what this OAuth client did')
+    .option('--kind <type>', 'User, Group, Division, Role, OAuthClient, Bulk, Request')
+    .option('--limit <n>', 'most entries (1-200)', '50')
+    .action(async (opts: { outcome?: string; client?: string; kind?: string; limit: string }, cmd: Command) =>
+      h.withBackend(cmd, async (b, g) => {
+        const query: Record<string, string> = { pageSize: opts.limit };
+        if (opts.outcome) query.outcome = opts.outcome;
+        if (opts.kind) query.kind = opts.kind;
+        if (opts.client) {
+          const clients = await b.list('clients');
+          query.actor = (clients.find((c) => c.id === opts.client || String(c.name).toLowerCase() === opts.client!.toLowerCase())?.id as string | undefined) ?? opts.client;
+        }
+        const page = await b.activity(query);
+        if (g.json) return print(page.entries, [], true);
+        for (const e of page.entries) {
+          process.stdout.write(`${e.time}  ${e.outcome === 'refused' ? 'REFUSED ' : ''}${e.text}\n`);
+          for (const d of (e.details as string[]).slice(0, 5)) process.stdout.write(`    ${d}\n`);
+        }
+        if (page.entries.length === 0) process.stdout.write('No activity yet.\n');
+      }),
+    );
+  return [...user.commands, ...members.commands, audit, activity];
 }

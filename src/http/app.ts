@@ -11,6 +11,7 @@ import { errorHandler } from './errors.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { clientRateLimit } from './rate-limit.ts';
+import { RefusalRecorder, redactedExcerpt } from '../directory/refusals.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthSchema, openApiSchema, readySchema } from './schemas/oauth.ts';
@@ -46,12 +47,15 @@ declare module 'fastify' {
   interface FastifyInstance {
     routeTable: readonly RouteEntry[];
     metrics: Metrics;
+    refusals: RefusalRecorder;
   }
   interface FastifyRequest {
     /** Why the request was refused, set where the error is rendered (errors.ts). */
     refusal?: { scimType?: string; error?: string; detail: string };
     /** The client id a token request named (set by the OAuth route). */
     oauthClientId?: string;
+    /** Who made the request, once its token was accepted (set before the rate limit). */
+    caller?: { clientId: string; orgId: string };
   }
 }
 
@@ -117,6 +121,9 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const refusals = new RefusalRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record refused requests') });
+  app.decorate('refusals', refusals);
+  app.addHook('onClose', () => refusals.flush());
   // Every refused request says who, where and why in one line (never a secret: the detail is
   // the error's own message, which quotes no credential, and no header or body is logged).
   app.addHook('onResponse', async (request, reply) => {
@@ -124,8 +131,8 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     const caller = request.scimContext ?? request.adminContext;
     const refusal = request.refusal;
     const line = {
-      clientId: caller?.principal.clientId ?? request.oauthClientId,
-      orgId: caller?.org.id,
+      clientId: caller?.principal.clientId ?? request.caller?.clientId ?? request.oauthClientId,
+      orgId: caller?.org.id ?? request.caller?.orgId,
       route: request.routeOptions.url ?? null,
       method: request.method,
       status: reply.statusCode,
@@ -135,6 +142,14 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     };
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');
     else request.log.info(line, 'request refused');
+    // The organization's own record of it (the activity feed), when the caller is known.
+    const who = request.caller;
+    if (who && refusal) {
+      refusals.record({
+        orgId: who.orgId, clientId: who.clientId, requestId: request.id, method: request.method, path: request.url.slice(0, 1000), status: reply.statusCode,
+        ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail.slice(0, 1000), body: redactedExcerpt(request.body),
+      });
+    }
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, reply));

@@ -44,6 +44,8 @@ export function createAuthenticator(services: Services, rateLimit: ClientRateLim
       reply.header('www-authenticate', `Bearer realm="scimitar", error="invalid_token", error_description="${why}"`);
       throw scimErrors.unauthorized(why);
     }
+    // Known from here on, so that a refusal (the rate limit's too) is recorded for the organization.
+    request.caller = { clientId: principal.clientId, orgId: principal.orgId };
     if (rateLimit) {
       const d = await rateLimit(request, principal.clientId);
       if (!d.allowed) metrics?.rateLimited();

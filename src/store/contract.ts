@@ -164,6 +164,8 @@ export type NamedKind = 'skill' | 'language';
 
 /** One audit record: who changed what, with the before/after of each changed attribute. */
 export interface AuditRecord {
+  /** Position in the trail (set when read back). */
+  readonly seq?: number;
   readonly id: string;
   readonly orgId: string;
   readonly time: string;
@@ -198,6 +200,52 @@ export interface AuditPage {
   readonly entities: readonly AuditRecord[];
   /** Position to pass as `after` for the next page; absent on the last page. */
   readonly next?: number;
+}
+
+/** A request that was refused: what was asked and why it was refused (the activity feed). */
+export interface RefusalRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly time: string;
+  readonly clientId?: string;
+  readonly requestId?: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly scimType?: string;
+  readonly detail: string;
+  /** The request body as JSON text with passwords and secrets replaced, cut short. */
+  readonly body?: string;
+}
+
+export interface RefusalQuery {
+  readonly clientId?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly after?: number;
+  readonly limit: number;
+  readonly newestFirst?: boolean;
+}
+
+export interface RefusalPage {
+  readonly entities: readonly (RefusalRecord & { readonly seq: number })[];
+  readonly next?: number;
+}
+
+/** A role a directory user holds (for the console) on a division, or '*' for all. */
+export interface UserGrant {
+  readonly roleId: string;
+  readonly divisionId: string;
+}
+
+/** A console session: only the digest of the cookie's value is stored. */
+export interface ConsoleSession {
+  readonly idHash: string;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly csrf: string;
+  readonly created: number;
+  readonly lastSeen: number;
 }
 
 /** Store operations; inside `transaction` they run atomically. */
@@ -247,6 +295,25 @@ export interface Repository {
   insertAudit(a: AuditRecord): Promise<void>;
   queryAudits(orgId: string, q: AuditQuery): Promise<AuditPage>;
   deleteAuditsBefore(time: string): Promise<number>;
+  // refused requests
+  insertRefusals(records: readonly RefusalRecord[]): Promise<void>;
+  queryRefusals(orgId: string, q: RefusalQuery): Promise<RefusalPage>;
+  deleteRefusalsBefore(time: string): Promise<number>;
+  // console users
+  listUserGrants(orgId: string, userId: string): Promise<UserGrant[]>;
+  /** Replaces every grant of the user. */
+  setUserGrants(orgId: string, userId: string, grants: readonly UserGrant[]): Promise<void>;
+  /** Users (ids) that hold `roleId` through a console grant. */
+  usersWithRole(orgId: string, roleId: string): Promise<string[]>;
+  insertSession(s: ConsoleSession): Promise<void>;
+  getSession(idHash: string): Promise<ConsoleSession | undefined>;
+  touchSession(idHash: string, lastSeen: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  deleteSessionsOfUser(userId: string): Promise<void>;
+  deleteSessionsBefore(lastSeen: number): Promise<number>;
+  insertSetupToken(tokenHash: string, orgId: string, expiresAt: number): Promise<void>;
+  /** Marks the token used if it is unused and unexpired; returns its organization, else undefined. Single use across nodes. */
+  consumeSetupToken(tokenHash: string, now: number): Promise<string | undefined>;
   // users
   insertUser(u: UserRecord): Promise<void>;
   getUser(orgId: string, id: string): Promise<UserRow | undefined>;

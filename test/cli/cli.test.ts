@@ -185,6 +185,13 @@ test('users, group members, renames and the audit trail; names in tables; option
     assert.match(lines.at(-1)!, /Recovered admin \S+\s+create\s+User/, 'the SCIM create, by the client\'s name');
     assert.equal((await cliJson('audit', '--client', admin.clientId, '--limit', '500')).every((r: { clientId: string }) => r.clientId === admin.clientId), true);
 
+    const dup = await app.inject({ method: 'POST', url: '/api/v2/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, payload: { userName: 'ops.ann@acme.com', displayName: 'Ann again' } });
+    assert.equal(dup.statusCode, 409);
+    await app.refusals.flush();
+    const refused = await cli('activity', '--outcome', 'refused');
+    assert.match(refused, /REFUSED Recovered admin \S+ tried to create user ops\.ann@acme\.com: .*already in use\n\s+POST \/api\/v2\/scim\/v2\/Users -> 409 uniqueness/);
+    assert.match(await cli('activity', '--kind', 'Group'), /The CLI \(on the store\) added (ops\.ann, [0-9a-f-]{36}|[0-9a-f-]{36}, ops\.ann) to Ops\n/, 'a deleted member is shown by id');
+
     // Options after the command, and the same commands on a server.
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const { stdout } = await run(process.execPath, ['bin/scimitar.js', 'user', 'list', '--search', 'ops.', '--url', address, '--token', token, '--json'], { env: { ...process.env, SCIMITAR_DB: '' } });

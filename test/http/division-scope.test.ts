@@ -244,6 +244,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'GET /api/v2/users/:id': async () => expectStatus(404, await as({ path: `/api/v2/users/${home.id}` })),
       'PATCH /api/v2/users/:id': async () => expectStatus(404, await as({ method: 'PATCH', path: `/api/v2/users/${home.id}`, body: { state: 'inactive' } })),
       'DELETE /api/v2/users/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/users/${home.id}` })),
+      'GET /api/v2/activity': async () => {
+        const r = await as({ path: '/api/v2/activity?pageSize=200' });
+        assert.equal(r.status, 200, r.raw);
+        assert.ok(r.body.entries.every((e: { outcome: string }) => e.outcome === 'accepted'), 'refused requests need every division');
+        return [r, await as({ path: `/api/v2/activity?resource=${home.id}` })];
+      },
       'GET /api/v2/audits': async () => {
         const all = await as({ path: '/api/v2/audits?pageSize=500' });
         assert.equal(all.status, 200);

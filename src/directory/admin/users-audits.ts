@@ -125,20 +125,29 @@ export class AuditReader {
    * record (divisions, roles, clients, routing names) needs the permission on every division.
    */
   async query(ctx: AdminContext, query: Record<string, unknown>): Promise<AuditEntityPage> {
-    requirePermission(ctx, 'audits:audit:view');
-    const auditScope = divisionsWith(ctx.principal, ['audits:audit:view']);
     const { pageSize } = pageParams({ pageSize: query.pageSize });
     const str = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
-    const page = await this.store.queryAudits(ctx.org.id, {
+    const page = await this.records(ctx, {
       resourceId: str('resourceId'), clientId: str('clientId'), from: isoParam(query, 'from'), to: isoParam(query, 'to'),
       after: str('cursor') !== undefined ? decodeCursor(str('cursor')!) : undefined, limit: pageSize, newestFirst: str('order') === 'desc',
-      ...(auditScope === ALL_DIVISIONS ? {} : { scope: { divisionIds: auditScope, alsoTypes: ['Group'] } }),
     });
-    const entities = auditScope === ALL_DIVISIONS ? page.entities : await this.withoutHiddenMembers(ctx, page.entities, auditScope);
     return {
-      entities: entities.map(({ orgId: _o, ...rest }) => rest),
+      entities: page.entities.map(({ orgId: _o, seq: _s, ...rest }) => rest),
       pageSize,
       ...(page.next !== undefined ? { cursor: encodeCursor(page.next) } : {}),
     };
   }
+
+  /** Records as the caller may see them (see query), newest first unless asked otherwise; with their positions. */
+  async records(ctx: AdminContext, q: { limit: number; after?: number; resourceId?: string; clientId?: string; from?: string; to?: string; newestFirst?: boolean }): Promise<{ entities: AuditRecord[]; next?: number }> {
+    requirePermission(ctx, 'audits:audit:view');
+    const auditScope = divisionsWith(ctx.principal, ['audits:audit:view']);
+    const page = await this.store.queryAudits(ctx.org.id, {
+      ...q, newestFirst: q.newestFirst ?? true,
+      ...(auditScope === ALL_DIVISIONS ? {} : { scope: { divisionIds: auditScope, alsoTypes: ['Group'] } }),
+    });
+    const entities = auditScope === ALL_DIVISIONS ? [...page.entities] : await this.withoutHiddenMembers(ctx, page.entities, auditScope);
+    return { entities, ...(page.next !== undefined ? { next: page.next } : {}) };
+  }
+
 }

@@ -5,6 +5,8 @@ import type { AdminContext } from '../../directory/admin/context.ts';
 import type { NamedKind } from '../../store/contract.ts';
 import type { Services } from '../../services.ts';
 import type { Authenticator } from '../auth.ts';
+import type { ActivityQuery } from '../../directory/activity.ts';
+import { scimErrors } from '../../scim/index.ts';
 import { adminSchemas as S } from '../schemas/admin.ts';
 import { withSchema as w } from '../schemas/common.ts';
 
@@ -18,6 +20,19 @@ declare module 'fastify' {
   interface FastifyRequest {
     adminContext?: AdminContext;
   }
+}
+
+function activityQuery(q: Record<string, unknown>): ActivityQuery {
+  const str = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+  const time = (k: string) => {
+    const v = str(k);
+    if (v !== undefined && Number.isNaN(Date.parse(v))) throw scimErrors.badRequest(`${k} must be an ISO 8601 date-time`);
+    return v === undefined ? undefined : new Date(v).toISOString();
+  };
+  return {
+    limit: typeof q.pageSize === 'number' ? q.pageSize : 50, cursor: str('cursor'), actor: str('actor'), resource: str('resource'), kind: str('kind'),
+    outcome: str('outcome') as ActivityQuery['outcome'], from: time('from'), to: time('to'),
+  };
 }
 
 export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
@@ -73,6 +88,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     admin.get('/api/v2/users/:id', w(S.users.get), async (r) => s.admin.users.get(ctx(r), id(r)));
     admin.patch('/api/v2/users/:id', w(S.users.setState), async (r) => s.admin.userActions.setState(ctx(r), id(r), r.body));
     admin.delete('/api/v2/users/:id', w(S.users.delete), async (r, reply) => noContent(reply, await s.admin.userActions.delete(ctx(r), id(r))));
+    admin.get('/api/v2/activity', w(S.activity), async (r) => s.admin.activity.page(ctx(r), activityQuery(q(r))));
     admin.get('/api/v2/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));
   });
 }

@@ -95,7 +95,23 @@ function crud(tag: string, noun: string, entity: JsonSchema, input: JsonSchema) 
   };
 }
 
+const activityEntry = object(
+  {
+    id: str(), time: str(undefined, { format: 'date-time' }), outcome: enumOf(['accepted', 'refused']), kind: str('User, Group, Division, Role, OAuthClient, Bulk, Request, ...'),
+    actorId: str('The client id (user:<id> for a console user)'), actor: str('Who, by name'), resourceId: str(), text: str('What happened, in words'),
+    details: arrayOf(str()), status: int('The refusal\'s HTTP status'), scimType: str(),
+  },
+  ['id', 'time', 'outcome', 'kind', 'actor', 'text', 'details'],
+);
+
 export const adminSchemas = {
+  activity: route('Audit', 'Accepted changes and refused requests, newest first, in words', {
+    querystring: object({
+      pageSize: int(undefined, { minimum: 1, maximum: 200, default: 50 }), cursor: str(), actor: str('A client id'), resource: str('A resource id'),
+      kind: str('User, Group, Division, Role, OAuthClient, ...'), outcome: enumOf(['accepted', 'refused']), from: str('ISO 8601'), to: str('ISO 8601'),
+    }),
+    response: ok(object({ entries: arrayOf(activityEntry), cursor: str('The next (older) page; absent on the last') }, ['entries'])),
+  }),
   me: route('Organization', 'The caller\'s organization', { response: ok(object({ id: str(), name: str(), scimProfile: enumOf(['genesys', 'standard']) }, ['id', 'name', 'scimProfile'])) }),
   divisions: crud('Divisions', 'division', divisionEntity, divisionInput),
   groups: {

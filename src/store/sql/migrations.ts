@@ -191,5 +191,52 @@ CREATE INDEX audits_time ON audits(time);
       // Keys every node shares (the one that signs list cursors), made once by whichever node needs one first.
       sql: 'CREATE TABLE server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
     },
+    {
+      version: 7,
+      name: 'refused requests, console users and sessions',
+      // refusals: why a request was refused (the activity feed); user_grants: roles a
+      // directory user holds for the console, per division; console_sessions and
+      // setup_tokens hold only digests of what the browser or the first-run link carries.
+      sql: `
+CREATE TABLE refusals (
+  seq ${d.serial},
+  id TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  time TEXT NOT NULL,
+  client_id TEXT,
+  request_id TEXT,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  scim_type TEXT,
+  detail TEXT NOT NULL,
+  body TEXT
+);
+CREATE INDEX refusals_org_seq ON refusals(org_id, seq);
+CREATE INDEX refusals_time ON refusals(time);
+CREATE TABLE user_grants (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role_id TEXT NOT NULL REFERENCES roles(id),
+  division_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, role_id, division_id)
+);
+CREATE INDEX user_grants_role ON user_grants(role_id);
+CREATE TABLE console_sessions (
+  id_hash TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created ${d.bigint} NOT NULL,
+  last_seen ${d.bigint} NOT NULL
+);
+CREATE INDEX console_sessions_user ON console_sessions(user_id);
+CREATE TABLE setup_tokens (
+  token_hash TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  expires_at ${d.bigint} NOT NULL,
+  used_at ${d.bigint}
+);
+`,
+    },
   ];
 }

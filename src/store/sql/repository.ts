@@ -290,6 +290,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       const page = rows.slice(0, q.limit);
       return {
         entities: page.map((r) => ({
+          seq: Number(r.seq),
           id: r.id as string,
           orgId: r.org_id as string,
           time: r.time as string,
@@ -305,6 +306,77 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       };
     },
     deleteAuditsBefore: (time) => db.run('DELETE FROM audits WHERE time < ?', [time]),
+    async insertRefusals(records) {
+      // One statement per chunk: a batch from the recorder is one round trip.
+      for (let i = 0; i < records.length; i += 50) {
+        const chunk = records.slice(i, i + 50);
+        await db.run(
+          `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`,
+          chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null]),
+        );
+      }
+    },
+    async queryRefusals(orgId, q) {
+      const where = ['org_id = ?'];
+      const params: unknown[] = [orgId];
+      const add = (sql: string, v: unknown) => {
+        where.push(sql);
+        params.push(v);
+      };
+      if (q.clientId !== undefined) add('client_id = ?', q.clientId);
+      if (q.from !== undefined) add('time >= ?', q.from);
+      if (q.to !== undefined) add('time < ?', q.to);
+      if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
+      const rows = await db.all(`SELECT * FROM refusals WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+      const page = rows.slice(0, q.limit);
+      return {
+        entities: page.map((r) => ({
+          seq: Number(r.seq), id: r.id as string, orgId: r.org_id as string, time: r.time as string,
+          ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
+          method: r.method as string, path: r.path as string, status: Number(r.status), ...(r.scim_type ? { scimType: r.scim_type as string } : {}),
+          detail: r.detail as string, ...(r.body ? { body: r.body as string } : {}),
+        })),
+        ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
+      };
+    },
+    deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
+    async listUserGrants(orgId, userId) {
+      const rows = await db.all('SELECT g.role_id, g.division_id FROM user_grants g JOIN users u ON u.id = g.user_id WHERE u.org_id = ? AND g.user_id = ? ORDER BY g.role_id, g.division_id', [orgId, userId]);
+      return rows.map((r) => ({ roleId: r.role_id as string, divisionId: r.division_id as string }));
+    },
+    async setUserGrants(orgId, userId, grants) {
+      await db.run('DELETE FROM user_grants WHERE user_id = ? AND user_id IN (SELECT id FROM users WHERE org_id = ?)', [userId, orgId]);
+      for (const g of grants) await db.run('INSERT INTO user_grants (user_id, role_id, division_id) VALUES (?, ?, ?)', [userId, g.roleId, g.divisionId]);
+    },
+    async usersWithRole(orgId, roleId) {
+      return (await db.all('SELECT DISTINCT g.user_id FROM user_grants g JOIN users u ON u.id = g.user_id WHERE u.org_id = ? AND g.role_id = ?', [orgId, roleId])).map((r) => r.user_id as string);
+    },
+    async insertSession(x) {
+      await db.run('INSERT INTO console_sessions (id_hash, org_id, user_id, csrf, created, last_seen) VALUES (?, ?, ?, ?, ?, ?)', [x.idHash, x.orgId, x.userId, x.csrf, x.created, x.lastSeen]);
+    },
+    async getSession(idHash) {
+      const r = (await db.all('SELECT * FROM console_sessions WHERE id_hash = ?', [idHash]))[0];
+      return r ? { idHash, orgId: r.org_id as string, userId: r.user_id as string, csrf: r.csrf as string, created: Number(r.created), lastSeen: Number(r.last_seen) } : undefined;
+    },
+    async touchSession(idHash, lastSeen) {
+      await db.run('UPDATE console_sessions SET last_seen = ? WHERE id_hash = ?', [lastSeen, idHash]);
+    },
+    async deleteSession(idHash) {
+      await db.run('DELETE FROM console_sessions WHERE id_hash = ?', [idHash]);
+    },
+    async deleteSessionsOfUser(userId) {
+      await db.run('DELETE FROM console_sessions WHERE user_id = ?', [userId]);
+    },
+    deleteSessionsBefore: (lastSeen) => db.run('DELETE FROM console_sessions WHERE last_seen < ?', [lastSeen]),
+    async insertSetupToken(tokenHash, orgId, expiresAt) {
+      await db.run('INSERT INTO setup_tokens (token_hash, org_id, expires_at) VALUES (?, ?, ?)', [tokenHash, orgId, expiresAt]);
+    },
+    async consumeSetupToken(tokenHash, now) {
+      // The conditional UPDATE is the single-use check: of two nodes, one changes the row.
+      const n = await db.run('UPDATE setup_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?', [now, tokenHash, now]);
+      if (n !== 1) return undefined;
+      return (await db.all('SELECT org_id FROM setup_tokens WHERE token_hash = ?', [tokenHash]))[0]?.org_id as string | undefined;
+    },
     async insertUser(u: UserRecord) {
       await db.run(
         `INSERT INTO users (id, org_id, user_name, user_name_lower, external_id, display_name, display_name_lower, active, division_id,

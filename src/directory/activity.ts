@@ -1,0 +1,233 @@
+// The activity feed: accepted changes (the audit trail) and refused requests, newest first,
+// in words an administrator reads ("Entra added Alice Adams to Sales Team", "Entra tried to
+// create dave@contoso.com: ..."). Changes come through the audit reader, so a
+// division-scoped viewer sees exactly the records it may; refused requests can quote any
+// user's data, so they need the audit permission on every division.
+import { ALL_DIVISIONS, divisionsWith } from '../auth/permissions.ts';
+import { scimErrors } from '../scim/index.ts';
+import type { AuditRecord, RefusalRecord, Store } from '../store/contract.ts';
+import { requirePermission, type AdminContext } from './admin/context.ts';
+import type { AuditReader } from './admin/users-audits.ts';
+
+export interface ActivityEntry {
+  readonly id: string;
+  readonly time: string;
+  readonly outcome: 'accepted' | 'refused';
+  /** User, Group, Division, Role, OAuthClient, ... or Request for a refusal outside those. */
+  readonly kind: string;
+  readonly actorId?: string;
+  readonly actor: string;
+  readonly resourceId?: string;
+  readonly text: string;
+  /** One line per changed attribute, e.g. "title: Engineer -> Manager". */
+  readonly details: readonly string[];
+  readonly status?: number;
+  readonly scimType?: string;
+}
+
+export interface ActivityQuery {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly actor?: string;
+  readonly resource?: string;
+  readonly kind?: string;
+  readonly outcome?: 'accepted' | 'refused';
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface ActivityPage {
+  readonly entries: readonly ActivityEntry[];
+  readonly cursor?: string;
+}
+
+interface Position {
+  a?: number;
+  r?: number;
+  /** A source that has nothing older left. */
+  aDone?: boolean;
+  rDone?: boolean;
+}
+
+const REFUSAL_KINDS = ['User', 'Group', 'Bulk', 'Request'];
+
+const encode = (p: Position) => Buffer.from(JSON.stringify(p)).toString('base64url');
+function decode(c: string | undefined): Position {
+  if (!c) return {};
+  try {
+    const p = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as Position;
+    if (typeof p !== 'object' || p === null) throw new Error('not an object');
+    return p;
+  } catch {
+    throw scimErrors.badRequest('cursor is not one this server issued');
+  }
+}
+
+const show = (v: unknown): string => {
+  if (v === undefined || v === null || v === '') return '(none)';
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+const KIND_OF_PATH: [RegExp, string][] = [[/\/Users(\/|\?|$)/i, 'User'], [/\/Groups(\/|\?|$)/i, 'Group'], [/\/api\/v2\/users/i, 'User'], [/\/api\/v2\/groups/i, 'Group'], [/\/Bulk/i, 'Bulk']];
+
+/** The kind a refused request was about, from its path. */
+export function kindOfPath(path: string): string {
+  return KIND_OF_PATH.find(([re]) => re.test(path))?.[1] ?? 'Request';
+}
+
+/** "create dave@contoso.com" from a refused request's method, path and body. */
+export function refusedAction(r: Pick<RefusalRecord, 'method' | 'path' | 'body'>, name: (id: string) => string | undefined): string {
+  const path = r.path.split('?')[0];
+  const kind = kindOfPath(path).toLowerCase();
+  let body: Record<string, unknown> = {};
+  try {
+    body = r.body ? (JSON.parse(r.body.replace(/…$/, '')) as Record<string, unknown>) : {};
+  } catch {
+    // A cut excerpt is not JSON; the name is then unknown.
+  }
+  const id = /\/(Users|Groups|users|groups)\/([^/?]+)/.exec(path)?.[2];
+  const target = (typeof body.userName === 'string' && body.userName) || (typeof body.displayName === 'string' && body.displayName) || (id ? name(id) ?? id : undefined);
+  const noun = kind === 'request' || kind === 'bulk' ? '' : `${kind} `;
+  switch (r.method) {
+    case 'POST':
+      if (/\.search$/i.test(path)) return `search ${noun || 'resources'}`.trim();
+      if (kind === 'bulk') return 'run a bulk request';
+      if (/\/members$/.test(path)) return `add members to ${target ?? 'a group'}`;
+      return `create ${noun}${target ?? ''}`.trim();
+    case 'PUT':
+      return `replace ${noun}${target ?? ''}`.trim();
+    case 'PATCH':
+      return `change ${noun}${target ?? ''}`.trim();
+    case 'DELETE':
+      return `delete ${noun}${target ?? ''}`.trim();
+    default:
+      return id ? `read ${noun}${target}` : `list ${kind === 'request' ? path : `${kind}s`}${/filter=/.test(r.path) ? ' with a filter' : ''}`;
+  }
+}
+
+export class ActivityFeed {
+  constructor(
+    private readonly store: Store,
+    private readonly audits: AuditReader,
+  ) {}
+
+  async page(ctx: AdminContext, q: ActivityQuery): Promise<ActivityPage> {
+    requirePermission(ctx, 'audits:audit:view');
+    const seesRefusals = divisionsWith(ctx.principal, ['audits:audit:view']) === ALL_DIVISIONS;
+    const pos = decode(q.cursor);
+    const wantChanges = q.outcome !== 'refused' && !pos.aDone;
+    const wantRefusals = seesRefusals && q.outcome !== 'accepted' && !pos.rDone && (q.kind === undefined || REFUSAL_KINDS.includes(q.kind));
+    // A page from each source, newest first; merged by time; `limit` kept. Kind and resource
+    // filters the store cannot apply are applied to what was read.
+    const a = wantChanges
+      ? await this.audits.records(ctx, { limit: q.limit, after: pos.a, resourceId: q.resource, clientId: q.actor, from: q.from, to: q.to })
+      : { entities: [] as AuditRecord[], next: undefined };
+    const changes = a.entities.filter((r) => q.kind === undefined || r.resourceType === q.kind);
+    const r = wantRefusals
+      ? await this.store.queryRefusals(ctx.org.id, { limit: q.limit, after: pos.r, newestFirst: true, clientId: q.actor, from: q.from, to: q.to })
+      : { entities: [] as (RefusalRecord & { seq: number })[], next: undefined };
+    const refusals = r.entities.filter((x) => (q.kind === undefined || kindOfPath(x.path) === q.kind) && (q.resource === undefined || x.path.includes(q.resource)));
+    type Item = { time: string; change?: AuditRecord; refusal?: RefusalRecord & { seq: number } };
+    const merged: Item[] = [...changes.map((c): Item => ({ time: c.time, change: c })), ...refusals.map((x): Item => ({ time: x.time, refusal: x }))]
+      .sort((x, y) => (x.time < y.time ? 1 : x.time > y.time ? -1 : 0))
+      .slice(0, q.limit);
+    const names = await this.names(ctx, merged.map((m) => m.change ?? m.refusal!));
+    const entries = merged.map((m) => (m.change ? this.describeChange(m.change, names) : this.describeRefusal(m.refusal!, names)));
+
+    // Where each source goes on: after its last entry shown, or, when all it read was shown
+    // (or filtered out), after all it read.
+    const takenA = merged.filter((m) => m.change).length;
+    const takenR = merged.filter((m) => m.refusal).length;
+    const next: Position = {
+      a: takenA === changes.length ? (a.entities.at(-1)?.seq ?? pos.a) : takenA === 0 ? pos.a : merged.filter((m) => m.change).at(-1)!.change!.seq!,
+      r: takenR === refusals.length ? (r.entities.at(-1)?.seq ?? pos.r) : takenR === 0 ? pos.r : merged.filter((m) => m.refusal).at(-1)!.refusal!.seq,
+      aDone: !wantChanges || (takenA === changes.length && a.next === undefined),
+      rDone: !wantRefusals || (takenR === refusals.length && r.next === undefined),
+    };
+    return { entries, ...(next.aDone && next.rDone ? {} : { cursor: encode(next) }) };
+  }
+
+  /** Names of the clients, users and groups the entries mention. */
+  private async names(ctx: AdminContext, records: readonly (AuditRecord | RefusalRecord)[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const c of await this.store.listClients(ctx.org.id)) names.set(c.id, c.name);
+    const ids = new Set<string>();
+    for (const r of records) {
+      if (r.clientId?.startsWith('user:')) ids.add(r.clientId.slice(5));
+      if ('resourceId' in r) {
+        ids.add(r.resourceId);
+        for (const k of ['members.added', 'members.removed']) for (const side of Object.values(r.changes[k] ?? {})) if (Array.isArray(side)) for (const id of side.slice(0, 20)) ids.add(String(id));
+      } else {
+        const id = /\/(?:Users|Groups|users|groups)\/([^/?]+)/.exec(r.path)?.[1];
+        if (id) ids.add(id);
+      }
+    }
+    const visible = divisionsWith(ctx.principal, ['directory:user:view', 'directory:user:edit']);
+    for (const id of ids) {
+      const u = await this.store.getUser(ctx.org.id, id);
+      if (u && (visible === ALL_DIVISIONS || visible.includes(u.divisionId))) {
+        names.set(id, u.displayName || u.userName);
+        continue;
+      }
+      const g = await this.store.getGroup(ctx.org.id, id);
+      if (g) names.set(id, g.displayName);
+    }
+    return names;
+  }
+
+  private actor(clientId: string | undefined, names: Map<string, string>): string {
+    if (!clientId) return 'Someone';
+    if (clientId === 'cli') return 'The CLI (on the store)';
+    if (clientId.startsWith('user:')) return `${names.get(clientId.slice(5)) ?? 'A console user'} (console)`;
+    return names.get(clientId) ?? `Client ${clientId}`;
+  }
+
+  private describeChange(r: AuditRecord, names: Map<string, string>): ActivityEntry {
+    const actor = this.actor(r.clientId, names);
+    const before = (k: string) => r.changes[k]?.before;
+    const after = (k: string) => r.changes[k]?.after;
+    const name = names.get(r.resourceId) ||
+      (typeof after('userName') === 'string' && (after('userName') as string)) || (typeof before('userName') === 'string' && (before('userName') as string)) ||
+      (typeof after('name') === 'string' && (after('name') as string)) || (typeof before('name') === 'string' && (before('name') as string)) ||
+      (typeof after('displayName') === 'string' && (after('displayName') as string)) || r.resourceId;
+    const noun = r.resourceType === 'OAuthClient' ? 'OAuth client' : r.resourceType.toLowerCase();
+    const memberNames = (k: string, side: 'before' | 'after') => {
+      const ids = (r.changes[k]?.[side] as unknown[] | undefined) ?? [];
+      const shown = ids.slice(0, 3).map((id) => names.get(String(id)) ?? String(id));
+      return ids.length > 3 ? `${shown.join(', ')} and ${ids.length - 3} more` : shown.join(', ');
+    };
+    const details: string[] = [];
+    for (const [k, v] of Object.entries(r.changes)) {
+      if (k === 'members.added' || k === 'members.removed' || k === 'members.cleared') continue;
+      details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
+    }
+    let text: string;
+    const added = r.changes['members.added'];
+    const removed = r.changes['members.removed'];
+    if (r.resourceType === 'Group' && (added || removed || r.changes['members.cleared'])) {
+      const parts = [
+        ...(added ? [`added ${memberNames('members.added', 'after')} to`] : []),
+        ...(removed ? [`removed ${memberNames('members.removed', 'before')} from`] : []),
+        ...(r.changes['members.cleared'] ? ['removed every member from'] : []),
+      ];
+      text = `${actor} ${parts.join(' and ')} ${name}`;
+    } else if (r.action === 'create') text = `${actor} created ${noun} ${name}`;
+    else if (r.action === 'delete') text = `${actor} deleted ${noun} ${name}`;
+    else if (r.action === 'update' && r.resourceType === 'User' && Object.keys(r.changes).length === 1 && 'active' in r.changes) text = `${actor} ${after('active') ? 'enabled' : 'disabled'} ${name}`;
+    else if (r.action === 'update') text = `${actor} changed ${noun} ${name}`;
+    else if (r.action === 'login.failed') text = `${actor}: a sign-in failed (${show(after('reason'))})`;
+    else text = `${actor}: ${r.action} ${noun} ${name}`;
+    return { id: r.id, time: r.time, outcome: 'accepted', kind: r.resourceType, ...(r.clientId ? { actorId: r.clientId } : {}), actor, resourceId: r.resourceId, text, details };
+  }
+
+  private describeRefusal(r: RefusalRecord, names: Map<string, string>): ActivityEntry {
+    const actor = this.actor(r.clientId, names);
+    return {
+      id: r.id, time: r.time, outcome: 'refused', kind: kindOfPath(r.path), ...(r.clientId ? { actorId: r.clientId } : {}), actor,
+      text: `${actor} tried to ${refusedAction(r, (id) => names.get(id))}: ${r.detail}`,
+      details: [`${r.method} ${r.path} -> ${r.status}${r.scimType ? ` ${r.scimType}` : ''}`, ...(r.body ? [`body: ${r.body}`] : [])],
+      status: r.status, ...(r.scimType ? { scimType: r.scimType } : {}),
+    };
+  }
+}
