@@ -8,7 +8,7 @@ import { openStore } from './store/open.ts';
 import type { Server } from 'node:http';
 import { serveMetrics } from './http/metrics.ts';
 
-export function banner(config: Config, result: BootstrapResult): string {
+export function banner(config: Config, result: BootstrapResult, setupToken?: string): string {
   const tenant = `${config.publicUrl}${SCIM_BASE_PATHS[0]}`;
   const lines = [
     '',
@@ -32,6 +32,14 @@ export function banner(config: Config, result: BootstrapResult): string {
       `  curl -s -u '${c.clientId}:${c.clientSecret}' -d grant_type=client_credentials ${config.publicUrl}/oauth/token`,
     );
   }
+  if (setupToken) {
+    lines.push(
+      '',
+      'Web console: create its first administrator with this one-time link (valid 24 h):',
+      `  ${config.publicUrl}/console/setup?token=${setupToken}`,
+      '  (A new link: `npx scimitar console setup-link`.) Then sign in at ' + `${config.publicUrl}/console`,
+    );
+  } else lines.push(`  Console    : ${config.publicUrl}/console`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -55,7 +63,9 @@ export async function serve(config: Config): Promise<void> {
   const stopListening = await services.tokens.listen();
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   // One write, so that whoever waits for the banner sees all of it.
-  process.stdout.write(banner(config, result) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
+  // First run: the console's setup link, printed once beside the credentials.
+  const setupToken = result.created ? await app.consoleAuth.createSetupToken(result.organization.id) : undefined;
+  process.stdout.write(banner(config, result, setupToken) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
 
   const sweep = async () => {
     if (config.auditRetentionDays === 0) return;

@@ -22,6 +22,8 @@ test('the Dockerfile installs as CI does and ships a non-root, healthchecked ima
   assert.ok(runtime.some((l) => /^USER (?!root)\w+/.test(l)), 'runs as a non-root user');
   assert.ok(runtime.some((l) => l.startsWith('HEALTHCHECK') && l.includes('/healthz')), 'healthcheck');
   assert.ok(runtime.some((l) => l.startsWith('VOLUME') && l.includes('/data')), 'data volume');
+  // What the compiled server reads at run time besides dist/: the console's assets.
+  assert.ok(runtime.some((l) => l.startsWith('COPY --from=build /app/assets ')), 'the console assets are in the image');
   const cmd = runtime.find((l) => l.startsWith('CMD '))!;
   assert.deepEqual(JSON.parse(cmd.slice(4)), ['node', 'dist/main.js']);
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };

@@ -54,6 +54,18 @@ export function divisionsWith(p: Principal, permissions: readonly string[]): typ
   return [...out];
 }
 
+/** Every permission the service checks somewhere: what a role can usefully hold (the console offers these). */
+export const PERMISSION_CATALOGUE: readonly string[] = Object.freeze([
+  'directory:user:view', 'directory:user:add', 'directory:user:edit', 'directory:user:delete', 'directory:user:setPassword',
+  'directory:group:view', 'directory:group:add', 'directory:group:edit', 'directory:group:delete',
+  'authorization:division:view', 'authorization:division:add', 'authorization:division:edit', 'authorization:division:delete',
+  'authorization:role:view', 'authorization:role:add', 'authorization:role:edit', 'authorization:role:delete',
+  'authorization:grant:add', 'authorization:grant:delete',
+  'oauth:client:view', 'oauth:client:add', 'oauth:client:edit', 'oauth:client:delete',
+  'routing:skill:manage', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign',
+  'audits:audit:view',
+]);
+
 /** The permissions of the SCIM routes, as Genesys Cloud names them. */
 export const SCIM_PERMISSIONS = Object.freeze({
   userView: ['directory:user:view', 'directory:user:edit'],

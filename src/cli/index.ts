@@ -11,6 +11,8 @@ import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
 import { provisionCommands } from './provision.ts';
 import { packageVersion } from '../version.ts';
 import { directoryCommands } from './directory-commands.ts';
+import { ConsoleAuth } from '../directory/console-users.ts';
+import { createServices } from '../services.ts';
 import { InputFileError } from '../provision/input-file.ts';
 import { MappingError } from '../provision/mappings.ts';
 
@@ -99,6 +101,24 @@ program
       const r = await recoverAdministrator(store, organization.id);
       if (g.json) process.stdout.write(`${JSON.stringify({ organizationId: organization.id, clientId: r.clientId, clientSecret: r.clientSecret })}\n`);
       else printOne({ organization: organization.name, clientId: r.clientId, clientSecret: r.clientSecret, note: 'the secret is shown this once; the recovery is in the audit trail' }, false);
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('console')
+  .description('the web console')
+  .command('setup-link')
+  .description('issue a one-time link (24 h) that creates a console administrator (store only; for the first one, or when none is left)')
+  .action(async (_o, cmd: Command) => {
+    const g = storeOnly(cmd, 'console setup-link', ': it is the way in when no console administrator is left');
+    const store = await openStore(existingStoreConfig(g));
+    try {
+      const organization = await resolveOrg(store, g.org);
+      const token = await new ConsoleAuth(createServices(store, { tokenTtlSeconds: 86400, tokenCacheTtlMs: 0 })).createSetupToken(organization.id);
+      const publicUrl = configFromEnv({ ...process.env, SCIMITAR_DB: g.db, DATABASE_URL: '' }).publicUrl;
+      process.stdout.write(`${publicUrl}/console/setup?token=${token}\n`);
     } finally {
       await store.close();
     }

@@ -179,6 +179,7 @@ export class ActivityFeed {
   private actor(clientId: string | undefined, names: Map<string, string>): string {
     if (!clientId) return 'Someone';
     if (clientId === 'cli') return 'The CLI (on the store)';
+    if (clientId === 'console-setup') return 'The console setup link';
     if (clientId.startsWith('user:')) return `${names.get(clientId.slice(5)) ?? 'A console user'} (console)`;
     return names.get(clientId) ?? `Client ${clientId}`;
   }
@@ -216,7 +217,11 @@ export class ActivityFeed {
     else if (r.action === 'delete') text = `${actor} deleted ${noun} ${name}`;
     else if (r.action === 'update' && r.resourceType === 'User' && Object.keys(r.changes).length === 1 && 'active' in r.changes) text = `${actor} ${after('active') ? 'enabled' : 'disabled'} ${name}`;
     else if (r.action === 'update') text = `${actor} changed ${noun} ${name}`;
-    else if (r.action === 'login.failed') text = `${actor}: a sign-in failed (${show(after('reason'))})`;
+    else if (r.action === 'login.failed') text = `${actor}: a token request failed (${show(after('reason'))})`;
+    else if (r.action === 'console.signIn') text = `${actor} signed in`;
+    else if (r.action === 'console.signOut') text = `${actor} signed out`;
+    else if (r.action === 'console.signIn.failed') text = `A console sign-in as ${name} failed (${show(after('reason'))})`;
+    else if (r.action === 'console.setup') text = `${name} became the first console administrator`;
     else text = `${actor}: ${r.action} ${noun} ${name}`;
     return { id: r.id, time: r.time, outcome: 'accepted', kind: r.resourceType, ...(r.clientId ? { actorId: r.clientId } : {}), actor, resourceId: r.resourceId, text, details };
   }

@@ -14,6 +14,9 @@ import { clientRateLimit } from './rate-limit.ts';
 import { RefusalRecorder, redactedExcerpt } from '../directory/refusals.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { consoleRoutes } from './console/routes.ts';
+import { ConsoleAuth } from '../directory/console-users.ts';
+import type { LoginThrottleOptions } from '../auth/login-throttle.ts';
 import { healthSchema, openApiSchema, readySchema } from './schemas/oauth.ts';
 import { withSchema } from './schemas/common.ts';
 
@@ -34,6 +37,11 @@ export interface AppOptions {
   readonly trustProxy?: readonly string[];
   /** The package version, shown in the API description. */
   readonly version?: string;
+  /** How often the console's live activity feed looks for new entries (ms). */
+  readonly consoleLiveIntervalMs?: number;
+  /** The console's clock and sign-in backoff (tests). */
+  readonly consoleNow?: () => number;
+  readonly consoleLoginThrottle?: LoginThrottleOptions;
 }
 
 type ContentTypeParserFunction = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => void;
@@ -48,6 +56,7 @@ declare module 'fastify' {
     routeTable: readonly RouteEntry[];
     metrics: Metrics;
     refusals: RefusalRecorder;
+    consoleAuth: ConsoleAuth;
   }
   interface FastifyRequest {
     /** Why the request was refused, set where the error is rendered (errors.ts). */
@@ -61,12 +70,15 @@ declare module 'fastify' {
 
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
 
-function parseForm(body: string): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Form fields; `repeatable` (the console's checkboxes) gathers repeated ones into lists. */
+function parseForm(body: string, repeatable: boolean): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
   for (const [k, v] of new URLSearchParams(body)) {
-    // RFC 6749 3.2: parameters must not be repeated.
-    if (Object.prototype.hasOwnProperty.call(out, k)) throw Object.assign(new Error(`Parameter "${k}" is repeated`), { statusCode: 400 });
-    out[k] = v;
+    if (Object.prototype.hasOwnProperty.call(out, k)) {
+      // RFC 6749 3.2: token request parameters must not be repeated.
+      if (!repeatable) throw Object.assign(new Error(`Parameter "${k}" is repeated`), { statusCode: 400 });
+      out[k] = [out[k], v].flat();
+    } else out[k] = v;
   }
   return out;
 }
@@ -107,11 +119,15 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, json);
-  // Form bodies belong to the token endpoint alone (RFC 6749 4.4.2); elsewhere they are 415.
+  // Form bodies belong to the token endpoint (RFC 6749 4.4.2) and the console's forms; elsewhere they are 415.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
-    if (!request.url.toLowerCase().startsWith('/oauth/')) return done(scimErrors.unsupportedMediaType('Send the body as application/scim+json or application/json'), undefined);
+    const url = request.url.toLowerCase();
+    const console = url.startsWith('/console/') || url === '/console';
+    if (!url.startsWith('/oauth/') && !console) return done(scimErrors.unsupportedMediaType('Send the body as application/scim+json or application/json'), undefined);
     try {
-      done(null, parseForm(body as string));
+      const form = parseForm(body as string, console);
+      checkJsonBody(form);
+      done(null, form);
     } catch (e) {
       done(e as Error, undefined);
     }
@@ -185,7 +201,10 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   for (const prefix of SCIM_BASE_PATHS) {
     app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, authenticate }), { prefix });
   }
-  adminRoutes(app, { services, authenticate, publicUrl: options.publicUrl });
+  const consoleAuth = new ConsoleAuth(services, { now: options.consoleNow, loginThrottle: options.consoleLoginThrottle });
+  adminRoutes(app, { services, authenticate, publicUrl: options.publicUrl, consoleAuth });
+  app.decorate('consoleAuth', consoleAuth);
+  await consoleRoutes(app, { services, auth: consoleAuth, publicUrl: options.publicUrl, liveIntervalMs: options.consoleLiveIntervalMs });
   await app.ready();
   return app;
 }

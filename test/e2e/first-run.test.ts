@@ -53,10 +53,18 @@ test('first run prints working credentials; later runs do not reprint the secret
     const { access_token } = (await tok.json()) as { access_token: string };
     const list = await fetch(`http://127.0.0.1:${port}/api/v2/scim/v2/Users?filter=userName%20eq%20%22probe%22`, { headers: { authorization: `Bearer ${access_token}` } });
     assert.equal(list.status, 200);
+    // The console's one-time setup link, printed beside the credentials, opens the setup form.
+    const link = new RegExp(`  (http://127\\.0\\.0\\.1:${port}/console/setup\\?token=\\S+)`).exec(out)?.[1];
+    assert.ok(link, out);
+    const setup = await fetch(link);
+    assert.equal(setup.status, 200);
+    assert.match(await setup.text(), /Create the first administrator/);
     assert.equal(await first.stop(), 0);
 
     const second = await start({ ...env, SCIMITAR_BOOTSTRAP_CLIENT_ID: id, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: 'a-deterministic-secret-of-32-chars-or-more' });
     assert.doesNotMatch(second.output(), /Secret     :/);
+    assert.doesNotMatch(second.output(), /console\/setup/, 'a later start prints no new setup link');
+    assert.match(second.output(), new RegExp(`Console    : http://127.0.0.1:${port}/console`));
     const again = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -119,7 +119,7 @@ export async function call(h: Harness, c: Call) {
   if (c.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/scim+json';
   const res = await h.app.inject({
     method: c.method ?? 'GET',
-    url: c.path.startsWith('/') && !c.path.startsWith('/api') && !c.path.startsWith('/oauth') && !c.path.startsWith('/health') && !c.path.startsWith('/ready') && !c.path.startsWith('/openapi') ? `${BASE}${c.path}` : c.path,
+    url: c.path.startsWith('/') && !c.path.startsWith('/api') && !c.path.startsWith('/oauth') && !c.path.startsWith('/health') && !c.path.startsWith('/ready') && !c.path.startsWith('/openapi') && !c.path.startsWith('/console') ? `${BASE}${c.path}` : c.path,
     headers,
     payload: c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body),
   });

@@ -91,6 +91,8 @@ export class RoleAdmin {
       if (!r) throw scimErrors.notFound(`Role ${id} not found`);
       const holders = (await tx.listClients(ctx.org.id)).filter((c) => c.roleDivisions.some((rd) => rd.roleId === id));
       if (holders.length > 0) throw scimErrors.conflict(`Role "${r.name}" is granted to OAuth client${holders.length === 1 ? '' : 's'} ${holders.map((c) => `"${c.name}" (${c.id})`).join(', ')}`);
+      const users = await tx.usersWithRole(ctx.org.id, id);
+      if (users.length > 0) throw scimErrors.conflict(`Role "${r.name}" is granted to ${users.length} console user${users.length === 1 ? '' : 's'}`);
       if (!(await tx.deleteRole(ctx.org.id, id))) throw scimErrors.notFound(`Role ${id} not found`);
       await writeAudit(tx, actor(ctx), 'delete', 'Role', id, diffAttributes(auditable(r), undefined));
     });

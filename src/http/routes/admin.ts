@@ -6,6 +6,7 @@ import type { NamedKind } from '../../store/contract.ts';
 import type { Services } from '../../services.ts';
 import type { Authenticator } from '../auth.ts';
 import type { ActivityQuery } from '../../directory/activity.ts';
+import type { ConsoleAuth } from '../../directory/console-users.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { adminSchemas as S } from '../schemas/admin.ts';
 import { withSchema as w } from '../schemas/common.ts';
@@ -14,6 +15,7 @@ export interface AdminRouteOptions {
   readonly services: Services;
   readonly authenticate: Authenticator;
   readonly publicUrl: string;
+  readonly consoleAuth: ConsoleAuth;
 }
 
 declare module 'fastify' {
@@ -87,6 +89,14 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     admin.get('/api/v2/users', w(S.users.list), async (r) => s.admin.users.list(ctx(r), q(r)));
     admin.get('/api/v2/users/:id', w(S.users.get), async (r) => s.admin.users.get(ctx(r), id(r)));
     admin.patch('/api/v2/users/:id', w(S.users.setState), async (r) => s.admin.userActions.setState(ctx(r), id(r), r.body));
+    admin.get('/api/v2/users/:id/grants', w(S.users.grants), async (r) => {
+      await s.admin.users.get(ctx(r), id(r));
+      return { grants: await s.store.listUserGrants(ctx(r).org.id, id(r)) };
+    });
+    admin.put('/api/v2/users/:id/grants', w(S.users.setGrants), async (r) => {
+      await options.consoleAuth.setGrants(ctx(r), id(r), (r.body as { grants: { roleId: string; divisionId: string }[] }).grants);
+      return { grants: await s.store.listUserGrants(ctx(r).org.id, id(r)) };
+    });
     admin.delete('/api/v2/users/:id', w(S.users.delete), async (r, reply) => noContent(reply, await s.admin.userActions.delete(ctx(r), id(r))));
     admin.get('/api/v2/activity', w(S.activity), async (r) => s.admin.activity.page(ctx(r), activityQuery(q(r))));
     admin.get('/api/v2/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));

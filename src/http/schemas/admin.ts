@@ -145,6 +145,10 @@ export const adminSchemas = {
     get: route('Users', 'Get a user', { params: idParams, response: ok(userEntity) }),
     setState: route('Users', 'Disable or enable a user', { params: idParams, body: object({ state: enumOf(['active', 'inactive']) }, ['state'], true), response: ok(userEntity) }),
     delete: route('Users', 'Delete a user', { params: idParams, response: deleted }),
+    grants: route('Users', 'The roles a user holds for the console, per division', { params: idParams, response: ok(object({ grants: arrayOf(roleDivision) }, ['grants'])) }),
+    setGrants: route('Users', 'Replace the console roles of a user (only roles the caller holds on those divisions; needs authorization:grant:add)', {
+      params: idParams, body: object({ grants: arrayOf(roleDivision) }, ['grants'], true), response: ok(object({ grants: arrayOf(roleDivision) }, ['grants'])),
+    }),
   },
   audits: route('Audit', 'Audit records, oldest first unless order=desc', {
     querystring: auditQuery,

@@ -1,0 +1,47 @@
+// Scimitar console: the only script (served from the package; the page's CSP allows no
+// other). Confirmation before destructive forms, and live updates of the activity feed
+// through server-sent events. Everything works without it except the live updates.
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
+const feed = document.getElementById('feed');
+if (feed && feed.dataset.live && 'EventSource' in window) {
+  const status = document.getElementById('live-status');
+  const source = new EventSource(feed.dataset.live);
+  source.addEventListener('entry', (event) => {
+    const entry = JSON.parse(event.data);
+    const li = document.createElement('li');
+    li.dataset.outcome = entry.outcome;
+    const time = document.createElement('time');
+    time.dateTime = entry.time;
+    time.textContent = entry.time.replace('T', ' ').slice(0, 19);
+    li.append(time, ' ');
+    if (entry.outcome === 'refused') {
+      const badge = document.createElement('span');
+      badge.className = 'badge refused';
+      badge.textContent = 'refused';
+      li.append(badge, ' ');
+    }
+    const text = document.createElement('span');
+    text.className = entry.outcome === 'refused' ? 'text refused' : 'text';
+    text.textContent = entry.text;
+    li.append(text);
+    if (entry.details.length > 0) {
+      const ul = document.createElement('ul');
+      ul.className = 'details';
+      for (const d of entry.details.slice(0, 6)) {
+        const item = document.createElement('li');
+        item.textContent = d;
+        ul.append(item);
+      }
+      li.append(ul);
+    }
+    document.querySelector('#feed .empty')?.remove();
+    feed.prepend(li);
+  });
+  source.addEventListener('open', () => status && (status.textContent = 'Live: new entries appear as they happen.'));
+  source.addEventListener('error', () => status && (status.textContent = 'Live updates paused; reconnecting...'));
+}

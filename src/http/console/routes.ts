@@ -1,0 +1,346 @@
+// The web console at /console: server-rendered pages over the same services the APIs use,
+// with the signed-in user's principal, so it sees and changes exactly what the APIs would
+// let that user see and change. Strict CSP (scripts and styles from /console/assets only),
+// session cookie (HttpOnly, SameSite=Strict, Secure behind https), CSRF token on every
+// change, POST-redirect-GET with the outcome in the redirect's query.
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can } from '../../auth/permissions.ts';
+import type { AdminContext } from '../../directory/admin/context.ts';
+import { ScimError, scimErrors } from '../../scim/index.ts';
+import type { Services } from '../../services.ts';
+import type { ActivityQuery } from '../../directory/activity.ts';
+import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../../directory/console-users.ts';
+import { html } from './html.ts';
+import { noticeFrom, page } from './layout.ts';
+import { userPage, usersPage } from './pages/users.ts';
+import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
+import { clientsPage, connectPage, secretPage, type TestResult } from './pages/clients.ts';
+import { activityPage } from './pages/activity.ts';
+
+export interface ConsoleOptions {
+  readonly services: Services;
+  readonly auth: ConsoleAuth;
+  readonly publicUrl: string;
+  /** How often the live feed looks for new entries. */
+  readonly liveIntervalMs?: number;
+}
+
+const COOKIE = 'scimitar_session';
+const ASSETS: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' };
+const ASSET_DIR = new URL('../../../assets/console/', import.meta.url);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    consoleCaller?: ConsoleCaller;
+  }
+}
+
+type Form = Record<string, string | string[] | undefined>;
+const field = (f: Form, k: string): string => {
+  const v = f[k];
+  return typeof v === 'string' ? v.trim() : Array.isArray(v) ? String(v[0] ?? '').trim() : '';
+};
+const list = (f: Form, k: string): string[] => {
+  const v = f[k];
+  return v === undefined ? [] : [v].flat().map(String);
+};
+
+export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptions): Promise<void> {
+  const { services: s, auth, publicUrl } = options;
+  const secure = publicUrl.startsWith('https://');
+  const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, ASSET_DIR), 'utf8')]));
+
+  await root.register(async (app) => {
+    await app.register(cookie);
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
+          formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"],
+        },
+      },
+      hsts: secure ? { maxAge: 31536000 } : false,
+      referrerPolicy: { policy: 'same-origin' },
+    });
+    const hide = { schema: { hide: true } };
+
+    const ctxOf = (r: FastifyRequest): AdminContext => ({ principal: r.consoleCaller!.principal, org: r.consoleCaller!.org, requestId: r.id, publicUrl });
+    const send = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+    const back = (reply: FastifyReply, path: string, notice: { ok?: string; error?: string }) => {
+      const q = new URLSearchParams(notice as Record<string, string>).toString();
+      return reply.code(303).header('location', `${path}${path.includes('?') ? '&' : '?'}${q}`).send();
+    };
+
+    /** Signed-in pages: the caller, or a redirect to sign in (GET) / 403 (POST). POSTs must carry the session's CSRF token. */
+    const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
+      const caller = await auth.caller(request.cookies[COOKIE]);
+      if (!caller) {
+        if (request.method === 'GET') return reply.code(303).header('location', '/console/sign-in').send();
+        return send(reply, page(undefined, { title: 'Signed out', notice: { kind: 'error', text: 'Your session has ended: sign in again.' } }, html`<p><a href="/console/sign-in">Sign in</a></p>`), 403);
+      }
+      request.consoleCaller = caller;
+      if (request.method === 'POST' && !ConsoleAuth.csrfMatches(caller, (request.body as Form | undefined)?._csrf)) {
+        request.refusal = { detail: 'console form without a valid CSRF token' };
+        return send(reply, page(caller, { title: 'Refused', notice: { kind: 'error', text: 'This form is stale or was not sent from the console (CSRF check failed). Reload the page and try again.' } }, html``), 403);
+      }
+    };
+    /** Forms before sign-in: refused when the browser says they come from another site. */
+    const sameOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+      const origin = request.headers.origin;
+      if (origin && origin !== publicUrl && new URL(origin).host !== request.headers.host) return send(reply, page(undefined, { title: 'Refused' }, html`<p>This form was sent from another site.</p>`), 403);
+    };
+
+    /** Runs a change; its refusal becomes the redirect's error notice. */
+    const act = async (reply: FastifyReply, to: string, ok: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+        return back(reply, to, { ok });
+      } catch (e) {
+        if (e instanceof ScimError) return back(reply, to, { error: e.message });
+        throw e;
+      }
+    };
+
+    app.setErrorHandler((error, request, reply) => {
+      const caller = request.consoleCaller;
+      if (error instanceof ScimError) {
+        request.refusal = { detail: error.message };
+        return send(reply, page(caller, { title: error.status === 404 ? 'Not found' : 'Refused', notice: { kind: 'error', text: error.message } }, html`<p><a href="/console">Back to the console</a></p>`), error.status);
+      }
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status && status >= 400 && status < 500) return send(reply, page(caller, { title: 'Bad request', notice: { kind: 'error', text: 'The request could not be read.' } }, html``), status);
+      request.log.error({ err: error }, 'console error');
+      return send(reply, page(caller, { title: 'Something went wrong', notice: { kind: 'error', text: `An internal error occurred (request ${request.id}).` } }, html``), 500);
+    });
+
+    app.get('/console/assets/:name', hide, async (request, reply) => {
+      const name = (request.params as { name: string }).name;
+      const body = assets.get(name);
+      if (!body) return send(reply, page(undefined, { title: 'Not found' }, html``), 404);
+      return reply.type(ASSETS[name]).header('cache-control', 'public, max-age=300').send(body);
+    });
+
+    // ---- Setup, sign-in, sign-out ----
+    app.get('/console/setup', hide, async (request, reply) => {
+      const token = String((request.query as Record<string, unknown>).token ?? '');
+      return send(reply, page(undefined, { title: 'Create the first administrator' }, html`<div class="card">
+<p>This one-time link creates the organization's first console administrator (a directory user with the Admin role on every division).</p>
+<form method="post" action="/console/setup"><input type="hidden" name="token" value="${token}">
+<label for="setup-email">Email (your sign-in name)</label><input type="email" id="setup-email" name="userName" autocomplete="username" required>
+<label for="setup-name">Name</label><input type="text" id="setup-name" name="displayName" autocomplete="name" required>
+<label for="setup-password">Password (at least 12 characters)</label><input type="password" id="setup-password" name="password" autocomplete="new-password" minlength="12" required>
+<p><button type="submit" class="primary">Create administrator</button></p></form></div>`));
+    });
+    app.post('/console/setup', { ...hide, preHandler: sameOrigin }, async (request, reply) => {
+      const f = (request.body ?? {}) as Form;
+      try {
+        const { org, user } = await auth.completeSetup(field(f, 'token'), { userName: field(f, 'userName'), displayName: field(f, 'displayName'), password: String(f.password ?? '') }, request.ip);
+        const { cookie: value } = await auth.signIn(org, user.userName, String(f.password ?? ''), request.ip);
+        reply.setCookie(COOKIE, value, { path: '/console', httpOnly: true, sameSite: 'strict', secure, maxAge: ABSOLUTE_MS / 1000 });
+        return back(reply, '/console', { ok: `Welcome, ${user.displayName ?? user.userName}: you are this organization's administrator.` });
+      } catch (e) {
+        if (e instanceof SignInError || e instanceof ScimError) return send(reply, page(undefined, { title: 'Create the first administrator', notice: { kind: 'error', text: e.message } }, html`<p><a href="/console/setup?token=${field(f, 'token')}">Try again</a></p>`), 400);
+        throw e;
+      }
+    });
+
+    const signInForm = async (notice?: { kind: 'ok' | 'error'; text: string }, userName = '') => {
+      const orgs = await s.store.listOrganizations();
+      return page(undefined, { title: 'Sign in', notice }, html`<div class="card"><form method="post" action="/console/sign-in">
+${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text" id="org" name="organization" required>` : ''}
+<label for="email">Email</label><input type="email" id="email" name="userName" value="${userName}" autocomplete="username" required>
+<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
+<p><button type="submit" class="primary">Sign in</button></p></form>
+<p class="muted">No account yet? The first administrator is created with the setup link printed at first start (or by <code>scimitar console setup-link</code>).</p></div>`);
+    };
+    app.get('/console/sign-in', hide, async (request, reply) => send(reply, await signInForm(noticeFrom(request.query as Record<string, unknown>))));
+    app.post('/console/sign-in', { ...hide, preHandler: sameOrigin }, async (request, reply) => {
+      const f = (request.body ?? {}) as Form;
+      const orgs = await s.store.listOrganizations();
+      const named = field(f, 'organization').toLowerCase();
+      const org = orgs.length === 1 ? orgs[0] : orgs.find((o) => o.name.toLowerCase() === named || o.id === named);
+      try {
+        if (!org) throw new SignInError('Wrong email or password');
+        const { cookie: value } = await auth.signIn(org, field(f, 'userName'), String(f.password ?? ''), request.ip);
+        reply.setCookie(COOKIE, value, { path: '/console', httpOnly: true, sameSite: 'strict', secure, maxAge: ABSOLUTE_MS / 1000 });
+        return reply.code(303).header('location', '/console').send();
+      } catch (e) {
+        if (!(e instanceof SignInError)) throw e;
+        if (e.retryAfterSeconds > 0) reply.header('retry-after', String(e.retryAfterSeconds));
+        return send(reply, await signInForm({ kind: 'error', text: e.message }, field(f, 'userName')), e.retryAfterSeconds > 0 ? 429 : 401);
+      }
+    });
+    app.post('/console/sign-out', { ...hide, preHandler: signedIn }, async (request, reply) => {
+      await auth.signOut(request.consoleCaller!);
+      reply.clearCookie(COOKIE, { path: '/console' });
+      return back(reply, '/console/sign-in', { ok: 'Signed out.' });
+    });
+
+    // ---- Pages ----
+    const view = (title: string, current: string, render: (r: FastifyRequest) => Promise<ReturnType<typeof html>>) =>
+      async (request: FastifyRequest, reply: FastifyReply) => send(reply, page(request.consoleCaller, { title, current, notice: noticeFrom(request.query as Record<string, unknown>) }, await render(request)));
+    const opts = { ...hide, preHandler: signedIn };
+
+    app.get('/console', opts, view('Connect', '/console', (r) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl)));
+    app.get('/console/users', opts, view('Users', '/console/users', (r) => usersPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>)));
+    app.get('/console/users/:id', opts, async (request, reply) => {
+      const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id);
+      return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: noticeFrom(request.query as Record<string, unknown>) }, body));
+    });
+    app.get('/console/groups', opts, view('Groups', '/console/groups', (r) => groupsPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/groups/:id', opts, async (request, reply) => {
+      const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>);
+      return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: noticeFrom(request.query as Record<string, unknown>) }, body));
+    });
+    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r) => divisionsPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/roles', opts, view('Roles', '/console/roles', (r) => rolesPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r) => clientsPage(s, r.consoleCaller!, ctxOf(r))));
+
+    const activityQuery = (q: Record<string, unknown>, limit: number): ActivityQuery => {
+      const str = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+      const from = str('from');
+      return {
+        limit, cursor: str('cursor'), actor: str('actor'), kind: str('kind'), resource: str('resource'),
+        outcome: str('outcome') === 'accepted' || str('outcome') === 'refused' ? (str('outcome') as 'accepted' | 'refused') : undefined,
+        from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : undefined,
+      };
+    };
+    app.get('/console/activity', opts, async (request, reply) => {
+      const q = activityQuery(request.query as Record<string, unknown>, 50);
+      const ctx = ctxOf(request);
+      const feed = await s.admin.activity.page(ctx, q);
+      const clients = can(ctx.principal, ['oauth:client:view']) ? (await s.admin.clients.list(ctx, { pageSize: 500 })).entities : [];
+      return send(reply, page(request.consoleCaller, { title: 'Activity', current: '/console/activity' }, activityPage(feed, q, clients)));
+    });
+    // Server-sent events: the entries that appear after the page was loaded, oldest first.
+    app.get('/console/activity/stream', opts, async (request, reply) => {
+      const ctx = ctxOf(request);
+      const q = activityQuery(request.query as Record<string, unknown>, 50);
+      const seen = new Set((await s.admin.activity.page(ctx, { ...q, cursor: undefined })).entries.map((e) => e.id));
+      const cookieValue = request.cookies[COOKIE];
+      reply.hijack();
+      reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+      reply.raw.write('retry: 3000\n\n');
+      let open = true;
+      const poll = async () => {
+        if (!open) return;
+        try {
+          if (!(await auth.caller(cookieValue))) {
+            reply.raw.end();
+            return;
+          }
+          const fresh = (await s.admin.activity.page(ctx, { ...q, cursor: undefined })).entries.filter((e) => !seen.has(e.id));
+          for (const e of fresh.reverse()) {
+            seen.add(e.id);
+            reply.raw.write(`event: entry\ndata: ${JSON.stringify(e)}\n\n`);
+          }
+          if (fresh.length === 0) reply.raw.write(': keep-alive\n\n');
+        } catch (err) {
+          request.log.warn({ err }, 'live activity poll failed');
+        }
+        if (open) timer = setTimeout(() => void poll(), options.liveIntervalMs ?? 1000);
+      };
+      let timer = setTimeout(() => void poll(), options.liveIntervalMs ?? 1000);
+      request.raw.on('close', () => {
+        open = false;
+        clearTimeout(timer);
+      });
+    });
+
+    // ---- Changes ----
+    const id = (r: FastifyRequest) => (r.params as { id: string }).id;
+    const form = (r: FastifyRequest) => (r.body ?? {}) as Form;
+    app.post('/console/users/:id/state', opts, async (r, reply) => {
+      const state = field(form(r), 'state') === 'active' ? 'active' : 'inactive';
+      return act(reply, `/console/users/${id(r)}`, state === 'active' ? 'Enabled.' : 'Disabled.', () => s.admin.userActions.setState(ctxOf(r), id(r), { state }));
+    });
+    app.post('/console/users/:id/delete', opts, async (r, reply) => {
+      try {
+        await s.admin.userActions.delete(ctxOf(r), id(r));
+        return back(reply, '/console/users', { ok: 'User deleted.' });
+      } catch (e) {
+        if (e instanceof ScimError) return back(reply, `/console/users/${id(r)}`, { error: e.message });
+        throw e;
+      }
+    });
+    app.post('/console/users/:id/password', opts, async (r, reply) => act(reply, `/console/users/${id(r)}`, 'Password set; the user\'s sessions were ended.', () => auth.setPassword(ctxOf(r), id(r), String(form(r).password ?? ''))));
+    app.post('/console/users/:id/grants', opts, async (r, reply) => {
+      const f = form(r);
+      const keep = list(f, 'keep').map((k) => {
+        const at = k.lastIndexOf('@');
+        return { roleId: k.slice(0, at), divisionId: k.slice(at + 1) };
+      });
+      const added = field(f, 'roleId') ? [{ roleId: field(f, 'roleId'), divisionId: field(f, 'divisionId') || '*' }] : [];
+      return act(reply, `/console/users/${id(r)}`, 'Console roles saved.', () => auth.setGrants(ctxOf(r), id(r), [...keep, ...added]));
+    });
+    app.post('/console/groups', opts, async (r, reply) => act(reply, '/console/groups', 'Group created.', () => s.admin.groups.create(ctxOf(r), { name: field(form(r), 'name'), visibility: field(form(r), 'visibility') || 'public', description: field(form(r), 'description') || undefined })));
+    app.post('/console/groups/:id/members', opts, async (r, reply) =>
+      act(reply, `/console/groups/${id(r)}`, 'Member added.', async () => {
+        const ctx = ctxOf(r);
+        const found = await s.admin.users.list(ctx, { filter: `userName eq ${JSON.stringify(field(form(r), 'userName'))}`, pageSize: 1 });
+        if (found.entities.length === 0) throw scimErrors.badRequest(`No user ${field(form(r), 'userName')} that you may see`);
+        await s.admin.groups.addMembers(ctx, id(r), { memberIds: [found.entities[0].id] });
+      }),
+    );
+    app.post('/console/groups/:id/members/remove', opts, async (r, reply) => act(reply, `/console/groups/${id(r)}`, 'Member removed.', () => s.admin.groups.removeMembers(ctxOf(r), id(r), field(form(r), 'userId'))));
+    app.post('/console/groups/:id/delete', opts, async (r, reply) => act(reply, '/console/groups', 'Group deleted.', () => s.admin.groups.delete(ctxOf(r), id(r))));
+    app.post('/console/divisions', opts, async (r, reply) => act(reply, '/console/divisions', 'Division created.', () => s.admin.divisions.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined })));
+    app.post('/console/divisions/:id/rename', opts, async (r, reply) =>
+      act(reply, '/console/divisions', 'Division renamed.', async () => {
+        const d = await s.admin.divisions.get(ctxOf(r), id(r));
+        await s.admin.divisions.update(ctxOf(r), id(r), { name: field(form(r), 'name'), description: d.description });
+      }),
+    );
+    app.post('/console/divisions/:id/delete', opts, async (r, reply) => act(reply, '/console/divisions', 'Division deleted.', () => s.admin.divisions.delete(ctxOf(r), id(r))));
+    app.post('/console/roles', opts, async (r, reply) => act(reply, '/console/roles', 'Role created.', () => s.admin.roles.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined, permissions: list(form(r), 'permissions') })));
+    app.post('/console/roles/:id/delete', opts, async (r, reply) => act(reply, '/console/roles', 'Role deleted.', () => s.admin.roles.delete(ctxOf(r), id(r))));
+
+    // Clients: create and rotate answer with the secret page (shown once), not a redirect.
+    const showSecret = async (r: FastifyRequest, reply: FastifyReply, title: string, make: () => Promise<{ id: string; name: string; secret?: string }>) => {
+      try {
+        return send(reply, page(r.consoleCaller, { title, current: '/console/clients' }, secretPage(r.consoleCaller!, await make())));
+      } catch (e) {
+        if (e instanceof ScimError) return back(reply, '/console/clients', { error: e.message });
+        throw e;
+      }
+    };
+    app.post('/console/clients', opts, async (r, reply) =>
+      showSecret(r, reply, 'Client created', () => s.admin.clients.create(ctxOf(r), { name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [] })),
+    );
+    app.post('/console/clients/:id/rotate', opts, async (r, reply) => showSecret(r, reply, 'New secret', () => s.admin.clients.rotateSecret(ctxOf(r), id(r))));
+    app.post('/console/clients/:id/state', opts, async (r, reply) =>
+      act(reply, '/console/clients', 'Client updated.', async () => {
+        const c = await s.admin.clients.get(ctxOf(r), id(r));
+        await s.admin.clients.update(ctxOf(r), id(r), { name: c.name, state: field(form(r), 'state') === 'active' ? 'active' : 'inactive' });
+      }),
+    );
+    app.post('/console/clients/:id/delete', opts, async (r, reply) => act(reply, '/console/clients', 'Client deleted.', () => s.admin.clients.delete(ctxOf(r), id(r))));
+
+    // Test connection: a fresh token for the client, then Entra's probe through the real HTTP stack.
+    app.post('/console/connect/test', opts, async (r, reply) => {
+      const f = form(r);
+      const probe = `GET /api/v2/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}@scimitar.test"`)}`;
+      let result: TestResult;
+      const tokenRes = await root.inject({
+        method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: field(f, 'clientId'), client_secret: String(f.clientSecret ?? '') }).toString(),
+      });
+      if (tokenRes.statusCode !== 200) {
+        result = { ok: false, summary: `The token request was refused (${tokenRes.statusCode}): check the client id and secret.`, request: 'POST /oauth/token grant_type=client_credentials', status: tokenRes.statusCode, body: tokenRes.body };
+      } else {
+        const res = await root.inject({ method: 'GET', url: probe.slice(4), headers: { authorization: `Bearer ${(tokenRes.json() as { access_token: string }).access_token}` } });
+        const ok = res.statusCode === 200 && (res.json() as { totalResults?: number }).totalResults === 0;
+        result = {
+          ok, request: `POST /oauth/token -> 200\n${probe}`, status: res.statusCode, body: res.body.slice(0, 2000),
+          summary: ok ? 'Connection OK: Entra\'s Test Connection will succeed with this client.' : `Entra's probe was answered ${res.statusCode}: see the answer below.`,
+        };
+      }
+      return send(reply, page(r.consoleCaller, { title: 'Connect', current: '/console' }, await connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl, result)));
+    });
+  });
+}
