@@ -215,6 +215,33 @@ async function cursorWalk(url: string, tok: string): Promise<{ pages: number; se
   return { pages: times.length, seen: seen.size, total, firstMs: mean(times.slice(0, 10)), lastMs: mean(times.slice(-10)) };
 }
 
+/**
+ * The console's user list over the preloaded users: a session from a setup link (the CLI on
+ * the same store), then each page timed 10 times in a row, end to end on loopback.
+ */
+async function consolePages(url: string, storeArgs: string[], sample: string): Promise<{ label: string; ms: number; ok: boolean }[]> {
+  const { execFileSync } = await import('node:child_process');
+  const link = execFileSync(process.execPath, ['bin/scimitar.js', ...storeArgs, 'console', 'setup-link'], { encoding: 'utf8', env: { ...process.env, SCIMITAR_PUBLIC_URL: url } }).trim();
+  const token = new URL(link).searchParams.get('token')!;
+  const setup = await fetch(`${url}/console/setup`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, userName: 'bench-admin@bench.test', displayName: 'Bench', password: 'bench password 1234' }) });
+  const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+  const pages = Math.ceil(USERS / 50);
+  const out: { label: string; ms: number; ok: boolean }[] = [];
+  for (const [label, path] of [['page 1', '/console/users'], [`page ${Math.floor(pages / 2)}`, `/console/users?page=${Math.floor(pages / 2)}`], [`page ${pages} (last)`, `/console/users?page=${pages}`], ['search', `/console/users?q=${encodeURIComponent(sample)}`], ['sorted by name, descending, page 100', '/console/users?sort=displayName&order=descending&page=100']] as const) {
+    const times: number[] = [];
+    let ok = true;
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      const r = await fetch(`${url}${path}`, { headers: { cookie } });
+      const body = await r.text();
+      times.push(performance.now() - t);
+      ok &&= r.status === 200 && body.includes('<tbody>');
+    }
+    out.push({ label, ms: times.sort((x, y) => x - y)[Math.floor(times.length / 2)], ok });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-bench-'));
   const clientId = 'bench-client';
@@ -284,6 +311,17 @@ async function main(): Promise<void> {
       rows.push(`| cursor walk, ${walk.pages} pages of 100: first 10 / last 10 (ms per page) | 1 | | ${walk.firstMs.toFixed(1)} / ${walk.lastMs.toFixed(1)} | | ${walk.seen === walk.total ? 0 : 1} | |`);
       notes.push(`cursor walk: ${walk.seen} users in ${walk.pages} pages (totalResults ${walk.total}), ${walk.firstMs.toFixed(1)} ms per page over the first 10, ${walk.lastMs.toFixed(1)} ms over the last 10`);
       if (walk.seen !== walk.total) failed = true;
+    }
+
+    // The console's user pages over every preloaded user (target: under 200 ms per page).
+    if (wanted('console')) {
+      const storeArgs = store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--db', store.dbPath];
+      const pages = await consolePages(scim.url, storeArgs, userNames[Math.floor(userNames.length / 3)].slice(0, 10));
+      for (const pg of pages) {
+        rows.push(`| console users, ${pg.label} (median of 10, target < 200 ms) | 1 | | ${pg.ms.toFixed(1)} | | ${pg.ok ? 0 : 1} | |`);
+        if (!pg.ok) failed = true;
+      }
+      notes.push(`console user list over ${USERS} users: ${pages.map((pg) => `${pg.label} ${pg.ms.toFixed(0)} ms`).join(', ')} (${pages.every((pg) => pg.ms < 200) ? 'met' : 'NOT met'}: < 200 ms per page)`);
     }
 
     await stop(scim);

@@ -287,9 +287,10 @@ const directoryLeaves = directoryCommands(program, { withBackend, find });
 // Options may also follow an administration command (`scimitar client list --json --url ...`):
 // each leaf takes them too, with no default of its own, so that one given before the
 // command is not overridden.
-const leaves = [...[org, client, division, group, role].flatMap((p) => p.commands.filter((c) => c.commands.length === 0)), ...directoryLeaves];
+const storeLeaves = [program.commands.find((c) => c.name() === 'recover-admin')!, ...program.commands.find((c) => c.name() === 'console')!.commands];
+const leaves = [...[org, client, division, group, role].flatMap((p) => p.commands.filter((c) => c.commands.length === 0)), ...directoryLeaves, ...storeLeaves];
 for (const leaf of leaves) {
-  leaf.option('--json', 'print JSON instead of tables');
+  if (!leaf.options.some((o) => o.long === '--json')) leaf.option('--json', 'print JSON instead of tables');
   leaf.option('--db <path>', 'SQLite store').option('--database-url <url>', 'PostgreSQL store').option('--org <id|name>', 'organization');
   leaf.option('--url <url>', 'administer a running server').option('--token <token>', 'bearer token for --url').option('--create', 'allow creating a new store at --db');
 }

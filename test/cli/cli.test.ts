@@ -199,6 +199,15 @@ test('users, group members, renames and the audit trail; names in tables; option
     const remoteMembers = await cliJson('--url', address, '--token', token, 'group', 'members', 'list', 'Ops');
     assert.equal(remoteMembers.length, 1);
     await assert.rejects(cli('org', 'list', '--url', address), (e: { stderr: string }) => /org list works on the store/.test(e.stderr));
+    // A console setup link from the store opens the setup form on the server; it is single use.
+    const { stdout: linkOut } = await run(process.execPath, ['bin/scimitar.js', '--db', db, 'console', 'setup-link'], { env: { ...process.env, SCIMITAR_DB: '', SCIMITAR_PUBLIC_URL: address } });
+    const link = new URL(linkOut.trim());
+    assert.equal(link.pathname, '/console/setup');
+    const form = new URLSearchParams({ token: link.searchParams.get('token')!, userName: 'console.admin@acme.com', displayName: 'Console Admin', password: 'a long console password' });
+    const used = await fetch(`${address}/console/setup`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    assert.equal(used.status, 303);
+    assert.equal((await fetch(`${address}/console/setup`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).status, 400);
+    await assert.rejects(cli('console', 'setup-link', '--url', address), (e: { stderr: string }) => /console setup-link works on the store/.test(e.stderr));
     const closed = `http://127.0.0.1:${await freePort()}`;
     await assert.rejects(
       run(process.execPath, ['bin/scimitar.js', '--url', closed, '--token', 't', 'user', 'list'], { env: { ...process.env, SCIMITAR_DB: '' } }),

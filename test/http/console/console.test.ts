@@ -270,6 +270,20 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     await ctx.close();
   });
 
+  test('keyboard: the skip link is the first stop and leads to the content; focus is visible', async () => {
+    const page = await admin.newPage();
+    await page.goto(`${url}/console/users`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused element is outlined');
+    await page.keyboard.press('Enter');
+    assert.match(page.url(), /#main$/);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'q', 'then the search field');
+    await page.close();
+  });
+
   test('every asset came from the console itself', () => {
     assert.deepEqual(external, []);
   });
