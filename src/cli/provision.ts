@@ -37,6 +37,12 @@ const connection = (c: Command) =>
     .option('--client-secret <secret>')
     .option('--token-url <url>', 'OAuth token endpoint (default: <origin of --url>/oauth/token)');
 
+function nonNegative(raw: unknown, name: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new CliError(`${name} must be a number of 0 or more`);
+  return n;
+}
+
 export function provisionCommands(program: Command): void {
   program
     .command('expr <expression>')
@@ -79,7 +85,10 @@ export function provisionCommands(program: Command): void {
     .option('--only <ids>', 'pilot test: only these users (comma-separated ids or userPrincipalNames)')
     .option('--report <file>', 'write the report as JSON (and HTML next to it)')
     .option('--clear-empty', 'send explicit removes where a mapped value became empty')
-    .addOption(new Option('--deprovision <how>', 'users gone from the source or the scope').choices(['delete', 'disable', 'none']).default('delete'))
+    .addOption(new Option('--deprovision <how>', 'users deleted from the source: disable (as Entra does by default), delete, or none; out-of-scope users are disabled unless none').choices(['delete', 'disable', 'none']).default('disable'))
+    .option('--deletion-threshold <n>', 'refuse a cycle that would disable or delete more users than this (Entra: 500)', '500')
+    .option('--deletion-threshold-percent <p>', 'also refuse one that would disable or delete more than this percentage of the provisioned users')
+    .option('--allow-deletions <n>', 'let this cycle disable or delete up to n users despite the threshold')
     .addOption(new Option('--profile <wire>', 'request shapes').choices(['entra', 'rfc']).default('entra'))
     .option('--concurrency <n>', 'requests in flight', '4')
     .action(async (opts: Conn & Record<string, string | boolean | undefined>) => {
@@ -104,6 +113,11 @@ export function provisionCommands(program: Command): void {
         client: client(opts, dryRun), mappings, directory, scope, profile: opts.profile as WireProfile, dryRun,
         only: typeof opts.only === 'string' ? opts.only.split(',').map((s) => s.trim()) : undefined,
         clearEmpty: Boolean(opts.clearEmpty), deprovision: opts.deprovision as 'delete' | 'disable' | 'none',
+        deletionThreshold: {
+          count: nonNegative(opts.deletionThreshold, '--deletion-threshold'),
+          ...(opts.deletionThresholdPercent !== undefined ? { percent: nonNegative(opts.deletionThresholdPercent, '--deletion-threshold-percent') } : {}),
+          ...(opts.allowDeletions !== undefined ? { allow: nonNegative(opts.allowDeletions, '--allow-deletions') } : {}),
+        },
         concurrency: Math.max(1, Number(opts.concurrency) || 4), state,
         onProgress: tty ? (d, t) => process.stderr.write(`\r[${'#'.repeat(Math.round((d / t) * 30)).padEnd(30)}] ${d}/${t}`) : undefined,
       });
@@ -112,6 +126,12 @@ export function provisionCommands(program: Command): void {
       if (opts.report) {
         writeFileSync(opts.report as string, JSON.stringify(report, null, 2));
         writeFileSync(String(opts.report).replace(/\.json$/i, '') + '.html', htmlReport(report));
+      }
+      if (report.stopped) {
+        process.stderr.write(`scimitar: ${report.stopped}\n`);
+        for (const x of report.objects.slice(0, 20)) process.stderr.write(`  ${x.name}: ${x.reason}\n`);
+        process.exitCode = 4;
+        return;
       }
       process.stdout.write(summaryTable(report));
       for (const o of report.objects.filter((x) => x.action === 'fail')) process.stdout.write(`failed: ${o.kind} ${o.name}: ${o.errors.join('; ')}\n`);

@@ -35,7 +35,8 @@ export interface ObjectReport {
 
 export interface SyncState {
   version: 1;
-  users: Record<string, { targetId: string; hash: string; managerTargetId?: string }>;
+  /** `disabled`: deprovisioned by a disable (out of scope, or gone with deprovision=disable); processed again when back. */
+  users: Record<string, { targetId: string; hash: string; managerTargetId?: string; disabled?: boolean }>;
   groups: Record<string, { targetId: string; members: string[] }>;
 }
 
@@ -52,7 +53,17 @@ export interface SyncOptions {
   readonly only?: readonly string[];
   /** Send explicit removes where a mapped value became empty (Entra cannot). */
   readonly clearEmpty: boolean;
+  /**
+   * Users deleted from the source: disabled (default, as Entra's default job does), deleted,
+   * or left alone. Users out of scope are disabled unless this is 'none'.
+   */
   readonly deprovision: 'delete' | 'disable' | 'none';
+  /**
+   * Accidental-deletion prevention (Entra's default: 500): a cycle that would disable or
+   * delete more users than `count` (or than `percent` of the provisioned users) writes
+   * nothing and says why, unless `allow` is at least that number.
+   */
+  readonly deletionThreshold?: { readonly count: number; readonly percent?: number; readonly allow?: number };
   readonly concurrency: number;
   readonly state: SyncState;
   readonly onProgress?: (done: number, total: number) => void;
@@ -66,6 +77,41 @@ export interface SyncReport {
   readonly objects: ObjectReport[];
   readonly problems: readonly { file: string; index: number; reason: string }[];
   readonly summary: Record<Action, number> & { requests: number; writes: number; seconds: number };
+  /** Set when the cycle refused to run (accidental-deletion threshold): nothing was written. */
+  readonly stopped?: string;
+}
+
+export const DEFAULT_DELETION_THRESHOLD = 500;
+
+/** Users a cycle would disable or delete, and why, computed before anything is sent. */
+export function deprovisionPlan(o: Pick<SyncOptions, 'directory' | 'scope' | 'state' | 'deprovision' | 'only'>): { sourceId: string; action: 'disable' | 'delete'; reason: string }[] {
+  if (o.only || o.deprovision === 'none') return [];
+  const byId = new Map(o.directory.users.map((u) => [u.id, u]));
+  const plan: { sourceId: string; action: 'disable' | 'delete'; reason: string }[] = [];
+  for (const [sourceId, entry] of Object.entries(o.state.users)) {
+    const u = byId.get(sourceId);
+    if (!u) {
+      if (o.deprovision === 'delete') plan.push({ sourceId, action: 'delete', reason: 'deleted from the source' });
+      else if (!entry.disabled) plan.push({ sourceId, action: 'disable', reason: 'deleted from the source' });
+      continue;
+    }
+    const out = outOfScope(u, o.scope, o.directory);
+    if (out && !entry.disabled) plan.push({ sourceId, action: 'disable', reason: out });
+    else if (!out && u.softDeleted && !entry.disabled) plan.push({ sourceId, action: 'disable', reason: 'soft-deleted in the source' });
+  }
+  return plan;
+}
+
+/** Why the plan is over the threshold, or undefined when the cycle may run. */
+export function thresholdRefusal(plan: readonly unknown[], provisioned: number, t: SyncOptions['deletionThreshold']): string | undefined {
+  const count = t?.count ?? DEFAULT_DELETION_THRESHOLD;
+  const n = plan.length;
+  if (t?.allow !== undefined && n <= t.allow) return undefined;
+  const overCount = n > count;
+  const overPercent = t?.percent !== undefined && provisioned > 0 && (n / provisioned) * 100 > t.percent;
+  if (!overCount && !overPercent) return undefined;
+  const limit = overCount ? `the threshold of ${count}` : `${t!.percent}% of the ${provisioned} provisioned users`;
+  return `This cycle would disable or delete ${n} users, more than ${limit}: nothing was written. Check the source and the scope; to proceed, run again with --allow-deletions ${n}.`;
 }
 
 const BOOLEAN_TARGETS = new Set(['active']);
@@ -112,6 +158,19 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   const started = Date.now();
   const { client, directory: dir, state, profile } = o;
   const objects: ObjectReport[] = [];
+  // Accidental-deletion prevention comes first: a refused cycle sends no request at all.
+  const plan = deprovisionPlan(o);
+  const refusal = thresholdRefusal(plan, Object.keys(state.users).length, o.deletionThreshold);
+  if (refusal) {
+    const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
+    const nameOf = (id: string) => String(dir.users.find((u) => u.id === id)?.attributes.userPrincipalName ?? id);
+    for (const p of plan) objects.push({ kind: 'user', sourceId: p.sourceId, name: nameOf(p.sourceId), action: 'skip', reason: `would ${p.action} (${p.reason}); stopped by the deletion threshold`, changes: [], errors: [] });
+    summary.skip = objects.length;
+    return {
+      startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), dryRun: o.dryRun, profile, objects, problems: dir.problems, stopped: refusal,
+      summary: { ...summary, requests: client.requests, writes: client.writes, seconds: (Date.now() - started) / 1000 },
+    };
+  }
   const userMappings = o.mappings.users;
   const matchers = userMappings.filter((m) => m.match !== undefined).sort((a, b) => a.match! - b.match!);
   const managerMapping = userMappings.find((m) => m.reference);
@@ -148,7 +207,8 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
       const desired = desiredValues(userMappings, u, false);
       const hash = fingerprint({ d: [...desired.entries()], m: u.managerId ?? null, s: u.softDeleted });
       const known = state.users[u.id];
-      if (known && known.hash === hash && (!u.managerId || known.managerTargetId === targetIdOf(u.managerId))) {
+      // A user disabled by deprovisioning and now back in scope is sent again (its active value).
+      if (known && (!known.disabled || u.softDeleted) && known.hash === hash && (!u.managerId || known.managerTargetId === targetIdOf(u.managerId))) {
         report.targetId = known.targetId;
         report.reason = 'unchanged since the last cycle';
         return;
@@ -254,33 +314,44 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
     } else report.errors.push(`manager update refused: ${errorDetail(r)}`);
   }
 
-  // Deprovisioning: provisioned before, now gone from the source or out of scope.
-  if (!only) {
-    for (const [sourceId, entry] of Object.entries(state.users)) {
-      const u = byId.get(sourceId);
-      const reason = !u ? 'deleted from the source' : outOfScope(u, o.scope, dir);
-      if (!reason) continue;
-      const report = objects.find((r) => r.sourceId === sourceId) ?? { kind: 'user' as const, sourceId, name: sourceId, action: 'skip' as Action, changes: [], errors: [] };
-      if (!objects.includes(report)) objects.push(report);
-      report.reason = reason;
-      report.targetId = entry.targetId;
-      try {
-        if (o.deprovision === 'delete') {
-          const r = await client.request('DELETE', `/Users/${encodeURIComponent(entry.targetId)}`);
-          if (r.status !== 204 && r.status !== 200 && r.status !== 404) throw new Error(`delete refused: ${errorDetail(r)}`);
-          report.action = 'delete';
-          delete state.users[sourceId];
-        } else if (o.deprovision === 'disable') {
-          const r = await client.request('PATCH', `/Users/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'replace', 'active', wireValue('active', false, profile, true))] });
-          if (r.status !== 200 && r.status !== 204) throw new Error(`disable refused: ${errorDetail(r)}`);
-          report.action = 'disable';
-          report.changes.push({ path: 'active', after: false });
+  // Deprovisioning: provisioned before, now gone from the source or out of scope (the plan
+  // checked against the threshold above). Soft-deleted users were disabled by their update.
+  for (const p of plan.filter((x) => x.reason !== 'soft-deleted in the source')) {
+    const entry = state.users[p.sourceId];
+    const u = byId.get(p.sourceId);
+    const report = objects.find((r) => r.sourceId === p.sourceId) ?? { kind: 'user' as const, sourceId: p.sourceId, name: String(u?.attributes.userPrincipalName ?? p.sourceId), action: 'skip' as Action, changes: [], errors: [] };
+    if (!objects.includes(report)) objects.push(report);
+    report.reason = p.reason;
+    report.targetId = entry.targetId;
+    try {
+      if (p.action === 'delete') {
+        const r = await client.request('DELETE', `/Users/${encodeURIComponent(entry.targetId)}`);
+        if (r.status !== 204 && r.status !== 200 && r.status !== 404) throw new Error(`delete refused: ${errorDetail(r)}`);
+        report.action = 'delete';
+        if (!o.dryRun) delete state.users[p.sourceId];
+      } else {
+        const r = await client.request('PATCH', `/Users/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'replace', 'active', wireValue('active', false, profile, true))] });
+        if (r.status === 404) {
+          report.action = 'skip';
+          report.reason = `${p.reason}; already gone from the target`;
+          if (!o.dryRun) delete state.users[p.sourceId];
+          continue;
         }
-      } catch (e) {
-        report.action = 'fail';
-        report.errors.push((e as Error).message);
+        if (r.status !== 200 && r.status !== 204) throw new Error(`disable refused: ${errorDetail(r)}`);
+        report.action = 'disable';
+        report.changes.push({ path: 'active', after: false });
+        if (!o.dryRun) state.users[p.sourceId] = { ...entry, disabled: true };
       }
+    } catch (e) {
+      report.action = 'fail';
+      report.errors.push((e as Error).message);
     }
+  }
+  // Soft-deleted users disabled by their update are marked, so that they are not counted again.
+  for (const p of plan.filter((x) => x.reason === 'soft-deleted in the source')) {
+    const entry = state.users[p.sourceId];
+    const report = objects.find((r) => r.sourceId === p.sourceId);
+    if (entry && report && report.action !== 'fail' && !o.dryRun) state.users[p.sourceId] = { ...entry, disabled: true };
   }
 
   if (!only) for (const g of dir.groups.filter((x) => groupInScope(x, o.scope))) objects.push(await syncGroup(o, g));

@@ -131,6 +131,51 @@ test('dry run writes nothing and reports what it would do; --only pilots a few u
   assert.deepEqual(pilot.objects.map((o) => [o.name, o.action]), [['dry.person2@contoso.com', 'create']]);
 });
 
+test('safe deprovisioning: out of scope and deleted-from-source users are disabled by default, once; back in scope, enabled again', async () => {
+  const users = graphUsers(6).map((u) => ({ ...u, id: `dp-${u.id}`, userPrincipalName: `dp.${u.userPrincipalName}`, manager: undefined }));
+  const state = emptyState();
+  const all = directoryFrom(users, []);
+  assert.equal((await sync(all, state, { deprovision: 'disable' })).summary.create, 6);
+  // dp-src-0 leaves the source; dp-src-1 leaves the scope (assigned mode without it).
+  const fewer = directoryFrom(users.slice(1), []);
+  const scope = { mode: 'assigned' as const, assigned: users.slice(2).map((u) => String(u.userPrincipalName)) };
+  const dry = await sync(fewer, structuredClone(state), { deprovision: 'disable', scope, dryRun: true });
+  assert.deepEqual(dry.objects.filter((o) => o.action !== 'skip').map((o) => [o.name, o.action]).sort(), [['dp-src-0', 'disable'], ['dp.person1@contoso.com', 'disable']], 'the pilot predicts disables, not deletes');
+  const real = await sync(fewer, state, { deprovision: 'disable', scope });
+  assert.equal(real.summary.disable, 2);
+  assert.equal(real.summary.delete, 0);
+  assert.equal((await target('dp.person0@contoso.com')).active, false);
+  assert.equal((await target('dp.person1@contoso.com')).active, false);
+  const again = await sync(fewer, state, { deprovision: 'disable', scope });
+  assert.equal(again.summary.writes, 0, 'a disabled user is not disabled again every cycle');
+  // Back in scope: enabled again.
+  const back = await sync(fewer, state, { deprovision: 'disable' });
+  assert.equal(back.objects.find((o) => o.name === 'dp.person1@contoso.com')?.action, 'update');
+  assert.equal((await target('dp.person1@contoso.com')).active, true);
+  // deprovision=delete removes the user deleted from the source only.
+  const del = await sync(fewer, state, { deprovision: 'delete' });
+  assert.deepEqual(del.objects.filter((o) => o.action === 'delete').map((o) => o.sourceId), ['dp-src-0']);
+  assert.equal(await target('dp.person0@contoso.com'), undefined);
+});
+
+test('the accidental-deletion threshold: a cycle over it writes nothing and says why; --allow-deletions lets it run', async () => {
+  const users = graphUsers(12).map((u) => ({ ...u, id: `th-${u.id}`, userPrincipalName: `th.${u.userPrincipalName}`, manager: undefined }));
+  const state = emptyState();
+  await sync(directoryFrom(users, []), state, { deprovision: 'disable' });
+  const empty = directoryFrom([], []);
+  const stopped = await sync(empty, state, { deprovision: 'delete', deletionThreshold: { count: 10 } });
+  assert.match(stopped.stopped!, /would disable or delete 12 users, more than the threshold of 10: nothing was written.*--allow-deletions 12/);
+  assert.equal(stopped.summary.requests, 0, 'not a single request');
+  assert.equal(stopped.objects.length, 12);
+  assert.equal((await target('th.person3@contoso.com')).active, true);
+  const byPercent = await sync(directoryFrom(users.slice(0, 6), []), state, { deprovision: 'disable', deletionThreshold: { count: 500, percent: 30 } });
+  assert.match(byPercent.stopped!, /more than 30% of the \d+ provisioned users/);
+  const allowed = await sync(empty, state, { deprovision: 'delete', deletionThreshold: { count: 10, allow: 12 } });
+  assert.equal(allowed.stopped, undefined);
+  assert.equal(allowed.summary.delete, 12);
+  assert.equal(await target('th.person3@contoso.com'), undefined);
+});
+
 test('a bad source record is reported and skipped; one failing user does not stop the cycle', async () => {
   const users: Record<string, unknown>[] = [{ userPrincipalName: 'noid@contoso.com' }, { id: 'bad-1', userPrincipalName: 'not an email', displayName: 'X' }, { id: 'ok-1', userPrincipalName: 'ok1@contoso.com', displayName: 'OK' }];
   const report = await sync(directoryFrom(users, []), emptyState());
