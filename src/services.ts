@@ -5,6 +5,7 @@ import { GroupService } from './directory/groups.ts';
 import { UserService } from './directory/users.ts';
 import { CursorCodec } from './directory/cursor.ts';
 import { BulkService } from './directory/bulk.ts';
+import { rollbackStore } from './directory/validate-only.ts';
 import { ClientAdmin } from './directory/admin/clients.ts';
 import { DivisionAdmin } from './directory/admin/divisions.ts';
 import { GroupAdmin } from './directory/admin/groups.ts';
@@ -22,6 +23,8 @@ export interface Services {
   readonly users: UserService;
   readonly groups: GroupService;
   readonly bulk: BulkService;
+  /** The same user and group services over a store whose transactions roll back (validate-only writes). */
+  readonly validating: { readonly users: UserService; readonly groups: GroupService };
   readonly registries: Readonly<Record<ScimProfile, Registry>>;
   readonly admin: {
     readonly divisions: DivisionAdmin;
@@ -61,6 +64,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     users,
     groups,
     bulk: new BulkService(users, groups),
+    validating: Object.freeze({ users: new UserService(rollbackStore(store), cursors), groups: new GroupService(rollbackStore(store), cursors) }),
     registries,
     admin: Object.freeze({
       divisions: new DivisionAdmin(store),

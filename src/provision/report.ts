@@ -12,7 +12,7 @@ export function summaryTable(r: SyncReport): string {
     ['requests', s.requests], ['writes', s.writes], ['time', `${s.seconds.toFixed(1)} s`],
   ];
   const w = Math.max(...rows.map(([k]) => String(k).length));
-  return `${r.dryRun ? 'DRY RUN: nothing was written\n' : ''}${rows.map(([k, v]) => `${String(k).padEnd(w)}  ${v}`).join('\n')}\n`;
+  return `${r.dryRun ? `DRY RUN: nothing was written; ${r.validatedByTarget ? 'every write was validated by the target (its real answers, failures included)' : 'the target cannot validate writes, so failures it would report are not predicted'}\n` : ''}${rows.map(([k, v]) => `${String(k).padEnd(w)}  ${v}`).join('\n')}\n`;
 }
 
 function objectRow(o: ObjectReport): string {
@@ -25,7 +25,7 @@ export function htmlReport(r: SyncReport): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Scimitar provisioning report</title><style>
 body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
 tr.fail{background:#fdd}tr.create{background:#efe}tr.update{background:#eef}tr.delete,tr.disable{background:#ffe}del{color:#a00}ins{color:#070;text-decoration:none}.err{color:#a00}code{font-size:12px}
-</style></head><body><h1>Provisioning ${r.dryRun ? 'dry run (nothing was written)' : 'cycle'}</h1>
+</style></head><body><h1>Provisioning ${r.dryRun ? 'dry run (nothing was written)' : 'cycle'}</h1>${r.dryRun ? `<p>${r.validatedByTarget ? 'Every write was validated by the target: the failures below are the ones the real run will meet.' : 'The target cannot validate writes: failures it would report are not predicted.'}</p>` : ''}
 <p>${esc(r.startedAt)} to ${esc(r.finishedAt)}, wire profile ${esc(r.profile)}: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted, ${s.skip} skipped, ${s.fail} failed; ${s.requests} requests.</p>
 ${r.problems.length ? `<h2>Source records skipped</h2><ul>${r.problems.map((p) => `<li>${esc(p.file)} #${p.index}: ${esc(p.reason)}</li>`).join('')}</ul>` : ''}
 <table><thead><tr><th>kind</th><th>object</th><th>action</th><th>attribute changes</th><th>reason / errors</th></tr></thead><tbody>

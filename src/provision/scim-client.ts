@@ -1,6 +1,9 @@
 // An HTTP client for any SCIM 2.0 endpoint: bearer token (given, or fetched with the
 // client-credentials grant), retries 429 after Retry-After and 5xx with exponential backoff,
-// and a dry-run mode that sends no write at all.
+// and a dry-run mode: against a target that advertises validate-only writes (Scimitar's
+// ServiceProviderConfig extension) each write is sent with `Prefer: validate-only` and the
+// target's real answer comes back, nothing being stored; against any other target no write
+// is sent at all.
 
 export interface ScimClientOptions {
   readonly baseUrl: string;
@@ -30,13 +33,22 @@ export class ScimHttpError extends Error {
   }
 }
 
+/** Scimitar's ServiceProviderConfig extension, where a target says it validates writes without making them. */
+export const VALIDATE_ONLY_EXTENSION = 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ScimClient {
   requests = 0;
   writes = 0;
+  /** Writes the target validated and did not make (dry run against a validating target). */
+  validated = 0;
   private token: string | undefined;
   private dryIds = 0;
+  /** Ids the target gave to creates it validated but did not store: they exist in no later request. */
+  private readonly virtual = new Set<string>();
+  /** Whether dry-run writes are validated by the target (set by `discover`). */
+  validating = false;
 
   constructor(private readonly o: ScimClientOptions) {
     this.token = o.token;
@@ -54,21 +66,45 @@ export class ScimClient {
     return body.access_token;
   }
 
+  /** A dry run asks the target whether it validates writes without making them. */
+  async discover(): Promise<void> {
+    if (!this.o.dryRun) return;
+    const r = await this.request('GET', '/ServiceProviderConfig');
+    const ext = r.status === 200 ? (r.body?.[VALIDATE_ONLY_EXTENSION] as { validateOnly?: { supported?: boolean } } | undefined) : undefined;
+    this.validating = ext?.validateOnly?.supported === true;
+  }
+
+  /** An id that exists only in this dry run (a placeholder, or a validated create's). */
+  isVirtual(id: string | undefined): boolean {
+    return id !== undefined && (id.startsWith('dry-run-') || this.virtual.has(id));
+  }
+
   async request(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<ScimResponse> {
     const write = method !== 'GET';
+    if (write && this.o.dryRun && this.validating) {
+      const r = await this.send(method, path, body, { prefer: 'validate-only' });
+      if (method === 'POST' && (r.status === 201 || r.status === 200) && typeof r.body?.id === 'string') this.virtual.add(r.body.id);
+      return r;
+    }
     if (write && this.o.dryRun) {
       // Dry run: nothing leaves this process; creates get a placeholder id.
       return { status: method === 'POST' ? 201 : method === 'DELETE' ? 204 : 200, body: method === 'POST' ? { ...(body as object), id: `dry-run-${++this.dryIds}` } : undefined };
     }
+    return this.send(method, path, body, {});
+  }
+
+  private async send(method: string, path: string, body: unknown, extra: Record<string, string>): Promise<ScimResponse> {
+    const write = method !== 'GET';
     this.token ??= await this.fetchToken();
     const max = this.o.maxRetries ?? 4;
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       this.requests++;
-      if (write) this.writes++;
+      if (write && extra.prefer) this.validated++;
+      else if (write) this.writes++;
       const res = await fetch(`${this.o.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, accept: 'application/scim+json', ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
+        headers: { authorization: `Bearer ${this.token}`, accept: 'application/scim+json', ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...extra },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();

@@ -79,6 +79,8 @@ export interface SyncReport {
   readonly summary: Record<Action, number> & { requests: number; writes: number; seconds: number };
   /** Set when the cycle refused to run (accidental-deletion threshold): nothing was written. */
   readonly stopped?: string;
+  /** Dry run: whether the target validated each write (its real answers) or nothing was sent. */
+  readonly validatedByTarget?: boolean;
 }
 
 export const DEFAULT_DELETION_THRESHOLD = 500;
@@ -171,6 +173,8 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
       summary: { ...summary, requests: client.requests, writes: client.writes, seconds: (Date.now() - started) / 1000 },
     };
   }
+  // A dry run asks whether the target can answer writes without making them (a pilot that predicts).
+  await client.discover();
   const userMappings = o.mappings.users;
   const matchers = userMappings.filter((m) => m.match !== undefined).sort((a, b) => a.match! - b.match!);
   const managerMapping = userMappings.find((m) => m.reference);
@@ -215,7 +219,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
       }
       let targetId: string | undefined = known?.targetId ?? (await matchUser(desired));
       let current: Record<string, unknown> | undefined;
-      if (targetId && !targetId.startsWith('dry-run-')) {
+      if (targetId && !client.isVirtual(targetId)) {
         const r = await client.request('GET', `/Users/${encodeURIComponent(targetId)}`);
         if (r.status === 404) targetId = undefined; // deleted on the target: create again
         else if (r.status !== 200) throw new Error(`read failed: ${errorDetail(r)}`);
@@ -234,7 +238,8 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
         }
         const managerTarget = u.managerId ? targetIdOf(u.managerId) : undefined;
         if (managerMapping && managerTarget) {
-          writePath(body, managerMapping.target, { value: managerTarget });
+          // A manager created only in this dry run exists nowhere: the real run sends it.
+          if (!client.isVirtual(managerTarget)) writePath(body, managerMapping.target, { value: managerTarget });
           report.changes.push({ path: managerMapping.target, after: managerTarget });
         }
         let r = await client.request('POST', '/Users', body);
@@ -275,7 +280,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
         managerTarget = u.managerId ? targetIdOf(u.managerId) : undefined;
         const before = readPath(current ?? {}, `${managerMapping.target}.value`) ?? undefined;
         if (managerTarget && before !== managerTarget) {
-          ops.push(patchOp(profile, 'add', managerMapping.target, profile === 'entra' ? managerTarget : { value: managerTarget }));
+          if (!client.isVirtual(managerTarget)) ops.push(patchOp(profile, 'add', managerMapping.target, profile === 'entra' ? managerTarget : { value: managerTarget }));
           report.changes.push({ path: managerMapping.target, before, after: managerTarget });
         } else if (!u.managerId && before && o.clearEmpty) {
           ops.push(patchOp(profile, 'remove', managerMapping.target));
@@ -306,7 +311,10 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
       report.errors.push(`manager ${u.managerId} is not provisioned (out of scope or failed)`);
       continue;
     }
-    const r = await client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'add', managerMapping.target, profile === 'entra' ? managerTarget : { value: managerTarget })] });
+    // Dry run: a user or manager created only in this run cannot be referred to; the real run will.
+    const r = client.isVirtual(targetId) || client.isVirtual(managerTarget)
+      ? { status: 200, body: undefined }
+      : await client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'add', managerMapping.target, profile === 'entra' ? managerTarget : { value: managerTarget })] });
     if (r.status === 200 || r.status === 204) {
       report.changes.push({ path: managerMapping.target, after: managerTarget });
       if (report.action === 'skip') report.action = 'update';
@@ -362,6 +370,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date().toISOString(),
     dryRun: o.dryRun,
+    ...(o.dryRun ? { validatedByTarget: client.validating } : {}),
     profile,
     objects,
     problems: dir.problems,
@@ -399,14 +408,18 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
     const add = desired.filter((id) => !current.has(id));
     const remove = entry.members.filter((id) => !want.has(id));
     const ops: unknown[] = [];
-    if (add.length > 0) ops.push(patchOp(profile, 'add', 'members', add.map((value) => ({ value }))));
+    // Dry run: members created only in this run cannot be sent (they exist nowhere yet).
+    const sendable = add.filter((id) => !client.isVirtual(id));
+    if (sendable.length > 0) ops.push(patchOp(profile, 'add', 'members', sendable.map((value) => ({ value }))));
     if (remove.length > 0) {
       if (profile === 'entra') ops.push(patchOp(profile, 'remove', 'members', remove.map((value) => ({ value }))));
       else for (const id of remove) ops.push(patchOp(profile, 'remove', `members[value eq ${quoteFilter(id)}]`));
     }
-    if (ops.length > 0) {
-      const r = await client.request('PATCH', `/Groups/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: ops });
-      if (r.status !== 200 && r.status !== 204) throw new Error(`membership update refused: ${errorDetail(r)}`);
+    if (ops.length > 0 || add.length > 0) {
+      if (ops.length > 0 && !client.isVirtual(entry.targetId)) {
+        const r = await client.request('PATCH', `/Groups/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: ops });
+        if (r.status !== 200 && r.status !== 204) throw new Error(`membership update refused: ${errorDetail(r)}`);
+      }
       if (report.action === 'skip') report.action = 'update';
       if (add.length) report.changes.push({ path: 'members', after: add });
       if (remove.length) report.changes.push({ path: 'members', before: remove });

@@ -13,7 +13,7 @@ after(() => h.close());
 test('ServiceProviderConfig says what is supported, from the registry', async () => {
   const r = await call(h, { path: '/ServiceProviderConfig', token: org.token });
   assert.equal(r.status, 200);
-  assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
+  assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig']);
   assert.equal(r.body.patch.supported, true);
   assert.deepEqual(r.body.bulk, { supported: true, maxOperations: 1000, maxPayloadSize: 1024 * 1024 });
   assert.deepEqual(r.body.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 25, maxPageSize: 1000, cursorTimeout: 3600 });

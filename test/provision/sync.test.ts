@@ -131,6 +131,30 @@ test('dry run writes nothing and reports what it would do; --only pilots a few u
   assert.deepEqual(pilot.objects.map((o) => [o.name, o.action]), [['dry.person2@contoso.com', 'create']]);
 });
 
+test('a pilot test predicts: against a validating target the dry run\'s failures are the real run\'s, object for object', async () => {
+  const users: Record<string, unknown>[] = graphUsers(8).map((u, i) => ({ ...u, id: `pt-${u.id}`, userPrincipalName: `pt.${u.userPrincipalName}`, manager: i > 0 ? { id: `pt-src-${i - 1}` } : undefined }));
+  users.push({ id: 'pt-phone', userPrincipalName: 'pt.dave@contoso.com', displayName: 'Dave', telephoneNumber: '317-555-0104' });
+  users.push({ id: 'pt-upn', userPrincipalName: 'not an email', displayName: 'No Email' });
+  const d = directoryFrom(users, [
+    { id: 'pt-g1', displayName: 'Sales', members: [{ id: 'pt-src-1' }, { id: 'pt-src-2' }] },
+    { id: 'pt-g2', displayName: 'Team Nobody Made', members: [{ id: 'pt-src-3' }] },
+  ]);
+  const failures = (r: Awaited<ReturnType<typeof sync>>) =>
+    Object.fromEntries(r.objects.filter((o) => o.action === 'fail' || o.errors.length > 0).map((o) => [`${o.kind} ${o.name}`, o.errors.join('; ').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')]));
+  const client = new ScimClient({ baseUrl: url, token: org.token, dryRun: true });
+  const pilot = await runSync({ client, mappings: compileMappings({}), directory: d, scope: { mode: 'all' }, profile: 'entra', dryRun: true, clearEmpty: false, deprovision: 'disable', concurrency: 4, state: emptyState() });
+  assert.equal(client.validating, true, 'Scimitar advertises validate-only');
+  assert.ok(client.validated > 0 && pilot.summary.writes === 0, 'writes were validated, none made');
+  assert.equal(await target('pt.person0@contoso.com'), undefined, 'the pilot created nobody');
+  const predicted = failures(pilot);
+  assert.deepEqual(Object.keys(predicted).sort(), ['group Team Nobody Made', 'user not an email', 'user pt.dave@contoso.com'], JSON.stringify(predicted));
+  assert.match(predicted['user pt.dave@contoso.com'], /317-555-0104.*E\.164/);
+  const real = await sync(d, emptyState(), { deprovision: 'disable' });
+  assert.deepEqual(failures(real), predicted);
+  assert.equal(real.summary.create, pilot.summary.create);
+  assert.equal((await target('pt.person3@contoso.com')).active, true);
+});
+
 test('safe deprovisioning: out of scope and deleted-from-source users are disabled by default, once; back in scope, enabled again', async () => {
   const users = graphUsers(6).map((u) => ({ ...u, id: `dp-${u.id}`, userPrincipalName: `dp.${u.userPrincipalName}`, manager: undefined }));
   const state = emptyState();

@@ -8,6 +8,7 @@ import type { Authenticator } from '../auth.ts';
 import type { ActivityQuery } from '../../directory/activity.ts';
 import type { ConsoleAuth } from '../../directory/console-users.ts';
 import { scimErrors } from '../../scim/index.ts';
+import { prefersValidateOnly } from '../../directory/validate-only.ts';
 import { adminSchemas as S } from '../schemas/admin.ts';
 import { withSchema as w } from '../schemas/common.ts';
 
@@ -42,6 +43,8 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
   app.register(async (admin) => {
     admin.addHook('preHandler', async (request, reply) => {
       const { principal, org } = await options.authenticate(request, reply);
+      // Only the SCIM API can validate without writing; here the write would be made.
+      if (request.method !== 'GET' && prefersValidateOnly(request.headers.prefer)) throw scimErrors.notImplemented('validate-only is supported for SCIM writes to Users and Groups only: nothing was done');
       request.adminContext = { principal, org, requestId: request.id, publicUrl: options.publicUrl };
     });
     const ctx = (r: FastifyRequest) => r.adminContext!;

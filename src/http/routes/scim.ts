@@ -12,6 +12,7 @@ import type { Authenticator } from '../auth.ts';
 import { searchAll } from '../../directory/search.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../directory/cursor.ts';
 import { BULK_MAX_OPERATIONS } from '../../directory/bulk.ts';
+import { prefersValidateOnly } from '../../directory/validate-only.ts';
 import { scimSchemas as S } from '../schemas/scim.ts';
 import { withSchema as w } from '../schemas/common.ts';
 
@@ -88,8 +89,24 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     return send(reply, 200, r.resource, r.version);
   }
 
+  /** The user and group services for this request: validate-only ones when the client prefers it. */
+  const svc = (req: FastifyRequest, reply: FastifyReply) => {
+    if (!prefersValidateOnly(req.headers.prefer)) return services;
+    reply.header('preference-applied', 'validate-only');
+    return services.validating;
+  };
+  /** A write that cannot be validated without being made is refused rather than made. */
+  const VALIDATABLE = new Set(['POST /Users', 'PUT /Users/:id', 'PATCH /Users/:id', 'DELETE /Users/:id', 'POST /Groups', 'PUT /Groups/:id', 'PATCH /Groups/:id', 'DELETE /Groups/:id']);
+
   app.register(async (scim) => {
     scim.addHook('preHandler', authenticate);
+    scim.addHook('preHandler', async (req) => {
+      if (req.method === 'GET' || !prefersValidateOnly(req.headers.prefer)) return;
+      const route = (req.routeOptions.url ?? '').replace(/^\/api\/v2\/scim(\/v2)?/i, '');
+      if (!VALIDATABLE.has(`${req.method} ${route}`) && !route.endsWith('/.search') && route !== '/.search') {
+        throw scimErrors.notImplemented(`validate-only is not supported for ${req.method} ${route}: nothing was done (it is for writes to Users and Groups)`);
+      }
+    });
 
     // ---- Queries at the root and by POST (RFC 7644 3.4.2.1, 3.4.3) ----
     scim.get('/', w(S.root), async (req, reply) => {
@@ -113,28 +130,32 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     // ---- Users ----
     scim.get('/Users', w(S.users.list), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
     scim.post('/Users', w(S.users.create), async (req, reply) => {
-      return sendCreated(reply, await services.users.create(ctx(req), req.body));
+      const r = await svc(req, reply).users.create(ctx(req), req.body);
+      return prefersValidateOnly(req.headers.prefer) ? send(reply, 201, r.resource, r.version) : sendCreated(reply, r);
     });
     scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, 'User', services.users));
     scim.put('/Users/:id', w(S.users.replace), async (req, reply) => {
-      const r = await services.users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
+      const r = await svc(req, reply).users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Users/:id', w(S.users.patch), async (req, reply) => {
-      const r = await services.users.patch(ctx(req), id(req), req.body, header(req, 'if-match'));
+      const r = await svc(req, reply).users.patch(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
     scim.delete('/Users/:id', w(S.users.delete), async (req, reply) => {
-      await services.users.delete(ctx(req), id(req), header(req, 'if-match'));
+      await svc(req, reply).users.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
 
     // ---- Groups ----
     scim.get('/Groups', w(S.groups.list), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
-    scim.post('/Groups', w(S.groups.create), async (req, reply) => sendCreated(reply, await services.groups.create(ctx(req), req.body)));
+    scim.post('/Groups', w(S.groups.create), async (req, reply) => {
+      const r = await svc(req, reply).groups.create(ctx(req), req.body);
+      return prefersValidateOnly(req.headers.prefer) ? send(reply, 201, r.resource, r.version) : sendCreated(reply, r);
+    });
     scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, 'Group', services.groups));
     scim.put('/Groups/:id', w(S.groups.replace), async (req, reply) => {
-      const r = await services.groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
+      const r = await svc(req, reply).groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Groups/:id', w(S.groups.patch), async (req, reply) => {
@@ -143,12 +164,12 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       // Entra prefers 204 for group PATCH; the group comes back only when asked for.
       const wantsBody = p.attributes !== undefined || p.excludedAttributes !== undefined;
       const projection = wantsBody ? parseProjection(c.registry, c.registry.resourceType('Group')!, p.attributes, p.excludedAttributes) : undefined;
-      const r = await services.groups.patch(c, id(req), req.body, header(req, 'if-match'), projection);
+      const r = await svc(req, reply).groups.patch(c, id(req), req.body, header(req, 'if-match'), projection);
       if (!wantsBody) return reply.code(204).header('etag', `"${r.version}"`).send();
       return send(reply, 200, r.resource, r.version);
     });
     scim.delete('/Groups/:id', w(S.groups.delete), async (req, reply) => {
-      await services.groups.delete(ctx(req), id(req), header(req, 'if-match'));
+      await svc(req, reply).groups.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
 

@@ -11,3 +11,6 @@ export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
+
+/** Scimitar's additions to the service provider configuration (validate-only writes). */
+export const SCIMITAR_SPC_EXTENSION = 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig';
