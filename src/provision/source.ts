@@ -1,7 +1,8 @@
 // The source directory: users and groups as Microsoft Graph returns them (a JSON object with
 // a `value` array, or a plain array), users also from CSV. A record with a missing or
 // wrong-typed id is reported and skipped, never fatal.
-import { parseJsonText, readJsonFile, readText } from './input-file.ts';
+import { parse as parseCsvText } from 'csv-parse/sync';
+import { InputFileError, parseJsonText, readJsonFile, readText } from './input-file.ts';
 
 export interface SourceUser {
   readonly id: string;
@@ -37,36 +38,23 @@ function records(json: unknown, file: string): unknown[] {
 }
 
 /** RFC 4180 CSV with a header row. */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.some((f) => f !== '')) rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
+/**
+ * A CSV export as people make them (csv-parse): a byte-order mark, `,` `;` or tab as the
+ * delimiter (read off the header line), quoted fields with newlines and doubled quotes.
+ * The first row names the columns.
+ */
+export function parseCsv(text: string, name = 'CSV'): Record<string, string>[] {
+  const body = text.replace(/^\uFEFF/, '');
+  const header = body.split(/\r?\n/, 1)[0] ?? '';
+  const unquoted = header.replace(/"[^"]*"/g, '');
+  const delimiter = [',', ';', '\t'].map((d) => [d, unquoted.split(d).length] as const).sort((a, b) => b[1] - a[1])[0][0];
+  try {
+    const rows = parseCsvText(body, { columns: (h: string[]) => h.map((x) => x.trim()), delimiter, skip_empty_lines: true, relax_column_count: true, bom: true }) as Record<string, string>[];
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? ''])));
+  } catch (e) {
+    const err = e as { lines?: number; message: string };
+    throw new InputFileError(`${name}${err.lines ? `:${err.lines}` : ''}: not valid CSV: ${err.message.replace(/^Invalid Record Length: /, '')}`);
   }
-  row.push(field);
-  if (row.some((f) => f !== '')) rows.push(row);
-  const [header, ...body] = rows;
-  if (!header) return [];
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), r[i] ?? ''])));
 }
 
 function softDeleted(u: Record<string, unknown>): boolean {
@@ -100,7 +88,7 @@ function toUser(raw: unknown, index: number, file: string, problems: SourceProbl
 export function readDirectory(options: { users: string; groups?: string }): Directory {
   const problems: SourceProblem[] = [];
   const usersText = readText(options.users);
-  const rawUsers = options.users.toLowerCase().endsWith('.csv') ? parseCsv(usersText) : records(parseJsonText(usersText, options.users), options.users);
+  const rawUsers = options.users.toLowerCase().endsWith('.csv') ? parseCsv(usersText, options.users) : records(parseJsonText(usersText, options.users), options.users);
   const users = rawUsers.map((r, i) => toUser(r, i, options.users, problems)).filter((u): u is SourceUser => u !== undefined);
   const groups: SourceGroup[] = [];
   if (options.groups) {

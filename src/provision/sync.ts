@@ -364,6 +364,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
 
   if (!only) for (const g of dir.groups.filter((x) => groupInScope(x, o.scope))) objects.push(await syncGroup(o, g));
 
+  nameReferences(objects, dir, state, managerMapping?.target);
   const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
   for (const r of objects) summary[r.action]++;
   return {
@@ -376,6 +377,19 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
     problems: dir.problems,
     summary: { ...summary, requests: client.requests, writes: client.writes, seconds: (Date.now() - started) / 1000 },
   };
+}
+
+/**
+ * Reports name people: target ids (and dry-run placeholders) in manager and member changes
+ * become the source user's userPrincipalName, which is what an administrator recognises.
+ */
+function nameReferences(objects: ObjectReport[], dir: Directory, state: SyncState, managerPath: string | undefined): void {
+  const upn = new Map(dir.users.map((u) => [u.id, String(u.attributes.userPrincipalName ?? u.id)]));
+  const byTarget = new Map(Object.entries(state.users).map(([sourceId, e]) => [e.targetId, upn.get(sourceId) ?? sourceId]));
+  const name = (v: unknown): unknown => (typeof v === 'string' ? byTarget.get(v) ?? v : Array.isArray(v) ? v.map(name) : v);
+  for (const o of objects) {
+    o.changes = o.changes.map((c) => (c.path === managerPath || c.path === 'members' ? { ...c, ...(c.before !== undefined ? { before: name(c.before) } : {}), ...(c.after !== undefined ? { after: name(c.after) } : {}) } : c));
+  }
 }
 
 async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> {

@@ -13,6 +13,14 @@ test('CSV: header row, quoted fields with commas, doubled quotes and newlines, C
   ]);
 });
 
+test('CSV as spreadsheets export it: a byte-order mark, semicolons or tabs, quoted newlines; a broken file names its line', () => {
+  const semi = parseCsv('\uFEFFid;userPrincipalName;displayName\r\n1;a@x.com;"Adams; Alice"\r\n2;b@x.com;"Two\r\nlines"\r\n', 'users.csv');
+  assert.deepEqual(semi, [{ id: '1', userPrincipalName: 'a@x.com', displayName: 'Adams; Alice' }, { id: '2', userPrincipalName: 'b@x.com', displayName: 'Two\r\nlines' }]);
+  assert.deepEqual(parseCsv('id\tuserPrincipalName\n1\ta@x.com\n'), [{ id: '1', userPrincipalName: 'a@x.com' }]);
+  assert.deepEqual(parseCsv('id,"display, name"\n1,"x, y"\n'), [{ id: '1', 'display, name': 'x, y' }], 'a delimiter inside a quoted header does not count');
+  assert.throws(() => parseCsv('id,name\n1,"unterminated\n', 'users.csv'), /^Error: users\.csv:\d+: not valid CSV: /);
+});
+
 test('users from CSV and Graph JSON; soft deletion, manager references, bad records reported', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-source-'));
   try {

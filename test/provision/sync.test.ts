@@ -136,11 +136,12 @@ test('a pilot test predicts: against a validating target the dry run\'s failures
   users.push({ id: 'pt-phone', userPrincipalName: 'pt.dave@contoso.com', displayName: 'Dave', telephoneNumber: '317-555-0104' });
   users.push({ id: 'pt-upn', userPrincipalName: 'not an email', displayName: 'No Email' });
   const d = directoryFrom(users, [
-    { id: 'pt-g1', displayName: 'Sales', members: [{ id: 'pt-src-1' }, { id: 'pt-src-2' }] },
+    { id: 'pt-g1', displayName: 'Pilot Sales', members: [{ id: 'pt-src-1' }, { id: 'pt-src-2' }] },
     { id: 'pt-g2', displayName: 'Team Nobody Made', members: [{ id: 'pt-src-3' }] },
   ]);
   const failures = (r: Awaited<ReturnType<typeof sync>>) =>
     Object.fromEntries(r.objects.filter((o) => o.action === 'fail' || o.errors.length > 0).map((o) => [`${o.kind} ${o.name}`, o.errors.join('; ').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')]));
+  await addGroup(h, org, 'Pilot Sales');
   const client = new ScimClient({ baseUrl: url, token: org.token, dryRun: true });
   const pilot = await runSync({ client, mappings: compileMappings({}), directory: d, scope: { mode: 'all' }, profile: 'entra', dryRun: true, clearEmpty: false, deprovision: 'disable', concurrency: 4, state: emptyState() });
   assert.equal(client.validating, true, 'Scimitar advertises validate-only');
@@ -153,6 +154,17 @@ test('a pilot test predicts: against a validating target the dry run\'s failures
   assert.deepEqual(failures(real), predicted);
   assert.equal(real.summary.create, pilot.summary.create);
   assert.equal((await target('pt.person3@contoso.com')).active, true);
+  // Reports name people: managers and members by userPrincipalName, in the pilot and the real run.
+  for (const report of [pilot, real]) {
+    const person2 = report.objects.find((o) => o.name === 'pt.person2@contoso.com')!;
+    assert.deepEqual(person2.changes.find((c) => c.path.endsWith(':manager'))?.after, 'pt.person1@contoso.com', JSON.stringify(person2.changes));
+    const sales = report.objects.find((o) => o.kind === 'group' && o.name === 'Pilot Sales')!;
+    assert.deepEqual([...(sales.changes.find((c) => c.path === 'members')?.after as string[])].sort(), ['pt.person1@contoso.com', 'pt.person2@contoso.com']);
+    const html = htmlReport(report);
+    assert.ok(html.indexOf('Failures (3)') < html.indexOf('<summary><b>Created'), 'failures first');
+    const refs = JSON.stringify(report.objects.map((o) => o.changes.filter((c) => c.path === 'members' || c.path.endsWith(':manager'))));
+    assert.ok(!/dry-run-\d|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.test(refs), `no ids in reference changes: ${refs}`);
+  }
 });
 
 test('safe deprovisioning: out of scope and deleted-from-source users are disabled by default, once; back in scope, enabled again', async () => {
