@@ -6,11 +6,13 @@ import { parseJsonText, readJsonFile, readText } from '../provision/input-file.t
 import { compileExpression, evaluateForTarget } from '../provision/expression/evaluate.ts';
 import { ExpressionError } from '../provision/expression/ast.ts';
 import { SKIP } from '../provision/expression/values.ts';
-import { loadMappings, MappingError } from '../provision/mappings.ts';
+import { loadMappings, MappingError, type MappingSet } from '../provision/mappings.ts';
 import { htmlReport, summaryTable } from '../provision/report.ts';
 import { errorDetail, ScimClient } from '../provision/scim-client.ts';
 import type { ScopeConfig } from '../provision/scope.ts';
-import { readDirectory } from '../provision/source.ts';
+import { readDirectory, type Directory } from '../provision/source.ts';
+import { GraphError, GraphSource } from '../provision/graph.ts';
+import { attributesOf } from '../provision/expression/ast.ts';
 import { loadState, saveState } from '../provision/state.ts';
 import { runSync, type WireProfile } from '../provision/sync.ts';
 import { CliError } from './backend.ts';
@@ -36,6 +38,27 @@ const connection = (c: Command) =>
     .option('--client-id <id>')
     .option('--client-secret <secret>')
     .option('--token-url <url>', 'OAuth token endpoint (default: <origin of --url>/oauth/token)');
+
+/** The source: files, or Microsoft Graph when --graph-tenant is given. */
+async function sourceDirectory(opts: Record<string, unknown>, mappings: MappingSet): Promise<Directory> {
+  if (opts.graphTenant) {
+    if (opts.source) throw new CliError('Give --source (files) or --graph-tenant (Microsoft Graph), not both');
+    if (!opts.graphClientId || !opts.graphClientSecret) throw new CliError('--graph-tenant needs --graph-client-id and --graph-client-secret (or GRAPH_CLIENT_SECRET)');
+    const graph = new GraphSource({
+      tenantId: String(opts.graphTenant), clientId: String(opts.graphClientId), clientSecret: String(opts.graphClientSecret),
+      authority: String(opts.graphAuthority), baseUrl: String(opts.graphBaseUrl), includeGroups: opts.graphGroups !== false,
+      select: [...mappings.users, ...mappings.groups].flatMap((m) => attributesOf(m.expr)),
+    });
+    try {
+      return await graph.readDirectory();
+    } catch (e) {
+      if (e instanceof GraphError) throw new CliError(e.message);
+      throw e;
+    }
+  }
+  if (!opts.source) throw new CliError('Give the source: --source <users.json|users.csv>, or --graph-tenant for Microsoft Graph');
+  return readDirectory({ users: opts.source as string, groups: opts.groups as string | undefined });
+}
 
 function nonNegative(raw: unknown, name: string): number {
   const n = Number(raw);
@@ -75,8 +98,14 @@ export function provisionCommands(program: Command): void {
   });
 
   connection(program.command('sync').description('run a provisioning cycle from a Graph-shaped directory to a SCIM endpoint'))
-    .requiredOption('--source <users.json|users.csv>', 'users as Microsoft Graph returns them')
+    .option('--source <users.json|users.csv>', 'users as Microsoft Graph returns them (or read them from Graph: --graph-tenant)')
     .option('--groups <groups.json>', 'groups with members')
+    .option('--graph-tenant <id>', 'read users and groups from Microsoft Graph: the tenant id (with --graph-client-id and GRAPH_CLIENT_SECRET)')
+    .option('--graph-client-id <id>', 'the app registration\'s client id (application permissions User.Read.All, GroupMember.Read.All)')
+    .addOption(new Option('--graph-client-secret <secret>', 'its client secret').env('GRAPH_CLIENT_SECRET'))
+    .option('--graph-authority <url>', 'the identity platform (national clouds: https://login.microsoftonline.us, ...)', 'https://login.microsoftonline.com')
+    .option('--graph-base-url <url>', 'Graph (national clouds: https://graph.microsoft.us, ...)', 'https://graph.microsoft.com')
+    .option('--no-graph-groups', 'with Graph: users only')
     .option('--mappings <file.json>', 'attribute mappings (default: the Genesys app defaults)')
     .option('--scope <all|file>', '"all", or a file listing assigned user/group ids or names, one per line', 'all')
     .option('--scope-filters <file.json>', 'scoping filters: [{"clauses":[{"attribute","operator","value"}]}]')
@@ -99,7 +128,7 @@ export function provisionCommands(program: Command): void {
         if (e instanceof MappingError) throw new CliError(e.message);
         throw e;
       }
-      const directory = readDirectory({ users: opts.source as string, groups: opts.groups as string | undefined });
+      const directory = await sourceDirectory(opts, mappings);
       const scope: ScopeConfig = {
         mode: opts.scope === 'all' ? 'all' : 'assigned',
         ...(opts.scope !== 'all' ? { assigned: readText(opts.scope as string).split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),

@@ -86,22 +86,26 @@ function toUser(raw: unknown, index: number, file: string, problems: SourceProbl
 }
 
 export function readDirectory(options: { users: string; groups?: string }): Directory {
-  const problems: SourceProblem[] = [];
   const usersText = readText(options.users);
   const rawUsers = options.users.toLowerCase().endsWith('.csv') ? parseCsv(usersText, options.users) : records(parseJsonText(usersText, options.users), options.users);
-  const users = rawUsers.map((r, i) => toUser(r, i, options.users, problems)).filter((u): u is SourceUser => u !== undefined);
+  const rawGroups = options.groups ? records(readJsonFile(options.groups), options.groups) : [];
+  return directoryFromRecords(rawUsers, rawGroups, { users: options.users, groups: options.groups ?? 'groups' });
+}
+
+/** Users and groups as Graph returns them (groups with `members: [{id}]`), from files or from the Graph connector. */
+export function directoryFromRecords(rawUsers: readonly unknown[], rawGroups: readonly unknown[], names: { users: string; groups: string }): Directory {
+  const problems: SourceProblem[] = [];
+  const users = rawUsers.map((r, i) => toUser(r, i, names.users, problems)).filter((u): u is SourceUser => u !== undefined);
   const groups: SourceGroup[] = [];
-  if (options.groups) {
-    records(readJsonFile(options.groups), options.groups).forEach((raw, index) => {
-      const g = raw as Record<string, unknown>;
-      if (typeof g !== 'object' || g === null || typeof g.id !== 'string' || typeof g.displayName !== 'string') {
-        problems.push({ file: options.groups!, index, reason: 'a group needs a string "id" and "displayName"' });
-        return;
-      }
-      const members = Array.isArray(g.members) ? g.members : [];
-      const memberIds = members.map((m) => (typeof m === 'string' ? m : (m as Record<string, unknown>)?.id)).filter((x): x is string => typeof x === 'string');
-      groups.push(Object.freeze({ id: g.id, displayName: g.displayName, attributes: Object.freeze({ ...g }), memberIds: Object.freeze(memberIds) }));
-    });
-  }
+  rawGroups.forEach((raw, index) => {
+    const g = raw as Record<string, unknown>;
+    if (typeof g !== 'object' || g === null || typeof g.id !== 'string' || typeof g.displayName !== 'string') {
+      problems.push({ file: names.groups, index, reason: 'a group needs a string "id" and "displayName"' });
+      return;
+    }
+    const members = Array.isArray(g.members) ? g.members : [];
+    const memberIds = members.map((m) => (typeof m === 'string' ? m : (m as Record<string, unknown>)?.id)).filter((x): x is string => typeof x === 'string');
+    groups.push(Object.freeze({ id: g.id, displayName: g.displayName, attributes: Object.freeze({ ...g }), memberIds: Object.freeze(memberIds) }));
+  });
   return { users, groups, problems };
 }

@@ -22,3 +22,18 @@ export class ExpressionError extends Error {
     this.name = 'ExpressionError';
   }
 }
+
+/** The source attributes an expression reads (`[name]`): what a connector must fetch. */
+export function attributesOf(e: Expr | null): string[] {
+  if (!e) return [];
+  switch (e.kind) {
+    case 'attr':
+      return [e.name];
+    case 'call':
+      return e.args.flatMap(attributesOf);
+    case 'compare':
+      return [...attributesOf(e.left), ...attributesOf(e.right)];
+    default:
+      return [];
+  }
+}

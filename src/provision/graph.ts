@@ -1,0 +1,110 @@
+// Microsoft Graph as the source directory: a client-credentials token from the Microsoft
+// identity platform, /users with $select of the mapped attributes and the manager expanded,
+// /groups with their members, paging by @odata.nextLink, throttling (429/503 with
+// Retry-After) honoured. National clouds: --graph-authority and --graph-base-url (the
+// tests point both at a local Graph-shaped server).
+//
+// The token request is the plain OAuth 2.0 client-credentials grant against the v2.0
+// endpoint rather than @azure/msal-node: it is one form POST, msal-node's authority
+// discovery wants a real https Microsoft endpoint (a local test server cannot stand in
+// for it), and the engine has no other use for its cache or its certificate flows.
+import { directoryFromRecords, type Directory } from './source.ts';
+
+export interface GraphOptions {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** https://login.microsoftonline.com, or a national cloud's (login.microsoftonline.us, login.chinacloudapi.cn). */
+  readonly authority?: string;
+  /** https://graph.microsoft.com, or a national cloud's (graph.microsoft.us, microsoftgraph.chinacloudapi.cn). */
+  readonly baseUrl?: string;
+  /** User attributes to $select (the mappings' sources); id, userPrincipalName and accountEnabled always. */
+  readonly select?: readonly string[];
+  readonly includeGroups?: boolean;
+  readonly maxRetries?: number;
+  /** Longest Retry-After honoured, in seconds. */
+  readonly maxRetryAfterSeconds?: number;
+}
+
+export class GraphError extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class GraphSource {
+  private token: string | undefined;
+  requests = 0;
+  throttled = 0;
+
+  constructor(private readonly o: GraphOptions) {}
+
+  private get base(): string {
+    return (this.o.baseUrl ?? 'https://graph.microsoft.com').replace(/\/+$/, '');
+  }
+
+  private async fetchToken(): Promise<string> {
+    const authority = (this.o.authority ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+    const res = await fetch(`${authority}/${encodeURIComponent(this.o.tenantId)}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, client_secret: this.o.clientSecret, scope: `${this.base}/.default` }),
+    }).catch((e: Error) => {
+      throw new GraphError(`cannot reach the Microsoft identity platform at ${authority}: ${(e as { cause?: { code?: string } }).cause?.code ?? e.message}`);
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
+    if (!res.ok || !body.access_token) throw new GraphError(`token request refused (${res.status}${body.error ? ` ${body.error}` : ''}): ${(body.error_description ?? '').split('\n')[0]}`);
+    return body.access_token;
+  }
+
+  /** One Graph GET, retried on 429/503/504 after Retry-After (or a backoff), with a fresh token on 401 once. */
+  async get(url: string): Promise<Record<string, unknown>> {
+    this.token ??= await this.fetchToken();
+    let refreshed = false;
+    for (let attempt = 0; ; attempt++) {
+      this.requests++;
+      const res = await fetch(url.startsWith('http') ? url : `${this.base}${url}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ConsistencyLevel: 'eventual' } });
+      if (res.status === 401 && !refreshed) {
+        refreshed = true;
+        this.token = await this.fetchToken();
+        continue;
+      }
+      if ((res.status === 429 || res.status === 503 || res.status === 504) && attempt < (this.o.maxRetries ?? 6)) {
+        this.throttled++;
+        const after = Number(res.headers.get('retry-after'));
+        await sleep(Number.isFinite(after) && after >= 0 ? Math.min(after, this.o.maxRetryAfterSeconds ?? 120) * 1000 : 500 * 2 ** attempt);
+        continue;
+      }
+      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!res.ok) {
+        const err = body.error as { code?: string; message?: string } | undefined;
+        throw new GraphError(`GET ${url.replace(this.base, '')}: ${res.status} ${err?.code ?? ''} ${err?.message ?? ''}`.trim());
+      }
+      return body;
+    }
+  }
+
+  /** Every page of a collection, following @odata.nextLink. */
+  async all(url: string): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let next: string | undefined = url;
+    while (next) {
+      const page = await this.get(next);
+      out.push(...((page.value as Record<string, unknown>[] | undefined) ?? []));
+      next = typeof page['@odata.nextLink'] === 'string' ? (page['@odata.nextLink'] as string) : undefined;
+    }
+    return out;
+  }
+
+  /** Users (with their manager's id) and, when asked, groups with their members' ids. */
+  async readDirectory(): Promise<Directory> {
+    const select = [...new Set(['id', 'userPrincipalName', 'accountEnabled', 'displayName', ...(this.o.select ?? [])])].filter((a) => /^[A-Za-z][A-Za-z0-9_]*$/.test(a));
+    const users = await this.all(`/v1.0/users?$select=${select.join(',')}&$expand=manager($select=id)&$top=999`);
+    const groups: Record<string, unknown>[] = [];
+    if (this.o.includeGroups) {
+      for (const g of await this.all('/v1.0/groups?$select=id,displayName&$top=999')) {
+        const members = await this.all(`/v1.0/groups/${encodeURIComponent(String(g.id))}/members?$select=id&$top=999`);
+        groups.push({ ...g, members: members.map((m) => ({ id: m.id })) });
+      }
+    }
+    return directoryFromRecords(users, groups, { users: 'Graph /users', groups: 'Graph /groups' });
+  }
+}

@@ -1,0 +1,100 @@
+// The Microsoft Graph connector against a local Graph-shaped server (token endpoint, paged
+// /users with the manager expanded, /groups and their members, one 429 with Retry-After),
+// then a whole cycle Graph -> engine -> a real Scimitar, through the CLI.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { addGroup, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { GraphSource } from '../../src/provision/graph.ts';
+
+const run = promisify(execFile);
+let graph: Server;
+let graphUrl: string;
+let h: Harness;
+let org: Org;
+let scimUrl: string;
+const seen: { path: string; auth?: string }[] = [];
+let throttleOnce = true;
+
+const USERS = Array.from({ length: 5 }, (_, i) => ({
+  id: `g-${i}`, userPrincipalName: `graph${i}@contoso.com`, displayName: `Graph User ${i}`, accountEnabled: true, jobTitle: i === 0 ? 'Director' : 'Agent', mail: `graph${i}@contoso.com`,
+  ...(i > 0 ? { manager: { '@odata.type': '#microsoft.graph.user', id: 'g-0' } } : {}),
+}));
+
+before(async () => {
+  graph = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', graphUrl);
+    seen.push({ path: `${url.pathname}${url.search}`, auth: req.headers.authorization });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    };
+    if (req.method === 'POST' && url.pathname === '/tenant-1/oauth2/v2.0/token') {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const f = new URLSearchParams(body);
+        if (f.get('client_id') !== 'app-1' || f.get('client_secret') !== 's3cret' || f.get('grant_type') !== 'client_credentials') return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+        if (f.get('scope') !== `${graphUrl}/.default`) return json(400, { error: 'invalid_scope' });
+        json(200, { token_type: 'Bearer', expires_in: 3599, access_token: 'graph-token' });
+      });
+      return;
+    }
+    if (req.headers.authorization !== 'Bearer graph-token') return json(401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } });
+    if (url.pathname === '/v1.0/users') {
+      if (url.searchParams.get('page') === '2') {
+        if (throttleOnce) {
+          throttleOnce = false;
+          return json(429, { error: { code: 'TooManyRequests', message: 'Too many requests' } }, { 'retry-after': '1' });
+        }
+        return json(200, { value: USERS.slice(3) });
+      }
+      return json(200, { value: USERS.slice(0, 3), '@odata.nextLink': `${graphUrl}/v1.0/users?page=2` });
+    }
+    if (url.pathname === '/v1.0/groups') return json(200, { value: [{ id: 'grp-1', displayName: 'Graph Sales' }] });
+    if (url.pathname === '/v1.0/groups/grp-1/members') return json(200, { value: [{ '@odata.type': '#microsoft.graph.user', id: 'g-1' }, { id: 'g-2' }] });
+    json(404, { error: { code: 'Request_ResourceNotFound', message: 'not found' } });
+  });
+  await new Promise<void>((resolve) => graph.listen(0, '127.0.0.1', () => resolve()));
+  graphUrl = `http://127.0.0.1:${(graph.address() as { port: number }).port}`;
+  h = await startHarness();
+  org = await createOrg(h);
+  await addGroup(h, org, 'Graph Sales');
+  scimUrl = `${await h.app.listen({ port: 0, host: '127.0.0.1' })}/api/v2/scim/v2`;
+});
+after(async () => {
+  graph.close();
+  await h.close();
+});
+
+test('the connector: token, $select of the mapped attributes, manager expanded, paging, throttling, groups with members', async () => {
+  const source = new GraphSource({ tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 's3cret', authority: graphUrl, baseUrl: graphUrl, select: ['jobTitle', 'mail', 'not valid!'], includeGroups: true });
+  const d = await source.readDirectory();
+  assert.deepEqual(d.users.map((u) => u.id), ['g-0', 'g-1', 'g-2', 'g-3', 'g-4'], 'both pages');
+  assert.equal(d.users[1].managerId, 'g-0');
+  assert.deepEqual(d.groups.map((g) => [g.displayName, g.memberIds]), [['Graph Sales', ['g-1', 'g-2']]]);
+  assert.equal(source.throttled, 1, 'the 429 was waited out');
+  const first = new URL(seen.find((r) => r.path.startsWith('/v1.0/users'))!.path, graphUrl);
+  assert.deepEqual(first.searchParams.get('$select')!.split(',').sort(), ['accountEnabled', 'displayName', 'id', 'jobTitle', 'mail', 'userPrincipalName']);
+  assert.equal(first.searchParams.get('$expand'), 'manager($select=id)');
+  const wrong = new GraphSource({ tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 'nope', authority: graphUrl, baseUrl: graphUrl });
+  await assert.rejects(wrong.readDirectory(), /token request refused \(401 invalid_client\): AADSTS7000215/);
+});
+
+test('a whole cycle Graph -> engine -> Scimitar through the CLI: users with managers and group members', async () => {
+  const { stdout } = await run(process.execPath, [
+    'bin/scimitar.js', 'sync', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1',
+    '--graph-authority', graphUrl, '--graph-base-url', graphUrl, '--state', `${process.env.TMPDIR ?? '/tmp'}/graph-state-${Date.now()}.json`,
+  ], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 's3cret' } });
+  assert.match(stdout, /created\s+5/);
+  const get = async (q: string) => (await (await fetch(`${scimUrl}${q}`, { headers: { authorization: `Bearer ${org.token}` } })).json()) as { Resources: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any -- SCIM JSON
+  const u1 = (await get(`/Users?filter=${encodeURIComponent('userName eq "graph1@contoso.com"')}`)).Resources[0];
+  assert.equal(u1['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'].manager.displayName, 'Graph User 0');
+  const group = (await get(`/Groups?filter=${encodeURIComponent('displayName eq "Graph Sales"')}`)).Resources[0];
+  assert.deepEqual(group.members.map((m: { display: string }) => m.display).sort(), ['Graph User 1', 'Graph User 2']);
+  await assert.rejects(
+    run(process.execPath, ['bin/scimitar.js', 'sync', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1', '--graph-authority', graphUrl, '--graph-base-url', graphUrl], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 'wrong' } }),
+    (e: { code: number; stderr: string }) => e.code === 1 && /^scimitar: token request refused \(401 invalid_client\)/.test(e.stderr),
+  );
+});
