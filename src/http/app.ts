@@ -68,6 +68,11 @@ declare module 'fastify' {
   }
 }
 
+/** A URL with the values of secret-bearing query parameters replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|access_token|client_secret|password)=)[^&#]*/gi, '$1[redacted]');
+}
+
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
 
 /** Form fields; `repeatable` (the console's checkboxes) gathers repeated ones into lists. */
@@ -85,7 +90,11 @@ function parseForm(body: string, repeatable: boolean): Record<string, string | s
 
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logLevel === false ? false : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+    logger: options.logLevel === false ? false : {
+      level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}),
+      // The console's setup link carries its one-time token in the query: never logged.
+      serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) },
+    },
     bodyLimit: options.bodyLimitBytes,
     ...(options.trustProxy !== undefined ? { trustProxy: [...options.trustProxy] } : {}),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 256 },
@@ -162,7 +171,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     const who = request.caller;
     if (who && refusal) {
       refusals.record({
-        orgId: who.orgId, clientId: who.clientId, requestId: request.id, method: request.method, path: request.url.slice(0, 1000), status: reply.statusCode,
+        orgId: who.orgId, clientId: who.clientId, requestId: request.id, method: request.method, path: redactUrl(request.url).slice(0, 1000), status: reply.statusCode,
         ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail.slice(0, 1000), body: redactedExcerpt(request.body),
       });
     }

@@ -85,3 +85,12 @@ test('no log line holds a token, a client secret or a password', () => {
   }
   assert.ok(refusals().length >= 4);
 });
+
+test('the console setup link\'s token is never logged', async () => {
+  const token = await app.consoleAuth.createSetupToken(org.organization.id);
+  raw.length = 0;
+  assert.equal((await app.inject({ url: `/console/setup?token=${token}` })).statusCode, 200);
+  await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${token}&userName=a%40b.com&displayName=A&password=short` });
+  assert.ok(raw.some((l) => l.includes('/console/setup?token=[redacted]')), raw.join('\n'));
+  assert.ok(!raw.some((l) => l.includes(token)), 'the token appears in no log line');
+});
