@@ -43,6 +43,8 @@ export class ScimClient {
   writes = 0;
   /** Writes the target validated and did not make (dry run against a validating target). */
   validated = 0;
+  /** Final answers 401 or 403: the target refuses these credentials (quarantine). */
+  authRefusals = 0;
   private token: string | undefined;
   private dryIds = 0;
   /** Ids the target gave to creates it validated but did not store: they exist in no later request. */
@@ -125,6 +127,7 @@ export class ScimClient {
         await sleep(wait);
         continue;
       }
+      if (res.status === 401 || res.status === 403) this.authRefusals++;
       return { status: res.status, body: json };
     }
   }

@@ -1,7 +1,7 @@
 // `scimitar expr`, `test-connection` and `sync` from the command line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,4 +77,48 @@ test('input files: a missing file, a folder and broken JSON are one line naming 
     });
   }
   await assert.rejects(cli('expr', '[a]', '--source', '{bad'), (e: { stderr: string }) => /--source:1:2: not valid JSON/.test(e.stderr));
+});
+
+/** A long-running `scimitar` process: its output so far, and a stop that sends SIGTERM and waits for the exit code. */
+function service(args: string[]) {
+  const child = spawn(process.execPath, ['bin/scimitar.js', ...args], { env: { ...process.env, SCIMITAR_DB: '' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    output: () => out,
+    async waitFor(re: RegExp, ms = 20_000) {
+      const started = Date.now();
+      while (!re.test(out) && Date.now() - started < ms) await new Promise((r) => setTimeout(r, 50));
+      assert.match(out, re);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+test('provision run --every: incremental cycles, a provisioning log to search, a graceful stop; quarantine when the target refuses', async () => {
+  const users = join(dir, 'cont-users.json');
+  writeFileSync(users, JSON.stringify({ value: [{ id: 'c1', userPrincipalName: 'cont.one@contoso.com', displayName: 'One' }] }));
+  const log = join(dir, 'provisioning.jsonl');
+  const base = ['--url', `${origin}/api/v2/scim/v2`, '--source', users, '--state', join(dir, 'cont-state.json'), '--log', log, '--every', '1s'];
+  const run = service(['provision', 'run', '--token', org.token, ...base]);
+  await run.waitFor(/cycle 1 .*1 created.*status active; next cycle in 1 s/);
+  writeFileSync(users, JSON.stringify({ value: [{ id: 'c1', userPrincipalName: 'cont.one@contoso.com', displayName: 'One', jobTitle: 'Lead' }, { id: 'c2', userPrincipalName: 'cont.two@contoso.com', displayName: 'Two' }] }));
+  await run.waitFor(/cycle \d+ .*1 created, 1 updated/);
+  assert.equal(await run.stop(), 0);
+  assert.match(run.output(), /stopping\n$|next cycle in 1 s\n$/);
+  const { stdout } = await cli('provision', 'logs', '--log', log, '--user', 'cont.one@contoso.com');
+  assert.match(stdout, /user cont\.one@contoso\.com: create/);
+  assert.match(stdout, /user cont\.one@contoso\.com: update \(title\)/);
+  const json = (await cli('provision', 'logs', '--log', log, '--action', 'create', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(json.map((l: { name: string }) => l.name).sort(), ['cont.one@contoso.com', 'cont.two@contoso.com']);
+
+  const refused = service(['provision', 'run', '--token', 'not-a-token', ...base.slice(0, 6), '--state', join(dir, 'q-state.json'), '--every', '1s']);
+  await refused.waitFor(/status quarantined \(the target refused the credentials.*\); next cycle in 2 s/);
+  await refused.waitFor(/cycle 2 .*quarantined.*next cycle in 4 s/, 10_000);
+  assert.equal(await refused.stop(), 0);
 });
