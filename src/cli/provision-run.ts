@@ -9,10 +9,10 @@ import { htmlReport, summaryTable } from '../provision/report.ts';
 import type { ScimClient } from '../provision/scim-client.ts';
 import type { ScopeConfig } from '../provision/scope.ts';
 import { readDirectory, type Directory } from '../provision/source.ts';
-import { GraphError, GraphSource } from '../provision/graph.ts';
+import { GraphError, GraphSource, type GraphDeltaState } from '../provision/graph.ts';
 import { attributesOf } from '../provision/expression/ast.ts';
 import { loadState, saveState } from '../provision/state.ts';
-import { runSync, type SyncReport, type WireProfile } from '../provision/sync.ts';
+import { runSync, type SyncReport, type SyncState, type WireProfile } from '../provision/sync.ts';
 import { assessCycle, MAX_QUARANTINE_MS, parseInterval, type CycleHealth } from '../provision/schedule.ts';
 import { CliError } from './backend.ts';
 import type { Conn } from './provision.ts';
@@ -20,7 +20,7 @@ import type { Conn } from './provision.ts';
 type SyncCliOptions = Conn & Record<string, string | boolean | undefined>;
 
 /** The source: files, or Microsoft Graph when --graph-tenant is given. */
-async function sourceDirectory(opts: Record<string, unknown>, mappings: MappingSet): Promise<Directory> {
+async function sourceDirectory(opts: Record<string, unknown>, mappings: MappingSet, state: SyncState): Promise<{ directory: Directory; graphDelta?: GraphDeltaState }> {
   if (opts.graphTenant) {
     if (opts.source) throw new CliError('Give --source (files) or --graph-tenant (Microsoft Graph), not both');
     if (!opts.graphClientId || !opts.graphClientSecret) throw new CliError('--graph-tenant needs --graph-client-id and --graph-client-secret (or GRAPH_CLIENT_SECRET)');
@@ -30,14 +30,16 @@ async function sourceDirectory(opts: Record<string, unknown>, mappings: MappingS
       select: [...mappings.users, ...mappings.groups].flatMap((m) => attributesOf(m.expr)),
     });
     try {
-      return await graph.readDirectory();
+      if (opts.graphDelta === false) return { directory: await graph.readDirectory() };
+      const { directory, delta } = await graph.readDirectoryDelta(state.graph);
+      return { directory, graphDelta: delta };
     } catch (e) {
       if (e instanceof GraphError) throw new CliError(e.message);
       throw e;
     }
   }
   if (!opts.source) throw new CliError('Give the source: --source <users.json|users.csv>, or --graph-tenant for Microsoft Graph');
-  return readDirectory({ users: opts.source as string, groups: opts.groups as string | undefined });
+  return { directory: readDirectory({ users: opts.source as string, groups: opts.groups as string | undefined }) };
 }
 
 function nonNegative(raw: unknown, name: string): number {
@@ -57,6 +59,7 @@ function syncOptions(c: Command, connection: (c: Command) => Command): Command {
     .option('--graph-authority <url>', 'the identity platform (national clouds: https://login.microsoftonline.us, ...)', 'https://login.microsoftonline.com')
     .option('--graph-base-url <url>', 'Graph (national clouds: https://graph.microsoft.us, ...)', 'https://graph.microsoft.com')
     .option('--no-graph-groups', 'with Graph: users only')
+    .option('--no-graph-delta', 'with Graph: read every user each cycle instead of the changes since the last (delta query)')
     .option('--mappings <file.json>', 'attribute mappings (default: the Genesys app defaults)')
     .option('--scope <all|file>', '"all", or a file listing assigned user/group ids or names, one per line', 'all')
     .option('--scope-filters <file.json>', 'scoping filters: [{"clauses":[{"attribute","operator","value"}]}]')
@@ -85,15 +88,15 @@ async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: 
     if (e instanceof MappingError) throw new CliError(e.message);
     throw e;
   }
-  const directory = await sourceDirectory(opts, mappings);
+  const statePath = opts.state as string;
+  const state = loadState(statePath);
+  const { directory, graphDelta } = await sourceDirectory(opts, mappings, state);
   const scope: ScopeConfig = {
     mode: opts.scope === 'all' ? 'all' : 'assigned',
     ...(opts.scope !== 'all' ? { assigned: readText(opts.scope as string).split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
     ...(opts.scopeFilters ? { filters: readJsonFile(opts.scopeFilters as string) as ScopeConfig['filters'] } : {}),
   };
   const dryRun = Boolean(opts.dryRun);
-  const statePath = opts.state as string;
-  const state = loadState(statePath);
   const tty = process.stderr.isTTY && !opts.every;
   const scim = client(opts, dryRun);
   const report = await runSync({
@@ -109,6 +112,8 @@ async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: 
     onProgress: tty ? (d, t) => process.stderr.write(`\r[${'#'.repeat(Math.round((d / t) * 30)).padEnd(30)}] ${d}/${t}`) : undefined,
   });
   if (tty) process.stderr.write('\n');
+  // The deltaLink moves on only with a cycle that ran (a stopped one must see the same changes again).
+  if (graphDelta && !report.stopped) state.graph = graphDelta;
   if (!dryRun) saveState(statePath, state);
   if (opts.report) {
     writeFileSync(opts.report as string, JSON.stringify(report, null, 2));

@@ -28,6 +28,12 @@ export interface GraphOptions {
 
 export class GraphError extends Error {}
 
+/** What a delta query needs next time: the deltaLink and the users as last seen. */
+export interface GraphDeltaState {
+  readonly usersDeltaLink?: string;
+  readonly users: Record<string, Record<string, unknown>>;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class GraphSource {
@@ -94,17 +100,81 @@ export class GraphSource {
     return out;
   }
 
+  private select(): string[] {
+    return [...new Set(['id', 'userPrincipalName', 'accountEnabled', 'displayName', ...(this.o.select ?? [])])].filter((a) => /^[A-Za-z][A-Za-z0-9_]*$/.test(a));
+  }
+
+  /**
+   * Users by delta query: the first call reads everyone (and returns a deltaLink); a call
+   * with the kept deltaLink and snapshot reads only what changed since, applies it to the
+   * snapshot (`@removed` reason "changed": soft-deleted, kept with deletedDateTime;
+   * "deleted": gone) and returns the whole directory again. An expired deltaLink (410)
+   * starts over with a full read.
+   */
+  async usersByDelta(previous: GraphDeltaState | undefined): Promise<{ users: Record<string, unknown>[]; delta: GraphDeltaState; full: boolean }> {
+    const snapshot: Record<string, Record<string, unknown>> = previous?.usersDeltaLink ? structuredClone(previous.users) : {};
+    let next: string | undefined = previous?.usersDeltaLink ?? `/v1.0/users/delta?$select=${[...this.select(), 'manager'].join(',')}`;
+    let full = !previous?.usersDeltaLink;
+    let deltaLink: string | undefined;
+    while (next) {
+      let page: Record<string, unknown>;
+      try {
+        page = await this.get(next);
+      } catch (e) {
+        if (e instanceof GraphError && / 410 /.test(e.message) && !full) {
+          // The deltaLink expired (resyncRequired): read everything again.
+          return this.usersByDelta(undefined);
+        }
+        throw e;
+      }
+      for (const r of (page.value as Record<string, unknown>[] | undefined) ?? []) {
+        const id = String(r.id);
+        const removed = r['@removed'] as { reason?: string } | undefined;
+        if (removed?.reason === 'deleted') {
+          delete snapshot[id];
+          continue;
+        }
+        if (removed) {
+          snapshot[id] = { ...(snapshot[id] ?? { id }), deletedDateTime: snapshot[id]?.deletedDateTime ?? new Date().toISOString() };
+          continue;
+        }
+        const { 'manager@delta': managerDelta, ...fields } = r as Record<string, unknown> & { 'manager@delta'?: { id: string; '@removed'?: unknown }[] };
+        const merged: Record<string, unknown> = { ...(snapshot[id] ?? {}), ...fields };
+        delete merged.deletedDateTime; // seen again as a user: restored
+        if (Array.isArray(managerDelta)) {
+          const m = managerDelta.find((x) => !x['@removed']);
+          if (m) merged.manager = { id: m.id };
+          else delete merged.manager;
+        }
+        snapshot[id] = merged;
+      }
+      next = typeof page['@odata.nextLink'] === 'string' ? (page['@odata.nextLink'] as string) : undefined;
+      if (typeof page['@odata.deltaLink'] === 'string') deltaLink = page['@odata.deltaLink'] as string;
+    }
+    if (!deltaLink) throw new GraphError('the delta query ended without an @odata.deltaLink');
+    return { users: Object.values(snapshot), delta: { usersDeltaLink: deltaLink, users: snapshot }, full };
+  }
+
+  /** Groups with their members' ids (read in full every cycle). */
+  async groups(): Promise<Record<string, unknown>[]> {
+    const groups: Record<string, unknown>[] = [];
+    for (const g of await this.all('/v1.0/groups?$select=id,displayName&$top=999')) {
+      const members = await this.all(`/v1.0/groups/${encodeURIComponent(String(g.id))}/members?$select=id&$top=999`);
+      groups.push({ ...g, members: members.map((m) => ({ id: m.id })) });
+    }
+    return groups;
+  }
+
   /** Users (with their manager's id) and, when asked, groups with their members' ids. */
   async readDirectory(): Promise<Directory> {
-    const select = [...new Set(['id', 'userPrincipalName', 'accountEnabled', 'displayName', ...(this.o.select ?? [])])].filter((a) => /^[A-Za-z][A-Za-z0-9_]*$/.test(a));
+    const select = this.select();
     const users = await this.all(`/v1.0/users?$select=${select.join(',')}&$expand=manager($select=id)&$top=999`);
-    const groups: Record<string, unknown>[] = [];
-    if (this.o.includeGroups) {
-      for (const g of await this.all('/v1.0/groups?$select=id,displayName&$top=999')) {
-        const members = await this.all(`/v1.0/groups/${encodeURIComponent(String(g.id))}/members?$select=id&$top=999`);
-        groups.push({ ...g, members: members.map((m) => ({ id: m.id })) });
-      }
-    }
-    return directoryFromRecords(users, groups, { users: 'Graph /users', groups: 'Graph /groups' });
+    return directoryFromRecords(users, this.o.includeGroups ? await this.groups() : [], { users: 'Graph /users', groups: 'Graph /groups' });
+  }
+
+  /** The directory by delta query (see usersByDelta), with the state to keep for the next cycle. */
+  async readDirectoryDelta(previous: GraphDeltaState | undefined): Promise<{ directory: Directory; delta: GraphDeltaState; full: boolean }> {
+    const { users, delta, full } = await this.usersByDelta(previous);
+    return { directory: directoryFromRecords(users, this.o.includeGroups ? await this.groups() : [], { users: 'Graph /users/delta', groups: 'Graph /groups' }), delta, full };
   }
 }

@@ -38,6 +38,8 @@ export interface SyncState {
   /** `disabled`: deprovisioned by a disable (out of scope, or gone with deprovision=disable); processed again when back. */
   users: Record<string, { targetId: string; hash: string; managerTargetId?: string; disabled?: boolean }>;
   groups: Record<string, { targetId: string; members: string[] }>;
+  /** The Graph connector's delta state (deltaLink and the users as last seen). */
+  graph?: { usersDeltaLink?: string; users: Record<string, Record<string, unknown>> };
 }
 
 export const emptyState = (): SyncState => ({ version: 1, users: {}, groups: {} });

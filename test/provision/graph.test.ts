@@ -17,6 +17,8 @@ let org: Org;
 let scimUrl: string;
 const seen: { path: string; auth?: string }[] = [];
 let throttleOnce = true;
+let deltaChanges: Record<string, unknown>[] = [];
+let expiredToken = '';
 
 const USERS = Array.from({ length: 5 }, (_, i) => ({
   id: `g-${i}`, userPrincipalName: `graph${i}@contoso.com`, displayName: `Graph User ${i}`, accountEnabled: true, jobTitle: i === 0 ? 'Director' : 'Agent', mail: `graph${i}@contoso.com`,
@@ -42,6 +44,17 @@ before(async () => {
       return;
     }
     if (req.headers.authorization !== 'Bearer graph-token') return json(401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } });
+    if (url.pathname === '/v1.0/users/delta') {
+      const token = url.searchParams.get('$deltatoken');
+      const withManager = (u: (typeof USERS)[number]) => {
+        const { manager, ...rest } = u as typeof u & { manager?: { id: string } };
+        return { ...rest, ...(manager ? { 'manager@delta': [{ '@odata.type': '#microsoft.graph.user', id: manager.id }] } : {}) };
+      };
+      if (token === null && url.searchParams.get('$skiptoken') === null) return json(200, { value: USERS.slice(0, 3).map(withManager), '@odata.nextLink': `${graphUrl}/v1.0/users/delta?$skiptoken=p2` });
+      if (url.searchParams.get('$skiptoken') === 'p2') return json(200, { value: USERS.slice(3).map(withManager), '@odata.deltaLink': `${graphUrl}/v1.0/users/delta?$deltatoken=t1` });
+      if (token === expiredToken) return json(410, { error: { code: 'resyncRequired', message: 'The delta token is no longer valid' } });
+      return json(200, { value: deltaChanges, '@odata.deltaLink': `${graphUrl}/v1.0/users/delta?$deltatoken=t${Number(token!.slice(1)) + 1}` });
+    }
     if (url.pathname === '/v1.0/users') {
       if (url.searchParams.get('page') === '2') {
         if (throttleOnce) {
@@ -82,17 +95,41 @@ test('the connector: token, $select of the mapped attributes, manager expanded, 
   await assert.rejects(wrong.readDirectory(), /token request refused \(401 invalid_client\): AADSTS7000215/);
 });
 
-test('a whole cycle Graph -> engine -> Scimitar through the CLI: users with managers and group members', async () => {
-  const { stdout } = await run(process.execPath, [
+test('whole cycles Graph -> engine -> Scimitar through the CLI: users with managers and members; then delta cycles (changes only, soft and hard deletion, expired deltaLink)', async () => {
+  const cycleArgs = [
     'bin/scimitar.js', 'sync', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1',
     '--graph-authority', graphUrl, '--graph-base-url', graphUrl, '--state', `${process.env.TMPDIR ?? '/tmp'}/graph-state-${Date.now()}.json`,
-  ], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 's3cret' } });
+  ];
+  const { stdout } = await run(process.execPath, cycleArgs, { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 's3cret' } });
   assert.match(stdout, /created\s+5/);
   const get = async (q: string) => (await (await fetch(`${scimUrl}${q}`, { headers: { authorization: `Bearer ${org.token}` } })).json()) as { Resources: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any -- SCIM JSON
   const u1 = (await get(`/Users?filter=${encodeURIComponent('userName eq "graph1@contoso.com"')}`)).Resources[0];
   assert.equal(u1['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'].manager.displayName, 'Graph User 0');
   const group = (await get(`/Groups?filter=${encodeURIComponent('displayName eq "Graph Sales"')}`)).Resources[0];
   assert.deepEqual(group.members.map((m: { display: string }) => m.display).sort(), ['Graph User 1', 'Graph User 2']);
+  // Delta: the second cycle reads only the changes (an edit, a soft deletion, a hard deletion, a new user).
+  deltaChanges = [
+    { id: 'g-1', jobTitle: 'Lead' },
+    { id: 'g-2', '@removed': { reason: 'changed' } },
+    { id: 'g-3', '@removed': { reason: 'deleted' } },
+    { id: 'g-5', userPrincipalName: 'graph5@contoso.com', displayName: 'Graph User 5', accountEnabled: true, 'manager@delta': [{ id: 'g-0' }] },
+  ];
+  seen.length = 0;
+  const second = await run(process.execPath, [...cycleArgs, '--deprovision', 'delete'], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 's3cret' } });
+  assert.deepEqual(seen.filter((r) => r.path.startsWith('/v1.0/users')).map((r) => r.path), ['/v1.0/users/delta?$deltatoken=t1'], 'only the changes were read');
+  assert.match(second.stdout, /created\s+1\b[\s\S]*updated\s+1\b[\s\S]*disabled\s+1\b[\s\S]*deleted\s+1\b/);
+  assert.equal((await get(`/Users?filter=${encodeURIComponent('userName eq "graph1@contoso.com"')}`)).Resources[0].title, 'Lead');
+  assert.equal((await get(`/Users?filter=${encodeURIComponent('userName eq "graph2@contoso.com"')}`)).Resources[0].active, false, 'soft-deleted: disabled');
+  assert.equal((await get(`/Users?filter=${encodeURIComponent('userName eq "graph3@contoso.com"')}`)).Resources.length, 0, 'hard-deleted: deleted');
+  assert.equal((await get(`/Users?filter=${encodeURIComponent('userName eq "graph5@contoso.com"')}`)).Resources[0]['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'].manager.displayName, 'Graph User 0');
+  // An expired deltaLink: a full read again (this server's full listing is still the first one, so the target follows it back).
+  expiredToken = 't2';
+  deltaChanges = [];
+  seen.length = 0;
+  const third = await run(process.execPath, cycleArgs, { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 's3cret' } });
+  assert.deepEqual(seen.filter((r) => r.path.startsWith('/v1.0/users')).map((r) => r.path.split('&')[0].split('?$select')[0]), ['/v1.0/users/delta?$deltatoken=t2', '/v1.0/users/delta', '/v1.0/users/delta?$skiptoken=p2']);
+  assert.match(third.stdout, /created\s+1\b[\s\S]*failed\s+0\b/, 'graph3 is in the full listing again');
+
   await assert.rejects(
     run(process.execPath, ['bin/scimitar.js', 'sync', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1', '--graph-authority', graphUrl, '--graph-base-url', graphUrl], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 'wrong' } }),
     (e: { code: number; stderr: string }) => e.code === 1 && /^scimitar: token request refused \(401 invalid_client\)/.test(e.stderr),
