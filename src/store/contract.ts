@@ -179,8 +179,8 @@ export interface AuditRecord {
   readonly changes: Readonly<Record<string, { readonly before?: unknown; readonly after?: unknown }>>;
 }
 
-export interface AuditQuery {
-  readonly resourceId?: string;
+/** A page of a trail (audit records, refused requests): by client and time, in write order or newest first. */
+export interface TrailQuery {
   readonly clientId?: string;
   readonly from?: string;
   readonly to?: string;
@@ -189,6 +189,10 @@ export interface AuditQuery {
   readonly limit: number;
   /** Newest first (the console's feed, the CLI); default oldest first, as records were written. */
   readonly newestFirst?: boolean;
+}
+
+export interface AuditQuery extends TrailQuery {
+  readonly resourceId?: string;
   /**
    * A division-scoped reader: only records of users in these divisions, plus records of
    * `alsoTypes` (resources that live outside divisions and are filtered by the caller).
@@ -218,14 +222,7 @@ export interface RefusalRecord {
   readonly body?: string;
 }
 
-export interface RefusalQuery {
-  readonly clientId?: string;
-  readonly from?: string;
-  readonly to?: string;
-  readonly after?: number;
-  readonly limit: number;
-  readonly newestFirst?: boolean;
-}
+export type RefusalQuery = TrailQuery;
 
 export interface RefusalPage {
   readonly entities: readonly (RefusalRecord & { readonly seq: number })[];

@@ -38,6 +38,14 @@ function activityQuery(q: Record<string, unknown>): ActivityQuery {
   };
 }
 
+interface CrudService {
+  list(ctx: AdminContext, query: Record<string, unknown>): Promise<unknown>;
+  create(ctx: AdminContext, body: unknown): Promise<{ selfUri: string }>;
+  get(ctx: AdminContext, id: string): Promise<unknown>;
+  update(ctx: AdminContext, id: string, body: unknown): Promise<unknown>;
+  delete(ctx: AdminContext, id: string): Promise<void>;
+}
+
 export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
   const { services: s } = options;
   app.register(async (admin) => {
@@ -55,32 +63,21 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
 
     admin.get('/api/v2/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 
-    admin.get('/api/v2/authorization/divisions', w(S.divisions.list), async (r) => s.admin.divisions.list(ctx(r), q(r)));
-    admin.post('/api/v2/authorization/divisions', w(S.divisions.create), async (r, reply) => created(reply, await s.admin.divisions.create(ctx(r), r.body)));
-    admin.get('/api/v2/authorization/divisions/:id', w(S.divisions.get), async (r) => s.admin.divisions.get(ctx(r), id(r)));
-    admin.put('/api/v2/authorization/divisions/:id', w(S.divisions.update), async (r) => s.admin.divisions.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/authorization/divisions/:id', w(S.divisions.delete), async (r, reply) => noContent(reply, await s.admin.divisions.delete(ctx(r), id(r))));
-
-    admin.get('/api/v2/groups', w(S.groups.list), async (r) => s.admin.groups.list(ctx(r), q(r)));
-    admin.post('/api/v2/groups', w(S.groups.create), async (r, reply) => created(reply, await s.admin.groups.create(ctx(r), r.body)));
-    admin.get('/api/v2/groups/:id', w(S.groups.get), async (r) => s.admin.groups.get(ctx(r), id(r)));
-    admin.put('/api/v2/groups/:id', w(S.groups.update), async (r) => s.admin.groups.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/groups/:id', w(S.groups.delete), async (r, reply) => noContent(reply, await s.admin.groups.delete(ctx(r), id(r))));
+    /** The five routes of an entity kept in a list; each calls the service method of the same name. */
+    const crud = (path: string, schemas: typeof S.divisions, service: CrudService) => {
+      admin.get(path, w(schemas.list), async (r) => service.list(ctx(r), q(r)));
+      admin.post(path, w(schemas.create), async (r, reply) => created(reply, await service.create(ctx(r), r.body)));
+      admin.get(`${path}/:id`, w(schemas.get), async (r) => service.get(ctx(r), id(r)));
+      admin.put(`${path}/:id`, w(schemas.update), async (r) => service.update(ctx(r), id(r), r.body));
+      admin.delete(`${path}/:id`, w(schemas.delete), async (r, reply) => noContent(reply, await service.delete(ctx(r), id(r))));
+    };
+    crud('/api/v2/authorization/divisions', S.divisions, s.admin.divisions);
+    crud('/api/v2/groups', S.groups, s.admin.groups);
     admin.get('/api/v2/groups/:id/members', w(S.groups.members), async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
     admin.post('/api/v2/groups/:id/members', w(S.groups.addMembers), async (r, reply) => noContent(reply, await s.admin.groups.addMembers(ctx(r), id(r), r.body)));
     admin.delete('/api/v2/groups/:id/members', w(S.groups.removeMembers), async (r, reply) => noContent(reply, await s.admin.groups.removeMembers(ctx(r), id(r), q(r).ids)));
-
-    admin.get('/api/v2/authorization/roles', w(S.roles.list), async (r) => s.admin.roles.list(ctx(r), q(r)));
-    admin.post('/api/v2/authorization/roles', w(S.roles.create), async (r, reply) => created(reply, await s.admin.roles.create(ctx(r), r.body)));
-    admin.get('/api/v2/authorization/roles/:id', w(S.roles.get), async (r) => s.admin.roles.get(ctx(r), id(r)));
-    admin.put('/api/v2/authorization/roles/:id', w(S.roles.update), async (r) => s.admin.roles.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/authorization/roles/:id', w(S.roles.delete), async (r, reply) => noContent(reply, await s.admin.roles.delete(ctx(r), id(r))));
-
-    admin.get('/api/v2/oauth/clients', w(S.clients.list), async (r) => s.admin.clients.list(ctx(r), q(r)));
-    admin.post('/api/v2/oauth/clients', w(S.clients.create), async (r, reply) => created(reply, await s.admin.clients.create(ctx(r), r.body)));
-    admin.get('/api/v2/oauth/clients/:id', w(S.clients.get), async (r) => s.admin.clients.get(ctx(r), id(r)));
-    admin.put('/api/v2/oauth/clients/:id', w(S.clients.update), async (r) => s.admin.clients.update(ctx(r), id(r), r.body));
-    admin.delete('/api/v2/oauth/clients/:id', w(S.clients.delete), async (r, reply) => noContent(reply, await s.admin.clients.delete(ctx(r), id(r))));
+    crud('/api/v2/authorization/roles', S.roles, s.admin.roles);
+    crud('/api/v2/oauth/clients', S.clients, s.admin.clients);
     admin.post('/api/v2/oauth/clients/:id/secret', w(S.clients.rotate), async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
 
     for (const [path, kind] of [['skills', 'skill'], ['languages', 'language']] as [string, NamedKind][]) {

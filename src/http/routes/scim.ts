@@ -95,6 +95,9 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     reply.header('preference-applied', 'validate-only');
     return services.validating;
   };
+  /** 201 with Location; a validated create has nothing to locate. */
+  const answerCreate = (req: FastifyRequest, reply: FastifyReply, r: { resource: JsonObject; version: number }) =>
+    prefersValidateOnly(req.headers.prefer) ? send(reply, 201, r.resource, r.version) : sendCreated(reply, r);
   /** A write that cannot be validated without being made is refused rather than made. */
   const VALIDATABLE = new Set(['POST /Users', 'PUT /Users/:id', 'PATCH /Users/:id', 'DELETE /Users/:id', 'POST /Groups', 'PUT /Groups/:id', 'PATCH /Groups/:id', 'DELETE /Groups/:id']);
 
@@ -129,10 +132,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
 
     // ---- Users ----
     scim.get('/Users', w(S.users.list), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
-    scim.post('/Users', w(S.users.create), async (req, reply) => {
-      const r = await svc(req, reply).users.create(ctx(req), req.body);
-      return prefersValidateOnly(req.headers.prefer) ? send(reply, 201, r.resource, r.version) : sendCreated(reply, r);
-    });
+    scim.post('/Users', w(S.users.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).users.create(ctx(req), req.body)));
     scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, 'User', services.users));
     scim.put('/Users/:id', w(S.users.replace), async (req, reply) => {
       const r = await svc(req, reply).users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
@@ -149,10 +149,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
 
     // ---- Groups ----
     scim.get('/Groups', w(S.groups.list), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
-    scim.post('/Groups', w(S.groups.create), async (req, reply) => {
-      const r = await svc(req, reply).groups.create(ctx(req), req.body);
-      return prefersValidateOnly(req.headers.prefer) ? send(reply, 201, r.resource, r.version) : sendCreated(reply, r);
-    });
+    scim.post('/Groups', w(S.groups.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).groups.create(ctx(req), req.body)));
     scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, 'Group', services.groups));
     scim.put('/Groups/:id', w(S.groups.replace), async (req, reply) => {
       const r = await svc(req, reply).groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));

@@ -29,26 +29,18 @@ export type QueryObserver = (seconds: number, kind: 'read' | 'write') => void;
  * opened before the app that observes them exists). Without an observer, no timing at all.
  */
 export function timedExecutor(exec: SqlExecutor, observer: () => QueryObserver | undefined): SqlExecutor {
+  const timed = async <T>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> => {
+    const o = observer();
+    if (!o) return run();
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      o((performance.now() - started) / 1000, kind);
+    }
+  };
   return {
-    async all(sql, params) {
-      const o = observer();
-      if (!o) return exec.all(sql, params);
-      const started = performance.now();
-      try {
-        return await exec.all(sql, params);
-      } finally {
-        o((performance.now() - started) / 1000, 'read');
-      }
-    },
-    async run(sql, params) {
-      const o = observer();
-      if (!o) return exec.run(sql, params);
-      const started = performance.now();
-      try {
-        return await exec.run(sql, params);
-      } finally {
-        o((performance.now() - started) / 1000, 'write');
-      }
-    },
+    all: (sql, params) => timed('read', () => exec.all(sql, params)),
+    run: (sql, params) => timed('write', () => exec.run(sql, params)),
   };
 }

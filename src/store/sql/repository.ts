@@ -2,7 +2,7 @@
 // differ only in their executor: placeholders, error codes, transactions.
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
-  AuditPage, AuditQuery, AuditRecord, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
+  AuditPage, AuditQuery, AuditRecord, TrailQuery, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT, userPageSelect } from './rows.ts';
@@ -48,6 +48,21 @@ function compareSortValues(a: unknown, b: unknown): number {
   const x = typeof a === 'string' ? a.toLowerCase() : a;
   const y = typeof b === 'string' ? b.toLowerCase() : b;
   return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+}
+
+/** The WHERE of a trail page (audits, refusals): organization, client, time range, position in the order asked. */
+function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: unknown[] } {
+  const where = ['org_id = ?'];
+  const params: unknown[] = [orgId];
+  const add = (sql: string, v: unknown) => {
+    where.push(sql);
+    params.push(v);
+  };
+  if (q.clientId !== undefined) add('client_id = ?', q.clientId);
+  if (q.from !== undefined) add('time >= ?', q.from);
+  if (q.to !== undefined) add('time < ?', q.to);
+  if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
+  return { where, params };
 }
 
 export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures = { userCounts: false, rowLocks: true }): Repository {
@@ -268,17 +283,11 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       );
     },
     async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
-      const where = ['org_id = ?'];
-      const params: unknown[] = [orgId];
-      const add = (sql: string, v: unknown) => {
-        where.push(sql);
-        params.push(v);
-      };
-      if (q.resourceId !== undefined) add('resource_id = ?', q.resourceId);
-      if (q.clientId !== undefined) add('client_id = ?', q.clientId);
-      if (q.from !== undefined) add('time >= ?', q.from);
-      if (q.to !== undefined) add('time < ?', q.to);
-      if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
+      const { where, params } = trailWhere(orgId, q);
+      if (q.resourceId !== undefined) {
+        where.push('resource_id = ?');
+        params.push(q.resourceId);
+      }
       if (q.scope) {
         const { divisionIds, alsoTypes } = q.scope;
         const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
@@ -317,16 +326,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       }
     },
     async queryRefusals(orgId, q) {
-      const where = ['org_id = ?'];
-      const params: unknown[] = [orgId];
-      const add = (sql: string, v: unknown) => {
-        where.push(sql);
-        params.push(v);
-      };
-      if (q.clientId !== undefined) add('client_id = ?', q.clientId);
-      if (q.from !== undefined) add('time >= ?', q.from);
-      if (q.to !== undefined) add('time < ?', q.to);
-      if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
+      const { where, params } = trailWhere(orgId, q);
       const rows = await db.all(`SELECT * FROM refusals WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
       const page = rows.slice(0, q.limit);
       return {
