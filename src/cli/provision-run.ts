@@ -13,7 +13,7 @@ import { GraphError, GraphSource, type GraphDeltaState } from '../provision/grap
 import { attributesOf } from '../provision/expression/ast.ts';
 import { loadState, saveState } from '../provision/state.ts';
 import { runSync, type SyncReport, type SyncState, type WireProfile } from '../provision/sync.ts';
-import { assessCycle, MAX_QUARANTINE_MS, parseInterval, type CycleHealth } from '../provision/schedule.ts';
+import { assessCycle, parseInterval, quarantine, type CycleHealth } from '../provision/schedule.ts';
 import { CliError } from './backend.ts';
 import type { Conn } from './provision.ts';
 
@@ -168,8 +168,7 @@ async function runProvisioning(opts: SyncCliOptions, client: (o: Conn, dryRun: b
       const what = report.stopped ? 'stopped by the deletion threshold' : `${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted, ${s.fail} failed`;
       line = `cycle ${n} ${started}: ${what}; status ${health.quarantined ? `quarantined (${health.reason})` : 'active'}`;
     } catch (e) {
-      const level = (health?.quarantined ? health.level : 0) + 1;
-      health = { quarantined: true, reason: (e as Error).message, level, nextInMs: Math.min(MAX_QUARANTINE_MS, interval * 2 ** level) };
+      health = quarantine((e as Error).message, health, interval);
       line = `cycle ${n} ${started}: failed (${(e as Error).message}); status quarantined`;
     }
     if (stopping) {

@@ -34,7 +34,11 @@ export function assessCycle(report: Pick<SyncReport, 'summary' | 'objects'>, aut
     : attempted >= 5 && failed / attempted > 0.5
       ? `${failed} of ${attempted} objects failed`
       : undefined;
-  if (!reason) return { quarantined: false, level: 0, nextInMs: intervalMs };
+  return reason ? quarantine(reason, previous, intervalMs) : { quarantined: false, level: 0, nextInMs: intervalMs };
+}
+
+/** One more quarantined cycle: the interval doubles with each, up to a day. */
+export function quarantine(reason: string, previous: CycleHealth | undefined, intervalMs: number): CycleHealth {
   const level = (previous?.quarantined ? previous.level : 0) + 1;
   return { quarantined: true, reason, level, nextInMs: Math.min(MAX_QUARANTINE_MS, intervalMs * 2 ** level) };
 }

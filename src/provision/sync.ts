@@ -158,6 +158,12 @@ function patchOp(profile: WireProfile, op: 'add' | 'replace' | 'remove', path: s
   return value === undefined ? { op: name, path } : { op: name, path, value };
 }
 
+function countActions(objects: readonly ObjectReport[]): Record<Action, number> {
+  const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
+  for (const r of objects) summary[r.action]++;
+  return summary;
+}
+
 export async function runSync(o: SyncOptions): Promise<SyncReport> {
   const started = Date.now();
   const { client, directory: dir, state, profile } = o;
@@ -165,14 +171,13 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   // Accidental-deletion prevention comes first: a refused cycle sends no request at all.
   const plan = deprovisionPlan(o);
   const refusal = thresholdRefusal(plan, Object.keys(state.users).length, o.deletionThreshold);
+  const byId = new Map(dir.users.map((u) => [u.id, u]));
   if (refusal) {
-    const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
-    const nameOf = (id: string) => String(dir.users.find((u) => u.id === id)?.attributes.userPrincipalName ?? id);
+    const nameOf = (id: string) => String(byId.get(id)?.attributes.userPrincipalName ?? id);
     for (const p of plan) objects.push({ kind: 'user', sourceId: p.sourceId, name: nameOf(p.sourceId), action: 'skip', reason: `would ${p.action} (${p.reason}); stopped by the deletion threshold`, changes: [], errors: [] });
-    summary.skip = objects.length;
     return {
       startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), dryRun: o.dryRun, profile, objects, problems: dir.problems, stopped: refusal,
-      summary: { ...summary, requests: client.requests, writes: client.writes, seconds: (Date.now() - started) / 1000 },
+      summary: { ...countActions(objects), requests: client.requests, writes: client.writes, seconds: (Date.now() - started) / 1000 },
     };
   }
   // A dry run asks whether the target can answer writes without making them (a pilot that predicts).
@@ -182,7 +187,6 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   const managerMapping = userMappings.find((m) => m.reference);
   const only = o.only ? new Set(o.only.map((x) => x.toLowerCase())) : undefined;
   const selected = dir.users.filter((u) => !only || only.has(u.id.toLowerCase()) || only.has(String(u.attributes.userPrincipalName ?? '').toLowerCase()));
-  const byId = new Map(dir.users.map((u) => [u.id, u]));
   const targetIdOf = (sourceId: string) => state.users[sourceId]?.targetId;
   const pendingManagers: { u: SourceUser; report: ObjectReport }[] = [];
   let done = 0;
@@ -367,8 +371,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   if (!only) for (const g of dir.groups.filter((x) => groupInScope(x, o.scope))) objects.push(await syncGroup(o, g));
 
   nameReferences(objects, dir, state, managerMapping?.target);
-  const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
-  for (const r of objects) summary[r.action]++;
+  const summary = countActions(objects);
   return {
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date().toISOString(),
