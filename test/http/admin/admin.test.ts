@@ -188,9 +188,12 @@ test('organizations are isolated on every admin route', async () => {
     ['DELETE', `/authorization/roles/${role.body.id}`], ['GET', `/oauth/clients/${client.body.id}`], ['DELETE', `/oauth/clients/${client.body.id}`],
     ['POST', `/oauth/clients/${client.body.id}/secret`], ['DELETE', `/routing/skills/${skill.body.id}`],
     ['POST', `/groups/${mine.body.id}/members`], ['DELETE', `/groups/${mine.body.id}/members?ids=x`],
-    ['PATCH', `/users/${(await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('isolated@contoso.com') })).body.id}`],
+    ...(await (async () => {
+      const uid = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('isolated@contoso.com') })).body.id as string;
+      return [['PATCH', `/users/${uid}`], ['DELETE', `/users/${uid}`], ['GET', `/users/${uid}/grants`], ['PUT', `/users/${uid}/grants`]] as const;
+    })()),
   ] as const) {
-    const r = await api(m, p, m === 'PUT' ? { name: 'Hijack' } : m === 'PATCH' ? { state: 'inactive' } : m === 'POST' && p.endsWith('/members') ? { memberIds: [] } : undefined, other.token);
+    const r = await api(m, p, m === 'PUT' ? (p.endsWith('/grants') ? { grants: [] } : { name: 'Hijack' }) : m === 'PATCH' ? { state: 'inactive' } : m === 'POST' && p.endsWith('/members') ? { memberIds: [] } : undefined, other.token);
     assert.equal(r.status, 404, `${m} ${p}: ${r.raw}`);
   }
   const lists = await Promise.all(['/groups', '/authorization/divisions', '/authorization/roles', '/oauth/clients', '/routing/skills', '/users', '/audits'].map((p) => api('GET', p, undefined, other.token)));
