@@ -9,9 +9,9 @@ import { htmlReport, summaryTable } from '../provision/report.ts';
 import type { ScimClient } from '../provision/scim-client.ts';
 import type { ScopeConfig } from '../provision/scope.ts';
 import { readDirectory, type Directory } from '../provision/source.ts';
-import { GraphError, GraphSource, type GraphDeltaState } from '../provision/graph.ts';
+import { certificateFromPem, GraphError, GraphSource, type GraphCertificate, type GraphDeltaState } from '../provision/graph.ts';
 import { attributesOf } from '../provision/expression/ast.ts';
-import { loadState, saveState } from '../provision/state.ts';
+import { peekState, StateFileError, StateStore } from '../provision/state.ts';
 import { runSync, type SyncReport, type SyncState, type WireProfile } from '../provision/sync.ts';
 import { assessCycle, parseInterval, quarantine, type CycleHealth } from '../provision/schedule.ts';
 import { CliError } from './backend.ts';
@@ -23,9 +23,18 @@ type SyncCliOptions = Conn & Record<string, string | boolean | undefined>;
 async function sourceDirectory(opts: Record<string, unknown>, mappings: MappingSet, state: SyncState): Promise<{ directory: Directory; graphDelta?: GraphDeltaState }> {
   if (opts.graphTenant) {
     if (opts.source) throw new CliError('Give --source (files) or --graph-tenant (Microsoft Graph), not both');
-    if (!opts.graphClientId || !opts.graphClientSecret) throw new CliError('--graph-tenant needs --graph-client-id and --graph-client-secret (or GRAPH_CLIENT_SECRET)');
+    if (!opts.graphClientId || (!opts.graphClientSecret && !opts.graphCertificate)) throw new CliError('--graph-tenant needs --graph-client-id and a credential: --graph-client-secret (or GRAPH_CLIENT_SECRET) or --graph-certificate');
+    if (opts.graphClientSecret && opts.graphCertificate) throw new CliError('Give --graph-client-secret or --graph-certificate, not both');
+    let certificate: GraphCertificate | undefined;
+    try {
+      certificate = opts.graphCertificate ? certificateFromPem(readText(String(opts.graphCertificate))) : undefined;
+    } catch (e) {
+      if (e instanceof GraphError) throw new CliError(`${String(opts.graphCertificate)}: ${e.message}`);
+      throw e;
+    }
     const graph = new GraphSource({
-      tenantId: String(opts.graphTenant), clientId: String(opts.graphClientId), clientSecret: String(opts.graphClientSecret),
+      tenantId: String(opts.graphTenant), clientId: String(opts.graphClientId),
+      ...(certificate ? { certificate } : { clientSecret: String(opts.graphClientSecret) }),
       authority: String(opts.graphAuthority), baseUrl: String(opts.graphBaseUrl), includeGroups: opts.graphGroups !== false,
       select: [...mappings.users, ...mappings.groups].flatMap((m) => attributesOf(m.expr)),
     });
@@ -56,6 +65,7 @@ function syncOptions(c: Command, connection: (c: Command) => Command): Command {
     .option('--graph-tenant <id>', 'read users and groups from Microsoft Graph: the tenant id (with --graph-client-id and GRAPH_CLIENT_SECRET)')
     .option('--graph-client-id <id>', 'the app registration\'s client id (application permissions User.Read.All, GroupMember.Read.All)')
     .addOption(new Option('--graph-client-secret <secret>', 'its client secret').env('GRAPH_CLIENT_SECRET'))
+    .option('--graph-certificate <file.pem>', 'or its certificate: a PEM file with the certificate and its unencrypted private key')
     .option('--graph-authority <url>', 'the identity platform (national clouds: https://login.microsoftonline.us, ...)', 'https://login.microsoftonline.com')
     .option('--graph-base-url <url>', 'Graph (national clouds: https://graph.microsoft.us, ...)', 'https://graph.microsoft.com')
     .option('--no-graph-groups', 'with Graph: users only')
@@ -63,7 +73,7 @@ function syncOptions(c: Command, connection: (c: Command) => Command): Command {
     .option('--mappings <file.json>', 'attribute mappings (default: the Genesys app defaults)')
     .option('--scope <all|file>', '"all", or a file listing assigned user/group ids or names, one per line', 'all')
     .option('--scope-filters <file.json>', 'scoping filters: [{"clauses":[{"attribute","operator","value"}]}]')
-    .option('--state <file>', 'state file for incremental cycles', '.scimitar-sync-state.json')
+    .option('--state <file>', 'provisioning state (SQLite) for incremental cycles', DEFAULT_STATE)
     .option('--dry-run', 'make no write; report what would happen')
     .option('--only <ids>', 'pilot test: only these users (comma-separated ids or userPrincipalNames)')
     .option('--report <file>', 'write the report as JSON (and HTML next to it)')
@@ -79,7 +89,27 @@ function syncOptions(c: Command, connection: (c: Command) => Command): Command {
     .option('--log-retention-days <n>', 'drop log lines older than this at each cycle', '30');
 }
 
-/** One cycle: read the source, sync, save the state and the log. */
+const DEFAULT_STATE = '.scimitar-sync-state.db';
+/** The default of earlier versions (a JSON file), imported once into DEFAULT_STATE. */
+const LEGACY_DEFAULT_STATE = '.scimitar-sync-state.json';
+
+/** The state store of a real cycle (a dry run only reads, and creates nothing). */
+function openState(path: string, dryRun: boolean): { state: SyncState; store?: StateStore } {
+  try {
+    if (path === DEFAULT_STATE && !existsSync(path) && existsSync(LEGACY_DEFAULT_STATE)) {
+      if (dryRun) return { state: peekState(LEGACY_DEFAULT_STATE) };
+      renameSync(LEGACY_DEFAULT_STATE, path);
+    }
+    if (dryRun) return { state: peekState(path) };
+    const store = StateStore.open(path);
+    return { state: store.load(), store };
+  } catch (e) {
+    if (e instanceof StateFileError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** One cycle: read the source, sync (each acknowledged write recorded in the state as it lands), then the log. */
 async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: boolean) => ScimClient): Promise<{ report: SyncReport; authRefusals: number }> {
   let mappings;
   try {
@@ -88,15 +118,24 @@ async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: 
     if (e instanceof MappingError) throw new CliError(e.message);
     throw e;
   }
-  const statePath = opts.state as string;
-  const state = loadState(statePath);
+  const dryRun = Boolean(opts.dryRun);
+  const { state, store } = openState(opts.state as string, dryRun);
+  try {
+    return await cycleWith(opts, n, client, mappings, state, store);
+  } finally {
+    store?.close();
+  }
+}
+
+async function cycleWith(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: boolean) => ScimClient, mappings: MappingSet, state: SyncState, store: StateStore | undefined): Promise<{ report: SyncReport; authRefusals: number }> {
+  const dryRun = Boolean(opts.dryRun);
+  const previousGraph = state.graph;
   const { directory, graphDelta } = await sourceDirectory(opts, mappings, state);
   const scope: ScopeConfig = {
     mode: opts.scope === 'all' ? 'all' : 'assigned',
     ...(opts.scope !== 'all' ? { assigned: readText(opts.scope as string).split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
     ...(opts.scopeFilters ? { filters: readJsonFile(opts.scopeFilters as string) as ScopeConfig['filters'] } : {}),
   };
-  const dryRun = Boolean(opts.dryRun);
   const tty = process.stderr.isTTY && !opts.every;
   const scim = client(opts, dryRun);
   const report = await runSync({
@@ -108,13 +147,12 @@ async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: 
       ...(opts.deletionThresholdPercent !== undefined ? { percent: nonNegative(opts.deletionThresholdPercent, '--deletion-threshold-percent') } : {}),
       ...(opts.allowDeletions !== undefined ? { allow: nonNegative(opts.allowDeletions, '--allow-deletions') } : {}),
     },
-    concurrency: Math.max(1, Number(opts.concurrency) || 4), state,
+    concurrency: Math.max(1, Number(opts.concurrency) || 4), state, journal: store,
     onProgress: tty ? (d, t) => process.stderr.write(`\r[${'#'.repeat(Math.round((d / t) * 30)).padEnd(30)}] ${d}/${t}`) : undefined,
   });
   if (tty) process.stderr.write('\n');
   // The deltaLink moves on only with a cycle that ran (a stopped one must see the same changes again).
-  if (graphDelta && !report.stopped) state.graph = graphDelta;
-  if (!dryRun) saveState(statePath, state);
+  if (graphDelta && !report.stopped) store?.saveGraph(graphDelta, previousGraph);
   if (opts.report) {
     writeFileSync(opts.report as string, JSON.stringify(report, null, 2));
     writeFileSync(String(opts.report).replace(/\.json$/i, '') + '.html', htmlReport(report));

@@ -7,13 +7,58 @@
 // The token request is the plain OAuth 2.0 client-credentials grant against the v2.0
 // endpoint rather than @azure/msal-node: it is one form POST, msal-node's authority
 // discovery wants a real https Microsoft endpoint (a local test server cannot stand in
-// for it), and the engine has no other use for its cache or its certificate flows.
+// for it), and the engine has no other use for its cache. The credential is a client
+// secret or a certificate: a signed JWT assertion (private_key_jwt), built with node:crypto.
+import { constants, createHash, createPrivateKey, randomUUID, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { directoryFromRecords, type Directory } from './source.ts';
+
+/** A certificate credential: the PEM of the certificate registered on the app, and its private key. */
+export interface GraphCertificate {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/**
+ * The client assertion of the Microsoft identity platform's certificate credentials: a JWT
+ * signed PS256 with the certificate's key, naming the certificate by its SHA-256 thumbprint
+ * (x5t#S256), for the token endpoint (aud), issued by and about the app (iss = sub =
+ * client id), valid for ten minutes, with a fresh jti.
+ */
+export function clientAssertion(cert: GraphCertificate, clientId: string, tokenEndpoint: string, now = Date.now()): string {
+  let x509: X509Certificate;
+  let key: KeyObject;
+  try {
+    x509 = new X509Certificate(cert.certificatePem);
+    key = createPrivateKey(cert.privateKeyPem);
+  } catch (e) {
+    throw new GraphError(`the certificate credential cannot be read: ${(e as Error).message}`);
+  }
+  if (!x509.checkPrivateKey(key)) throw new GraphError('the certificate credential: the private key does not belong to the certificate');
+  const header = { alg: 'PS256', typ: 'JWT', 'x5t#S256': b64url(createHash('sha256').update(x509.raw).digest()) };
+  const t = Math.floor(now / 1000);
+  const claims = { aud: tokenEndpoint, iss: clientId, sub: clientId, jti: randomUUID(), nbf: t, iat: t, exp: t + 600 };
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const signature = sign('sha256', Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+  return `${input}.${b64url(signature)}`;
+}
+
+/** Splits a PEM bundle (as exported with the key) into the certificate and the private key. */
+export function certificateFromPem(pem: string): GraphCertificate {
+  const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  const privateKey = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
+  if (!certificate) throw new GraphError('the certificate file holds no certificate (-----BEGIN CERTIFICATE-----)');
+  if (!privateKey) throw new GraphError('the certificate file holds no unencrypted private key (-----BEGIN PRIVATE KEY-----)');
+  return { certificatePem: certificate, privateKeyPem: privateKey };
+}
 
 export interface GraphOptions {
   readonly tenantId: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** One of the two credentials: a client secret, or a certificate. */
+  readonly clientSecret?: string;
+  readonly certificate?: GraphCertificate;
   /** https://login.microsoftonline.com, or a national cloud's (login.microsoftonline.us, login.chinacloudapi.cn). */
   readonly authority?: string;
   /** https://graph.microsoft.com, or a national cloud's (graph.microsoft.us, microsoftgraph.chinacloudapi.cn). */
@@ -49,10 +94,14 @@ export class GraphSource {
 
   private async fetchToken(): Promise<string> {
     const authority = (this.o.authority ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
-    const res = await fetch(`${authority}/${encodeURIComponent(this.o.tenantId)}/oauth2/v2.0/token`, {
+    const endpoint = `${authority}/${encodeURIComponent(this.o.tenantId)}/oauth2/v2.0/token`;
+    const credential: Record<string, string> = this.o.certificate
+      ? { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion(this.o.certificate, this.o.clientId, endpoint) }
+      : { client_secret: this.o.clientSecret ?? '' };
+    const res = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, client_secret: this.o.clientSecret, scope: `${this.base}/.default` }),
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, ...credential, scope: `${this.base}/.default` }),
     }).catch((e: Error) => {
       throw new GraphError(`cannot reach the Microsoft identity platform at ${authority}: ${(e as { cause?: { code?: string } }).cause?.code ?? e.message}`);
     });
@@ -112,7 +161,9 @@ export class GraphSource {
    * starts over with a full read.
    */
   async usersByDelta(previous: GraphDeltaState | undefined): Promise<{ users: Record<string, unknown>[]; delta: GraphDeltaState; full: boolean }> {
-    const snapshot: Record<string, Record<string, unknown>> = previous?.usersDeltaLink ? structuredClone(previous.users) : {};
+    // A shallow copy: records are replaced, never changed in place, so the state store can
+    // save only the rows that differ from the previous snapshot.
+    const snapshot: Record<string, Record<string, unknown>> = previous?.usersDeltaLink ? { ...previous.users } : {};
     let next: string | undefined = previous?.usersDeltaLink ?? `/v1.0/users/delta?$select=${[...this.select(), 'manager'].join(',')}`;
     let full = !previous?.usersDeltaLink;
     let deltaLink: string | undefined;

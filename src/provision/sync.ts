@@ -33,16 +33,28 @@ export interface ObjectReport {
   targetId?: string;
 }
 
+/** `disabled`: deprovisioned by a disable (out of scope, or gone with deprovision=disable); processed again when back. */
+export interface UserState { targetId: string; hash: string; managerTargetId?: string; disabled?: boolean }
+export interface GroupState { targetId: string; members: string[] }
+
 export interface SyncState {
   version: 1;
-  /** `disabled`: deprovisioned by a disable (out of scope, or gone with deprovision=disable); processed again when back. */
-  users: Record<string, { targetId: string; hash: string; managerTargetId?: string; disabled?: boolean }>;
-  groups: Record<string, { targetId: string; members: string[] }>;
+  users: Record<string, UserState>;
+  groups: Record<string, GroupState>;
   /** The Graph connector's delta state (deltaLink and the users as last seen). */
   graph?: { usersDeltaLink?: string; users: Record<string, Record<string, unknown>> };
 }
 
 export const emptyState = (): SyncState => ({ version: 1, users: {}, groups: {} });
+
+/**
+ * Where a real cycle records each write as the target acknowledges it (the state store), so
+ * that a cycle cut short resumes without repeating them. Dry runs record nothing.
+ */
+export interface StateJournal {
+  user(sourceId: string, entry: UserState | undefined): void;
+  group(sourceId: string, entry: GroupState): void;
+}
 
 export interface SyncOptions {
   readonly client: ScimClient;
@@ -68,6 +80,7 @@ export interface SyncOptions {
   readonly deletionThreshold?: { readonly count: number; readonly percent?: number; readonly allow?: number };
   readonly concurrency: number;
   readonly state: SyncState;
+  readonly journal?: StateJournal;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -188,6 +201,11 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   const only = o.only ? new Set(o.only.map((x) => x.toLowerCase())) : undefined;
   const selected = dir.users.filter((u) => !only || only.has(u.id.toLowerCase()) || only.has(String(u.attributes.userPrincipalName ?? '').toLowerCase()));
   const targetIdOf = (sourceId: string) => state.users[sourceId]?.targetId;
+  const record = (sourceId: string, entry: UserState | undefined) => {
+    if (entry) state.users[sourceId] = entry;
+    else delete state.users[sourceId];
+    if (!o.dryRun) o.journal?.user(sourceId, entry);
+  };
   const pendingManagers: { u: SourceUser; report: ObjectReport }[] = [];
   let done = 0;
 
@@ -261,7 +279,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
           targetId = r.body.id as string;
           report.action = 'create';
           report.targetId = targetId;
-          state.users[u.id] = { targetId, hash, managerTargetId: managerTarget };
+          record(u.id, { targetId, hash, managerTargetId: managerTarget });
           if (managerMapping && u.managerId && !managerTarget) pendingManagers.push({ u, report });
           return;
         }
@@ -298,7 +316,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
         if (r.status !== 200 && r.status !== 204) throw new Error(`update refused: ${errorDetail(r)}`);
         report.action = u.softDeleted && report.changes.some((c) => c.path === 'active') ? 'disable' : 'update';
       } else report.reason = 'already in sync';
-      state.users[u.id] = { targetId: targetId!, hash, managerTargetId: managerTarget };
+      record(u.id, { targetId: targetId!, hash, managerTargetId: managerTarget });
     } catch (e) {
       report.action = 'fail';
       report.errors.push((e as Error).message);
@@ -324,7 +342,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
     if (r.status === 200 || r.status === 204) {
       report.changes.push({ path: managerMapping.target, after: managerTarget });
       if (report.action === 'skip') report.action = 'update';
-      state.users[u.id].managerTargetId = managerTarget;
+      record(u.id, { ...state.users[u.id], managerTargetId: managerTarget });
     } else report.errors.push(`manager update refused: ${errorDetail(r)}`);
   }
 
@@ -342,19 +360,19 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
         const r = await client.request('DELETE', `/Users/${encodeURIComponent(entry.targetId)}`);
         if (r.status !== 204 && r.status !== 200 && r.status !== 404) throw new Error(`delete refused: ${errorDetail(r)}`);
         report.action = 'delete';
-        if (!o.dryRun) delete state.users[p.sourceId];
+        if (!o.dryRun) record(p.sourceId, undefined);
       } else {
         const r = await client.request('PATCH', `/Users/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'replace', 'active', wireValue('active', false, profile, true))] });
         if (r.status === 404) {
           report.action = 'skip';
           report.reason = `${p.reason}; already gone from the target`;
-          if (!o.dryRun) delete state.users[p.sourceId];
+          if (!o.dryRun) record(p.sourceId, undefined);
           continue;
         }
         if (r.status !== 200 && r.status !== 204) throw new Error(`disable refused: ${errorDetail(r)}`);
         report.action = 'disable';
         report.changes.push({ path: 'active', after: false });
-        if (!o.dryRun) state.users[p.sourceId] = { ...entry, disabled: true };
+        if (!o.dryRun) record(p.sourceId, { ...entry, disabled: true });
       }
     } catch (e) {
       report.action = 'fail';
@@ -365,7 +383,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   for (const p of plan.filter((x) => x.reason === 'soft-deleted in the source')) {
     const entry = state.users[p.sourceId];
     const report = objects.find((r) => r.sourceId === p.sourceId);
-    if (entry && report && report.action !== 'fail' && !o.dryRun) state.users[p.sourceId] = { ...entry, disabled: true };
+    if (entry && report && report.action !== 'fail' && !o.dryRun) record(p.sourceId, { ...entry, disabled: true });
   }
 
   if (!only) for (const g of dir.groups.filter((x) => groupInScope(x, o.scope))) objects.push(await syncGroup(o, g));
@@ -417,8 +435,11 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
         entry = { targetId, members: [] };
       } else {
         // First sight of an existing group: read its members once; later cycles use the state.
+        // Only members this engine provisioned are its to manage (as Entra leaves members it
+        // did not assign): others already in the group stay.
         const full = await client.request('GET', `/Groups/${encodeURIComponent(targetId)}`);
-        entry = { targetId, members: ((full.body?.members ?? []) as { value: string }[]).map((m) => m.value).sort() };
+        const managed = new Set(Object.values(state.users).map((e) => e.targetId));
+        entry = { targetId, members: ((full.body?.members ?? []) as { value: string }[]).map((m) => m.value).filter((id) => managed.has(id)).sort() };
       }
     }
     report.targetId = entry.targetId;
@@ -444,6 +465,7 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
       if (remove.length) report.changes.push({ path: 'members', before: remove });
     } else if (report.action === 'skip') report.reason = 'membership in sync';
     state.groups[g.id] = { targetId: entry.targetId, members: desired };
+    if (!o.dryRun) o.journal?.group(g.id, state.groups[g.id]);
   } catch (e) {
     report.action = 'fail';
     report.errors.push((e as Error).message);

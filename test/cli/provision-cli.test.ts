@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,7 +105,7 @@ test('provision run --every: incremental cycles, a provisioning log to search, a
   const users = join(dir, 'cont-users.json');
   writeFileSync(users, JSON.stringify({ value: [{ id: 'c1', userPrincipalName: 'cont.one@contoso.com', displayName: 'One' }] }));
   const log = join(dir, 'provisioning.jsonl');
-  const base = ['--url', `${origin}/api/v2/scim/v2`, '--source', users, '--state', join(dir, 'cont-state.json'), '--log', log, '--every', '1s'];
+  const base = ['--url', `${origin}/api/v2/scim/v2`, '--source', users, '--state', join(dir, 'cont-state.db'), '--log', log, '--every', '1s'];
   const run = service(['provision', 'run', '--token', org.token, ...base]);
   await run.waitFor(/cycle 1 .*1 created.*status active; next cycle in 1 s/);
   writeFileSync(users, JSON.stringify({ value: [{ id: 'c1', userPrincipalName: 'cont.one@contoso.com', displayName: 'One', jobTitle: 'Lead' }, { id: 'c2', userPrincipalName: 'cont.two@contoso.com', displayName: 'Two' }] }));
@@ -117,8 +118,55 @@ test('provision run --every: incremental cycles, a provisioning log to search, a
   const json = (await cli('provision', 'logs', '--log', log, '--action', 'create', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(json.map((l: { name: string }) => l.name).sort(), ['cont.one@contoso.com', 'cont.two@contoso.com']);
 
-  const refused = service(['provision', 'run', '--token', 'not-a-token', ...base.slice(0, 6), '--state', join(dir, 'q-state.json'), '--every', '1s']);
+  const refused = service(['provision', 'run', '--token', 'not-a-token', ...base.slice(0, 6), '--state', join(dir, 'q-state.db'), '--every', '1s']);
   await refused.waitFor(/status quarantined \(the target refused the credentials.*\); next cycle in 2 s/);
   await refused.waitFor(/cycle 2 .*quarantined.*next cycle in 4 s/, 10_000);
   assert.equal(await refused.stop(), 0);
+});
+
+test('a cycle killed half way (kill -9) resumes without repeating the writes the target acknowledged', async () => {
+  const users = join(dir, 'crash-users.json');
+  const upn = (i: number) => `crash${i}@contoso.com`;
+  writeFileSync(users, JSON.stringify({ value: Array.from({ length: 12 }, (_, i) => ({ id: `k${i}`, userPrincipalName: upn(i), displayName: `Crash ${i}` })) }));
+  // A proxy in front of Scimitar that kills the engine when the 5th create has been made on
+  // the target, before the engine sees that answer (the worst moment).
+  const requests: string[] = [];
+  let creates = 0;
+  let victim: ReturnType<typeof spawn> | undefined;
+  const proxy = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', async () => {
+      requests.push(`${req.method} ${decodeURIComponent(req.url ?? '')}`);
+      const r = await fetch(`${origin}${req.url}`, { method: req.method, headers: { authorization: String(req.headers.authorization), 'content-type': 'application/scim+json' }, ...(body ? { body } : {}) });
+      const text = await r.text();
+      if (req.method === 'POST' && r.status === 201 && ++creates === 5 && victim) {
+        victim.kill('SIGKILL');
+        return;
+      }
+      res.writeHead(r.status, { 'content-type': 'application/scim+json' }).end(text);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}/api/v2/scim/v2`;
+    const state = join(dir, 'crash-state.db');
+    const args = ['bin/scimitar.js', 'sync', '--url', url, '--token', org.token, '--source', users, '--state', state, '--concurrency', '1'];
+    victim = spawn(process.execPath, args, { env: { ...process.env, SCIMITAR_DB: '' } });
+    const signal = await new Promise((resolve) => victim!.on('exit', (_code, sig) => resolve(sig)));
+    assert.equal(signal, 'SIGKILL');
+    victim = undefined;
+    // Four creates were acknowledged and recorded; the fifth was made but never answered.
+    requests.length = 0;
+    const { stdout } = await run(process.execPath, args, { env: { ...process.env, SCIMITAR_DB: '' } });
+    assert.match(stdout, /created\s+7\b/);
+    assert.match(stdout, /failed\s+0\b/);
+    assert.equal(requests.filter((r) => r.startsWith('POST /api/v2/scim/v2/Users')).length, 7, 'no acknowledged create is sent again');
+    for (let i = 0; i < 4; i++) assert.ok(!requests.some((r) => r.includes(upn(i))), `${upn(i)} was acknowledged: no request at all`);
+    assert.ok(requests.some((r) => r.startsWith('GET') && r.includes(upn(4))), 'the unanswered create is matched, not repeated');
+    const list = (await (await fetch(`${origin}/api/v2/scim/v2/Users?filter=${encodeURIComponent('userName sw "crash"')}&count=50`, { headers: { authorization: `Bearer ${org.token}` } })).json()) as { totalResults: number };
+    assert.equal(list.totalResults, 12, 'every user once');
+  } finally {
+    proxy.close();
+  }
 });

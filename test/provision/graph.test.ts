@@ -7,7 +7,11 @@ import { createServer, type Server } from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { addGroup, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { GraphSource } from '../../src/provision/graph.ts';
+import { createHash, constants, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { certificateFromPem, GraphSource } from '../../src/provision/graph.ts';
 
 const run = promisify(execFile);
 let graph: Server;
@@ -19,6 +23,26 @@ const seen: { path: string; auth?: string }[] = [];
 let throttleOnce = true;
 let deltaChanges: Record<string, unknown>[] = [];
 let expiredToken = '';
+let dir: string;
+/** The certificate registered on the app (a self-signed one made by openssl for the test). */
+let registeredCert: X509Certificate;
+const assertions: { header: Record<string, unknown>; claims: Record<string, unknown> }[] = [];
+
+/** What the identity platform checks of a client assertion (certificate credentials). */
+function assertionRefusal(jwt: string, endpoint: string): string | undefined {
+  const [h64, c64, s64] = jwt.split('.');
+  const header = JSON.parse(Buffer.from(h64, 'base64url').toString()) as Record<string, unknown>;
+  const claims = JSON.parse(Buffer.from(c64, 'base64url').toString()) as Record<string, number | string>;
+  assertions.push({ header, claims });
+  if (header.alg !== 'PS256' || header.typ !== 'JWT') return 'AADSTS5002730: Invalid JWT header';
+  if (header['x5t#S256'] !== createHash('sha256').update(registeredCert.raw).digest('base64url')) return 'AADSTS700027: the certificate with identifier used to sign the client assertion is not registered on application';
+  const ok = verify('sha256', Buffer.from(`${h64}.${c64}`), { key: registeredCert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, Buffer.from(s64, 'base64url'));
+  if (!ok) return 'AADSTS7000274: Signature verification failed';
+  const now = Date.now() / 1000;
+  if (claims.aud !== endpoint || claims.iss !== 'app-1' || claims.sub !== 'app-1' || typeof claims.jti !== 'string') return 'AADSTS700024: Client assertion is not within its valid time range or has wrong claims';
+  if (Number(claims.nbf) > now + 60 || Number(claims.exp) < now) return 'AADSTS700024: Client assertion is not within its valid time range';
+  return undefined;
+}
 
 const USERS = Array.from({ length: 5 }, (_, i) => ({
   id: `g-${i}`, userPrincipalName: `graph${i}@contoso.com`, displayName: `Graph User ${i}`, accountEnabled: true, jobTitle: i === 0 ? 'Director' : 'Agent', mail: `graph${i}@contoso.com`,
@@ -26,6 +50,12 @@ const USERS = Array.from({ length: 5 }, (_, i) => ({
 }));
 
 before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'scimitar-graph-'));
+  for (const name of ['app', 'other']) {
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`), '-days', '2', '-subj', `/CN=${name}`]);
+    writeFileSync(join(dir, `${name}.pem`), readFileSync(join(dir, `${name}.key`), 'utf8') + readFileSync(join(dir, `${name}.crt`), 'utf8'));
+  }
+  registeredCert = new X509Certificate(readFileSync(join(dir, 'app.crt')));
   graph = createServer((req, res) => {
     const url = new URL(req.url ?? '/', graphUrl);
     seen.push({ path: `${url.pathname}${url.search}`, auth: req.headers.authorization });
@@ -37,7 +67,11 @@ before(async () => {
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         const f = new URLSearchParams(body);
-        if (f.get('client_id') !== 'app-1' || f.get('client_secret') !== 's3cret' || f.get('grant_type') !== 'client_credentials') return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+        if (f.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+          const refusal = f.get('client_secret') !== null ? 'AADSTS700025: both a secret and an assertion' : assertionRefusal(f.get('client_assertion') ?? '', `${graphUrl}${url.pathname}`);
+          if (refusal) return json(401, { error: 'invalid_client', error_description: refusal });
+        } else if (f.get('client_secret') !== 's3cret') return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+        if (f.get('client_id') !== 'app-1' || f.get('grant_type') !== 'client_credentials') return json(400, { error: 'invalid_request' });
         if (f.get('scope') !== `${graphUrl}/.default`) return json(400, { error: 'invalid_scope' });
         json(200, { token_type: 'Bearer', expires_in: 3599, access_token: 'graph-token' });
       });
@@ -79,6 +113,7 @@ before(async () => {
 after(async () => {
   graph.close();
   await h.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('the connector: token, $select of the mapped attributes, manager expanded, paging, throttling, groups with members', async () => {
@@ -98,7 +133,7 @@ test('the connector: token, $select of the mapped attributes, manager expanded, 
 test('whole cycles Graph -> engine -> Scimitar through the CLI: users with managers and members; then delta cycles (changes only, soft and hard deletion, expired deltaLink)', async () => {
   const cycleArgs = [
     'bin/scimitar.js', 'sync', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1',
-    '--graph-authority', graphUrl, '--graph-base-url', graphUrl, '--state', `${process.env.TMPDIR ?? '/tmp'}/graph-state-${Date.now()}.json`,
+    '--graph-authority', graphUrl, '--graph-base-url', graphUrl, '--state', join(dir, 'graph-state.db'),
   ];
   const { stdout } = await run(process.execPath, cycleArgs, { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 's3cret' } });
   assert.match(stdout, /created\s+5/);
@@ -133,5 +168,29 @@ test('whole cycles Graph -> engine -> Scimitar through the CLI: users with manag
   await assert.rejects(
     run(process.execPath, ['bin/scimitar.js', 'sync', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1', '--graph-authority', graphUrl, '--graph-base-url', graphUrl], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: 'wrong' } }),
     (e: { code: number; stderr: string }) => e.code === 1 && /^scimitar: token request refused \(401 invalid_client\)/.test(e.stderr),
+  );
+});
+
+test('certificate credentials: a PS256 client assertion naming the certificate, accepted by the token endpoint; a wrong certificate or key is refused', async () => {
+  const pem = readFileSync(join(dir, 'app.pem'), 'utf8');
+  assertions.length = 0;
+  const source = new GraphSource({ tenantId: 'tenant-1', clientId: 'app-1', certificate: certificateFromPem(pem), authority: graphUrl, baseUrl: graphUrl, includeGroups: false });
+  const d = await source.readDirectory();
+  assert.equal(d.users.length, 5);
+  assert.equal(assertions.length, 1);
+  const { claims } = assertions[0];
+  assert.equal(Number(claims.exp) - Number(claims.nbf), 600, 'valid for ten minutes');
+  // A certificate the app does not have registered, and a key that is not the certificate's.
+  const other = readFileSync(join(dir, 'other.pem'), 'utf8');
+  await assert.rejects(new GraphSource({ tenantId: 'tenant-1', clientId: 'app-1', certificate: certificateFromPem(other), authority: graphUrl, baseUrl: graphUrl }).readDirectory(), /401 invalid_client\): AADSTS700027/);
+  const mixed = { certificatePem: certificateFromPem(pem).certificatePem, privateKeyPem: certificateFromPem(other).privateKeyPem };
+  await assert.rejects(new GraphSource({ tenantId: 'tenant-1', clientId: 'app-1', certificate: mixed, authority: graphUrl, baseUrl: graphUrl }).readDirectory(), /private key does not belong to the certificate/);
+  assert.throws(() => certificateFromPem(readFileSync(join(dir, 'app.crt'), 'utf8')), /no unencrypted private key/);
+  // Through the CLI: --graph-certificate instead of a secret.
+  const { stdout } = await run(process.execPath, ['bin/scimitar.js', 'sync', '--dry-run', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1', '--graph-certificate', join(dir, 'app.pem'), '--graph-authority', graphUrl, '--graph-base-url', graphUrl, '--no-graph-groups', '--state', join(dir, 'cert-state.db')], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: '' } });
+  assert.match(stdout, /DRY RUN/);
+  await assert.rejects(
+    run(process.execPath, ['bin/scimitar.js', 'sync', '--dry-run', '--url', scimUrl, '--token', org.token, '--graph-tenant', 'tenant-1', '--graph-client-id', 'app-1', '--graph-certificate', join(dir, 'app.crt'), '--graph-authority', graphUrl, '--graph-base-url', graphUrl], { env: { ...process.env, SCIMITAR_DB: '', GRAPH_CLIENT_SECRET: '' } }),
+    (e: { code: number; stderr: string }) => e.code === 1 && /app\.crt: the certificate file holds no unencrypted private key/.test(e.stderr),
   );
 });

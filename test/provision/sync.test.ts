@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addGroup, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addGroup, call, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { compileMappings, loadMappings, MappingError } from '../../src/provision/mappings.ts';
 import { ScimClient } from '../../src/provision/scim-client.ts';
 import type { Directory } from '../../src/provision/source.ts';
@@ -267,3 +267,24 @@ test('a malformed mapping file fails before any request, with file, line and pos
   assert.throws(() => loadMappings(f), /users\[0\]: target/);
 });
 
+test('an existing target group: members the engine did not provision stay; it manages only its own', async () => {
+  const groupId = await addGroup(h, org, 'Night Shift');
+  const manual = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('manual.member@contoso.com') });
+  assert.equal(manual.status, 201);
+  const manualId = (manual.body as { id: string }).id;
+  assert.equal((await call(h, { method: 'PATCH', path: `/Groups/${groupId}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: manualId }] }) })).status, 204);
+  const users = [{ id: 'ns-1', userPrincipalName: 'night.one@contoso.com', displayName: 'Night One' }, { id: 'ns-2', userPrincipalName: 'night.two@contoso.com', displayName: 'Night Two' }];
+  const state = emptyState();
+  const members = async () => ((await call(h, { path: `/Groups/${groupId}`, token: org.token })).body as { members?: { value: string }[] }).members?.map((m) => m.value).sort() ?? [];
+  const first = await sync(directoryFrom(users, [{ id: 'grp-ns', displayName: 'Night Shift', members: [{ id: 'ns-1' }, { id: 'ns-2' }] }]), state);
+  assert.equal(first.summary.fail, 0);
+  assert.deepEqual(await members(), [manualId, state.users['ns-1'].targetId, state.users['ns-2'].targetId].sort());
+  // ns-2 leaves the source group: only it is removed; the manual member stays.
+  await sync(directoryFrom(users, [{ id: 'grp-ns', displayName: 'Night Shift', members: [{ id: 'ns-1' }] }]), state);
+  assert.deepEqual(await members(), [manualId, state.users['ns-1'].targetId].sort());
+  // A fresh state (first sight again) with the group emptied in the source: still only its own go.
+  const fresh = emptyState();
+  fresh.users = { ...state.users };
+  await sync(directoryFrom(users, [{ id: 'grp-ns', displayName: 'Night Shift', members: [] }]), fresh);
+  assert.deepEqual(await members(), [manualId]);
+});
