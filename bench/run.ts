@@ -4,7 +4,7 @@
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
-//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk"); no cycle or memory runs
+//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory")
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -17,7 +17,8 @@ import { runFilterParseBench } from './filter-parse.ts';
 import { compileMappings } from '../src/provision/mappings.ts';
 import { ScimClient } from '../src/provision/scim-client.ts';
 import { readDirectory } from '../src/provision/source.ts';
-import { emptyState, runSync } from '../src/provision/sync.ts';
+import { runSync } from '../src/provision/sync.ts';
+import { StateStore } from '../src/provision/state.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -32,7 +33,7 @@ const BIG_GROUP = quick ? 20_000 : 100_000;
 const MEMORY_USERS = quick ? 100_000 : 1_000_000;
 // Users in no group, added by the members scenarios (so each add is a real insert).
 const CANDIDATES = quick ? 20_000 : 200_000;
-const CYCLE_USERS = quick ? 2_000 : 20_000;
+const CYCLE_USERS = quick ? 2_000 : 100_000;
 const BULK_MEMBERS = 20_000;
 
 interface Server {
@@ -151,29 +152,63 @@ async function bulkMembers(url: string, tok: string, ids: readonly string[], use
   };
 }
 
-/** The initial provisioning cycle and the memory/start-up run with a large store. */
-async function cycleAndMemory(dir: string, clientId: string, clientSecret: string, rows: string[], notes: string[], fail: () => void): Promise<void> {
-    // Initial cycle: `scimitar sync` of a Graph-shaped directory into an empty server.
+/**
+ * The provisioning engine against Scimitar: the initial cycle of CYCLE_USERS Graph-shaped
+ * users (managers, 2 groups) into an empty server, then an incremental cycle with 1% of the
+ * users changed. Both run as `scimitar sync` does: the state in its SQLite file, each
+ * acknowledged write recorded as it lands, the state loaded and the source read inside the
+ * timed cycle. The incremental cycle must cost requests only for the changed users.
+ */
+async function provisioningCycles(dir: string, clientId: string, clientSecret: string, rows: string[], notes: string[], fail: () => void): Promise<void> {
     const cycleStore = await storeEnv(dir, 'cycle');
     await preload({ dbPath: cycleStore.dbPath, databaseUrl: cycleStore.databaseUrl, clientId, clientSecret, users: 0, bigGroupMembers: 0 });
     const cycleServer = await start(['dist/main.js'], { ...cycleStore.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
-    const graphUsers = Array.from({ length: CYCLE_USERS }, (_, i) => ({
+    const graphUsers: Record<string, unknown>[] = Array.from({ length: CYCLE_USERS }, (_, i) => ({
       id: `u${i}`, userPrincipalName: `cycle${i}@bench.test`, displayName: `Cycle ${i}`, jobTitle: 'Agent', mail: `c${i}@bench.test`,
       department: 'Sales', telephoneNumber: `+1 317 555 ${String(i % 10000).padStart(4, '0')}`, ...(i > 0 ? { manager: { id: `u${Math.floor(i / 10)}` } } : {}),
     }));
-    writeFileSync(join(dir, 'users.json'), JSON.stringify({ value: graphUsers }));
-    writeFileSync(join(dir, 'groups.json'), JSON.stringify({ value: [{ id: 'g1', displayName: 'Small', members: graphUsers.slice(0, CYCLE_USERS / 2).map((u) => ({ id: u.id })) }, { id: 'g2', displayName: 'Big', members: graphUsers.slice(CYCLE_USERS / 2).map((u) => ({ id: u.id })) }] }));
-    const cycle = await runSync({
-      client: new ScimClient({ baseUrl: `${cycleServer.url}/api/v2/scim/v2`, tokenUrl: `${cycleServer.url}/oauth/token`, clientId, clientSecret, dryRun: false }),
-      mappings: compileMappings({}), directory: readDirectory({ users: join(dir, 'users.json'), groups: join(dir, 'groups.json') }), scope: { mode: 'all' },
-      profile: 'entra', dryRun: false, clearEmpty: false, deprovision: 'none', concurrency: 8, state: emptyState(),
-    });
-    if (cycle.summary.fail > 0) fail();
-    rows.push(`| initial cycle (${CYCLE_USERS} users, 2 groups) | 8 | ${(CYCLE_USERS / cycle.summary.seconds).toFixed(0)} users/s | | | ${cycle.summary.fail} | |`);
-    notes.push(`initial cycle: ${CYCLE_USERS} users created, managers set and 2 groups filled in ${cycle.summary.seconds.toFixed(1)} s with ${cycle.summary.requests} requests`);
+    const usersFile = join(dir, 'users.json');
+    const groupsFile = join(dir, 'groups.json');
+    writeFileSync(usersFile, JSON.stringify({ value: graphUsers }));
+    writeFileSync(groupsFile, JSON.stringify({ value: [{ id: 'g1', displayName: 'Small', members: graphUsers.slice(0, CYCLE_USERS / 2).map((u) => ({ id: u.id })) }, { id: 'g2', displayName: 'Big', members: graphUsers.slice(CYCLE_USERS / 2).map((u) => ({ id: u.id })) }] }));
+    const statePath = join(dir, 'cycle-state.db');
+    const runCycle = async () => {
+      const t0 = Date.now();
+      const store = StateStore.open(statePath);
+      try {
+        const report = await runSync({
+          client: new ScimClient({ baseUrl: `${cycleServer.url}/api/v2/scim/v2`, tokenUrl: `${cycleServer.url}/oauth/token`, clientId, clientSecret, dryRun: false }),
+          mappings: compileMappings({}), directory: readDirectory({ users: usersFile, groups: groupsFile }), scope: { mode: 'all' },
+          profile: 'entra', dryRun: false, clearEmpty: false, deprovision: 'none', concurrency: 8, state: store.load(), journal: store,
+        });
+        return { report, seconds: (Date.now() - t0) / 1000 };
+      } finally {
+        store.close();
+      }
+    };
+    process.stderr.write(`initial provisioning cycle of ${CYCLE_USERS} users...\n`);
+    const initial = await runCycle();
+    if (initial.report.summary.fail > 0) fail();
+    rows.push(`| initial cycle (${CYCLE_USERS} users, 2 groups) | 8 | ${(CYCLE_USERS / initial.seconds).toFixed(0)} users/s | | | ${initial.report.summary.fail} | |`);
+    notes.push(`initial cycle: ${CYCLE_USERS} users created, managers set and 2 groups filled in ${initial.seconds.toFixed(1)} s with ${initial.report.summary.requests} requests (${(CYCLE_USERS / initial.seconds).toFixed(0)} users/s; state in SQLite, one record per acknowledged write)`);
+    // 1% of the users changed in the source (a new job title).
+    const changed = Math.floor(CYCLE_USERS / 100);
+    for (let i = 0; i < CYCLE_USERS; i += 100) graphUsers[i] = { ...graphUsers[i], jobTitle: 'Lead' };
+    writeFileSync(usersFile, JSON.stringify({ value: graphUsers }));
+    process.stderr.write(`incremental cycle, ${changed} users changed...\n`);
+    const incremental = await runCycle();
+    const s = incremental.report.summary;
+    // A changed user costs its read and its PATCH (plus one token request for the cycle).
+    const onlyChanged = s.update === changed && s.requests <= 2 * changed + 1 && s.fail === 0;
+    if (!onlyChanged || incremental.seconds >= 30) fail();
+    rows.push(`| incremental cycle, ${CYCLE_USERS} users, ${changed} changed (target < 30 s, requests only for the changed) | 8 | | ${(incremental.seconds * 1000).toFixed(0)} | | ${onlyChanged ? 0 : 1} | |`);
+    notes.push(`incremental cycle over ${CYCLE_USERS} users with ${changed} changed: ${incremental.seconds.toFixed(1)} s (${incremental.seconds < 30 ? 'met' : 'NOT met'}: < 30 s), ${s.update} updated, ${s.requests} requests (${onlyChanged ? 'only for the changed users' : 'NOT only for the changed users'})`);
     await stop(cycleServer);
     await cycleStore.cleanup();
+}
 
+/** Memory and start-up with a large store. */
+async function memoryRun(dir: string, clientId: string, clientSecret: string, rows: string[], notes: string[]): Promise<void> {
     // Memory and start-up with a large store.
     const big = await storeEnv(dir, 'memory');
     process.stderr.write(`preloading ${MEMORY_USERS} users for the memory run...\n`);
@@ -328,8 +363,9 @@ async function main(): Promise<void> {
     await stop(baseline);
     await store.cleanup();
 
-    // The initial provisioning cycle, then memory and start-up with a large store.
-    if (only === undefined) await cycleAndMemory(dir, clientId, clientSecret, rows, notes, () => (failed = true));
+    // The provisioning cycles, then memory and start-up with a large store.
+    if (wanted('cycle')) await provisioningCycles(dir, clientId, clientSecret, rows, notes, () => (failed = true));
+    if (wanted('memory')) await memoryRun(dir, clientId, clientSecret, rows, notes);
 
     const header = [
       `## ${new Date().toISOString().slice(0, 10)} — ${dialect}${quick ? ' (quick)' : ''}`,
