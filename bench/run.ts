@@ -1,6 +1,8 @@
-// `npm run bench`: Scimitar against a bare-Fastify baseline run side by side, scenario by
-// scenario, at concurrency 8 and 32. Prints a table (req/s, p50, p99, errors, ratio to the
-// matching baseline figure) and appends it to docs/benchmarks.md.
+// `npm run bench`: Scimitar, a bare-Fastify baseline, the ceiling (a hand-written handler per
+// scenario doing the essential storage work) and the peer (SCIMMY) run side by side, scenario
+// by scenario, at concurrency 8 and 32, in interleaved rounds. Prints a table (req/s, p50,
+// p99, errors, ratios to bare Fastify, to the ceiling and to the peer: medians with the
+// spread) and prepends it to docs/benchmarks.md.
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
@@ -13,6 +15,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { preload, type Preloaded } from './preload.ts';
+import { BIG_GROUP_ID, fixtureEnv, fixtureId, fixtureUserName, PEER_TOKEN, SMALL_GROUP_ID } from './fixture.ts';
+import { createBody, median, pick, scenarioKind, scenarioNames, scenarioRequest, spread, sum, type Req, type Target } from './scenarios.ts';
 import { runFilterParseBench } from './filter-parse.ts';
 import { compileMappings } from '../src/provision/mappings.ts';
 import { ScimClient } from '../src/provision/scim-client.ts';
@@ -26,7 +30,7 @@ const dialect = args.includes('--db') && args[args.indexOf('--db') + 1] === 'pos
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const write = !args.includes('--no-write') && only === undefined;
 const wanted = (name: string) => only === undefined || name.toLowerCase().includes(only.toLowerCase());
-const DURATION = quick ? 2 : 8;
+const DURATION = quick ? 2 : 5;
 const CONCURRENCY = quick ? [32] : [8, 32];
 const USERS = quick ? 20_000 : 100_000;
 const BIG_GROUP = quick ? 20_000 : 100_000;
@@ -35,6 +39,8 @@ const MEMORY_USERS = quick ? 100_000 : 1_000_000;
 const CANDIDATES = quick ? 20_000 : 200_000;
 const CYCLE_USERS = quick ? 2_000 : 100_000;
 const BULK_MEMBERS = 20_000;
+const ROUNDS = quick ? 1 : 3;
+const SCENARIOS = scenarioNames(USERS, BIG_GROUP);
 
 interface Server {
   readonly url: string;
@@ -69,7 +75,6 @@ interface Figure {
   readonly errors: number;
 }
 
-type Req = { method: 'GET' | 'POST' | 'PATCH'; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (r: Record<string, unknown>) => Record<string, unknown> };
 
 async function load(url: string, connections: number, request: Req): Promise<Figure> {
   const result = await autocannon({ url, connections, duration: DURATION, requests: [request as never] });
@@ -77,8 +82,25 @@ async function load(url: string, connections: number, request: Req): Promise<Fig
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
 }
 
-function pick<T>(xs: readonly T[]): T {
-  return xs[Math.floor(Math.random() * xs.length)];
+const peerVersion = () => (JSON.parse(readFileSync('node_modules/scimmy/package.json', 'utf8')) as { version: string }).version;
+
+/**
+ * Waits until a server has worked off the requests still queued when a run ended (a slow
+ * scenario would otherwise eat into the next one's run): until a read answers within 50 ms.
+ */
+async function drain(t: Target): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const t0 = Date.now();
+    await fetch(`${t.url}${t.base}/ServiceProviderConfig`, { headers: { authorization: `Bearer ${t.bearer}` } }).then((r) => r.arrayBuffer()).catch(() => undefined);
+    if (Date.now() - t0 < 50) return;
+  }
+}
+
+/** A token by client credentials in an Authorization: Basic header (RFC 6749 2.3.1). */
+async function basicToken(url: string, basic: string): Promise<string> {
+  const res = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 async function token(url: string, id: string, secret: string): Promise<string> {
@@ -293,45 +315,62 @@ async function main(): Promise<void> {
     const scim = await start(['dist/main.js'], { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret, SCIMITAR_BODY_LIMIT: String(8 << 20) }, /Tenant URL/);
     const tok = await token(scim.url, clientId, clientSecret);
     const userNames = data.userNames;
-    const auth = { authorization: `Bearer ${tok}`, 'content-type': 'application/scim+json' };
-    const basicAuth = { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
-    const base = '/api/v2/scim/v2';
-    const patchBody = (i: number) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'title', value: `Title ${i}` }, { op: 'Add', path: 'emails[type eq "work"].value', value: `w${i}@bench.test` }] });
-    let n = 0;
-    const fresh = () => `${randomUUID()}`;
-    const createBody = (manager: string) => JSON.stringify({
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
-      externalId: fresh(), userName: `new-${fresh()}@bench.test`, active: true, displayName: 'New Hire', meta: { resourceType: 'User' },
-      emails: [{ primary: true, type: 'work', value: `n-${fresh()}@bench.test` }], name: { givenName: 'New', familyName: 'Hire' }, title: 'Agent',
-      phoneNumbers: [{ type: 'work', value: 'tel:+13175550123;ext=1234' }],
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales', division: 'Home', manager: { value: manager } }, roles: [],
-    });
-    const memberBody = () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: pick(data.candidates) }] }] });
-    const scenarios: { name: string; kind: 'GET' | 'POST'; req: () => Req }[] = [
-      { name: 'match', kind: 'GET', req: () => ({ method: 'GET', path: '/', headers: auth, setupRequest: (r) => ({ ...r, path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${pick(data.userNames)}"`)}` }) }) },
-      { name: 'create', kind: 'POST', req: () => ({ method: 'POST', path: `${base}/Users`, headers: auth, setupRequest: (r) => ({ ...r, body: createBody(pick(data.userIds)) }) }) },
-      { name: 'patch', kind: 'POST', req: () => ({ method: 'PATCH', path: '/', headers: auth, setupRequest: (r) => ({ ...r, path: `${base}/Users/${pick(data.userIds)}`, body: patchBody(n++) }) }) },
-      { name: 'members (100)', kind: 'POST', req: () => ({ method: 'PATCH', path: `${base}/Groups/${data.smallGroupId}`, headers: auth, setupRequest: (r) => ({ ...r, body: memberBody() }) }) },
-      { name: `members (${BIG_GROUP})`, kind: 'POST', req: () => ({ method: 'PATCH', path: `${base}/Groups/${data.bigGroupId}`, headers: auth, setupRequest: (r) => ({ ...r, body: memberBody() }) }) },
-      { name: 'membership check', kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Groups?filter=${encodeURIComponent(`id eq "${data.bigGroupId}" and members[value eq "${data.bigGroupMember}"]`)}&excludedAttributes=members`, headers: auth }) },
-      { name: 'page K=1', kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Users?startIndex=1&count=100`, headers: auth }) },
-      { name: `page K=${Math.floor(USERS * 0.9)}`, kind: 'GET', req: () => ({ method: 'GET', path: `${base}/Users?startIndex=${Math.floor(USERS * 0.9)}&count=100`, headers: auth }) },
-      { name: 'token', kind: 'POST', req: () => ({ method: 'POST', path: '/oauth/token', headers: basicAuth, body: 'grant_type=client_credentials' }) },
-    ];
     let failed = false;
-    for (const c of CONCURRENCY) {
-      const bGet = await load(baseline.url, c, { method: 'GET', path: '/json' });
-      const bPost = await load(baseline.url, c, { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: createBody('x') });
-      rows.push(`| baseline GET | ${c} | ${bGet.rps.toFixed(0)} | ${bGet.p50} | ${bGet.p99} | ${bGet.errors} | 1.00 |`);
-      rows.push(`| baseline POST | ${c} | ${bPost.rps.toFixed(0)} | ${bPost.p50} | ${bPost.p99} | ${bPost.errors} | 1.00 |`);
-      for (const s of scenarios.filter((x) => wanted(x.name))) {
-        process.stderr.write(`${s.name} @${c}...\n`);
-        const f = await load(scim.url, c, s.req());
-        if (f.errors > 0) failed = true;
-        const ratio = f.rps / (s.kind === 'GET' ? bGet.rps : bPost.rps);
-        rows.push(`| ${s.name} | ${c} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${ratio.toFixed(2)} |`);
+    // The ceiling and the peer build the same directory for themselves (bench/fixture.ts).
+    const fixture = { users: USERS, candidates: CANDIDATES, bigGroup: BIG_GROUP };
+    const againstOthers = only === undefined || SCENARIOS.some((x) => wanted(x));
+    const ceiling = againstOthers ? await start(['bench/ceiling-server.ts'], { ...fixtureEnv(fixture), CEILING_DB: join(dir, 'ceiling.db'), CEILING_CLIENT_ID: clientId, CEILING_CLIENT_SECRET: clientSecret }, /ready/) : undefined;
+    const peer = againstOthers ? await start(['bench/peer-server.ts'], fixtureEnv(fixture), /ready/) : undefined;
+    const fixtureData: Preloaded = {
+      userIds: Array.from({ length: USERS }, (_, i) => fixtureId(i)), candidates: Array.from({ length: CANDIDATES }, (_, i) => fixtureId(USERS + i)),
+      userNames: Array.from({ length: USERS }, (_, i) => fixtureUserName(i)), smallGroupId: SMALL_GROUP_ID, bigGroupId: BIG_GROUP_ID, bigGroupMember: fixtureId(Math.min(BIG_GROUP, USERS) - 1),
+    };
+    const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+    const targets: Target[] = [
+      { name: 'scimitar', url: scim.url, base: '/api/v2/scim/v2', bearer: tok, basic, data },
+      ...(ceiling ? [{ name: 'ceiling' as const, url: ceiling.url, base: '/api/v2/scim/v2', bearer: await basicToken(ceiling.url, basic), basic, data: fixtureData }] : []),
+      ...(peer ? [{ name: 'peer' as const, url: peer.url, base: '/scim/v2', bearer: PEER_TOKEN, data: fixtureData }] : []),
+    ];
+    // Rounds interleave the servers scenario by scenario, so that drift of a noisy machine
+    // falls on all of them alike; each figure is the median of the rounds, with the spread.
+    const results = new Map<string, Figure[]>();
+    const keep = (key: string, f: Figure) => results.set(key, [...(results.get(key) ?? []), f]);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of CONCURRENCY) {
+        keep(`baseline GET@${c}`, await load(baseline.url, c, { method: 'GET', path: '/json' }));
+        keep(`baseline POST@${c}`, await load(baseline.url, c, { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: createBody('x') }));
+        for (const name of SCENARIOS.filter((x) => wanted(x))) {
+          for (const t of targets) {
+            const req = scenarioRequest(name, t);
+            if (!req) continue;
+            process.stderr.write(`round ${round}: ${name} @${c} on ${t.name}...\n`);
+            const f = await load(t.url, c, req);
+            if (t.name === 'scimitar' && f.errors > 0) failed = true;
+            keep(`${name}@${c}@${t.name}`, f);
+            await drain(t);
+          }
+        }
       }
     }
+    for (const c of CONCURRENCY) {
+      const bGet = results.get(`baseline GET@${c}`)!;
+      const bPost = results.get(`baseline POST@${c}`)!;
+      rows.push(`| baseline GET | ${c} | ${spread(bGet.map((f) => f.rps), 0)} | ${median(bGet.map((f) => f.p50))} | ${median(bGet.map((f) => f.p99))} | ${sum(bGet.map((f) => f.errors))} | 1.00 | | | | |`);
+      rows.push(`| baseline POST | ${c} | ${spread(bPost.map((f) => f.rps), 0)} | ${median(bPost.map((f) => f.p50))} | ${median(bPost.map((f) => f.p99))} | ${sum(bPost.map((f) => f.errors))} | 1.00 | | | | |`);
+      for (const name of SCENARIOS.filter((x) => wanted(x))) {
+        const base = scenarioKind(name) === 'GET' ? bGet : bPost;
+        const of = (t: string) => results.get(`${name}@${c}@${t}`);
+        const sc = of('scimitar')!;
+        // Ratios per round (figures taken minutes apart would mix the machine's moods).
+        const ratio = (xs: Figure[] | undefined, ys: Figure[] | undefined) => (!xs || !ys ? 'n/a' : ys.some((y) => y.rps === 0) ? '∞ (no answer)' : spread(xs.map((x, i) => x.rps / ys[i].rps), 2));
+        const errs = (xs: Figure[]) => sum(xs.map((f) => f.errors));
+        const other = (xs: Figure[] | undefined) => (xs ? `${median(xs.map((f) => f.rps)).toFixed(0)}${errs(xs) ? ` (${errs(xs)} errors)` : ''}` : 'n/a');
+        rows.push(`| ${name} | ${c} | ${spread(sc.map((f) => f.rps), 0)} | ${median(sc.map((f) => f.p50))} | ${median(sc.map((f) => f.p99))} | ${errs(sc)} | ${ratio(sc, base)} | ${other(of('ceiling'))} | ${ratio(sc, of('ceiling'))} | ${other(of('peer'))} | ${ratio(sc, of('peer'))} |`);
+      }
+    }
+    if (ceiling) await stop(ceiling);
+    if (peer) await stop(peer);
+
     // One PATCH adding BULK_MEMBERS members while 8 other clients match users: the PATCH's
     // duration, and the other clients' latency while it runs (targets: < 2 s, p99 < 100 ms).
     const bulk = !wanted('bulk members') ? undefined : await bulkMembers(scim.url, tok, data.candidates.slice(0, BULK_MEMBERS), userNames);
@@ -372,8 +411,10 @@ async function main(): Promise<void> {
       '',
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ${DURATION} s per run, autocannon in the bench process, each server in its own process.`,
       '',
-      '| scenario | conc. | req/s | p50 ms | p99 ms | errors | ratio to bare Fastify |',
-      '|---|---|---|---|---|---|---|',
+      `Scimitar req/s and ratios: median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} (min–max); a ratio is taken within each round. Ceiling: a minimal Fastify handler per scenario doing the essential storage work by hand (bench/ceiling-server.ts). Peer: SCIMMY ${peerVersion()} with scimmy-routers over an in-memory directory (bench/peer-server.ts).`,
+      '',
+      '| scenario | conc. | Scimitar req/s | p50 ms | p99 ms | errors | × bare Fastify | ceiling req/s | × ceiling | peer req/s | × peer |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
       ...notes.map((x) => `- ${x}`),
