@@ -357,6 +357,8 @@ export interface Store extends Repository {
   instrument(observer: QueryObserver): void;
   /** Connection pool figures (PostgreSQL); undefined for SQLite's single connection. */
   poolStats(): { readonly total: number; readonly idle: number; readonly waiting: number } | undefined;
+  /** Transactions run and commits made (on SQLite several transactions share a commit). */
+  commitStats(): { readonly transactions: number; readonly commits: number };
   /** Calls `handler` for each broadcast from any node, and with '*' when messages may have been missed (after a reconnection). Returns the stop function. */
   subscribe(handler: (message: string) => void): Promise<() => Promise<void>>;
 }

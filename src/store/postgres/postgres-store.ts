@@ -102,15 +102,18 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   let observer: QueryObserver | undefined;
   const timed = (q: pg.Pool | pg.PoolClient) => timedExecutor(executor(q), () => observer);
   const repo = createSqlRepository(timed(pool), limits);
+  const stats = { transactions: 0, commits: 0 };
   return Object.assign(Object.create(repo) as Store, {
     dialect: 'postgres' as const,
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
+      stats.transactions++;
       const c = await pool.connect().catch(translate);
       let broken = false;
       try {
         await c.query('BEGIN').catch(translate);
         const result = await fn(createSqlRepository(timed(c), limits));
         await c.query('COMMIT').catch(translate);
+        stats.commits++;
         return result;
       } catch (e) {
         try {
@@ -130,6 +133,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
       observer = o;
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    commitStats: () => ({ ...stats }),
     async broadcast(message: string) {
       await pool.query('SELECT pg_notify($1, $2)', [channel, message]).catch(translate);
     },

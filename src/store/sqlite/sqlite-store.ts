@@ -134,34 +134,95 @@ export function openSqliteStore(options: SqliteOptions): Store {
     return next;
   };
 
-  // Outside a transaction a statement runs at once; while one is open it waits its turn,
-  // so it never reads another request's uncommitted writes on the shared connection.
+  // Group commit: transactions that arrive while others run share one outer transaction and
+  // one WAL commit. Each runs in its own SAVEPOINT (a failure rolls back only its own writes
+  // and rejects only its own promise); every success is answered only after the shared
+  // COMMIT, so an acknowledged write is as durable as before. The commit is deferred to
+  // setImmediate, after the event loop has read the requests that arrived meanwhile, so
+  // that they can join it; a lone transaction pays one turn of the loop, no more.
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const savepoint = db.prepare('SAVEPOINT tx');
+  const release = db.prepare('RELEASE tx');
+  const rollbackTo = db.prepare('ROLLBACK TO tx');
+  const MAX_BATCH = 64;
+  let batch: { resolve: () => void; reject: (e: unknown) => void }[] | undefined;
+  let queued = 0;
+  let commitScheduled = false;
+  const stats = { transactions: 0, commits: 0 };
+  const commitBatch = () => {
+    const done = batch;
+    batch = undefined;
+    if (!done) return;
+    try {
+      commit.run();
+      stats.commits++;
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      for (const d of done) d.reject(e);
+      return;
+    }
+    for (const d of done) d.resolve();
+  };
+  const scheduleCommit = () => {
+    if (!batch) return;
+    // More transactions already waiting join this commit; the last of them schedules it.
+    if (batch.length >= MAX_BATCH) return commitBatch();
+    if (queued > 0 || commitScheduled) return;
+    commitScheduled = true;
+    setImmediate(() => {
+      commitScheduled = false;
+      if (queued === 0) commitBatch();
+    });
+  };
+
+  // Outside a transaction a statement runs at once; while one is open (or a batch waits for
+  // its commit) it waits its turn and commits the batch first, so that it never reads
+  // another request's unacknowledged writes on the shared connection.
   const guarded = new Proxy(repo, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => (inTransaction ? serialised(() => v.apply(target, args)) : v.apply(target, args));
+      return (...args: unknown[]) => (inTransaction || batch ? serialised(() => {
+        commitBatch();
+        return v.apply(target, args);
+      }) : v.apply(target, args));
     },
   }) as Repository;
 
   return Object.assign(Object.create(guarded) as Store, {
     dialect: 'sqlite' as const,
     transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
-      return serialised(async () => {
-        db.exec('BEGIN IMMEDIATE');
+      queued++;
+      const ran = serialised(async () => {
+        queued--;
+        if (!batch) {
+          begin.run();
+          batch = [];
+        }
+        const mine = batch;
         inTransaction = true;
+        savepoint.run();
+        let result: T;
         try {
-          const result = await fn(repo);
-          db.exec('COMMIT');
-          return result;
+          result = await fn(repo);
+          release.run();
         } catch (e) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw e;
+          if (db.inTransaction) {
+            rollbackTo.run();
+            release.run();
+          }
+          return { failed: e };
         } finally {
           inTransaction = false;
+          stats.transactions++;
+          scheduleCommit();
         }
+        return { acked: new Promise<T>((resolve, reject) => mine.push({ resolve: () => resolve(result), reject })) };
       });
+      return ran.then((r) => ('failed' in r ? Promise.reject(r.failed) : r.acked));
     },
+    commitStats: () => ({ ...stats }),
     async ping() {
       db.prepare('SELECT 1').get();
     },
@@ -175,6 +236,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
     },
     async close() {
       await queue;
+      commitBatch();
       db.close();
     },
   });
