@@ -49,6 +49,19 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
     labelNames: ['kind', 'dialect'], buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [registry],
   });
   store.instrument((seconds, kind) => queries.observe({ kind, dialect: store.dialect }, seconds));
+  // Group commit (SQLite): transactions per commit is how many requests share one WAL write.
+  for (const [name, help, key] of [
+    ['scimitar_db_transactions_total', 'Database transactions run', 'transactions'],
+    ['scimitar_db_commits_total', 'Database commits made (on SQLite concurrent transactions share one)', 'commits'],
+  ] as const) {
+    new client.Counter({
+      name, help, labelNames: ['dialect'], registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ dialect: store.dialect }, store.commitStats()[key]);
+      },
+    });
+  }
   if (store.poolStats()) {
     // Read at scrape time: connections open, idle, and requests waiting for one.
     new client.Gauge({

@@ -41,6 +41,8 @@ test('request, SCIM operation, token and rate-limit figures move', async () => {
   assert.ok(delta('scimitar_db_query_duration_seconds_count', { kind: 'write', dialect: 'sqlite' }) >= 2, 'the create wrote');
   assert.ok(delta('scimitar_db_query_duration_seconds_count', { kind: 'read', dialect: 'sqlite' }) >= 1);
   assert.ok(!after.includes('scimitar_db_pool_connections'), 'SQLite has no pool');
+  assert.ok(delta('scimitar_db_transactions_total', { dialect: 'sqlite' }) >= 2, 'both creates ran a transaction');
+  assert.ok(delta('scimitar_db_commits_total', { dialect: 'sqlite' }) >= 1, 'the successful create committed');
   assert.match(after, /nodejs_eventloop_lag_seconds/);
   assert.match(after, /process_resident_memory_bytes/);
   assert.ok(!after.includes(org.organization.id) && !after.includes(org.clientId), 'no organization or client in any label');
