@@ -10,6 +10,8 @@ export interface SqlCondition {
   readonly params: readonly unknown[];
   /** True when the condition selects exactly the matching rows; false when it is a superset. */
   readonly exact: boolean;
+  /** At most one row can match (equality on a column unique within the organization). */
+  readonly single?: boolean;
 }
 
 type ColumnKind = 'text' | 'lowerText' | 'bool' | 'time';
@@ -17,6 +19,8 @@ type ColumnKind = 'text' | 'lowerText' | 'bool' | 'time';
 interface Column {
   readonly expr: string;
   readonly kind: ColumnKind;
+  /** Unique within an organization (a unique index), so `eq` finds at most one row. */
+  readonly unique?: boolean;
 }
 
 /** How a resource type's attributes map to columns of its table (`alias` is the table alias). */
@@ -57,8 +61,8 @@ function groupsOfUser(sub: string | undefined, op: string, operand: Operand, vis
 const USER_COLUMN_MAP: ColumnMap['column'] = (t) => {
     if (t.relative) return undefined;
     switch (key(t)) {
-      case 'id': return { expr: 'u.id', kind: 'text' };
-      case 'userName': return { expr: 'u.user_name_lower', kind: 'lowerText' };
+      case 'id': return { expr: 'u.id', kind: 'text', unique: true };
+      case 'userName': return { expr: 'u.user_name_lower', kind: 'lowerText', unique: true };
       case 'externalId': return { expr: 'u.external_id', kind: 'text' };
       case 'displayName': return { expr: 'u.display_name_lower', kind: 'lowerText' };
       case 'active': return { expr: 'u.active', kind: 'bool' };
@@ -94,9 +98,9 @@ export const USER_COLUMNS = userColumns(undefined);
 const GROUP_COLUMN_MAP: ColumnMap['column'] = (t) => {
     if (t.relative) return undefined;
     switch (key(t)) {
-      case 'id': return { expr: 'g.id', kind: 'text' };
+      case 'id': return { expr: 'g.id', kind: 'text', unique: true };
       case 'externalId': return { expr: 'g.external_id', kind: 'text' };
-      case 'displayName': return { expr: 'g.display_name_lower', kind: 'lowerText' };
+      case 'displayName': return { expr: 'g.display_name_lower', kind: 'lowerText', unique: true };
       case 'meta.created': return { expr: 'g.created', kind: 'time' };
       case 'meta.lastModified': return { expr: 'g.last_modified', kind: 'time' };
       default: return undefined;
@@ -141,7 +145,7 @@ function compareColumn(c: Column, op: string, operand: Operand): SqlCondition | 
   const v = c.kind === 'lowerText' ? String(operand).toLowerCase() : String(operand);
   switch (op) {
     case 'eq':
-      return { sql: `${c.expr} = ?`, params: [v], exact: true };
+      return { sql: `${c.expr} = ?`, params: [v], exact: true, ...(c.unique ? { single: true } : {}) };
     case 'ne':
       return { sql: `(${c.expr} IS NULL OR ${c.expr} <> ?)`, params: [v], exact: true };
     case 'sw':
@@ -180,7 +184,7 @@ export function compileFilter(f: BoundFilter, columns: ColumnMap): SqlCondition 
     case 'and': {
       const l = compileFilter(f.left, columns);
       const r = compileFilter(f.right, columns);
-      if (l && r) return { sql: `(${l.sql} AND ${r.sql})`, params: [...l.params, ...r.params], exact: l.exact && r.exact };
+      if (l && r) return { sql: `(${l.sql} AND ${r.sql})`, params: [...l.params, ...r.params], exact: l.exact && r.exact, ...(l.single || r.single ? { single: true } : {}) };
       const one = l ?? r;
       return one ? { ...one, exact: false } : undefined;
     }

@@ -100,6 +100,12 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     const { cond, where, params } = conditionOf(p);
     const sortColumn = p.q.sort ? p.columns.column({ ...p.q.sort, leaf: p.q.sort.sub ?? p.q.sort.attribute, relative: false }) : undefined;
     const whereSql = `WHERE ${where.join(' AND ')}`;
+    // An equality on a unique column (Entra's `userName eq` match, `id eq`): one indexed
+    // SELECT, no ORDER BY, LIMIT or COUNT (a paged query costs four times as much in SQLite).
+    if (cond?.exact && cond.single && p.q.startIndex === 1 && p.q.count > 0) {
+      const rows = await db.all(`${p.select} ${whereSql}`, params);
+      return { total: rows.length, items: rows.map(p.map) };
+    }
     if (cond?.exact && (!p.q.sort || sortColumn)) {
       const count = p.total ?? (async () => Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n));
       if (p.q.count === 0) return { total: await count(), items: [] };

@@ -32,6 +32,12 @@ test('user filters compile to the exact SQL and parameters, with exactness', () 
   }
 });
 
+test('equality on a column unique within the organization selects at most one row (the plain lookup)', () => {
+  for (const f of ['userName eq "a"', 'id eq "u1"', 'id eq "u1" and active eq true', 'active eq true and userName eq "a"']) assert.equal(user(f)?.single, true, f);
+  for (const f of ['externalId eq "a"', 'displayName eq "a"', 'userName ne "a"', 'userName sw "a"', 'userName eq "a" or userName eq "b"', 'not (userName eq "a")']) assert.notEqual(user(f)?.single, true, f);
+  assert.equal(group('id eq "g1"')?.single, true);
+});
+
 test('what SQL cannot decide does not compile (the evaluator takes it)', () => {
   for (const f of ['title eq "x"', 'emails[type eq "work"]', 'userName eq "a" or title eq "b"', 'not (externalId co "x")', 'userName gt "a"']) {
     assert.equal(user(f), undefined, f);
@@ -39,9 +45,9 @@ test('what SQL cannot decide does not compile (the evaluator takes it)', () => {
 });
 
 test("group filters: displayName and Entra's membership check", () => {
-  assert.deepEqual(group('displayName eq "Sales"'), { sql: 'g.display_name_lower = ?', params: ['sales'], exact: true });
+  assert.deepEqual(group('displayName eq "Sales"'), { sql: 'g.display_name_lower = ?', params: ['sales'], exact: true, single: true });
   const c = group('id eq "g" and members[value eq "u"]');
-  assert.deepEqual(c, { sql: '(g.id = ? AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?))', params: ['g', 'u'], exact: true });
+  assert.deepEqual(c, { sql: '(g.id = ? AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?))', params: ['g', 'u'], exact: true, single: true });
   assert.deepEqual(group('members eq "u"')?.params, ['u']);
   assert.equal(group('members[display eq "x"]'), undefined);
 });
