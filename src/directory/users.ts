@@ -6,7 +6,7 @@ import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
   filterMentions, projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { UniqueViolation, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { UniqueViolation, type GroupRef, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
@@ -37,8 +37,9 @@ export class UserService {
     return ctx.registry.resourceType('User')!;
   }
 
-  private async view(repo: Repository, ctx: CallContext, row: UserRow, projection: Projection = {}): Promise<JsonObject> {
-    const groups = (await repo.groupsOfUsers(ctx.org.id, [row.id], ctx.registry.profile === 'genesys' ? 'public' : undefined)).get(row.id);
+  /** `groups`: given when known (a user just created is in none), else read. */
+  private async view(repo: Repository, ctx: CallContext, row: UserRow, projection: Projection = {}, groups?: readonly GroupRef[]): Promise<JsonObject> {
+    groups ??= (await repo.groupsOfUsers(ctx.org.id, [row.id], ctx.registry.profile === 'genesys' ? 'public' : undefined)).get(row.id);
     return projectResource(ctx.registry, this.rt(ctx), userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups), projection);
   }
 
@@ -80,7 +81,17 @@ export class UserService {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
       throw e;
     }
-    const row = (await repo.getUser(ctx.org.id, record.id))!;
+    // The row as stored, without reading it back: the names its ids point to are known (the
+    // division from prepareUser, an unchanged manager from the row before); a new manager's
+    // name is read.
+    const manager = record.managerId === undefined ? undefined
+      : record.managerId === existing?.managerId ? { displayName: existing.managerDisplayName, divisionId: existing.managerDivisionId }
+      : await repo.getUser(ctx.org.id, record.managerId);
+    const row: UserRow = {
+      ...record, data: JSON.parse(JSON.stringify(record.data)) as JsonObject, divisionName: p.divisionName,
+      ...(manager?.displayName !== undefined ? { managerDisplayName: manager.displayName } : {}),
+      ...(manager?.divisionId !== undefined ? { managerDivisionId: manager.divisionId } : {}),
+    };
     const before = existing ? this.auditView(ctx, existing) : undefined;
     const changes = { ...diffAttributes(before, this.auditView(ctx, row)) } as Record<string, { before?: unknown; after?: unknown }>;
     if (passwordHash !== existing?.passwordHash && passwordHash !== undefined) changes.password = { after: '[redacted]' };
@@ -107,7 +118,7 @@ export class UserService {
       const p = await prepareUser(repo, ctx, resource);
       this.requireIn(ctx, SCIM_PERMISSIONS.userAdd, p.divisionId, p.divisionName, 'create');
       const row = await this.write(repo, ctx, p, undefined, passwordHash);
-      return { resource: await this.view(repo, ctx, row), version: row.version };
+      return { resource: await this.view(repo, ctx, row, {}, []), version: row.version };
     });
   }
 
