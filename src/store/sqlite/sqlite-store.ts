@@ -102,29 +102,47 @@ export function openSqliteStore(options: SqliteOptions): Store {
   db.pragma('cache_size = -32768');
   migrate(db);
 
-  const statements = new Map<string, Database.Statement>();
-  const prepare = (sql: string) => {
-    let s = statements.get(sql);
-    if (!s) {
-      s = db.prepare(sql);
-      statements.set(sql, s);
+  const preparer = (conn: Database.Database) => {
+    const statements = new Map<string, Database.Statement>();
+    return (sql: string) => {
+      let s = statements.get(sql);
+      if (!s) {
+        s = conn.prepare(sql);
+        statements.set(sql, s);
+      }
+      return s;
+    };
+  };
+  const prepare = preparer(db);
+  const write = (sql: string, params: readonly unknown[]) => {
+    try {
+      return prepare(sql).run(...(params as unknown[])).changes;
+    } catch (e) {
+      return uniqueViolation(e);
     }
-    return s;
   };
   const exec: SqlExecutor = {
     async all(sql, params) {
       return prepare(sql).all(...(params as unknown[])) as Row[];
     },
     async run(sql, params) {
-      try {
-        return prepare(sql).run(...(params as unknown[])).changes;
-      } catch (e) {
-        return uniqueViolation(e);
-      }
+      return write(sql, params);
     },
   };
+  // Reads outside a transaction go to a second, read-only connection: WAL gives it the last
+  // committed state, so it never sees a transaction's (or a commit batch's) writes before
+  // they are committed, and it never waits for them. An in-memory database has no second
+  // connection: there such reads wait their turn behind the writer instead.
+  const reader = options.path === ':memory:' ? undefined : new Database(options.path, { readonly: true });
+  if (reader) {
+    reader.pragma('busy_timeout = 5000');
+    reader.pragma('cache_size = -32768');
+  }
+  const prepareRead = reader ? preparer(reader) : undefined;
   let observer: QueryObserver | undefined;
-  const repo = createSqlRepository(timedExecutor(exec, () => observer), options.limits ?? DEFAULT_QUERY_LIMITS, { userCounts: true, rowLocks: false });
+  const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  const features = { userCounts: true, rowLocks: false };
+  const repo = createSqlRepository(timedExecutor(exec, () => observer), limits, features);
 
   let queue: Promise<unknown> = Promise.resolve();
   let inTransaction = false;
@@ -176,19 +194,29 @@ export function openSqliteStore(options: SqliteOptions): Store {
     });
   };
 
-  // Outside a transaction a statement runs at once; while one is open (or a batch waits for
-  // its commit) it waits its turn and commits the batch first, so that it never reads
-  // another request's unacknowledged writes on the shared connection.
-  const guarded = new Proxy(repo, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => (inTransaction || batch ? serialised(() => {
+  // Outside a transaction: reads on the reader connection at once; a write (or, without a
+  // reader, any statement) while a transaction is open or a batch waits for its commit
+  // waits its turn and commits the batch first, so that it neither joins nor reads another
+  // request's unacknowledged writes on the shared connection.
+  const busy = () => inTransaction || batch !== undefined;
+  const outside: SqlExecutor = {
+    async all(sql, params) {
+      if (prepareRead) return prepareRead(sql).all(...(params as unknown[])) as Row[];
+      if (!busy()) return prepare(sql).all(...(params as unknown[])) as Row[];
+      return serialised(async () => {
         commitBatch();
-        return v.apply(target, args);
-      }) : v.apply(target, args));
+        return prepare(sql).all(...(params as unknown[])) as Row[];
+      });
     },
-  }) as Repository;
+    async run(sql, params) {
+      if (!busy()) return write(sql, params);
+      return serialised(async () => {
+        commitBatch();
+        return write(sql, params);
+      });
+    },
+  };
+  const guarded = createSqlRepository(timedExecutor(outside, () => observer), limits, features);
 
   return Object.assign(Object.create(guarded) as Store, {
     dialect: 'sqlite' as const,
@@ -225,6 +253,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
     commitStats: () => ({ ...stats }),
     async ping() {
       db.prepare('SELECT 1').get();
+      reader?.prepare('SELECT 1').get();
     },
     async broadcast() {},
     instrument(o: QueryObserver) {
@@ -237,6 +266,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
     async close() {
       await queue;
       commitBatch();
+      reader?.close();
       db.close();
     },
   });
