@@ -7,6 +7,7 @@
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
 //   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory")
+//   --table-only    the request scenarios only (no bulk, cursor, console, cycle or memory runs)
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -29,7 +30,10 @@ const quick = args.includes('--quick');
 const dialect = args.includes('--db') && args[args.indexOf('--db') + 1] === 'postgres' ? 'postgres' : 'sqlite';
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const write = !args.includes('--no-write') && only === undefined;
+const tableOnly = args.includes('--table-only');
 const wanted = (name: string) => only === undefined || name.toLowerCase().includes(only.toLowerCase());
+/** The runs beside the request table (bulk, cursor, console, cycle, memory). */
+const wantedExtra = (name: string) => !tableOnly && wanted(name);
 const DURATION = quick ? 2 : 5;
 const CONCURRENCY = quick ? [32] : [8, 32];
 const USERS = quick ? 20_000 : 100_000;
@@ -373,14 +377,14 @@ async function main(): Promise<void> {
 
     // One PATCH adding BULK_MEMBERS members while 8 other clients match users: the PATCH's
     // duration, and the other clients' latency while it runs (targets: < 2 s, p99 < 100 ms).
-    const bulk = !wanted('bulk members') ? undefined : await bulkMembers(scim.url, tok, data.candidates.slice(0, BULK_MEMBERS), userNames);
+    const bulk = !wantedExtra('bulk members') ? undefined : await bulkMembers(scim.url, tok, data.candidates.slice(0, BULK_MEMBERS), userNames);
     if (bulk && (bulk.status !== 204 || bulk.others.errors > 0)) failed = true;
     if (bulk) rows.push(`| one PATCH adding ${BULK_MEMBERS} members (target < 2000 ms) | 1 | | ${bulk.ms.toFixed(0)} | | ${bulk.status === 204 ? 0 : 1} | |`);
     if (bulk) rows.push(`| match by 8 other clients during it (target p99 < 100 ms) | 8 | ${bulk.others.rps.toFixed(0)} | ${bulk.others.p50.toFixed(0)} | ${bulk.others.p99.toFixed(0)} | ${bulk.others.errors} | |`);
     if (bulk) notes.push(`bulk membership: one PATCH of ${BULK_MEMBERS} members took ${bulk.ms.toFixed(0)} ms (${bulk.ms < 2000 ? 'met' : 'NOT met'}: < 2000 ms); ${bulk.others.n} match requests of 8 other clients during it: p99 ${bulk.others.p99.toFixed(0)} ms, max ${bulk.others.max.toFixed(0)} ms (${bulk.others.p99 < 100 ? 'met' : 'NOT met'}: p99 < 100 ms)`);
 
     // A cursor walk (RFC 9865) over every user: keyset pages cost the same at the end as at the start.
-    if (wanted('cursor walk')) {
+    if (wantedExtra('cursor walk')) {
       const walk = await cursorWalk(scim.url, tok);
       rows.push(`| cursor walk, ${walk.pages} pages of 100: first 10 / last 10 (ms per page) | 1 | | ${walk.firstMs.toFixed(1)} / ${walk.lastMs.toFixed(1)} | | ${walk.seen === walk.total ? 0 : 1} | |`);
       notes.push(`cursor walk: ${walk.seen} users in ${walk.pages} pages (totalResults ${walk.total}), ${walk.firstMs.toFixed(1)} ms per page over the first 10, ${walk.lastMs.toFixed(1)} ms over the last 10`);
@@ -388,7 +392,7 @@ async function main(): Promise<void> {
     }
 
     // The console's user pages over every preloaded user (target: under 200 ms per page).
-    if (wanted('console')) {
+    if (wantedExtra('console')) {
       const storeArgs = store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--db', store.dbPath];
       const pages = await consolePages(scim.url, storeArgs, userNames[Math.floor(userNames.length / 3)].slice(0, 10));
       for (const pg of pages) {
@@ -403,8 +407,8 @@ async function main(): Promise<void> {
     await store.cleanup();
 
     // The provisioning cycles, then memory and start-up with a large store.
-    if (wanted('cycle')) await provisioningCycles(dir, clientId, clientSecret, rows, notes, () => (failed = true));
-    if (wanted('memory')) await memoryRun(dir, clientId, clientSecret, rows, notes);
+    if (wantedExtra('cycle')) await provisioningCycles(dir, clientId, clientSecret, rows, notes, () => (failed = true));
+    if (wantedExtra('memory')) await memoryRun(dir, clientId, clientSecret, rows, notes);
 
     const header = [
       `## ${new Date().toISOString().slice(0, 10)} — ${dialect}${quick ? ' (quick)' : ''}`,
