@@ -100,6 +100,9 @@ export interface SyncReport {
 
 export const DEFAULT_DELETION_THRESHOLD = 500;
 
+/** Members added or removed per group PATCH. */
+export const MEMBERS_PER_PATCH = 1000;
+
 /** Users a cycle would disable or delete, and why, computed before anything is sent. */
 export function deprovisionPlan(o: Pick<SyncOptions, 'directory' | 'scope' | 'state' | 'deprovision' | 'only'>): { sourceId: string; action: 'disable' | 'delete'; reason: string }[] {
   if (o.only || o.deprovision === 'none') return [];
@@ -447,18 +450,22 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
     const want = new Set(desired);
     const add = desired.filter((id) => !current.has(id));
     const remove = entry.members.filter((id) => !want.has(id));
-    const ops: unknown[] = [];
     // Dry run: members created only in this run cannot be sent (they exist nowhere yet).
     const sendable = add.filter((id) => !client.isVirtual(id));
-    if (sendable.length > 0) ops.push(patchOp(profile, 'add', 'members', sendable.map((value) => ({ value }))));
-    if (remove.length > 0) {
-      if (profile === 'entra') ops.push(patchOp(profile, 'remove', 'members', remove.map((value) => ({ value }))));
-      else for (const id of remove) ops.push(patchOp(profile, 'remove', `members[value eq ${quoteFilter(id)}]`));
+    // At most MEMBERS_PER_PATCH members per request, as Entra batches them: one PATCH with
+    // every member of a 50,000-member group would be refused for its size (413).
+    const patches: unknown[][] = [];
+    for (let i = 0; i < sendable.length; i += MEMBERS_PER_PATCH) patches.push([patchOp(profile, 'add', 'members', sendable.slice(i, i + MEMBERS_PER_PATCH).map((value) => ({ value })))]);
+    for (let i = 0; i < remove.length; i += MEMBERS_PER_PATCH) {
+      const part = remove.slice(i, i + MEMBERS_PER_PATCH);
+      patches.push(profile === 'entra' ? [patchOp(profile, 'remove', 'members', part.map((value) => ({ value })))] : part.map((id) => patchOp(profile, 'remove', `members[value eq ${quoteFilter(id)}]`)));
     }
-    if (ops.length > 0 || add.length > 0) {
-      if (ops.length > 0 && !client.isVirtual(entry.targetId)) {
-        const r = await client.request('PATCH', `/Groups/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: ops });
-        if (r.status !== 200 && r.status !== 204) throw new Error(`membership update refused: ${errorDetail(r)}`);
+    if (patches.length > 0 || add.length > 0) {
+      if (!client.isVirtual(entry.targetId)) {
+        for (const ops of patches) {
+          const r = await client.request('PATCH', `/Groups/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: ops });
+          if (r.status !== 200 && r.status !== 204) throw new Error(`membership update refused: ${errorDetail(r)}`);
+        }
       }
       if (report.action === 'skip') report.action = 'update';
       if (add.length) report.changes.push({ path: 'members', after: add });

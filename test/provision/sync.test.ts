@@ -288,3 +288,21 @@ test('an existing target group: members the engine did not provision stay; it ma
   await sync(directoryFrom(users, [{ id: 'grp-ns', displayName: 'Night Shift', members: [] }]), fresh);
   assert.deepEqual(await members(), [manualId]);
 });
+
+test('a large group is filled in PATCHes of at most 1,000 members, and every member lands', async () => {
+  const users = Array.from({ length: 2100 }, (_, i) => ({ id: `big-${i}`, userPrincipalName: `big${i}@contoso.com`, displayName: `Big ${i}` }));
+  const groupId = await addGroup(h, org, 'Everyone');
+  const client = new ScimClient({ baseUrl: url, token: org.token, dryRun: false });
+  const sent: number[] = [];
+  const request = client.request.bind(client);
+  client.request = (async (method: string, path: string, body?: unknown) => {
+    if (method === 'PATCH' && path.startsWith('/Groups/')) sent.push(...((body as { Operations: { value: unknown[] }[] }).Operations.map((o) => o.value.length)));
+    return request(method as never, path, body);
+  }) as typeof client.request;
+  const state = emptyState();
+  const r = await runSync({ client, mappings: compileMappings({}), directory: directoryFrom(users, [{ id: 'grp-all', displayName: 'Everyone', members: users.map((u) => ({ id: u.id })) }]), scope: { mode: 'all' }, profile: 'entra', dryRun: false, clearEmpty: false, deprovision: 'none', concurrency: 8, state });
+  assert.equal(r.summary.fail, 0, JSON.stringify(r.objects.filter((o) => o.errors.length).slice(0, 2)));
+  assert.deepEqual(sent, [1000, 1000, 100]);
+  const count = ((await call(h, { path: `/Groups?filter=${encodeURIComponent(`id eq "${groupId}"`)}&attributes=members`, token: org.token })).body as { Resources: { members: unknown[] }[] }).Resources[0].members.length;
+  assert.equal(count, 2100);
+});

@@ -224,6 +224,9 @@ export function openSqliteStore(options: SqliteOptions): Store {
       queued++;
       const ran = serialised(async () => {
         queued--;
+        // SQLite itself rolled the batch back (disk full, I/O error): its members are told
+        // (the commit fails), and this transaction starts a batch of its own.
+        if (batch && !db.inTransaction) commitBatch();
         if (!batch) {
           begin.run();
           batch = [];
