@@ -351,11 +351,15 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
 
   // Deprovisioning: provisioned before, now gone from the source or out of scope (the plan
   // checked against the threshold above). Soft-deleted users were disabled by their update.
+  // The reports so far are the users' (one each), looked up by id rather than scanned per user.
+  const userReports = new Map(objects.map((r) => [r.sourceId, r]));
   for (const p of plan.filter((x) => x.reason !== 'soft-deleted in the source')) {
     const entry = state.users[p.sourceId];
-    const u = byId.get(p.sourceId);
-    const report = objects.find((r) => r.sourceId === p.sourceId) ?? { kind: 'user' as const, sourceId: p.sourceId, name: String(u?.attributes.userPrincipalName ?? p.sourceId), action: 'skip' as Action, changes: [], errors: [] };
-    if (!objects.includes(report)) objects.push(report);
+    let report = userReports.get(p.sourceId);
+    if (!report) {
+      report = { kind: 'user', sourceId: p.sourceId, name: String(byId.get(p.sourceId)?.attributes.userPrincipalName ?? p.sourceId), action: 'skip', changes: [], errors: [] };
+      objects.push(report);
+    }
     report.reason = p.reason;
     report.targetId = entry.targetId;
     try {
@@ -385,7 +389,7 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
   // Soft-deleted users disabled by their update are marked, so that they are not counted again.
   for (const p of plan.filter((x) => x.reason === 'soft-deleted in the source')) {
     const entry = state.users[p.sourceId];
-    const report = objects.find((r) => r.sourceId === p.sourceId);
+    const report = userReports.get(p.sourceId);
     if (entry && report && report.action !== 'fail' && !o.dryRun) record(p.sourceId, { ...entry, disabled: true });
   }
 
