@@ -121,44 +121,39 @@ async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: 
   const dryRun = Boolean(opts.dryRun);
   const { state, store } = openState(opts.state as string, dryRun);
   try {
-    return await cycleWith(opts, n, client, mappings, state, store);
+    const previousGraph = state.graph;
+    const { directory, graphDelta } = await sourceDirectory(opts, mappings, state);
+    const scope: ScopeConfig = {
+      mode: opts.scope === 'all' ? 'all' : 'assigned',
+      ...(opts.scope !== 'all' ? { assigned: readText(opts.scope as string).split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(opts.scopeFilters ? { filters: readJsonFile(opts.scopeFilters as string) as ScopeConfig['filters'] } : {}),
+    };
+    const tty = process.stderr.isTTY && !opts.every;
+    const scim = client(opts, dryRun);
+    const report = await runSync({
+      client: scim, mappings, directory, scope, profile: opts.profile as WireProfile, dryRun,
+      only: typeof opts.only === 'string' ? opts.only.split(',').map((s) => s.trim()) : undefined,
+      clearEmpty: Boolean(opts.clearEmpty), deprovision: opts.deprovision as 'delete' | 'disable' | 'none',
+      deletionThreshold: {
+        count: nonNegative(opts.deletionThreshold, '--deletion-threshold'),
+        ...(opts.deletionThresholdPercent !== undefined ? { percent: nonNegative(opts.deletionThresholdPercent, '--deletion-threshold-percent') } : {}),
+        ...(opts.allowDeletions !== undefined ? { allow: nonNegative(opts.allowDeletions, '--allow-deletions') } : {}),
+      },
+      concurrency: Math.max(1, Number(opts.concurrency) || 4), state, journal: store,
+      onProgress: tty ? (d, t) => process.stderr.write(`\r[${'#'.repeat(Math.round((d / t) * 30)).padEnd(30)}] ${d}/${t}`) : undefined,
+    });
+    if (tty) process.stderr.write('\n');
+    // The deltaLink moves on only with a cycle that ran (a stopped one must see the same changes again).
+    if (graphDelta && !report.stopped) store?.saveGraph(graphDelta, previousGraph);
+    if (opts.report) {
+      writeFileSync(opts.report as string, JSON.stringify(report, null, 2));
+      writeFileSync(String(opts.report).replace(/\.json$/i, '') + '.html', htmlReport(report));
+    }
+    if (opts.log) appendLog(opts.log as string, report, n, nonNegative(opts.logRetentionDays, '--log-retention-days'));
+    return { report, authRefusals: scim.authRefusals };
   } finally {
     store?.close();
   }
-}
-
-async function cycleWith(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: boolean) => ScimClient, mappings: MappingSet, state: SyncState, store: StateStore | undefined): Promise<{ report: SyncReport; authRefusals: number }> {
-  const dryRun = Boolean(opts.dryRun);
-  const previousGraph = state.graph;
-  const { directory, graphDelta } = await sourceDirectory(opts, mappings, state);
-  const scope: ScopeConfig = {
-    mode: opts.scope === 'all' ? 'all' : 'assigned',
-    ...(opts.scope !== 'all' ? { assigned: readText(opts.scope as string).split(/\r?\n/).map((s) => s.trim()).filter(Boolean) } : {}),
-    ...(opts.scopeFilters ? { filters: readJsonFile(opts.scopeFilters as string) as ScopeConfig['filters'] } : {}),
-  };
-  const tty = process.stderr.isTTY && !opts.every;
-  const scim = client(opts, dryRun);
-  const report = await runSync({
-    client: scim, mappings, directory, scope, profile: opts.profile as WireProfile, dryRun,
-    only: typeof opts.only === 'string' ? opts.only.split(',').map((s) => s.trim()) : undefined,
-    clearEmpty: Boolean(opts.clearEmpty), deprovision: opts.deprovision as 'delete' | 'disable' | 'none',
-    deletionThreshold: {
-      count: nonNegative(opts.deletionThreshold, '--deletion-threshold'),
-      ...(opts.deletionThresholdPercent !== undefined ? { percent: nonNegative(opts.deletionThresholdPercent, '--deletion-threshold-percent') } : {}),
-      ...(opts.allowDeletions !== undefined ? { allow: nonNegative(opts.allowDeletions, '--allow-deletions') } : {}),
-    },
-    concurrency: Math.max(1, Number(opts.concurrency) || 4), state, journal: store,
-    onProgress: tty ? (d, t) => process.stderr.write(`\r[${'#'.repeat(Math.round((d / t) * 30)).padEnd(30)}] ${d}/${t}`) : undefined,
-  });
-  if (tty) process.stderr.write('\n');
-  // The deltaLink moves on only with a cycle that ran (a stopped one must see the same changes again).
-  if (graphDelta && !report.stopped) store?.saveGraph(graphDelta, previousGraph);
-  if (opts.report) {
-    writeFileSync(opts.report as string, JSON.stringify(report, null, 2));
-    writeFileSync(String(opts.report).replace(/\.json$/i, '') + '.html', htmlReport(report));
-  }
-  if (opts.log) appendLog(opts.log as string, report, n, nonNegative(opts.logRetentionDays, '--log-retention-days'));
-  return { report, authRefusals: scim.authRefusals };
 }
 
 function printCycle(report: SyncReport): void {
