@@ -101,14 +101,10 @@ async function drain(t: Target): Promise<void> {
   }
 }
 
-/** A token by client credentials in an Authorization: Basic header (RFC 6749 2.3.1). */
-async function basicToken(url: string, basic: string): Promise<string> {
-  const res = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
+/** A token by client credentials in an Authorization: Basic header (RFC 6749 2.3.1), which every server here takes. */
 async function token(url: string, id: string, secret: string): Promise<string> {
-  const res = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}` });
+  const basic = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const res = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
@@ -335,7 +331,7 @@ async function main(): Promise<void> {
     const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
     const targets: Target[] = [
       { name: 'scimitar', url: scim.url, base: '/api/v2/scim/v2', bearer: tok, basic, data },
-      ...(ceiling ? [{ name: 'ceiling' as const, url: ceiling.url, base: '/api/v2/scim/v2', bearer: await basicToken(ceiling.url, basic), basic, data: fixtureData }] : []),
+      ...(ceiling ? [{ name: 'ceiling' as const, url: ceiling.url, base: '/api/v2/scim/v2', bearer: await token(ceiling.url, clientId, clientSecret), basic, data: fixtureData }] : []),
       ...(peer ? [{ name: 'peer' as const, url: peer.url, base: '/scim/v2', bearer: PEER_TOKEN, data: fixtureData }] : []),
     ];
     // Rounds interleave the servers scenario by scenario, so that drift of a noisy machine
