@@ -46,6 +46,12 @@ test('enterprise extension as RFC 7643 4.3: division is free text, manager.value
   const b = await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'rfc-b', [ENT]: { manager: { value: boss } } } });
   assert.equal(b.body[ENT].manager.displayName, 'The Boss');
   assert.match(b.body[ENT].manager.$ref, new RegExp(`/Users/${boss}$`));
+  // A write that leaves the manager alone answers with the manager's name as before (no read-back).
+  const patched = await call(h, { method: 'PATCH', path: `/Users/${b.body.id}`, token: org.token, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] } });
+  assert.equal(patched.status, 200, patched.raw);
+  assert.equal(patched.body.title, 'Lead');
+  assert.deepEqual(patched.body[ENT].manager, (await call(h, { path: `/Users/${b.body.id}`, token: org.token })).body[ENT].manager);
+  assert.equal(patched.body[ENT].manager.displayName, 'The Boss');
   const byDivision = await call(h, { path: `/Users?filter=${encodeURIComponent(`${ENT}:division eq "not a scimitar division"`)}`, token: org.token });
   assert.deepEqual(byDivision.body.Resources.map((r: { id: string }) => r.id), [a.body.id]);
   const byManager = await call(h, { path: `/Users?filter=${encodeURIComponent(`${ENT}:manager.value eq "external-42"`)}`, token: org.token });
