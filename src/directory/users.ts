@@ -6,7 +6,7 @@ import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
   filterMentions, projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { UniqueViolation, type GroupRef, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { UniqueViolation, type GroupRef, type GroupSelection, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
@@ -37,15 +37,18 @@ export class UserService {
     return ctx.registry.resourceType('User')!;
   }
 
-  /** `groups`: given when known (a user just created is in none), else read. */
-  private async view(repo: Repository, ctx: CallContext, row: UserRow, projection: Projection = {}, groups?: readonly GroupRef[]): Promise<JsonObject> {
-    groups ??= (await repo.groupsOfUsers(ctx.org.id, [row.id], ctx.registry.profile === 'genesys' ? 'public' : undefined)).get(row.id);
+  /** The SCIM view of a row; `groups` as read with the row (readable), or given (a user just created is in none). */
+  private view(ctx: CallContext, row: UserRow, projection: Projection = {}, groups = row.groups): JsonObject {
     return projectResource(ctx.registry, this.rt(ctx), userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups), projection);
   }
 
-  /** A user the caller may read, or 404: users outside the caller's divisions do not exist for it. */
-  private async readable(repo: Repository, ctx: CallContext, id: string): Promise<UserRow> {
-    const row = await repo.getUser(ctx.org.id, id);
+  /**
+   * A user the caller may read, or 404: users outside the caller's divisions do not exist for
+   * it. Read with the groups its SCIM view shows (one statement; a user's own writes never
+   * change its groups, so the view after a write uses them too).
+   */
+  private async readable(repo: Repository, ctx: CallContext, id: string, withGroups = true): Promise<UserRow> {
+    const row = await repo.getUser(ctx.org.id, id, withGroups ? this.groupSelection(ctx) : undefined);
     if (!row || !can(ctx.principal, SCIM_PERMISSIONS.userView, row.divisionId)) throw scimErrors.notFound(`User ${id} not found`);
     return row;
   }
@@ -118,17 +121,17 @@ export class UserService {
       const p = await prepareUser(repo, ctx, resource);
       this.requireIn(ctx, SCIM_PERMISSIONS.userAdd, p.divisionId, p.divisionName, 'create');
       const row = await this.write(repo, ctx, p, undefined, passwordHash);
-      return { resource: await this.view(repo, ctx, row, {}, []), version: row.version };
+      return { resource: this.view(ctx, row, {}, []), version: row.version };
     });
   }
 
   async get(ctx: CallContext, id: string, projection: Projection): Promise<UserResult> {
     const row = await this.readable(this.store, ctx, id);
-    return { resource: await this.view(this.store, ctx, row, projection), version: row.version };
+    return { resource: this.view(ctx, row, projection), version: row.version };
   }
 
   async version(ctx: CallContext, id: string): Promise<number> {
-    return (await this.readable(this.store, ctx, id)).version;
+    return (await this.readable(this.store, ctx, id, false)).version;
   }
 
   async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
@@ -144,7 +147,7 @@ export class UserService {
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
       if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
       const row = await this.write(repo, ctx, p, existing, newHash ?? existing.passwordHash);
-      return { resource: await this.view(repo, ctx, row), version: row.version };
+      return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
     }));
   }
 
@@ -157,20 +160,20 @@ export class UserService {
       const before = userResource(ctx.registry, ctx.scimBaseUrl, existing, undefined);
       delete before.meta;
       const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, ops);
-      if (!changed) return { resource: await this.view(repo, ctx, existing), version: existing.version };
+      if (!changed) return { resource: this.view(ctx, existing), version: existing.version };
       checkDerivedUnchanged(ctx, before, after);
       const p = await prepareUser(repo, ctx, after, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
       if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
       const hash = p.password !== undefined ? await hashPassword(p.password) : existing.passwordHash;
       const row = await this.write(repo, ctx, p, existing, hash);
-      return { resource: await this.view(repo, ctx, row), version: row.version };
+      return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
     }));
   }
 
   async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {
     await this.store.transaction(async (repo) => {
-      const existing = await this.readable(repo, ctx, id);
+      const existing = await this.readable(repo, ctx, id, false);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userDelete, existing.divisionId, existing.divisionName, 'delete');
       // A concurrent DELETE that got there first leaves nothing to delete: 404, no audit record.
@@ -182,11 +185,10 @@ export class UserService {
   async list(ctx: CallContext, params: RawListParams): Promise<ListResponse<JsonObject>> {
     const rt = this.rt(ctx);
     const q = parseListQuery(ctx.registry, rt, params);
-    const query = this.rowQuery(ctx, q, false);
-    const render = async (rows: readonly UserRow[]) => {
-      const groups = rows.length > 0 ? await this.store.groupsOfUsers(ctx.org.id, rows.map((r) => r.id), this.groupVisibility(ctx)) : new Map();
-      return rows.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups.get(row.id)), q.projection));
-    };
+    const query = this.rowQuery(ctx, q, false, true);
+    // Each row comes with its groups (one statement for the page).
+    const render = async (rows: readonly UserRow[]) =>
+      rows.map((row) => projectResource(ctx.registry, rt, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), row.groups), q.projection));
     if (params.cursor !== undefined) return listWithCursor(this.cursors, ctx.org.id, 'User', params, q.count, query, render);
     const page = await query(undefined, q.count);
     return listResponse(await render(page.items), page.total, q.startIndex);
@@ -199,7 +201,7 @@ export class UserService {
    */
   async rows(ctx: CallContext, params: RawListParams): Promise<{ readonly total: number; readonly items: readonly UserRow[]; readonly startIndex: number }> {
     const q = parseListQuery(ctx.registry, this.rt(ctx), params);
-    const page = await this.rowQuery(ctx, q, true)(undefined, q.count);
+    const page = await this.rowQuery(ctx, q, true, false)(undefined, q.count);
     return { total: page.total, items: page.items.map((row) => scopedRow(ctx, row)), startIndex: q.startIndex };
   }
 
@@ -207,21 +209,25 @@ export class UserService {
     return ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
   }
 
-  private rowQuery(ctx: CallContext, q: ReturnType<typeof parseListQuery>, includeInactive: boolean) {
+  /** The groups a user's SCIM view shows: Genesys shows public groups only. */
+  private groupSelection(ctx: CallContext): GroupSelection {
+    const visibility = this.groupVisibility(ctx);
+    return visibility ? { visibility } : {};
+  }
+
+  /** `withGroups`: each row read with its groups (what SCIM shows), for lists that render them. */
+  private rowQuery(ctx: CallContext, q: ReturnType<typeof parseListQuery>, includeInactive: boolean, withGroups: boolean) {
     const divisions = divisionsWith(ctx.principal, SCIM_PERMISSIONS.userView);
     const filter = q.filter;
     const groupVisibility = this.groupVisibility(ctx);
-    // A user's `groups` live in membership rows: loaded only when the filter reads them.
-    const withGroups = filter !== undefined && filterMentions(filter, 'groups');
+    // A user's `groups` live in membership rows: read with the users when the list shows them
+    // or the filter reads them (what SQL cannot decide of the filter is evaluated on the row).
+    const readGroups = withGroups || (filter !== undefined && filterMentions(filter, 'groups'));
     const query = (keyset: Keyset | undefined, count: number) => this.store.queryUsers(ctx.org.id, {
       filter,
-      // Only what SQL could not decide comes here; groups are loaded just for those rows.
-      matches: async (row) => {
-        if (!filter) return true;
-        const groups = withGroups ? (await this.store.groupsOfUsers(ctx.org.id, [row.id], groupVisibility)).get(row.id) : undefined;
-        return matchesFilter(filter, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), groups));
-      },
+      matches: (row) => !filter || matchesFilter(filter, userResource(ctx.registry, ctx.scimBaseUrl, scopedRow(ctx, row), row.groups)),
       groupVisibility,
+      ...(readGroups ? { withGroups: this.groupSelection(ctx) } : {}),
       divisionByName: ctx.registry.divisionByName,
       managerMustBeUser: ctx.registry.managerMustBeUser,
       startIndex: q.startIndex,

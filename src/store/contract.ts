@@ -75,6 +75,8 @@ export interface UserRow extends UserRecord {
   readonly managerDisplayName?: string;
   /** The manager's division: whether a division-scoped caller may see the manager's name. */
   readonly managerDivisionId?: string;
+  /** The user's groups, in name order: present when the read asked for them (GroupSelection). */
+  readonly groups?: readonly GroupRef[];
 }
 
 export type GroupVisibility = 'public' | 'members' | 'owners';
@@ -107,6 +109,11 @@ export type DivisionFilter = readonly string[] | undefined;
 export interface GroupRef {
   readonly groupId: string;
   readonly displayName: string;
+}
+
+/** Which of a user's groups a read brings with the user (all, or those of one visibility). */
+export interface GroupSelection {
+  readonly visibility?: GroupVisibility;
 }
 
 export interface Page<T> {
@@ -146,6 +153,8 @@ export interface UserQuery extends ResourceQuery<UserRow> {
    */
   readonly divisionByName?: boolean;
   readonly managerMustBeUser?: boolean;
+  /** Read each user's groups with it (UserRow.groups). */
+  readonly withGroups?: GroupSelection;
 }
 
 export interface GroupQuery extends ResourceQuery<GroupRecord> {
@@ -313,7 +322,8 @@ export interface Repository {
   consumeSetupToken(tokenHash: string, now: number): Promise<string | undefined>;
   // users
   insertUser(u: UserRecord): Promise<void>;
-  getUser(orgId: string, id: string): Promise<UserRow | undefined>;
+  /** A user; with `groups`, its groups of that selection in the same read (UserRow.groups). */
+  getUser(orgId: string, id: string, groups?: GroupSelection): Promise<UserRow | undefined>;
   /** Which of `ids` are users of the organization (in `divisions`, when given). */
   userIdsExist(orgId: string, ids: readonly string[], divisions?: DivisionFilter): Promise<Set<string>>;
   /**

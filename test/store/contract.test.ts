@@ -98,6 +98,50 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.listMembers(g), []);
     });
 
+    test('a user read with its groups: name order, by visibility, the same as groupsOfUsers, on every read path', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const group = async (displayName: string, visibility: 'public' | 'members') => {
+        const id = randomUUID();
+        await store.insertGroup({ id, orgId, displayName, type: 'official', visibility, version: 1, created: now(), lastModified: now() });
+        return id;
+      };
+      // Names out of insertion order, one differing only in case, one not public.
+      const zed = await group(`zed-${tag}`, 'public');
+      const alpha = await group(`Alpha-${tag}`, 'public');
+      const beta = await group(`beta-${tag}`, 'public');
+      const hidden = await group(`hidden-${tag}`, 'members');
+      const a = user(`wg-${tag}-a@x.com`);
+      const none = user(`wg-${tag}-none@x.com`);
+      await store.insertUser(a);
+      await store.insertUser(none);
+      for (const g of [zed, alpha, beta, hidden]) await store.addMembers(g, [a.id]);
+      const names = (row: { groups?: readonly { displayName: string }[] } | undefined) => row?.groups?.map((g) => g.displayName);
+
+      assert.equal((await store.getUser(orgId, a.id))?.groups, undefined, 'no groups unless asked');
+      assert.deepEqual(names(await store.getUser(orgId, a.id, {})), [`Alpha-${tag}`, `beta-${tag}`, `hidden-${tag}`, `zed-${tag}`]);
+      assert.deepEqual(names(await store.getUser(orgId, a.id, { visibility: 'public' })), [`Alpha-${tag}`, `beta-${tag}`, `zed-${tag}`]);
+      assert.deepEqual((await store.getUser(orgId, none.id, { visibility: 'public' }))?.groups, [], 'a user in no group has an empty list');
+      const viaRefs = (await store.groupsOfUsers(orgId, [a.id], 'public')).get(a.id);
+      assert.deepEqual((await store.getUser(orgId, a.id, { visibility: 'public' }))?.groups, viaRefs, 'the same refs (ids and names) as groupsOfUsers');
+
+      // The unique-column match, a page, a keyset page and an evaluated filter all bring them.
+      const q = (filter: string, extra: object = {}) => store.queryUsers(orgId, {
+        filter: bindFilter(registry, User, parseFilter(filter)), matches: () => true, startIndex: 1, count: 10, activeOnly: false, withGroups: { visibility: 'public' }, ...extra,
+      });
+      const match = await q(`userName eq "wg-${tag}-a@x.com"`);
+      assert.deepEqual(names(match.items[0]), [`Alpha-${tag}`, `beta-${tag}`, `zed-${tag}`]);
+      const paged = await q(`userName sw "wg-${tag}"`);
+      assert.deepEqual(paged.items.map((r) => [r.userName, names(r)]), [[a.userName, [`Alpha-${tag}`, `beta-${tag}`, `zed-${tag}`]], [none.userName, []]]);
+      const keyset = await q(`userName sw "wg-${tag}"`, { keyset: {} });
+      assert.deepEqual(keyset.items.map((r) => names(r)), [[`Alpha-${tag}`, `beta-${tag}`, `zed-${tag}`], []]);
+      const title = bindFilter(registry, User, parseFilter(`userName sw "wg-${tag}" and title eq "T"`));
+      const scanned = await store.queryUsers(orgId, { filter: title, matches: (r) => r.groups !== undefined, startIndex: 1, count: 10, activeOnly: false, withGroups: {} });
+      assert.equal(scanned.items.length, 2, 'the evaluator sees rows with their groups');
+      await store.transaction(async (tx) => {
+        assert.deepEqual(names(await tx.getUser(orgId, a.id, { visibility: 'public' })), [`Alpha-${tag}`, `beta-${tag}`, `zed-${tag}`], 'inside a transaction too');
+      });
+    });
+
     test('queries compile to SQL when they can and fall back to a bounded scan when they cannot', async () => {
       for (let i = 0; i < 60; i++) await store.insertUser(user(`q${i}@x.com`));
       const f = bindFilter(registry, User, parseFilter('userName sw "q1"'));

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { scimErrors } from '../../scim/index.ts';
 import { UniqueViolation, type Repository, type Store } from '../contract.ts';
-import { DEFAULT_QUERY_LIMITS, timedExecutor, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
+import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
@@ -22,6 +22,12 @@ export interface PostgresOptions {
 
 // Advisory lock key for migrations: two nodes starting together migrate once.
 const MIGRATION_LOCK = 0x5c1a1;
+
+const POSTGRES_FEATURES: DialectFeatures = {
+  userCounts: false,
+  rowLocks: true,
+  jsonArrayAgg: (elements, order) => `coalesce(json_agg(json_build_array(${elements}) ORDER BY ${order}), '[]'::json)`,
+};
 
 /** `?` -> `$n`. The repository never puts `?` inside SQL string literals. */
 export function numberPlaceholders(sql: string): string {
@@ -101,7 +107,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
 
   let observer: QueryObserver | undefined;
   const timed = (q: pg.Pool | pg.PoolClient) => timedExecutor(executor(q), () => observer);
-  const repo = createSqlRepository(timed(pool), limits);
+  const repo = createSqlRepository(timed(pool), limits, POSTGRES_FEATURES);
   const stats = { transactions: 0, commits: 0 };
   return Object.assign(Object.create(repo) as Store, {
     dialect: 'postgres' as const,
@@ -111,7 +117,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
       let broken = false;
       try {
         await c.query('BEGIN').catch(translate);
-        const result = await fn(createSqlRepository(timed(c), limits));
+        const result = await fn(createSqlRepository(timed(c), limits, POSTGRES_FEATURES));
         await c.query('COMMIT').catch(translate);
         stats.commits++;
         return result;

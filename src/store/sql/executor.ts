@@ -17,6 +17,8 @@ export interface DialectFeatures {
   readonly userCounts: boolean;
   /** `SELECT ... FOR UPDATE` takes a row lock (PostgreSQL); SQLite's one writer needs none. */
   readonly rowLocks: boolean;
+  /** An aggregate of JSON arrays of `elements`, ordered; `[]` (not NULL) over no rows. */
+  readonly jsonArrayAgg: (elements: string, order: string) => string;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

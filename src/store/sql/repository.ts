@@ -5,7 +5,7 @@ import type {
   AuditPage, AuditQuery, AuditRecord, TrailQuery, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
 } from '../contract.ts';
-import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, USER_SELECT, userPageSelect } from './rows.ts';
+import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, userPageSelect, userSelect } from './rows.ts';
 import { compileFilter, groupColumns, userColumns, type ColumnMap, type SqlCondition } from './filter-sql.ts';
 import type { DialectFeatures, QueryLimits, Row, SqlExecutor } from './executor.ts';
 
@@ -65,7 +65,8 @@ function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: un
   return { where, params };
 }
 
-export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures = { userCounts: false, rowLocks: true }): Repository {
+export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): Repository {
+  const USER_SELECT = userSelect(features);
   async function one<T>(sql: string, params: readonly unknown[], map: (r: Row) => T): Promise<T | undefined> {
     const rows = await db.all(sql, params);
     return rows.length > 0 ? map(rows[0]) : undefined;
@@ -391,7 +392,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
           u.active ? 1 : 0, u.divisionId, u.managerId ?? null, u.version, u.created, u.lastModified, JSON.stringify(u.data), u.passwordHash ?? null],
       );
     },
-    getUser: (orgId, id) => one(`${USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
+    getUser: (orgId, id, groups) => one(`${groups ? userSelect(features, groups) : USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
     async userIdsExist(orgId, ids, divisions) {
       const found = new Set<string>();
       const allowed = divisions === undefined ? undefined : new Set(divisions);
@@ -439,7 +440,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       }
       const countable = features.userCounts && !q.filter && !q.divisionIds;
       return page<UserRow>({
-        from: 'users u', where, params, columns: userColumns(q.groupVisibility, q), select: USER_SELECT, pageSelect: userPageSelect, seq: 'u.seq', map: toUser, q,
+        from: 'users u', where, params, columns: userColumns(q.groupVisibility, q), select: userSelect(features, q.withGroups), pageSelect: userPageSelect(features, q.withGroups), seq: 'u.seq', map: toUser, q,
         ...(countable
           ? { total: async () => Number((await db.all(`SELECT ${q.activeOnly ? 'active' : 'total'} AS n FROM org_user_counts WHERE org_id = ?`, [orgId]))[0]?.n ?? 0) }
           : {}),

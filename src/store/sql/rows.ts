@@ -1,5 +1,6 @@
 // Row <-> record mapping, shared by both dialects.
-import type { Division, GroupRecord, OAuthClient, Organization, Role, UserRow } from '../contract.ts';
+import type { Division, GroupRecord, GroupRef, GroupSelection, GroupVisibility, OAuthClient, Organization, Role, UserRow } from '../contract.ts';
+import type { DialectFeatures } from './executor.ts';
 
 type Row = Record<string, unknown>;
 const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
@@ -9,14 +10,39 @@ const USER_COLUMNS_SQL = `u.seq, u.id, u.org_id, u.user_name, u.external_id, u.d
   d.name AS division_name, m.display_name AS manager_display_name, m.division_id AS manager_division_id`;
 const USER_JOINS = 'JOIN divisions d ON d.id = u.division_id LEFT JOIN users m ON m.id = u.manager_id';
 
-export const USER_SELECT = `SELECT ${USER_COLUMNS_SQL} FROM users u ${USER_JOINS}`;
+const VISIBILITIES: ReadonlySet<GroupVisibility> = new Set(['public', 'members', 'owners']);
+
+/**
+ * A column with the user's groups as a JSON array of [id, displayName], in name order: the
+ * user and its groups in one statement (one round trip on PostgreSQL). The visibility is one
+ * of three fixed words, written into the SQL so that the column needs no parameter of its own
+ * (its place among the parameters would differ between the plain and the paged select).
+ */
+function groupsColumn(features: DialectFeatures, groups: GroupSelection): string {
+  if (groups.visibility !== undefined && !VISIBILITIES.has(groups.visibility)) throw new Error(`Unknown group visibility ${String(groups.visibility)}`);
+  const visible = groups.visibility ? ` AND g.visibility = '${groups.visibility}'` : '';
+  return `(SELECT ${features.jsonArrayAgg('g.id, g.display_name', 'g.display_name_lower, g.id')} FROM group_members gm JOIN groups g ON g.id = gm.group_id
+    WHERE gm.user_id = u.id AND g.org_id = u.org_id${visible}) AS groups_json`;
+}
+
+const userColumns = (features: DialectFeatures, groups: GroupSelection | undefined) =>
+  groups ? `${USER_COLUMNS_SQL}, ${groupsColumn(features, groups)}` : USER_COLUMNS_SQL;
+
+/** The users of a query with the names their ids point to (and their groups, when asked). */
+export const userSelect = (features: DialectFeatures, groups?: GroupSelection) =>
+  `SELECT ${userColumns(features, groups)} FROM users u ${USER_JOINS}`;
 
 /**
  * A page of users: the page is chosen on the users table alone (the skipped rows of an
  * OFFSET never pay for the joins), then joined to the names its ids point to.
  */
-export const userPageSelect = (innerWhere: string, order: string) =>
-  `SELECT ${USER_COLUMNS_SQL} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} LIMIT ? OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
+export const userPageSelect = (features: DialectFeatures, groups?: GroupSelection) => (innerWhere: string, order: string) =>
+  `SELECT ${userColumns(features, groups)} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} LIMIT ? OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
+
+function toGroupRefs(v: unknown): GroupRef[] {
+  const pairs = (typeof v === 'string' ? JSON.parse(v) : v ?? []) as [string, string][];
+  return pairs.map(([groupId, displayName]) => ({ groupId, displayName }));
+}
 
 export const GROUP_SELECT = `SELECT g.seq, g.id, g.org_id, g.display_name, g.external_id, g.description, g.type, g.visibility,
   g.version, g.created, g.last_modified FROM groups g`;
@@ -39,6 +65,7 @@ export function toUser(r: Row): UserRow {
     divisionName: r.division_name as string,
     managerDisplayName: opt(r.manager_display_name),
     managerDivisionId: opt(r.manager_division_id),
+    ...(r.groups_json !== undefined ? { groups: toGroupRefs(r.groups_json) } : {}),
   };
 }
 

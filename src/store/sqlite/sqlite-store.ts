@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UniqueViolation, type Repository, type Store } from '../contract.ts';
-import { DEFAULT_QUERY_LIMITS, timedExecutor, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
+import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
@@ -141,7 +141,12 @@ export function openSqliteStore(options: SqliteOptions): Store {
   const prepareRead = reader ? preparer(reader) : undefined;
   let observer: QueryObserver | undefined;
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
-  const features = { userCounts: true, rowLocks: false };
+  const features: DialectFeatures = {
+    userCounts: true,
+    rowLocks: false,
+    // ORDER BY inside an aggregate: SQLite 3.44 and later (better-sqlite3 12 bundles a newer one).
+    jsonArrayAgg: (elements, order) => `json_group_array(json_array(${elements}) ORDER BY ${order})`,
+  };
   const repo = createSqlRepository(timedExecutor(exec, () => observer), limits, features);
 
   let queue: Promise<unknown> = Promise.resolve();
