@@ -1,7 +1,7 @@
 // Genesys rules for a user about to be written: userName is an email, phones are
 // E.164/tel: URIs, the division is named, the manager, roles, skills and languages must
 // exist in the organization. Returns the record fields; throws ScimError otherwise.
-import { userViewScope } from '../auth/permissions.ts';
+import { inScope, userViewScope } from '../auth/permissions.ts';
 import { deepEqual, ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, isObject, scimErrors, type JsonObject } from '../scim/index.ts';
 import type { Repository, UserRow } from '../store/contract.ts';
 import type { CallContext } from './context.ts';
@@ -16,6 +16,8 @@ export interface PreparedUser {
   readonly divisionId: string;
   readonly divisionName: string;
   readonly managerId?: string;
+  /** A manager newly set, as read to check it: its name and division (the view shows them). */
+  readonly manager?: { readonly displayName?: string; readonly divisionId: string };
   readonly data: JsonObject;
   /** A password the request set, still in clear: the caller hashes it. */
   readonly password?: string;
@@ -121,7 +123,10 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
 
   const ent = isObject(data[ENTERPRISE_USER_SCHEMA]) ? { ...(data[ENTERPRISE_USER_SCHEMA] as JsonObject) } : {};
   let division = existing ? { id: existing.divisionId, name: existing.divisionName } : undefined;
-  if (typeof ent.division === 'string' && ctx.registry.divisionByName) {
+  // The division the user is in already needs no lookup (a PATCH of other attributes carries
+  // the current division name along): its name was read with the user, in this transaction.
+  const sameDivision = typeof ent.division === 'string' && existing !== undefined && ent.division.toLowerCase() === existing.divisionName.toLowerCase();
+  if (typeof ent.division === 'string' && ctx.registry.divisionByName && !sameDivision) {
     const d = await repo.findDivisionByName(ctx.org.id, ent.division);
     if (!d) throw scimErrors.invalidValue(`Division "${ent.division}" does not exist; divisions are created by an administrator`);
     division = { id: d.id, name: d.name };
@@ -131,13 +136,17 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
     division = { id: home.id, name: home.name };
   }
   let managerId: string | undefined;
+  let manager: PreparedUser['manager'];
   let managerKept = false;
   if (isObject(ent.manager) && typeof ent.manager.value === 'string') {
     const value = ent.manager.value;
     if (existing && value === existing.id) throw scimErrors.invalidValue('A user cannot be their own manager');
-    // A manager outside the caller's divisions is unknown to it, unless it is the one already set.
-    const scope = value === existing?.managerId ? undefined : userViewScope(ctx.principal);
-    const isUser = (await repo.userIdsExist(ctx.org.id, [value], scope)).has(value);
+    // A manager outside the caller's divisions is unknown to it, unless it is the one already
+    // set (a user of the organization, as the row read in this transaction shows: no lookup).
+    const kept = value === existing?.managerId;
+    const found = kept ? undefined : await repo.getUser(ctx.org.id, value);
+    const isUser = kept || (found !== undefined && inScope(userViewScope(ctx.principal), found.divisionId));
+    if (found && isUser) manager = { displayName: found.displayName, divisionId: found.divisionId };
     if (isUser) managerId = value;
     else if (ctx.registry.managerMustBeUser) throw scimErrors.invalidValue(`Manager "${value}" is not a user of this organization`);
     else {
@@ -160,6 +169,7 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
     divisionId: division.id,
     divisionName: division.name,
     managerId,
+    ...(manager ? { manager } : {}),
     data,
     password,
   };

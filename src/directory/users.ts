@@ -85,11 +85,10 @@ export class UserService {
       throw e;
     }
     // The row as stored, without reading it back: the names its ids point to are known (the
-    // division from prepareUser, an unchanged manager from the row before); a new manager's
-    // name is read.
+    // division and a new manager from prepareUser, an unchanged manager from the row before).
     const manager = record.managerId === undefined ? undefined
       : record.managerId === existing?.managerId ? { displayName: existing.managerDisplayName, divisionId: existing.managerDivisionId }
-      : await repo.getUser(ctx.org.id, record.managerId);
+      : p.manager;
     const row: UserRow = {
       ...record, data: JSON.parse(JSON.stringify(record.data)) as JsonObject, divisionName: p.divisionName,
       ...(manager?.displayName !== undefined ? { managerDisplayName: manager.displayName } : {}),
