@@ -101,8 +101,8 @@ function projectAttribute(def: AttributeDef, schemaId: string, core: boolean, va
   if (def.returned === 'never') return undefined;
   const complex = def.type === 'complex';
   if (isAlways(def, core)) return complex ? filterSubs(def, value, ALL_BUT_NEVER) : value;
-  const k = key(schemaId, def.name);
   if (p.attributes) {
+    const k = key(schemaId, def.name);
     const sel = p.attributes;
     if (sel.whole.has(k) || sel.schemas.has(schemaId)) return complex ? filterSubs(def, value, DEFAULTS) : value;
     const subs = sel.subs.get(k);
@@ -110,10 +110,38 @@ function projectAttribute(def: AttributeDef, schemaId: string, core: boolean, va
   }
   if (def.returned === 'request') return undefined;
   const ex = p.excluded;
-  if (ex && (ex.whole.has(k) || ex.schemas.has(schemaId))) return undefined;
+  if (!ex) return complex ? filterSubs(def, value, DEFAULTS) : value;
+  const k = key(schemaId, def.name);
+  if (ex.whole.has(k) || ex.schemas.has(schemaId)) return undefined;
   if (!complex) return value;
-  const exSubs = ex?.subs.get(k);
+  const exSubs = ex.subs.get(k);
   return filterSubs(def, value, exSubs ? { defaults: true, except: exSubs } : DEFAULTS);
+}
+
+/** A resource type's attributes in output order, worked out once per registry (the hot path only walks it). */
+interface Layout {
+  readonly common: readonly AttributeDef[];
+  readonly schemas: readonly { readonly id: string; readonly core: boolean; readonly attributes: readonly AttributeDef[] }[];
+}
+
+const COMMON_NAMES: ReadonlySet<string> = new Set(COMMON_ATTRIBUTES.map((a) => a.name));
+const layouts = new WeakMap<Registry, Map<ResourceTypeDef, Layout>>();
+
+function layoutOf(registry: Registry, rt: ResourceTypeDef): Layout {
+  let byType = layouts.get(registry);
+  if (!byType) layouts.set(registry, (byType = new Map()));
+  let layout = byType.get(rt);
+  if (!layout) {
+    layout = {
+      common: COMMON_ATTRIBUTES.filter((def) => def.name !== 'meta' && def.name !== 'schemas'),
+      schemas: registry.schemasOf(rt).map((s) => {
+        const core = s.id === rt.schema;
+        return { id: s.id, core, attributes: core ? s.attributes.filter((def) => !COMMON_NAMES.has(def.name)) : s.attributes };
+      }),
+    };
+    byType.set(rt, layout);
+  }
+  return layout;
 }
 
 /** The representation a client sees, honouring `returned` and the request's selection. */
@@ -121,27 +149,28 @@ export function projectResource(registry: Registry, rt: ResourceTypeDef, resourc
   const out: JsonObject = {};
   const schemas: string[] = [rt.schema];
   out.schemas = schemas;
-  const commonNames = new Set(COMMON_ATTRIBUTES.map((a) => a.name));
-  for (const def of COMMON_ATTRIBUTES) {
-    if (def.name === 'meta' || def.name === 'schemas') continue;
+  const layout = layoutOf(registry, rt);
+  for (const def of layout.common) {
     const v = resource[def.name];
     if (v === undefined) continue;
     const projected = projectAttribute(def, rt.schema, true, v, p);
     if (projected !== undefined) out[def.name] = projected;
   }
-  for (const s of registry.schemasOf(rt)) {
-    const core = s.id === rt.schema;
-    const container = core ? resource : resource[s.id];
+  for (const s of layout.schemas) {
+    const container = s.core ? resource : resource[s.id];
     if (!isObject(container)) continue;
-    const target: JsonObject = core ? out : {};
+    const target: JsonObject = s.core ? out : {};
+    let any = false;
     for (const def of s.attributes) {
-      if (core && commonNames.has(def.name)) continue;
       const v = container[def.name];
       if (v === undefined) continue;
-      const projected = projectAttribute(def, s.id, core, v, p);
-      if (projected !== undefined) target[def.name] = projected;
+      const projected = projectAttribute(def, s.id, s.core, v, p);
+      if (projected !== undefined) {
+        target[def.name] = projected;
+        any = true;
+      }
     }
-    if (!core && Object.keys(target).length > 0) {
+    if (!s.core && any) {
       out[s.id] = target;
       schemas.push(s.id);
     }

@@ -15,6 +15,7 @@ import { BULK_MAX_OPERATIONS } from '../../directory/bulk.ts';
 import { prefersValidateOnly } from '../../directory/validate-only.ts';
 import { scimSchemas as S } from '../schemas/scim.ts';
 import { withSchema as w } from '../schemas/common.ts';
+import { openSerializerCompiler } from '../schemas/open-serializer.ts';
 
 export interface ScimRouteOptions {
   readonly services: Services;
@@ -63,6 +64,8 @@ function sendCreated(reply: FastifyReply, r: { resource: JsonObject; version: nu
 
 export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): void {
   const { services, scimBaseUrl } = options;
+  // Resources are open objects (the registry shapes them): JSON.stringify, envelopes as declared.
+  app.setSerializerCompiler(openSerializerCompiler);
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { principal, org } = await options.authenticate(request, reply);
     request.scimContext = { principal, org, registry: services.registries[org.scimProfile], scimBaseUrl, requestId: request.id };
