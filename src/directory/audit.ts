@@ -43,8 +43,7 @@ export function diffAttributes(before: JsonObject | undefined, after: JsonObject
   return changes;
 }
 
-export async function writeAudit(
-  repo: Repository,
+export function auditRecord(
   actor: Actor,
   action: string,
   resourceType: string,
@@ -52,8 +51,8 @@ export async function writeAudit(
   changes: AuditRecord['changes'],
   /** The division of the user the record describes, so that division-scoped viewers see it. */
   divisionId?: string,
-): Promise<void> {
-  await repo.insertAudit({
+): AuditRecord {
+  return {
     divisionId,
     id: randomUUID(),
     orgId: actor.orgId,
@@ -64,7 +63,11 @@ export async function writeAudit(
     resourceType,
     resourceId,
     changes,
-  });
+  };
+}
+
+export async function writeAudit(repo: Repository, ...record: Parameters<typeof auditRecord>): Promise<void> {
+  await repo.insertAudit(auditRecord(...record));
 }
 
 export const actorOf = (ctx: { org: { id: string }; principal: { clientId: string }; requestId: string }): Actor => ({

@@ -6,13 +6,13 @@ import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
   filterMentions, projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { UniqueViolation, type GroupRef, type GroupSelection, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { MissingReference, UniqueViolation, type GroupRef, type GroupSelection, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
-import { actorOf, diffAttributes, writeAudit } from './audit.ts';
+import { actorOf, auditRecord, diffAttributes, writeAudit } from './audit.ts';
 
 export interface UserResult {
   readonly resource: JsonObject;
@@ -59,6 +59,12 @@ export class UserService {
     }
   }
 
+  /**
+   * Stores the prepared user with its audit record in one atomic write (one statement on
+   * PostgreSQL); what the caller read before may have moved on meanwhile: a version that did
+   * (optimistic versioning) or a division or manager deleted since is a VersionConflict,
+   * which withRetry answers by reading again.
+   */
   private async write(repo: Repository, ctx: CallContext, p: PreparedUser, existing: UserRow | undefined, passwordHash: string | undefined): Promise<UserRow> {
     const now = nowIso();
     const record = {
@@ -76,14 +82,6 @@ export class UserService {
       data: p.data,
       passwordHash,
     };
-    try {
-      if (existing) {
-        if (!(await repo.updateUser(record, existing))) throw new VersionConflict();
-      } else await repo.insertUser(record);
-    } catch (e) {
-      if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
-      throw e;
-    }
     // The row as stored, without reading it back: the names its ids point to are known (the
     // division and a new manager from prepareUser, an unchanged manager from the row before).
     const manager = record.managerId === undefined ? undefined
@@ -97,7 +95,14 @@ export class UserService {
     const before = existing ? this.auditView(ctx, existing) : undefined;
     const changes = { ...diffAttributes(before, this.auditView(ctx, row)) } as Record<string, { before?: unknown; after?: unknown }>;
     if (passwordHash !== existing?.passwordHash && passwordHash !== undefined) changes.password = { after: '[redacted]' };
-    await writeAudit(repo, actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes, row.divisionId);
+    const audit = auditRecord(actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes, row.divisionId);
+    try {
+      if (!(await repo.writeUser({ user: record, previous: existing, audit }))) throw new VersionConflict();
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
+      if (e instanceof MissingReference) throw new VersionConflict();
+      throw e;
+    }
     return row;
   }
 
@@ -116,10 +121,11 @@ export class UserService {
     // Hashing is slow on purpose: do it before the transaction, not inside it. A user created
     // without a password has none (Genesys generates a random one: equally unusable).
     const passwordHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
-    return this.store.transaction(async (repo) => {
-      const p = await prepareUser(repo, ctx, resource);
+    // Reads, then one atomic write: no transaction held across the lookups.
+    return withRetry(undefined, 'user', async () => {
+      const p = await prepareUser(this.store, ctx, resource);
       this.requireIn(ctx, SCIM_PERMISSIONS.userAdd, p.divisionId, p.divisionName, 'create');
-      const row = await this.write(repo, ctx, p, undefined, passwordHash);
+      const row = await this.write(this.store, ctx, p, undefined, passwordHash);
       return { resource: this.view(ctx, row, {}, []), version: row.version };
     });
   }
@@ -138,7 +144,9 @@ export class UserService {
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
     const newHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
-    return withRetry(ifMatch, 'user', () => this.store.transaction(async (repo) => {
+    const repo = this.store;
+    // Reads, then one atomic write conditional on the version read (no transaction held).
+    return withRetry(ifMatch, 'user', async () => {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
@@ -147,12 +155,13 @@ export class UserService {
       if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
       const row = await this.write(repo, ctx, p, existing, newHash ?? existing.passwordHash);
       return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
-    }));
+    });
   }
 
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
     const ops = parsePatchRequest(body);
-    return withRetry(ifMatch, 'user', () => this.store.transaction(async (repo) => {
+    const repo = this.store;
+    return withRetry(ifMatch, 'user', async () => {
       const existing = await this.readable(repo, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
@@ -167,7 +176,7 @@ export class UserService {
       const hash = p.password !== undefined ? await hashPassword(p.password) : existing.passwordHash;
       const row = await this.write(repo, ctx, p, existing, hash);
       return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
-    }));
+    });
   }
 
   async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {

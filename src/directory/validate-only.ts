@@ -3,7 +3,7 @@
 // nothing is stored and no audit record is written. A client asks with the RFC 7240
 // preference `Prefer: validate-only`; the answer carries `Preference-Applied: validate-only`.
 // This is how a provisioning pilot test learns what the target would answer.
-import type { Repository, Store } from '../store/contract.ts';
+import type { Repository, Store, UserWrite } from '../store/contract.ts';
 
 class Rollback extends Error {
   constructor(readonly result: unknown) {
@@ -13,7 +13,9 @@ class Rollback extends Error {
 
 /** `store` with every transaction rolled back after it ran to the end; its result is kept. */
 export function rollbackStore(store: Store): Store {
-  return Object.assign(Object.create(store) as Store, {
+  const rolledBack: Store = Object.assign(Object.create(store) as Store, {
+    // Atomic on its own outside a transaction: here inside one, so that it is rolled back too.
+    writeUser: (w: UserWrite) => rolledBack.transaction((tx) => tx.writeUser(w)),
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       try {
         await store.transaction(async (tx) => {
@@ -26,6 +28,7 @@ export function rollbackStore(store: Store): Store {
       throw new Error('unreachable: a validate-only transaction always rolls back');
     },
   });
+  return rolledBack;
 }
 
 /** Whether a Prefer header (RFC 7240: a list of preferences) asks for validate-only. */

@@ -69,6 +69,13 @@ export interface UserRecord {
   readonly passwordHash?: string;
 }
 
+/** What Repository.writeUser stores. */
+export interface UserWrite {
+  readonly user: UserRecord;
+  readonly previous?: UserRecord;
+  readonly audit: AuditRecord;
+}
+
 /** A user as read back, with the names its ids point to. */
 export interface UserRow extends UserRecord {
   readonly divisionName: string;
@@ -332,6 +339,14 @@ export interface Repository {
    * on unchanged columns are left alone.
    */
   updateUser(u: UserRecord, previous: UserRecord): Promise<boolean>;
+  /**
+   * A user created (no `previous`) or updated (from `previous`, whose version must still be the
+   * current one) together with its audit record, all or nothing, even outside a transaction:
+   * one statement on PostgreSQL (one round trip), one group-committed transaction on SQLite.
+   * False when `previous` is no longer current; UniqueViolation for a taken userName,
+   * MissingReference when its division or manager was deleted meanwhile.
+   */
+  writeUser(w: UserWrite): Promise<boolean>;
   deleteUser(orgId: string, id: string): Promise<boolean>;
   queryUsers(orgId: string, q: UserQuery): Promise<Page<UserRow>>;
   // groups
@@ -371,6 +386,14 @@ export interface Store extends Repository {
   commitStats(): { readonly transactions: number; readonly commits: number };
   /** Calls `handler` for each broadcast from any node, and with '*' when messages may have been missed (after a reconnection). Returns the stop function. */
   subscribe(handler: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+/** A row the write points to (a user's division or manager) no longer exists. */
+export class MissingReference extends Error {
+  constructor(detail: string) {
+    super(`missing reference: ${detail}`);
+    this.name = 'MissingReference';
+  }
 }
 
 export class UniqueViolation extends Error {

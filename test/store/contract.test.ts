@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { UniqueViolation, type Store, type UserRecord } from '../../src/store/contract.ts';
+import { MissingReference, UniqueViolation, type Store, type UserRecord } from '../../src/store/contract.ts';
 import { bindFilter, createRegistry, matchesFilter, parseFilter, ScimError } from '../../src/scim/index.ts';
 import { openTestPostgres, postgresSkipReason } from '../helpers/postgres.ts';
 
@@ -96,6 +96,33 @@ for (const dialect of dialects) {
       assert.equal(await store.removeMembers(g, [a.id, 'nobody']), 1);
       await store.deleteUser(orgId, b.id);
       assert.deepEqual(await store.listMembers(g), []);
+    });
+
+    test('writeUser stores the user and its audit row together, or neither', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const audit = (resourceId: string, action: string) => ({ id: randomUUID(), orgId, time: now(), action, resourceType: 'User', resourceId, changes: { title: { after: action } }, divisionId: home });
+      const trail = async (id: string) => (await store.queryAudits(orgId, { resourceId: id, limit: 10 })).entities.map((a) => a.action);
+      const u = user(`wu-${tag}@x.com`);
+      assert.equal(await store.writeUser({ user: u, audit: audit(u.id, 'create') }), true);
+      assert.equal((await store.getUser(orgId, u.id))?.userName, u.userName);
+      assert.deepEqual(await trail(u.id), ['create']);
+
+      const v2 = { ...u, version: 2, displayName: 'Two' };
+      assert.equal(await store.writeUser({ user: v2, previous: u, audit: audit(u.id, 'update') }), true);
+      assert.equal(await store.writeUser({ user: { ...u, version: 2, displayName: 'Stale' }, previous: u, audit: audit(u.id, 'stale') }), false, 'a stale version writes nothing');
+      assert.equal((await store.getUser(orgId, u.id))?.displayName, 'Two');
+      assert.deepEqual(await trail(u.id), ['create', 'update'], 'and leaves no audit row');
+
+      const twin = user(`WU-${tag}@x.com`);
+      await assert.rejects(store.writeUser({ user: twin, audit: audit(twin.id, 'twin') }), UniqueViolation);
+      const orphan = user(`wu-orphan-${tag}@x.com`, { divisionId: randomUUID() });
+      await assert.rejects(store.writeUser({ user: orphan, audit: audit(orphan.id, 'orphan') }), MissingReference, 'a division deleted meanwhile');
+      const noBoss = user(`wu-noboss-${tag}@x.com`, { managerId: randomUUID() });
+      await assert.rejects(store.writeUser({ user: noBoss, audit: audit(noBoss.id, 'noboss') }), MissingReference, 'a manager deleted meanwhile');
+      for (const id of [twin.id, orphan.id, noBoss.id]) {
+        assert.equal(await store.getUser(orgId, id), undefined);
+        assert.deepEqual(await trail(id), [], 'a refused write leaves no audit row');
+      }
     });
 
     test('a user read with its groups: name order, by visibility, the same as groupsOfUsers, on every read path', async () => {

@@ -3,7 +3,7 @@
 // Connection failures become 503 with Retry-After; the pool reconnects by itself.
 import pg from 'pg';
 import { scimErrors } from '../../scim/index.ts';
-import { UniqueViolation, type Repository, type Store } from '../contract.ts';
+import { MissingReference, UniqueViolation, type Repository, type Store } from '../contract.ts';
 import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
@@ -26,6 +26,7 @@ const MIGRATION_LOCK = 0x5c1a1;
 const POSTGRES_FEATURES: DialectFeatures = {
   userCounts: false,
   rowLocks: true,
+  writableCte: true,
   jsonArrayAgg: (elements, order) => `coalesce(json_agg(json_build_array(${elements}) ORDER BY ${order}), '[]'::json)`,
 };
 
@@ -62,6 +63,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   const translate = (e: unknown): never => {
     const err = e as { code?: string; constraint?: string };
     if (err.code === '23505') throw new UniqueViolation(err.constraint ?? 'unknown');
+    if (err.code === '23503') throw new MissingReference(err.constraint ?? 'unknown');
     if (isConnectionError(e)) throw scimErrors.unavailable('The database is unavailable; retry shortly', retryAfter);
     throw e;
   };

@@ -19,6 +19,8 @@ export interface DialectFeatures {
   readonly rowLocks: boolean;
   /** An aggregate of JSON arrays of `elements`, ordered; `[]` (not NULL) over no rows. */
   readonly jsonArrayAgg: (elements: string, order: string) => string;
+  /** INSERT/UPDATE inside WITH (PostgreSQL): a write and its audit row in one statement. */
+  readonly writableCte: boolean;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

@@ -3,7 +3,7 @@
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
   AuditPage, AuditQuery, AuditRecord, TrailQuery, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
-  Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow,
+  Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow, UserWrite,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, userPageSelect, userSelect } from './rows.ts';
 import { compileFilter, groupColumns, userColumns, type ColumnMap, type SqlCondition } from './filter-sql.ts';
@@ -63,6 +63,46 @@ function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: un
   if (q.to !== undefined) add('time < ?', q.to);
   if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
   return { where, params };
+}
+
+const AUDIT_COLUMNS = 'id, org_id, time, client_id, request_id, action, resource_type, resource_id, division_id, changes';
+const auditParams = (a: AuditRecord): unknown[] =>
+  [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, a.divisionId ?? null, JSON.stringify(a.changes)];
+
+interface Statement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+function userInsert(u: UserRecord): Statement {
+  return {
+    sql: `INSERT INTO users (id, org_id, user_name, user_name_lower, external_id, display_name, display_name_lower, active, division_id,
+      manager_id, version, created, last_modified, data, password_hash) VALUES (${placeholders(15)})`,
+    params: [u.id, u.orgId, u.userName, u.userName.toLowerCase(), u.externalId ?? null, u.displayName ?? null, u.displayName?.toLowerCase() ?? null,
+      u.active ? 1 : 0, u.divisionId, u.managerId ?? null, u.version, u.created, u.lastModified, JSON.stringify(u.data), u.passwordHash ?? null],
+  };
+}
+
+/** `u` over `previous` if the stored version is still previous.version (one row, or none). */
+function userUpdate(u: UserRecord, previous: UserRecord): Statement {
+  const columns: [string, unknown, unknown][] = [
+    ['user_name', u.userName, previous.userName],
+    ['user_name_lower', u.userName.toLowerCase(), previous.userName.toLowerCase()],
+    ['external_id', u.externalId ?? null, previous.externalId ?? null],
+    ['display_name', u.displayName ?? null, previous.displayName ?? null],
+    ['display_name_lower', u.displayName?.toLowerCase() ?? null, previous.displayName?.toLowerCase() ?? null],
+    ['active', u.active ? 1 : 0, previous.active ? 1 : 0],
+    ['division_id', u.divisionId, previous.divisionId],
+    ['manager_id', u.managerId ?? null, previous.managerId ?? null],
+    ['password_hash', u.passwordHash ?? null, previous.passwordHash ?? null],
+  ];
+  // SQLite rewrites every index on a column named in SET; name only what changed.
+  const changed = columns.filter(([, next, prev]) => next !== prev);
+  return {
+    sql: `UPDATE users SET ${[...changed.map(([c]) => `${c} = ?`), 'version = ?', 'last_modified = ?', 'data = ?'].join(', ')}
+      WHERE org_id = ? AND id = ? AND version = ?`,
+    params: [...changed.map(([, v]) => v), u.version, u.lastModified, JSON.stringify(u.data), u.orgId, u.id, previous.version],
+  };
 }
 
 export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): Repository {
@@ -284,10 +324,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return (await db.all('SELECT value FROM server_keys WHERE name = ?', [name]))[0].value as string;
     },
     async insertAudit(a: AuditRecord) {
-      await db.run(
-        'INSERT INTO audits (id, org_id, time, client_id, request_id, action, resource_type, resource_id, division_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, a.divisionId ?? null, JSON.stringify(a.changes)],
-      );
+      await db.run(`INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(10)})`, auditParams(a));
     },
     async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
       const { where, params } = trailWhere(orgId, q);
@@ -385,12 +422,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return (await db.all('SELECT org_id FROM setup_tokens WHERE token_hash = ?', [tokenHash]))[0]?.org_id as string | undefined;
     },
     async insertUser(u: UserRecord) {
-      await db.run(
-        `INSERT INTO users (id, org_id, user_name, user_name_lower, external_id, display_name, display_name_lower, active, division_id,
-          manager_id, version, created, last_modified, data, password_hash) VALUES (${placeholders(15)})`,
-        [u.id, u.orgId, u.userName, u.userName.toLowerCase(), u.externalId ?? null, u.displayName ?? null, u.displayName?.toLowerCase() ?? null,
-          u.active ? 1 : 0, u.divisionId, u.managerId ?? null, u.version, u.created, u.lastModified, JSON.stringify(u.data), u.passwordHash ?? null],
-      );
+      const q = userInsert(u);
+      await db.run(q.sql, q.params);
     },
     getUser: (orgId, id, groups) => one(`${groups ? userSelect(features, groups) : USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
     async userIdsExist(orgId, ids, divisions) {
@@ -406,25 +439,22 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return found;
     },
     async updateUser(u: UserRecord, previous: UserRecord) {
-      const columns: [string, unknown, unknown][] = [
-        ['user_name', u.userName, previous.userName],
-        ['user_name_lower', u.userName.toLowerCase(), previous.userName.toLowerCase()],
-        ['external_id', u.externalId ?? null, previous.externalId ?? null],
-        ['display_name', u.displayName ?? null, previous.displayName ?? null],
-        ['display_name_lower', u.displayName?.toLowerCase() ?? null, previous.displayName?.toLowerCase() ?? null],
-        ['active', u.active ? 1 : 0, previous.active ? 1 : 0],
-        ['division_id', u.divisionId, previous.divisionId],
-        ['manager_id', u.managerId ?? null, previous.managerId ?? null],
-        ['password_hash', u.passwordHash ?? null, previous.passwordHash ?? null],
-      ];
-      // SQLite rewrites every index on a column named in SET; name only what changed.
-      const changed = columns.filter(([, next, prev]) => next !== prev);
-      const n = await db.run(
-        `UPDATE users SET ${[...changed.map(([c]) => `${c} = ?`), 'version = ?', 'last_modified = ?', 'data = ?'].join(', ')}
-          WHERE org_id = ? AND id = ? AND version = ?`,
-        [...changed.map(([, v]) => v), u.version, u.lastModified, JSON.stringify(u.data), u.orgId, u.id, previous.version],
-      );
-      return n === 1;
+      const q = userUpdate(u, previous);
+      return (await db.run(q.sql, q.params)) === 1;
+    },
+    async writeUser(w: UserWrite) {
+      const q = w.previous ? userUpdate(w.user, w.previous) : userInsert(w.user);
+      if (features.writableCte) {
+        // One statement: the audit row is inserted only if the user row was written.
+        const n = await db.run(
+          `WITH written AS (${q.sql} RETURNING id) INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(10)} FROM written`,
+          [...q.params, ...auditParams(w.audit)],
+        );
+        return n === 1;
+      }
+      if ((await db.run(q.sql, q.params)) !== 1) return false;
+      await db.run(`INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(10)})`, auditParams(w.audit));
+      return true;
     },
     async deleteUser(orgId, id) {
       return (await db.run('DELETE FROM users WHERE org_id = ? AND id = ?', [orgId, id])) === 1;

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UniqueViolation, type Repository, type Store } from '../contract.ts';
+import { MissingReference, UniqueViolation, type Repository, type Store, type UserWrite } from '../contract.ts';
 import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -42,6 +42,7 @@ function uniqueViolation(e: unknown): never {
     const m = /constraint failed: (.*)$/.exec(err.message ?? '');
     throw new UniqueViolation(m ? m[1] : 'unknown');
   }
+  if (err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new MissingReference('foreign key');
   throw e;
 }
 
@@ -144,6 +145,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
   const features: DialectFeatures = {
     userCounts: true,
     rowLocks: false,
+    writableCte: false,
     // ORDER BY inside an aggregate: SQLite 3.44 and later (better-sqlite3 12 bundles a newer one).
     jsonArrayAgg: (elements, order) => `json_group_array(json_array(${elements}) ORDER BY ${order})`,
   };
@@ -223,7 +225,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
   };
   const guarded = createSqlRepository(timedExecutor(outside, () => observer), limits, features);
 
-  return Object.assign(Object.create(guarded) as Store, {
+  const store: Store = Object.assign(Object.create(guarded) as Store, {
     dialect: 'sqlite' as const,
     transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       queued++;
@@ -258,6 +260,8 @@ export function openSqliteStore(options: SqliteOptions): Store {
       });
       return ran.then((r) => ('failed' in r ? Promise.reject(r.failed) : r.acked));
     },
+    // The user row and its audit row in one transaction (its commit shared with the batch).
+    writeUser: (w: UserWrite) => store.transaction((tx) => tx.writeUser(w)),
     commitStats: () => ({ ...stats }),
     async ping() {
       db.prepare('SELECT 1').get();
@@ -278,4 +282,5 @@ export function openSqliteStore(options: SqliteOptions): Store {
       db.close();
     },
   });
+  return store;
 }
