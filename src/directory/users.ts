@@ -1,4 +1,6 @@
-// SCIM Users with Genesys semantics. Each write is one store transaction.
+// SCIM Users with Genesys semantics. A create, PATCH or PUT reads, then stores the user and
+// its audit record in one atomic, version-checked write (Repository.writeUser); a delete is one
+// store transaction.
 import { randomUUID } from 'node:crypto';
 import { can, divisionsWith, inScope, SCIM_PERMISSIONS, ALL_DIVISIONS, userViewScope } from '../auth/permissions.ts';
 import { hashPassword } from '../auth/secrets.ts';
@@ -118,7 +120,7 @@ export class UserService {
     const resource = parseResource(ctx.registry, this.rt(ctx), body);
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
-    // Hashing is slow on purpose: do it before the transaction, not inside it. A user created
+    // Hashing is slow on purpose: do it before the write, never while holding it. A user created
     // without a password has none (Genesys generates a random one: equally unusable).
     const passwordHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
     // Reads, then one atomic write: no transaction held across the lookups.

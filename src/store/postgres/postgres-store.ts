@@ -23,8 +23,8 @@ export interface PostgresOptions {
 // Advisory lock key for migrations: two nodes starting together migrate once.
 const MIGRATION_LOCK = 0x5c1a1;
 
-const POSTGRES_FEATURES: DialectFeatures = {
-  userCounts: false,
+export const POSTGRES_FEATURES: DialectFeatures = {
+  userCounts: true,
   rowLocks: true,
   writableCte: true,
   jsonArrayAgg: (elements, order) => `coalesce(json_agg(json_build_array(${elements}) ORDER BY ${order}), '[]'::json)`,

@@ -13,7 +13,7 @@ export interface QueryLimits {
 
 /** What a dialect's schema offers beyond the shared contract. */
 export interface DialectFeatures {
-  /** org_user_counts is maintained (by triggers). */
+  /** org_user_counts is maintained (by triggers: one row per organization on SQLite, 16 slots on PostgreSQL). */
   readonly userCounts: boolean;
   /** `SELECT ... FOR UPDATE` takes a row lock (PostgreSQL); SQLite's one writer needs none. */
   readonly rowLocks: boolean;

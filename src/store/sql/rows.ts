@@ -36,8 +36,8 @@ export const userSelect = (features: DialectFeatures, groups?: GroupSelection) =
  * A page of users: the page is chosen on the users table alone (the skipped rows of an
  * OFFSET never pay for the joins), then joined to the names its ids point to.
  */
-export const userPageSelect = (features: DialectFeatures, groups?: GroupSelection) => (innerWhere: string, order: string) =>
-  `SELECT ${userColumns(features, groups)} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} LIMIT ? OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
+export const userPageSelect = (features: DialectFeatures, groups?: GroupSelection) => (innerWhere: string, order: string, limit: string) =>
+  `SELECT ${userColumns(features, groups)} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} ${limit} OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
 
 function toGroupRefs(v: unknown): GroupRef[] {
   const pairs = (typeof v === 'string' ? JSON.parse(v) : v ?? []) as [string, string][];

@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { adminQuery, openTestPostgres, postgresSkipReason, POSTGRES_URL } from '../../helpers/postgres.ts';
-import { numberPlaceholders } from '../../../src/store/postgres/postgres-store.ts';
+import { numberPlaceholders, POSTGRES_FEATURES } from '../../../src/store/postgres/postgres-store.ts';
+import { userPageSelect } from '../../../src/store/sql/rows.ts';
 import { compileFilter, GROUP_COLUMNS, USER_COLUMNS } from '../../../src/store/sql/filter-sql.ts';
 import { bindFilter, createRegistry, parseFilter, ScimError } from '../../../src/scim/index.ts';
 import { buildApp } from '../../../src/http/app.ts';
@@ -75,6 +76,37 @@ describe('PostgreSQL', { skip }, () => {
       assert.doesNotMatch(p, /Seq Scan on (users|groups|group_members)/, `${filter}:\n${p}`);
       assert.match(p, /Index/, `${filter}:\n${p}`);
     }
+  });
+
+  test('a page of users under the generic plan of a named statement: no sequential scan of users', async () => {
+    const sql = userPageSelect(POSTGRES_FEATURES, { visibility: 'public' })('WHERE u.org_id = ? AND u.active = 1', 'u.seq', 'LIMIT 100');
+    const c = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+    await c.connect();
+    try {
+      // What a named statement settles on after its first executions.
+      await c.query('SET plan_cache_mode = force_generic_plan');
+      await c.query(`PREPARE page(text, int) AS ${numberPlaceholders(sql)}`);
+      const p = ((await c.query(`EXPLAIN EXECUTE page('${orgId}', 0)`)).rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+      assert.doesNotMatch(p, /Seq Scan on users/, p);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('user counts in slots: exact totals through concurrent creates, deactivations and deletes', async () => {
+    const total = async (activeOnly: boolean) => (await store.queryUsers(orgId, { matches: () => true, startIndex: 1, count: 0, activeOnly })).total;
+    assert.deepEqual([await total(false), await total(true)], [30000, 30000], 'rows inserted before and by plain SQL are counted');
+    const { homeDivisionId } = (await store.listDivisions(orgId)).filter((d) => d.isHome).map((d) => ({ homeDivisionId: d.id }))[0];
+    const now = new Date().toISOString();
+    const made = Array.from({ length: 60 }, (_, i) => ({
+      id: randomUUID(), orgId, userName: `slot${i}@x.com`, active: true, divisionId: homeDivisionId, version: 1, created: now, lastModified: now, data: {},
+    }));
+    await Promise.all(made.map((user) => store.writeUser({ user, audit: { id: randomUUID(), orgId, time: now, action: 'create', resourceType: 'User', resourceId: user.id, changes: {} } })));
+    await Promise.all(made.slice(0, 10).map((u) => store.updateUser({ ...u, active: false, version: 2 }, u)));
+    await Promise.all(made.slice(50).map((u) => store.deleteUser(orgId, u.id)));
+    assert.deepEqual([await total(false), await total(true)], [30050, 30040]);
+    const slots = await adminQuery<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.org_user_counts WHERE org_id = $1`, [orgId]);
+    assert.ok(Number(slots[0].n) > 1, 'the changes spread over several slots');
   });
 
   test('the case-insensitive uniqueness check is an index lookup too', async () => {
