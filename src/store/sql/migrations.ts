@@ -46,7 +46,8 @@ END;
 const SLOTTED_USER_COUNTS = `
 CREATE TABLE org_user_counts (org_id TEXT NOT NULL, slot INTEGER NOT NULL, total BIGINT NOT NULL, active BIGINT NOT NULL, PRIMARY KEY (org_id, slot));
 INSERT INTO org_user_counts (org_id, slot, total, active) SELECT org_id, 0, COUNT(*), SUM(active) FROM users GROUP BY org_id;
-CREATE FUNCTION scimitar_count_users() RETURNS trigger LANGUAGE plpgsql AS $$
+-- SET search_path FROM CURRENT: the function finds its table whatever the writing session's path.
+CREATE FUNCTION scimitar_count_users() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   s INTEGER := floor(random() * 16);
 BEGIN
@@ -270,6 +271,14 @@ CREATE TABLE setup_tokens (
       // A page's totalResults without counting every row (a COUNT over 100,000 users is a
       // sequential scan of 25 ms on PostgreSQL). SQLite has kept its counts since version 4.
       sql: d.userCounts ? 'SELECT 1;' : SLOTTED_USER_COUNTS,
+    },
+    {
+      version: 9,
+      name: 'active users of an organization in list order',
+      // The genesys profile's unfiltered page (active users by seq) is a range of this index,
+      // with no sort: PostgreSQL sorted every active user for a page when it had no statistics
+      // yet (22 ms a page after a bulk load). SQLite's indexes end in the rowid (seq) anyway.
+      sql: 'CREATE INDEX users_org_active_seq ON users(org_id, active, seq);\nDROP INDEX users_org_active;',
     },
   ];
 }
