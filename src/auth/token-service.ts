@@ -66,8 +66,8 @@ export class TokenService {
     this.throttle.succeeded(keys[0]);
     const token = generateSecret();
     const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
-    // In a transaction, so that on SQLite concurrent token requests share one commit.
-    await this.store.transaction((tx) => tx.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt }));
+    // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
+    await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
     return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
   }
 

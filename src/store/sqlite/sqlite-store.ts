@@ -201,10 +201,10 @@ export function openSqliteStore(options: SqliteOptions): Store {
     });
   };
 
-  // Outside a transaction: reads on the reader connection at once; a write (or, without a
-  // reader, any statement) while a transaction is open or a batch waits for its commit
-  // waits its turn and commits the batch first, so that it neither joins nor reads another
-  // request's unacknowledged writes on the shared connection.
+  // Outside a transaction: reads on the reader connection at once (without a reader, a read
+  // while a transaction is open or a batch waits for its commit waits its turn and commits
+  // the batch first, so that it never reads another request's unacknowledged writes); a
+  // single write is a transaction of its own, so it shares the batch's commit like any other.
   const busy = () => inTransaction || batch !== undefined;
   const outside: SqlExecutor = {
     async all(sql, params) {
@@ -215,13 +215,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
         return prepare(sql).all(...(params as unknown[])) as Row[];
       });
     },
-    async run(sql, params) {
-      if (!busy()) return write(sql, params);
-      return serialised(async () => {
-        commitBatch();
-        return write(sql, params);
-      });
-    },
+    run: (sql, params) => store.transaction(async () => write(sql, params)),
   };
   const guarded = createSqlRepository(timedExecutor(outside, () => observer), limits, features);
 
