@@ -98,7 +98,9 @@ async function drain(t: Target): Promise<boolean> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const t0 = Date.now();
-    await fetch(`${t.url}${t.base}/ServiceProviderConfig`, { headers: { authorization: `Bearer ${t.bearer}` } }).then((r) => r.arrayBuffer()).catch(() => undefined);
+    // Each probe gives up after 2 s, so that a server too busy to answer at all is noticed.
+    await fetch(`${t.url}${t.base}/ServiceProviderConfig`, { headers: { authorization: `Bearer ${t.bearer}` }, signal: AbortSignal.timeout(2000) })
+      .then((r) => r.arrayBuffer()).catch(() => undefined);
     if (Date.now() - t0 < 50) return true;
   }
   return false;
