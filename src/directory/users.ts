@@ -8,7 +8,7 @@ import {
   applyPatch, checkResourceRules, listResponse, matchesFilter, parseListQuery, parsePatchRequest, parseResource,
   filterMentions, projectResource, scimErrors, type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { MissingReference, UniqueViolation, type GroupRef, type GroupSelection, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
+import { MissingReference, UniqueViolation, type GroupSelection, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
