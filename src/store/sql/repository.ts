@@ -85,6 +85,8 @@ interface Statement {
   readonly params: readonly unknown[];
 }
 
+const auditInsert = (a: AuditRecord): Statement => ({ sql: `INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(10)})`, params: auditParams(a) });
+
 function userInsert(u: UserRecord): Statement {
   return {
     sql: `INSERT INTO users (id, org_id, user_name, user_name_lower, external_id, display_name, display_name_lower, active, division_id,
@@ -335,7 +337,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return (await db.all('SELECT value FROM server_keys WHERE name = ?', [name]))[0].value as string;
     },
     async insertAudit(a: AuditRecord) {
-      await db.run(`INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(10)})`, auditParams(a));
+      const q = auditInsert(a);
+      await db.run(q.sql, q.params);
     },
     async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
       const { where, params } = trailWhere(orgId, q);
@@ -464,7 +467,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         return n === 1;
       }
       if ((await db.run(q.sql, q.params)) !== 1) return false;
-      await db.run(`INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(10)})`, auditParams(w.audit));
+      const audit = auditInsert(w.audit);
+      await db.run(audit.sql, audit.params);
       return true;
     },
     async deleteUser(orgId, id) {
