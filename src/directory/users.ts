@@ -67,7 +67,7 @@ export class UserService {
    * (optimistic versioning) or a division or manager deleted since is a VersionConflict,
    * which withRetry answers by reading again.
    */
-  private async write(repo: Repository, ctx: CallContext, p: PreparedUser, existing: UserRow | undefined, passwordHash: string | undefined): Promise<UserRow> {
+  private async write(ctx: CallContext, p: PreparedUser, existing: UserRow | undefined, passwordHash: string | undefined): Promise<UserRow> {
     const now = nowIso();
     const record = {
       id: existing?.id ?? randomUUID(),
@@ -99,7 +99,7 @@ export class UserService {
     if (passwordHash !== existing?.passwordHash && passwordHash !== undefined) changes.password = { after: '[redacted]' };
     const audit = auditRecord(actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes, row.divisionId);
     try {
-      if (!(await repo.writeUser({ user: record, previous: existing, audit }))) throw new VersionConflict();
+      if (!(await this.store.writeUser({ user: record, previous: existing, audit }))) throw new VersionConflict();
     } catch (e) {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
       if (e instanceof MissingReference) throw new VersionConflict();
@@ -127,7 +127,7 @@ export class UserService {
     return withRetry(undefined, 'user', async () => {
       const p = await prepareUser(this.store, ctx, resource);
       this.requireIn(ctx, SCIM_PERMISSIONS.userAdd, p.divisionId, p.divisionName, 'create');
-      const row = await this.write(this.store, ctx, p, undefined, passwordHash);
+      const row = await this.write(ctx, p, undefined, passwordHash);
       return { resource: this.view(ctx, row, {}, []), version: row.version };
     });
   }
@@ -146,25 +146,23 @@ export class UserService {
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
     const newHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
-    const repo = this.store;
     // Reads, then one atomic write conditional on the version read (no transaction held).
     return withRetry(ifMatch, 'user', async () => {
-      const existing = await this.readable(repo, ctx, id);
+      const existing = await this.readable(this.store, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
-      const p = await prepareUser(repo, ctx, resource, existing);
+      const p = await prepareUser(this.store, ctx, resource, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
       if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
-      const row = await this.write(repo, ctx, p, existing, newHash ?? existing.passwordHash);
+      const row = await this.write(ctx, p, existing, newHash ?? existing.passwordHash);
       return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
     });
   }
 
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
     const ops = parsePatchRequest(body);
-    const repo = this.store;
     return withRetry(ifMatch, 'user', async () => {
-      const existing = await this.readable(repo, ctx, id);
+      const existing = await this.readable(this.store, ctx, id);
       if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
       const before = userResource(ctx.registry, ctx.scimBaseUrl, existing, undefined);
@@ -172,11 +170,11 @@ export class UserService {
       const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, ops);
       if (!changed) return { resource: this.view(ctx, existing), version: existing.version };
       checkDerivedUnchanged(ctx, before, after);
-      const p = await prepareUser(repo, ctx, after, existing);
+      const p = await prepareUser(this.store, ctx, after, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
       if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
       const hash = p.password !== undefined ? await hashPassword(p.password) : existing.passwordHash;
-      const row = await this.write(repo, ctx, p, existing, hash);
+      const row = await this.write(ctx, p, existing, hash);
       return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
     });
   }
