@@ -10,10 +10,10 @@ import {
   parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
   type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
 } from '../scim/index.ts';
-import { UniqueViolation, type GroupRecord, type Keyset, type Repository, type Store } from '../store/contract.ts';
+import { MissingReference, UniqueViolation, type GroupRecord, type MembersWritten, type Keyset, type Repository, type Store } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, etagOf, type CallContext } from './context.ts';
-import { actorOf, diffAttributes, writeAudit } from './audit.ts';
+import { actorOf, auditRecord, diffAttributes, writeAudit } from './audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
 
@@ -23,6 +23,14 @@ export interface GroupResult {
 }
 
 const nowIso = () => new Date().toISOString();
+
+type MemberChange = { readonly kind: 'add' | 'remove'; readonly ids: readonly string[] };
+
+/** The batch's only operation, if it adds or removes some members (one write does it). */
+function singleMemberChange(ops: readonly MemberOp[]): MemberChange | undefined {
+  const [op, ...more] = ops;
+  return more.length === 0 && op !== undefined && (op.kind === 'add' || op.kind === 'remove') && op.ids.length > 0 ? op : undefined;
+}
 
 /** `value eq "a"` or `value eq "a" or value eq "b"`: the ids, else undefined. */
 function idsOfFilter(f: BoundFilter): string[] | undefined {
@@ -194,25 +202,58 @@ export class GroupService {
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection | undefined): Promise<GroupResult> {
     this.requireEdit(ctx);
     const { memberOps, attributeOps } = this.planPatch(ctx, parsePatchRequest(body));
-    await this.visible(this.store, ctx, id); // 404 before any member is looked up
+    let read: GroupRecord | undefined = await this.visible(this.store, ctx, id); // 404 before any member is looked up
     const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, memberOps));
-    let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
-      let g = await this.visible(repo, ctx, id);
-      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
-      let changes: AuditChanges = {};
-      if (attributeOps.length > 0) {
-        const before = await this.resource(repo, ctx, g, false);
-        delete before.meta;
-        const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, attributeOps);
-        if (changed) {
-          g = await this.saveAttributes(repo, ctx, g, after);
-          changes = { ...diffAttributes(before, after) };
-        }
+    const single = attributeOps.length === 0 && rest.length === 0 ? singleMemberChange(first) : undefined;
+    let g = await withRetry(ifMatch, 'group', async () => {
+      if (single) {
+        // Entra's membership PATCH: the group as read, then one write.
+        const g = read ?? (await this.visible(this.store, ctx, id));
+        read = undefined;
+        if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+        return this.writeMemberChange(ctx, g, single, ifMatch !== undefined);
       }
-      return this.commitMembers(repo, ctx, g, first, changes);
-    }));
+      return this.store.transaction(async (repo) => {
+        let g = await this.visible(repo, ctx, id);
+        if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+        let changes: AuditChanges = {};
+        if (attributeOps.length > 0) {
+          const before = await this.resource(repo, ctx, g, false);
+          delete before.meta;
+          const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, attributeOps);
+          if (changed) {
+            g = await this.saveAttributes(repo, ctx, g, after);
+            changes = { ...diffAttributes(before, after) };
+          }
+        }
+        return this.commitMembers(repo, ctx, g, first, changes);
+      });
+    });
     g = await this.applyRemainingBatches(ctx, g, rest);
     return { resource: projection ? await this.view(this.store, ctx, g, projection) : {}, version: g.version };
+  }
+
+  /**
+   * One resolved add or remove as a single atomic write (Repository.writeMembers): the rows,
+   * the version and the audit record, with no transaction held across requests' reads.
+   * A group gone, no longer visible or (with `checkVersion`) changed since `g` was read, or a
+   * member deleted meanwhile, is a VersionConflict: the caller reads again.
+   */
+  private async writeMemberChange(ctx: CallContext, g: GroupRecord, op: MemberChange, checkVersion: boolean, anyVisibility = false): Promise<GroupRecord> {
+    const lastModified = nowIso();
+    const changes: AuditChanges = op.kind === 'add' ? { 'members.added': { after: op.ids } } : { 'members.removed': { before: op.ids } };
+    let written: MembersWritten | undefined;
+    try {
+      written = await this.store.writeMembers({
+        orgId: ctx.org.id, groupId: g.id, visibility: anyVisibility ? undefined : this.visibility(ctx), expectedVersion: checkVersion ? g.version : undefined,
+        kind: op.kind, userIds: op.ids, lastModified, audit: auditRecord(actorOf(ctx), 'update', 'Group', g.id, changes),
+      });
+    } catch (e) {
+      if (e instanceof MissingReference) throw new VersionConflict();
+      throw e;
+    }
+    if (!written) throw new VersionConflict();
+    return written.changed ? { ...g, version: written.version, lastModified } : g;
   }
 
   /** Applies one batch of resolved member operations with `changes` already made; audits the lot. */
@@ -243,10 +284,17 @@ export class GroupService {
    */
   async changeMembers(ctx: CallContext, id: string, add: readonly string[], remove: readonly string[]): Promise<{ version: number }> {
     this.requireEdit(ctx);
-    await this.visible(this.store, ctx, id, true);
+    let read: GroupRecord | undefined = await this.visible(this.store, ctx, id, true);
     const ops: MemberOp[] = [...(add.length > 0 ? [{ kind: 'add' as const, ids: add }] : []), ...(remove.length > 0 ? [{ kind: 'remove' as const, ids: remove }] : [])];
     const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, ops));
-    let g = await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, id, true), first, {}));
+    const single = rest.length === 0 ? singleMemberChange(first) : undefined;
+    let g = single
+      ? await withRetry(undefined, 'group', async () => {
+        const g = read ?? (await this.visible(this.store, ctx, id, true));
+        read = undefined;
+        return this.writeMemberChange(ctx, g, single, false, true);
+      })
+      : await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, id, true), first, {}));
     g = await this.applyRemainingBatches(ctx, g, rest, true);
     return { version: g.version };
   }

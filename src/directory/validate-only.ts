@@ -3,7 +3,7 @@
 // nothing is stored and no audit record is written. A client asks with the RFC 7240
 // preference `Prefer: validate-only`; the answer carries `Preference-Applied: validate-only`.
 // This is how a provisioning pilot test learns what the target would answer.
-import type { Repository, Store, UserWrite } from '../store/contract.ts';
+import { writesInTransaction, type Repository, type Store } from '../store/contract.ts';
 
 class Rollback extends Error {
   constructor(readonly result: unknown) {
@@ -14,8 +14,6 @@ class Rollback extends Error {
 /** `store` with every transaction rolled back after it ran to the end; its result is kept. */
 export function rollbackStore(store: Store): Store {
   const rolledBack: Store = Object.assign(Object.create(store) as Store, {
-    // Atomic on its own outside a transaction: here inside one, so that it is rolled back too.
-    writeUser: (w: UserWrite) => rolledBack.transaction((tx) => tx.writeUser(w)),
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       try {
         await store.transaction(async (tx) => {
@@ -28,7 +26,8 @@ export function rollbackStore(store: Store): Store {
       throw new Error('unreachable: a validate-only transaction always rolls back');
     },
   });
-  return rolledBack;
+  // Writes atomic on their own: here inside a transaction, so that they are rolled back too.
+  return Object.assign(rolledBack, writesInTransaction(rolledBack));
 }
 
 /** Whether a Prefer header (RFC 7240: a list of preferences) asks for validate-only. */

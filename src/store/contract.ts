@@ -76,6 +76,28 @@ export interface UserWrite {
   readonly audit: AuditRecord;
 }
 
+/** What Repository.writeMembers stores: one kind of membership change to one group, with its audit record. */
+export interface MembersWrite {
+  readonly orgId: string;
+  readonly groupId: string;
+  /** The group must have this visibility (SCIM in the genesys profile sees public groups only). */
+  readonly visibility?: GroupVisibility;
+  /** The group must still be at this version (the client sent If-Match). */
+  readonly expectedVersion?: number;
+  readonly kind: 'add' | 'remove';
+  /** At most MEMBER_BATCH ids, already checked by the caller; users deleted since are skipped. */
+  readonly userIds: readonly string[];
+  readonly lastModified: string;
+  /** Written only if a membership row was added or removed. */
+  readonly audit: AuditRecord;
+}
+
+/** What a membership write did: the group's version after it, and whether any row changed. */
+export interface MembersWritten {
+  readonly version: number;
+  readonly changed: boolean;
+}
+
 /** A user as read back, with the names its ids point to. */
 export interface UserRow extends UserRecord {
   readonly divisionName: string;
@@ -360,6 +382,13 @@ export interface Repository {
   /** Adds members that are not yet in; returns how many were added. O(1) per member. */
   addMembers(groupId: string, userIds: readonly string[]): Promise<number>;
   removeMembers(groupId: string, userIds: readonly string[]): Promise<number>;
+  /**
+   * Adds or removes members, and when a row changed moves the group's version and writes the
+   * audit record, all or nothing, even outside a transaction: one statement on PostgreSQL, one
+   * group-committed transaction on SQLite. Undefined when the group is not there (of that
+   * visibility, at that version); MissingReference when it was deleted meanwhile.
+   */
+  writeMembers(w: MembersWrite): Promise<MembersWritten | undefined>;
   /** Removes every member (in `divisions`, when given); returns how many were removed. */
   clearMembers(groupId: string, divisions?: DivisionFilter): Promise<number>;
   listMembers(groupId: string, divisions?: DivisionFilter): Promise<MemberRef[]>;
@@ -386,6 +415,18 @@ export interface Store extends Repository {
   commitStats(): { readonly transactions: number; readonly commits: number };
   /** Calls `handler` for each broadcast from any node, and with '*' when messages may have been missed (after a reconnection). Returns the stop function. */
   subscribe(handler: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * The writes that are atomic on their own, made so by running each in `store`'s transaction:
+ * for a store whose single statements cannot do it (SQLite), or whose transactions are
+ * rolled back (validate-only), so that these writes are too.
+ */
+export function writesInTransaction(store: Pick<Store, 'transaction'>): Pick<Repository, 'writeUser' | 'writeMembers'> {
+  return {
+    writeUser: (w) => store.transaction((tx) => tx.writeUser(w)),
+    writeMembers: (w) => store.transaction((tx) => tx.writeMembers(w)),
+  };
 }
 
 /** A row the write points to (a user's division or manager) no longer exists. */

@@ -68,6 +68,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal((patched.body as Record<string, { manager: { displayName: string } }>)[ENT].manager.displayName, 'boss');
       assert.deepEqual(shape(patched), { reads: 1, ...userWrite }, 'PATCH: the user (its division and manager need no lookup); the update and its audit row');
 
+      // Entra's membership PATCH: the group and the member looked up, then one write (the
+      // member row, the version and the audit row: one statement on PostgreSQL; on SQLite the
+      // group checked again, the row, the version and the audit row in one transaction).
+      const other = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('member@contoso.com') });
+      const add = await statements({ method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: (other.body as { id: string }).id }] }) });
+      assert.equal(add.status, 204);
+      assert.deepEqual(shape(add), dialect === 'postgres' ? { reads: 2, writes: 1, transactions: 0 } : { reads: 3, writes: 3, transactions: 1 }, 'member add');
+      const remove = await statements({ method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'remove', path: 'members', value: [{ value: (other.body as { id: string }).id }] }) });
+      assert.equal(remove.status, 204);
+      assert.deepEqual(shape(remove), { ...shape(add), reads: add.reads - 1 }, 'member remove: the same, without the member lookup (a caller in every division removes by id)');
+      const members = await call(h, { path: `/Groups/${group}`, token: org.token });
+      assert.deepEqual((members.body as { members: { value: string }[] }).members.map((m) => m.value), [id], 'the add and the remove both landed');
+      assert.equal((members.body as { meta: { version: string } }).meta.version, '"4"', 'each moved the version once');
+
       const page = await statements({ path: '/Users?startIndex=1&count=10', token: org.token });
       assert.equal(page.status, 200);
       assert.ok(page.reads <= 2 && page.writes === 0, `a page: the rows with their groups and the count (${page.reads} reads)`);

@@ -125,6 +125,43 @@ for (const dialect of dialects) {
       }
     });
 
+    test('writeMembers changes rows, version and audit row together; a group not there (or not as asked) changes nothing', async () => {
+      const g = randomUUID();
+      await store.insertGroup({ id: g, orgId, displayName: `WM-${g}`, type: 'official', visibility: 'public', version: 1, created: now(), lastModified: now() });
+      const a = user(`wm-${g}-a@x.com`);
+      const b = user(`wm-${g}-b@x.com`);
+      await store.insertUser(a);
+      await store.insertUser(b);
+      const trail = async () => (await store.queryAudits(orgId, { resourceId: g, limit: 20 })).entities.map((x) => x.changes);
+      const members = async () => (await store.listMembers(g)).map((m) => m.userId).sort();
+      const write = (kind: 'add' | 'remove', userIds: string[], extra: { visibility?: 'public' | 'members'; expectedVersion?: number } = {}) => store.writeMembers({
+        orgId, groupId: g, kind, userIds, lastModified: now(), ...extra,
+        audit: { id: randomUUID(), orgId, time: now(), action: 'update', resourceType: 'Group', resourceId: g, changes: { [kind]: { after: userIds } } },
+      });
+
+      assert.deepEqual(await write('add', [a.id, b.id, a.id]), { version: 2, changed: true });
+      assert.deepEqual(await members(), [a.id, b.id].sort());
+      assert.deepEqual(await write('add', [a.id]), { version: 2, changed: false }, 'already a member: nothing moves');
+      assert.equal((await store.getGroup(orgId, g))?.version, 2);
+      assert.equal((await trail()).length, 1, 'and no audit row');
+
+      const gone = randomUUID();
+      assert.deepEqual(await write('add', [gone, a.id]), { version: 2, changed: false }, 'a user deleted meanwhile is skipped');
+      assert.equal(await write('remove', [a.id], { expectedVersion: 1 }), undefined, 'a stale version');
+      assert.equal(await write('remove', [a.id], { visibility: 'members' }), undefined, 'another visibility');
+      assert.equal(await store.writeMembers({ orgId: randomUUID(), groupId: g, kind: 'remove', userIds: [a.id], lastModified: now(), audit: { id: randomUUID(), orgId, time: now(), action: 'update', resourceType: 'Group', resourceId: g, changes: {} } }), undefined, 'another organization');
+      assert.deepEqual(await members(), [a.id, b.id].sort(), 'none of them removed anything');
+      assert.equal((await trail()).length, 1);
+
+      assert.deepEqual(await write('remove', [a.id, 'nobody'], { expectedVersion: 2, visibility: 'public' }), { version: 3, changed: true });
+      assert.deepEqual(await members(), [b.id]);
+      assert.deepEqual(await write('remove', [a.id]), { version: 3, changed: false });
+      const changes = await trail();
+      assert.equal(changes.length, 2, 'one audit row per write that changed a row');
+      assert.ok(changes.some((c) => JSON.stringify(c) === JSON.stringify({ remove: { after: [a.id, 'nobody'] } })));
+      assert.equal((await store.getGroup(orgId, g))?.version, 3);
+    });
+
     test('a user read with its groups: name order, by visibility, the same as groupsOfUsers, on every read path', async () => {
       const tag = randomUUID().slice(0, 8);
       const group = async (displayName: string, visibility: 'public' | 'members') => {

@@ -79,22 +79,26 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     }
     return { ...s, values };
   };
-  const executor = (q: pg.Pool | pg.PoolClient): SqlExecutor => ({
-    async all(sql, params) {
+  const executor = (q: pg.Pool | pg.PoolClient): SqlExecutor => {
+    const rows = async (sql: string, params: readonly unknown[]) => {
       try {
         return (await q.query(statement(sql, params as unknown[]))).rows as Row[];
       } catch (e) {
         return translate(e);
       }
-    },
-    async run(sql, params) {
-      try {
-        return (await q.query(statement(sql, params as unknown[]))).rowCount ?? 0;
-      } catch (e) {
-        return translate(e);
-      }
-    },
-  });
+    };
+    return {
+      all: rows,
+      returning: rows,
+      async run(sql, params) {
+        try {
+          return (await q.query(statement(sql, params as unknown[]))).rowCount ?? 0;
+        } catch (e) {
+          return translate(e);
+        }
+      },
+    };
+  };
 
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
   // One channel per schema: stores in other schemas of the database do not hear it.

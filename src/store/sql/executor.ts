@@ -4,6 +4,8 @@ export type Row = Record<string, unknown>;
 export interface SqlExecutor {
   all(sql: string, params: readonly unknown[]): Promise<Row[]>;
   run(sql: string, params: readonly unknown[]): Promise<number>;
+  /** A write whose RETURNING rows come back (on SQLite outside a transaction it is one of its own). */
+  returning(sql: string, params: readonly unknown[]): Promise<Row[]>;
 }
 
 export interface QueryLimits {
@@ -46,5 +48,6 @@ export function timedExecutor(exec: SqlExecutor, observer: () => QueryObserver |
   return {
     all: (sql, params) => timed('read', () => exec.all(sql, params)),
     run: (sql, params) => timed('write', () => exec.run(sql, params)),
+    returning: (sql, params) => timed('write', () => exec.returning(sql, params)),
   };
 }

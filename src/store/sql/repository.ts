@@ -2,7 +2,7 @@
 // differ only in their executor: placeholders, error codes, transactions.
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
-  AuditPage, AuditQuery, AuditRecord, TrailQuery, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MemberRef, NamedEntity, NamedKind, OAuthClient,
+  AuditPage, AuditQuery, AuditRecord, TrailQuery, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MembersWrite, MemberRef, NamedEntity, NamedKind, OAuthClient,
   Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow, UserWrite,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, userPageSelect, userSelect } from './rows.ts';
@@ -230,6 +230,30 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       },
     };
   }
+
+  const touchGroup = async (orgId: string, id: string, lastModified: string): Promise<number> => {
+    const rows = await db.returning('UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ? RETURNING version', [lastModified, orgId, id]);
+    return Number(rows[0].version);
+  };
+  // One statement per chunk; only users that still exist go in (one deleted since the caller
+  // checked it is skipped, as if deleted just after), so no foreign-key failure.
+  const addMembers = async (groupId: string, userIds: readonly string[]): Promise<number> => {
+    let added = 0;
+    for (const part of chunks([...new Set(userIds)])) {
+      added += await db.run(
+        `INSERT INTO group_members (group_id, user_id) SELECT ?, u.id FROM users u WHERE u.id IN (${placeholders(part.length)}) ON CONFLICT DO NOTHING`,
+        [groupId, ...part],
+      );
+    }
+    return added;
+  };
+  const removeMembers = async (groupId: string, userIds: readonly string[]): Promise<number> => {
+    let removed = 0;
+    for (const part of chunks([...new Set(userIds)])) {
+      removed += await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (${placeholders(part.length)})`, [groupId, ...part]);
+    }
+    return removed;
+  };
 
   return {
     async createOrganization(o: Organization) {
@@ -513,10 +537,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       );
       return n === 1;
     },
-    async touchGroup(orgId, id, lastModified) {
-      await db.run('UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ?', [lastModified, orgId, id]);
-      return Number((await db.all('SELECT version FROM groups WHERE org_id = ? AND id = ?', [orgId, id]))[0].version);
-    },
+    touchGroup: (orgId, id, lastModified) => touchGroup(orgId, id, lastModified),
     async deleteGroup(orgId, id) {
       return (await db.run('DELETE FROM groups WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
     },
@@ -532,24 +553,50 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         sortValue: (row, s) => (s.attribute.name === 'meta' ? (s.sub?.name === 'created' ? row.created : row.lastModified) : (row as unknown as Record<string, unknown>)[s.attribute.name]),
       });
     },
-    async addMembers(groupId, userIds) {
-      let added = 0;
-      // One statement per chunk; only users that still exist go in (one deleted since the
-      // caller checked it is skipped, as if deleted just after), so no foreign-key failure.
-      for (const part of chunks([...new Set(userIds)])) {
-        added += await db.run(
-          `INSERT INTO group_members (group_id, user_id) SELECT ?, u.id FROM users u WHERE u.id IN (${placeholders(part.length)}) ON CONFLICT DO NOTHING`,
-          [groupId, ...part],
+    addMembers,
+    removeMembers,
+    async writeMembers(w: MembersWrite) {
+      const where = ['org_id = ?', 'id = ?'];
+      const params: unknown[] = [w.orgId, w.groupId];
+      if (w.visibility !== undefined) {
+        where.push('visibility = ?');
+        params.push(w.visibility);
+      }
+      if (w.expectedVersion !== undefined) {
+        where.push('version = ?');
+        params.push(w.expectedVersion);
+      }
+      const target = `SELECT id, version FROM groups WHERE ${where.join(' AND ')}`;
+      const ids = [...new Set(w.userIds)];
+      if (features.writableCte) {
+        // One statement. The group row is locked first (FOR UPDATE re-checks the version
+        // against a concurrent writer's commit); only users that exist go in; the version
+        // moves and the audit row is written only if a membership row changed. The ids are
+        // one array parameter, so every size of change is the same prepared statement.
+        const change = w.kind === 'add'
+          ? 'INSERT INTO group_members (group_id, user_id) SELECT g.id, u.id FROM g JOIN users u ON u.id = ANY(?) ON CONFLICT DO NOTHING RETURNING 1'
+          : 'DELETE FROM group_members WHERE group_id IN (SELECT id FROM g) AND user_id = ANY(?) RETURNING 1';
+        const rows = await db.returning(
+          `WITH g AS (${target} FOR UPDATE),
+            changed AS (${change}),
+            touched AS (UPDATE groups SET version = version + 1, last_modified = ? WHERE id IN (SELECT id FROM g) AND EXISTS (SELECT 1 FROM changed) RETURNING version),
+            audited AS (INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(10)} FROM touched)
+          SELECT g.version AS version_read, (SELECT version FROM touched) AS touched FROM g`,
+          [...params, ids, w.lastModified, ...auditParams(w.audit)],
         );
+        if (rows.length === 0) return undefined;
+        const touched = rows[0].touched;
+        return touched === null ? { version: Number(rows[0].version_read), changed: false } : { version: Number(touched), changed: true };
       }
-      return added;
-    },
-    async removeMembers(groupId, userIds) {
-      let removed = 0;
-      for (const part of chunks([...new Set(userIds)])) {
-        removed += await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (${placeholders(part.length)})`, [groupId, ...part]);
-      }
-      return removed;
+      // Inside a transaction (the store runs it in one).
+      const g = (await db.all(target, params))[0];
+      if (!g) return undefined;
+      const n = w.kind === 'add' ? await addMembers(w.groupId, ids) : await removeMembers(w.groupId, ids);
+      if (n === 0) return { version: Number(g.version), changed: false };
+      const version = await touchGroup(w.orgId, w.groupId, w.lastModified);
+      const audit = auditInsert(w.audit);
+      await db.run(audit.sql, audit.params);
+      return { version, changed: true };
     },
     clearMembers(groupId, divisions) {
       if (divisions === undefined) return db.run('DELETE FROM group_members WHERE group_id = ?', [groupId]);

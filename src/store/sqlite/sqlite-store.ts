@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { MissingReference, UniqueViolation, type Repository, type Store, type UserWrite } from '../contract.ts';
+import { MissingReference, UniqueViolation, type Repository, type Store, writesInTransaction } from '../contract.ts';
 import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -122,12 +122,22 @@ export function openSqliteStore(options: SqliteOptions): Store {
       return uniqueViolation(e);
     }
   };
+  const writeReturning = (sql: string, params: readonly unknown[]) => {
+    try {
+      return prepare(sql).all(...(params as unknown[])) as Row[];
+    } catch (e) {
+      return uniqueViolation(e);
+    }
+  };
   const exec: SqlExecutor = {
     async all(sql, params) {
       return prepare(sql).all(...(params as unknown[])) as Row[];
     },
     async run(sql, params) {
       return write(sql, params);
+    },
+    async returning(sql, params) {
+      return writeReturning(sql, params);
     },
   };
   // Reads outside a transaction go to a second, read-only connection: WAL gives it the last
@@ -216,6 +226,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
       });
     },
     run: (sql, params) => store.transaction(async () => write(sql, params)),
+    returning: (sql, params) => store.transaction(async () => writeReturning(sql, params)),
   };
   const guarded = createSqlRepository(timedExecutor(outside, () => observer), limits, features);
 
@@ -254,8 +265,6 @@ export function openSqliteStore(options: SqliteOptions): Store {
       });
       return ran.then((r) => ('failed' in r ? Promise.reject(r.failed) : r.acked));
     },
-    // The user row and its audit row in one transaction (its commit shared with the batch).
-    writeUser: (w: UserWrite) => store.transaction((tx) => tx.writeUser(w)),
     commitStats: () => ({ ...stats }),
     async ping() {
       db.prepare('SELECT 1').get();
@@ -276,5 +285,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
       db.close();
     },
   });
-  return store;
+  // A user and its audit row, a membership change with its version and audit row: each one
+  // transaction (its commit shared with the batch).
+  return Object.assign(store, writesInTransaction(store));
 }
