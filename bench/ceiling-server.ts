@@ -2,9 +2,10 @@
 // storage work of an audited SCIM store, on a schema of its own (so that it inherits none of
 // Scimitar's statements): one indexed SELECT of the user with its groups for a match or a
 // read; INSERT user + INSERT audit in one transaction for a create; SELECT + UPDATE + INSERT
-// audit for a patch; a checked INSERT of the member + audit for a member add; the client
-// lookup, secret digest and token INSERT for a token. Bearer tokens are cached in memory
-// after their first lookup, as Scimitar's are. Same response shapes as Scimitar's.
+// audit for a patch; a checked INSERT of the member + audit for a member add (a DELETE + audit
+// for a remove); the client lookup, secret digest and token INSERT for a token. Bearer tokens
+// are cached in memory after their first lookup, as Scimitar's are. Same response shapes as
+// Scimitar's.
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -65,6 +66,7 @@ const audit = db.prepare('INSERT INTO audit (org, at, actor, action, target, det
 const groupOf = db.prepare('SELECT id, version FROM groups WHERE id = ? AND org = ?');
 const userExists = db.prepare('SELECT 1 FROM users WHERE id = ? AND org = ?').pluck();
 const addMember = db.prepare('INSERT OR IGNORE INTO members (group_id, user_id) VALUES (?, ?)');
+const removeMember = db.prepare('DELETE FROM members WHERE group_id = ? AND user_id = ?');
 const bumpGroup = db.prepare('UPDATE groups SET version = version + 1, modified = ? WHERE id = ?');
 const isMember = db.prepare('SELECT g.id, g.display_name, g.version, g.modified FROM groups g WHERE g.id = ? AND g.org = ? AND EXISTS (SELECT 1 FROM members m WHERE m.group_id = g.id AND m.user_id = ?)');
 const clientOf = db.prepare('SELECT id, org, secret_hash FROM clients WHERE id = ?');
@@ -191,13 +193,15 @@ app.patch(`${base}/Groups/:id`, async (req, reply) => {
   const status = db.transaction(() => {
     if (!groupOf.get(id, ORG)) return 404;
     for (const op of ops) {
+      const remove = op.op.toLowerCase() === 'remove';
       for (const v of op.value) {
-        if (!userExists.get(v.value, ORG)) return 400;
-        addMember.run(id, v.value);
+        if (remove) removeMember.run(id, v.value);
+        else if (!userExists.get(v.value, ORG)) return 400;
+        else addMember.run(id, v.value);
       }
     }
     bumpGroup.run(at, id);
-    audit.run(ORG, at, (req as unknown as { client: string }).client, 'group.members.add', id, JSON.stringify(ops.flatMap((o) => o.value.map((v) => v.value))));
+    audit.run(ORG, at, (req as unknown as { client: string }).client, ops.some((o) => o.op.toLowerCase() === 'remove') ? 'group.members.remove' : 'group.members.add', id, JSON.stringify(ops.flatMap((o) => o.value.map((v) => v.value))));
     return 204;
   })();
   return reply.code(status).send(status === 204 ? undefined : notFound);

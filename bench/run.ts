@@ -81,8 +81,8 @@ interface Figure {
 }
 
 
-async function load(url: string, connections: number, request: Req): Promise<Figure> {
-  const result = await autocannon({ url, connections, duration: DURATION, requests: [request as never] });
+async function load(url: string, connections: number, request: Req | Req[]): Promise<Figure> {
+  const result = await autocannon({ url, connections, duration: DURATION, requests: [request].flat() as never[] });
   const errors = result.errors + result.timeouts + result.non2xx;
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
 }

@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Preloaded } from './preload.ts';
 
-export type Req = { method: 'GET' | 'POST' | 'PATCH'; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (r: Record<string, unknown>) => Record<string, unknown> };
+/** Per connection, from one request of a sequence to the next (autocannon clears it after the last). */
+export type Context = Record<string, unknown>;
+export type Req = { method: 'GET' | 'POST' | 'PATCH'; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (r: Record<string, unknown>, context: Context) => Record<string, unknown> };
 
 export interface Target {
   readonly name: 'scimitar' | 'ceiling' | 'peer';
@@ -31,16 +33,22 @@ export const createBody = (manager: string) => JSON.stringify({
 
 let n = 0;
 const patchBody = () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'title', value: `Title ${n}` }, { op: 'Add', path: 'emails[type eq "work"].value', value: `w${n++}@bench.test` }] });
-const memberBody = (d: Preloaded) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: pick(d.candidates) }] }] });
+const memberOp = (op: 'Add' | 'Remove', id: string) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op, path: 'members', value: [{ value: id }] }] });
+const memberBody = (d: Preloaded) => memberOp('Add', pick(d.candidates));
+/** Entra's add, then its remove (by value list) of the same user: every request a real change, the group's size steady. */
+const addThenRemove = (path: string, headers: Record<string, string>, d: Preloaded): Req[] => [
+  { method: 'PATCH', path, headers, setupRequest: (r, c) => ({ ...r, body: memberOp('Add', (c.member = pick(d.candidates)) as string) }) },
+  { method: 'PATCH', path, headers, setupRequest: (r, c) => ({ ...r, body: memberOp('Remove', c.member as string) }) },
+];
 
 export function scenarioNames(users: number, bigGroup: number): string[] {
-  return ['match', 'get by id', 'create', 'patch', 'members (100)', `members (${bigGroup})`, 'membership check', 'page K=1', `page K=${Math.floor(users * 0.9)}`, 'token'];
+  return ['match', 'get by id', 'create', 'patch', 'members (100)', `members (${bigGroup})`, 'member add/remove (100)', `member add/remove (${bigGroup})`, 'membership check', 'page K=1', `page K=${Math.floor(users * 0.9)}`, 'token'];
 }
 
 export const scenarioKind = (name: string): 'GET' | 'POST' => (['match', 'get by id', 'membership check'].includes(name) || name.startsWith('page') ? 'GET' : 'POST');
 
-/** The request of a scenario on a target, or undefined where the target has no such endpoint. */
-export function scenarioRequest(name: string, t: Target): Req | undefined {
+/** The request (or the sequence each connection repeats) of a scenario on a target, or undefined where the target has no such endpoint. */
+export function scenarioRequest(name: string, t: Target): Req | Req[] | undefined {
   const d = t.data;
   const auth = { authorization: `Bearer ${t.bearer}`, 'content-type': 'application/scim+json' };
   const b = t.base;
@@ -49,6 +57,8 @@ export function scenarioRequest(name: string, t: Target): Req | undefined {
   if (name === 'create') return { method: 'POST', path: `${b}/Users`, headers: auth, setupRequest: (r) => ({ ...r, body: createBody(pick(d.userIds)) }) };
   if (name === 'patch') return { method: 'PATCH', path: '/', headers: auth, setupRequest: (r) => ({ ...r, path: `${b}/Users/${pick(d.userIds)}`, body: patchBody() }) };
   if (name === 'members (100)') return { method: 'PATCH', path: `${b}/Groups/${d.smallGroupId}`, headers: auth, setupRequest: (r) => ({ ...r, body: memberBody(d) }) };
+  if (name === 'member add/remove (100)') return addThenRemove(`${b}/Groups/${d.smallGroupId}`, auth, d);
+  if (name.startsWith('member add/remove (')) return addThenRemove(`${b}/Groups/${d.bigGroupId}`, auth, d);
   if (name.startsWith('members (')) return { method: 'PATCH', path: `${b}/Groups/${d.bigGroupId}`, headers: auth, setupRequest: (r) => ({ ...r, body: memberBody(d) }) };
   if (name === 'membership check') return { method: 'GET', path: `${b}/Groups?filter=${encodeURIComponent(`id eq "${d.bigGroupId}" and members[value eq "${d.bigGroupMember}"]`)}&excludedAttributes=members`, headers: auth };
   const page = /^page K=(\d+)$/.exec(name);
