@@ -537,7 +537,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       );
       return n === 1;
     },
-    touchGroup: (orgId, id, lastModified) => touchGroup(orgId, id, lastModified),
+    touchGroup,
     async deleteGroup(orgId, id) {
       return (await db.run('DELETE FROM groups WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
     },
