@@ -47,6 +47,17 @@ for (const dialect of dialects) {
       data: { userName, title: 'T' }, displayName: userName, ...extra,
     });
 
+    /** A public group and two users who are not yet its members. */
+    const groupOfTwo = async (prefix: string) => {
+      const g = randomUUID();
+      await store.insertGroup({ id: g, orgId, displayName: `${prefix}-${g}`, type: 'official', visibility: 'public', version: 1, created: now(), lastModified: now() });
+      const a = user(`${prefix}-${g}-a@x.com`);
+      const b = user(`${prefix}-${g}-b@x.com`);
+      await store.insertUser(a);
+      await store.insertUser(b);
+      return { g, a, b };
+    };
+
     before(async () => {
       ({ store, cleanup } = await dialect.open());
       orgId = randomUUID();
@@ -85,12 +96,7 @@ for (const dialect of dialects) {
     });
 
     test('membership rows: idempotent add, remove, clear; deleting a user drops its memberships', async () => {
-      const g = randomUUID();
-      await store.insertGroup({ id: g, orgId, displayName: `G-${g}`, type: 'official', visibility: 'public', version: 1, created: now(), lastModified: now() });
-      const a = user(`m-${g}-a@x.com`);
-      const b = user(`m-${g}-b@x.com`);
-      await store.insertUser(a);
-      await store.insertUser(b);
+      const { g, a, b } = await groupOfTwo('m');
       assert.equal(await store.addMembers(g, [a.id, b.id, a.id]), 2);
       assert.equal(await store.addMembers(g, [a.id]), 0);
       assert.equal(await store.removeMembers(g, [a.id, 'nobody']), 1);
@@ -126,12 +132,7 @@ for (const dialect of dialects) {
     });
 
     test('writeMembers changes rows, version and audit row together; a group not there (or not as asked) changes nothing', async () => {
-      const g = randomUUID();
-      await store.insertGroup({ id: g, orgId, displayName: `WM-${g}`, type: 'official', visibility: 'public', version: 1, created: now(), lastModified: now() });
-      const a = user(`wm-${g}-a@x.com`);
-      const b = user(`wm-${g}-b@x.com`);
-      await store.insertUser(a);
-      await store.insertUser(b);
+      const { g, a, b } = await groupOfTwo('wm');
       const trail = async () => (await store.queryAudits(orgId, { resourceId: g, limit: 20 })).entities.map((x) => x.changes);
       const members = async () => (await store.listMembers(g)).map((m) => m.userId).sort();
       const write = (kind: 'add' | 'remove', userIds: string[], extra: { visibility?: 'public' | 'members'; expectedVersion?: number } = {}) => store.writeMembers({
