@@ -202,58 +202,76 @@ export class GroupService {
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection | undefined): Promise<GroupResult> {
     this.requireEdit(ctx);
     const { memberOps, attributeOps } = this.planPatch(ctx, parsePatchRequest(body));
-    let read: GroupRecord | undefined = await this.visible(this.store, ctx, id); // 404 before any member is looked up
-    const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, memberOps));
+    // With If-Match the version is checked against a read; without, the write itself finds the group.
+    let read: GroupRecord | undefined = ifMatch === undefined ? undefined : await this.visible(this.store, ctx, id);
+    const [first, ...rest] = batchMemberOps(await this.resolveFor(ctx, id, memberOps, read !== undefined));
     const single = attributeOps.length === 0 && rest.length === 0 ? singleMemberChange(first) : undefined;
-    let g = await withRetry(ifMatch, 'group', async () => {
-      if (single) {
-        // Entra's membership PATCH: the group as read, then one write.
+    if (single) {
+      // Entra's membership PATCH: one write.
+      const version = await withRetry(ifMatch, 'group', async () => {
+        if (ifMatch === undefined) return this.writeMemberChange(ctx, id, single, undefined);
         const g = read ?? (await this.visible(this.store, ctx, id));
         read = undefined;
         if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
-        return this.writeMemberChange(ctx, g, single, ifMatch !== undefined);
-      }
-      return this.store.transaction(async (repo) => {
-        let g = await this.visible(repo, ctx, id);
-        if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
-        let changes: AuditChanges = {};
-        if (attributeOps.length > 0) {
-          const before = await this.resource(repo, ctx, g, false);
-          delete before.meta;
-          const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, attributeOps);
-          if (changed) {
-            g = await this.saveAttributes(repo, ctx, g, after);
-            changes = { ...diffAttributes(before, after) };
-          }
-        }
-        return this.commitMembers(repo, ctx, g, first, changes);
+        return this.writeMemberChange(ctx, id, single, g.version);
       });
-    });
+      return { resource: projection ? await this.view(this.store, ctx, await this.visible(this.store, ctx, id), projection) : {}, version };
+    }
+    let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
+      let g = await this.visible(repo, ctx, id);
+      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      let changes: AuditChanges = {};
+      if (attributeOps.length > 0) {
+        const before = await this.resource(repo, ctx, g, false);
+        delete before.meta;
+        const { resource: after, changed } = applyPatch(ctx.registry, this.rt(ctx), before, attributeOps);
+        if (changed) {
+          g = await this.saveAttributes(repo, ctx, g, after);
+          changes = { ...diffAttributes(before, after) };
+        }
+      }
+      return this.commitMembers(repo, ctx, g, first, changes);
+    }));
     g = await this.applyRemainingBatches(ctx, g, rest);
     return { resource: projection ? await this.view(this.store, ctx, g, projection) : {}, version: g.version };
   }
 
   /**
+   * Phase 1 of a membership change (group-members.ts). A group that is not there answers 404
+   * before anything about the members does: checked first when `checked` is false and the
+   * members are refused.
+   */
+  private async resolveFor(ctx: CallContext, id: string, ops: readonly MemberOp[], checked: boolean, anyVisibility = false): Promise<MemberOp[]> {
+    try {
+      return await resolveMemberOps(this.store, ctx, ops);
+    } catch (e) {
+      if (!checked) await this.visible(this.store, ctx, id, anyVisibility);
+      throw e;
+    }
+  }
+
+  /**
    * One resolved add or remove as a single atomic write (Repository.writeMembers): the rows,
    * the version and the audit record, with no transaction held across requests' reads.
-   * A group gone, no longer visible or (with `checkVersion`) changed since `g` was read, or a
-   * member deleted meanwhile, is a VersionConflict: the caller reads again.
+   * Returns the group's version after it. A group gone or not visible answers 404; one changed
+   * since it was read at `expectedVersion`, or a member deleted meanwhile, is a
+   * VersionConflict: the caller reads again.
    */
-  private async writeMemberChange(ctx: CallContext, g: GroupRecord, op: MemberChange, checkVersion: boolean, anyVisibility = false): Promise<GroupRecord> {
-    const lastModified = nowIso();
+  private async writeMemberChange(ctx: CallContext, id: string, op: MemberChange, expectedVersion: number | undefined, anyVisibility = false): Promise<number> {
     const changes: AuditChanges = op.kind === 'add' ? { 'members.added': { after: op.ids } } : { 'members.removed': { before: op.ids } };
     let written: MembersWritten | undefined;
     try {
       written = await this.store.writeMembers({
-        orgId: ctx.org.id, groupId: g.id, visibility: anyVisibility ? undefined : this.visibility(ctx), expectedVersion: checkVersion ? g.version : undefined,
-        kind: op.kind, userIds: op.ids, lastModified, audit: auditRecord(actorOf(ctx), 'update', 'Group', g.id, changes),
+        orgId: ctx.org.id, groupId: id, visibility: anyVisibility ? undefined : this.visibility(ctx), expectedVersion,
+        kind: op.kind, userIds: op.ids, lastModified: nowIso(), audit: auditRecord(actorOf(ctx), 'update', 'Group', id, changes),
       });
     } catch (e) {
       if (e instanceof MissingReference) throw new VersionConflict();
       throw e;
     }
-    if (!written) throw new VersionConflict();
-    return written.changed ? { ...g, version: written.version, lastModified } : g;
+    if (written) return written.version;
+    await this.visible(this.store, ctx, id, anyVisibility); // 404 when it is not there
+    throw new VersionConflict();
   }
 
   /** Applies one batch of resolved member operations with `changes` already made; audits the lot. */
@@ -284,17 +302,11 @@ export class GroupService {
    */
   async changeMembers(ctx: CallContext, id: string, add: readonly string[], remove: readonly string[]): Promise<{ version: number }> {
     this.requireEdit(ctx);
-    let read: GroupRecord | undefined = await this.visible(this.store, ctx, id, true);
     const ops: MemberOp[] = [...(add.length > 0 ? [{ kind: 'add' as const, ids: add }] : []), ...(remove.length > 0 ? [{ kind: 'remove' as const, ids: remove }] : [])];
-    const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, ops));
+    const [first, ...rest] = batchMemberOps(await this.resolveFor(ctx, id, ops, false, true));
     const single = rest.length === 0 ? singleMemberChange(first) : undefined;
-    let g = single
-      ? await withRetry(undefined, 'group', async () => {
-        const g = read ?? (await this.visible(this.store, ctx, id, true));
-        read = undefined;
-        return this.writeMemberChange(ctx, g, single, false, true);
-      })
-      : await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, id, true), first, {}));
+    if (single) return { version: await withRetry(undefined, 'group', () => this.writeMemberChange(ctx, id, single, undefined, true)) };
+    let g = await this.store.transaction(async (repo) => this.commitMembers(repo, ctx, await this.visible(repo, ctx, id, true), first, {}));
     g = await this.applyRemainingBatches(ctx, g, rest, true);
     return { version: g.version };
   }

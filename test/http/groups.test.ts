@@ -32,6 +32,24 @@ test('only public groups are visible; found by displayName case-insensitively, m
   assert.ok(all.body.Resources.every((g: { displayName: string }) => g.displayName !== 'Secret'));
 });
 
+test('a membership PATCH to a group that is not there, or not visible, is 404 before anything about its members', async () => {
+  const secret = await addGroup(h, org, 'Hidden members', 'members');
+  const missing = '00000000-0000-4000-8000-00000000dead';
+  for (const [group, value] of [[missing, users[0]], [missing, 'no-such-user'], [secret, users[0]], [secret, 'no-such-user']]) {
+    for (const op of ['Add', 'Remove']) {
+      const r = await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op, path: 'members', value: [{ value }] }) });
+      assert.equal(r.status, 404, `${op} ${value} to ${group === missing ? 'a missing' : 'a members-only'} group: ${r.raw}`);
+    }
+  }
+  assert.deepEqual((await h.store.listMembers(secret)).map((m) => m.userId), [], 'the hidden group is untouched');
+  assert.deepEqual((await h.store.queryAudits(org.organization.id, { resourceId: secret, limit: 5 })).entities, []);
+  const sales = await addGroup(h, org, 'Visible');
+  const unknown = await call(h, { method: 'PATCH', path: `/Groups/${sales}`, token: org.token, body: patchOp({ op: 'Add', path: 'members', value: [{ value: 'no-such-user' }] }) });
+  assert.equal(unknown.status, 400, 'an existing group with an unknown member: 400');
+  const pinned = await call(h, { method: 'PATCH', path: `/Groups/${missing}`, token: org.token, headers: { 'if-match': '"1"' }, body: patchOp({ op: 'Add', path: 'members', value: [{ value: users[0] }] }) });
+  assert.equal(pinned.status, 404, 'with If-Match too');
+});
+
 test('Entra membership: Add with $ref null, Remove by value list, Remove by filter, all idempotent; PATCH answers 204', async () => {
   const g = await addGroup(h, org, 'Engineering');
   const add = await call(h, { method: 'PATCH', path: `/Groups/${g}`, token: org.token, body: patchOp({ op: 'Add', path: 'members', value: [{ $ref: null, value: users[0] }, { value: users[1] }, { value: users[2] }] }) });

@@ -237,20 +237,22 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
   };
   // One statement per chunk; only users that still exist go in (one deleted since the caller
   // checked it is skipped, as if deleted just after), so no foreign-key failure.
-  const addMembers = async (groupId: string, userIds: readonly string[]): Promise<number> => {
+  // `guard`: a condition each statement also needs (writeMembers: the group is there as asked).
+  const NO_GUARD: Statement = { sql: '', params: [] };
+  const addMembers = async (groupId: string, userIds: readonly string[], guard: Statement = NO_GUARD): Promise<number> => {
     let added = 0;
     for (const part of chunks([...new Set(userIds)])) {
       added += await db.run(
-        `INSERT INTO group_members (group_id, user_id) SELECT ?, u.id FROM users u WHERE u.id IN (${placeholders(part.length)}) ON CONFLICT DO NOTHING`,
-        [groupId, ...part],
+        `INSERT INTO group_members (group_id, user_id) SELECT ?, u.id FROM users u WHERE u.id IN (${placeholders(part.length)})${guard.sql} ON CONFLICT DO NOTHING`,
+        [groupId, ...part, ...guard.params],
       );
     }
     return added;
   };
-  const removeMembers = async (groupId: string, userIds: readonly string[]): Promise<number> => {
+  const removeMembers = async (groupId: string, userIds: readonly string[], guard: Statement = NO_GUARD): Promise<number> => {
     let removed = 0;
     for (const part of chunks([...new Set(userIds)])) {
-      removed += await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (${placeholders(part.length)})`, [groupId, ...part]);
+      removed += await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (${placeholders(part.length)})${guard.sql}`, [groupId, ...part, ...guard.params]);
     }
     return removed;
   };
@@ -588,11 +590,15 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         const touched = rows[0].touched;
         return touched === null ? { version: Number(rows[0].version_read), changed: false } : { version: Number(touched), changed: true };
       }
-      // Inside a transaction (the store runs it in one).
-      const g = (await db.all(target, params))[0];
-      if (!g) return undefined;
-      const n = w.kind === 'add' ? await addMembers(w.groupId, ids) : await removeMembers(w.groupId, ids);
-      if (n === 0) return { version: Number(g.version), changed: false };
+      // Inside a transaction (the store runs it in one, and SQLite's one writer runs it alone):
+      // the rows, each statement only if the group is there as asked; the group is read only
+      // when no row changed (to tell a no-op from a group that is not there).
+      const guard = { sql: ` AND EXISTS (${target})`, params };
+      const n = w.kind === 'add' ? await addMembers(w.groupId, ids, guard) : await removeMembers(w.groupId, ids, guard);
+      if (n === 0) {
+        const g = (await db.all(target, params))[0];
+        return g ? { version: Number(g.version), changed: false } : undefined;
+      }
       const version = await touchGroup(w.orgId, w.groupId, w.lastModified);
       const audit = auditInsert(w.audit);
       await db.run(audit.sql, audit.params);

@@ -144,6 +144,10 @@ test('users: disable, enable and delete through the admin API, audited like SCIM
   assert.deepEqual((await api('GET', `/groups/${board}/members`)).body.entities.map((m: { id: string }) => m.id).sort(), [a, b].sort());
   assert.equal((await api('POST', `/groups/${board}/members`, { memberIds: ['no-such-user'] })).status, 400);
   assert.equal((await api('POST', `/groups/${board}/members`, { memberIds: 'x' })).status, 400);
+  const nowhere = '00000000-0000-4000-8000-00000000dead';
+  assert.equal((await api('POST', `/groups/${nowhere}/members`, { memberIds: [a] })).status, 404, 'a missing group');
+  assert.equal((await api('POST', `/groups/${nowhere}/members`, { memberIds: ['no-such-user'] })).status, 404, 'a missing group, before its members');
+  assert.equal((await api('DELETE', `/groups/${nowhere}/members?ids=${a}`)).status, 404);
   assert.equal((await api('DELETE', `/groups/${board}/members?ids=${a}`)).status, 204);
   assert.deepEqual((await api('GET', `/groups/${board}/members`)).body.entities.map((m: { id: string }) => m.id), [b]);
   const groupAudit = (await api('GET', `/audits?resourceId=${board}`)).body.entities;
