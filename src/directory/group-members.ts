@@ -4,8 +4,9 @@
 //      request is refused with 400 and nothing is written; members to remove are narrowed to
 //      those the caller can see.
 //   2. apply, in batches of MEMBER_BATCH (1,000) ids, one statement per chunk of ids: a change up to
-//      MEMBER_BATCH members is one transaction with the rest of its request; a larger one
-//      commits batch by batch (each batch audited), so that one request never holds the
+//      MEMBER_BATCH members is one transaction with the rest of its request (a lone add or
+//      remove is one atomic write instead: Repository.writeMembers, see groups.ts); a larger
+//      one commits batch by batch (each batch audited), so that one request never holds the
 //      store's writer for long and other clients are served between batches.
 import { userViewScope } from '../auth/permissions.ts';
 import { matchesFilter, scimErrors, type BoundFilter } from '../scim/index.ts';
