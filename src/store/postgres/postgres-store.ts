@@ -80,23 +80,18 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     return { ...s, values };
   };
   const executor = (q: pg.Pool | pg.PoolClient): SqlExecutor => {
-    const rows = async (sql: string, params: readonly unknown[]) => {
+    const query = async (sql: string, params: readonly unknown[]) => {
       try {
-        return (await q.query(statement(sql, params as unknown[]))).rows as Row[];
+        return await q.query(statement(sql, params as unknown[]));
       } catch (e) {
         return translate(e);
       }
     };
+    const rows = async (sql: string, params: readonly unknown[]) => (await query(sql, params)).rows as Row[];
     return {
       all: rows,
       returning: rows,
-      async run(sql, params) {
-        try {
-          return (await q.query(statement(sql, params as unknown[]))).rowCount ?? 0;
-        } catch (e) {
-          return translate(e);
-        }
-      },
+      run: async (sql, params) => (await query(sql, params)).rowCount ?? 0,
     };
   };
 

@@ -115,20 +115,16 @@ export function openSqliteStore(options: SqliteOptions): Store {
     };
   };
   const prepare = preparer(db);
-  const write = (sql: string, params: readonly unknown[]) => {
+  /** A write, its constraint failures as the contract's errors. */
+  const writing = <T>(run: () => T): T => {
     try {
-      return prepare(sql).run(...(params as unknown[])).changes;
+      return run();
     } catch (e) {
       return uniqueViolation(e);
     }
   };
-  const writeReturning = (sql: string, params: readonly unknown[]) => {
-    try {
-      return prepare(sql).all(...(params as unknown[])) as Row[];
-    } catch (e) {
-      return uniqueViolation(e);
-    }
-  };
+  const write = (sql: string, params: readonly unknown[]) => writing(() => prepare(sql).run(...(params as unknown[])).changes);
+  const writeReturning = (sql: string, params: readonly unknown[]) => writing(() => prepare(sql).all(...(params as unknown[])) as Row[]);
   const exec: SqlExecutor = {
     async all(sql, params) {
       return prepare(sql).all(...(params as unknown[])) as Row[];
