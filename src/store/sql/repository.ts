@@ -231,6 +231,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     };
   }
 
+  const runStatement = (q: Statement) => db.run(q.sql, q.params);
   const touchGroup = async (orgId: string, id: string, lastModified: string): Promise<number> => {
     const rows = await db.returning('UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ? RETURNING version', [lastModified, orgId, id]);
     return Number(rows[0].version);
@@ -363,8 +364,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return (await db.all('SELECT value FROM server_keys WHERE name = ?', [name]))[0].value as string;
     },
     async insertAudit(a: AuditRecord) {
-      const q = auditInsert(a);
-      await db.run(q.sql, q.params);
+      await runStatement(auditInsert(a));
     },
     async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
       const { where, params } = trailWhere(orgId, q);
@@ -462,8 +462,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return (await db.all('SELECT org_id FROM setup_tokens WHERE token_hash = ?', [tokenHash]))[0]?.org_id as string | undefined;
     },
     async insertUser(u: UserRecord) {
-      const q = userInsert(u);
-      await db.run(q.sql, q.params);
+      await runStatement(userInsert(u));
     },
     getUser: (orgId, id, groups) => one(`${groups ? userSelect(features, groups) : USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
     async userIdsExist(orgId, ids, divisions) {
@@ -479,8 +478,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return found;
     },
     async updateUser(u: UserRecord, previous: UserRecord) {
-      const q = userUpdate(u, previous);
-      return (await db.run(q.sql, q.params)) === 1;
+      return (await runStatement(userUpdate(u, previous))) === 1;
     },
     async writeUser(w: UserWrite) {
       const q = w.previous ? userUpdate(w.user, w.previous) : userInsert(w.user);
@@ -492,9 +490,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         );
         return n === 1;
       }
-      if ((await db.run(q.sql, q.params)) !== 1) return false;
-      const audit = auditInsert(w.audit);
-      await db.run(audit.sql, audit.params);
+      if ((await runStatement(q)) !== 1) return false;
+      await runStatement(auditInsert(w.audit));
       return true;
     },
     async deleteUser(orgId, id) {
@@ -600,8 +597,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
         return g ? { version: Number(g.version), changed: false } : undefined;
       }
       const version = await touchGroup(w.orgId, w.groupId, w.lastModified);
-      const audit = auditInsert(w.audit);
-      await db.run(audit.sql, audit.params);
+      await runStatement(auditInsert(w.audit));
       return { version, changed: true };
     },
     clearMembers(groupId, divisions) {
