@@ -8,28 +8,40 @@ import type { Store } from '../../src/store/contract.ts';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-let reachable: Promise<boolean> | undefined;
+let reachable: Promise<string | undefined> | undefined;
 
-export function postgresReachable(): Promise<boolean> {
+/**
+ * undefined when a server answers, else why not. A few attempts: on a loaded 2-core machine
+ * (two test files at once, one driving Chromium) a first connection can take seconds, and a
+ * test file that probes at that moment must not be taken for one with no server.
+ */
+function probe(): Promise<string | undefined> {
   reachable ??= (async () => {
-    const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await c.connect();
-      await c.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => undefined);
+    let why = '';
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+      try {
+        await c.connect();
+        await c.query('SELECT 1');
+        return undefined;
+      } catch (e) {
+        why = (e as Error).message;
+        process.stderr.write(`PostgreSQL probe, attempt ${attempt}: ${why}\n`);
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
+    return why;
   })();
   return reachable;
 }
 
 /** undefined = run the tests; a string = skip them with this reason. Throws when PostgreSQL is required. */
 export async function postgresSkipReason(): Promise<string | undefined> {
-  if (await postgresReachable()) return undefined;
-  const msg = `PostgreSQL is not reachable at ${POSTGRES_URL}: PostgreSQL tests SKIPPED`;
+  const why = await probe();
+  if (why === undefined) return undefined;
+  const msg = `PostgreSQL is not reachable at ${POSTGRES_URL} (${why}): PostgreSQL tests SKIPPED`;
   if (process.env.TEST_REQUIRE_POSTGRES === '1') throw new Error(`${msg} but TEST_REQUIRE_POSTGRES=1`);
   process.stderr.write(`\n*** ${msg} ***\n\n`);
   return msg;
