@@ -12,4 +12,4 @@ export { parseListQuery, listResponse, cursorListResponse, DEFAULT_LIST_LIMITS, 
 export { parseSearchRequest } from './search.ts';
 export { parseBulkRequest, bulkRefsIn, resolveBulkRefs, setAsideRefs, type BulkOperation, type BulkRequest, type BulkMethod } from './bulk.ts';
 export { schemaDocument, resourceTypeDocument, serviceProviderConfigDocument, type ServiceProviderOptions } from './discovery.ts';
-export { isObject, deepEqual, deepClone, ownValue, type JsonObject } from './values.ts';
+export { isObject, copyOf, deepEqual, deepClone, ownValue, type JsonObject } from './values.ts';
