@@ -2,7 +2,7 @@
 // E.164/tel: URIs, the division is named, the manager, roles, skills and languages must
 // exist in the organization. Returns the record fields; throws ScimError otherwise.
 import { inScope, userViewScope } from '../auth/permissions.ts';
-import { deepEqual, ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, isObject, scimErrors, type JsonObject } from '../scim/index.ts';
+import { copyOf, deepEqual, ENTERPRISE_USER_SCHEMA, GENESYS_USER_SCHEMA, isObject, scimErrors, type JsonObject } from '../scim/index.ts';
 import type { Repository, UserRow } from '../store/contract.ts';
 import type { CallContext } from './context.ts';
 import { normalizePhoneNumber } from './phone.ts';
@@ -81,7 +81,7 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
   const userName = resource.userName as string;
   if (genesys && !EMAIL.test(userName)) throw scimErrors.invalidValue(`userName ${JSON.stringify(userName)} must be an email address (it is the login)`);
 
-  const data: JsonObject = { ...resource };
+  const data: JsonObject = copyOf(resource);
   for (const k of ['id', 'meta', 'groups', 'schemas', 'password']) delete data[k];
   const password = typeof resource.password === 'string' ? resource.password : undefined;
   if (data.active === undefined) data.active = existing?.active ?? true;
@@ -99,7 +99,7 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
         return { ...p, value: normalizePhoneNumber(type, String(p.value ?? '')) };
       });
     }
-    const gen = isObject(data[GENESYS_USER_SCHEMA]) ? { ...(data[GENESYS_USER_SCHEMA] as JsonObject) } : undefined;
+    const gen = isObject(data[GENESYS_USER_SCHEMA]) ? copyOf(data[GENESYS_USER_SCHEMA] as JsonObject) : undefined;
     if (gen) {
       await checkRoutingNames(repo, ctx, 'skill', gen.routingSkills);
       await checkRoutingNames(repo, ctx, 'language', gen.routingLanguages);
@@ -121,7 +121,7 @@ export async function prepareUser(repo: Repository, ctx: CallContext, resource: 
     }
   }
 
-  const ent = isObject(data[ENTERPRISE_USER_SCHEMA]) ? { ...(data[ENTERPRISE_USER_SCHEMA] as JsonObject) } : {};
+  const ent = isObject(data[ENTERPRISE_USER_SCHEMA]) ? copyOf(data[ENTERPRISE_USER_SCHEMA] as JsonObject) : {};
   // The division the user is in already needs no lookup (a PATCH of other attributes carries
   // the current division name along): its name was read with the user. A division deleted
   // since is caught by the write (MissingReference), which reads again.

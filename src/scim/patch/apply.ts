@@ -15,7 +15,7 @@ import { isForbiddenKey } from '../path.ts';
 import { checkResourceRules, checkValueCounts, coerceAttribute, schemasFor } from '../resource.ts';
 import type { Registry } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef } from '../schema/types.ts';
-import { deepClone, deepEqual, isObject, type JsonObject } from '../values.ts';
+import { copyOf, deepClone, deepEqual, isObject, type JsonObject } from '../values.ts';
 import { parsePatchPath, type PatchOpName, type PatchOperation, type PatchPath } from './parse.ts';
 
 interface Target {
@@ -162,7 +162,7 @@ class Patcher {
     const cont = this.container(t, v !== undefined);
     if (!cont) return;
     if (!def.multiValued) {
-      const obj: JsonObject = isObject(cont[def.name]) ? { ...(cont[def.name] as JsonObject) } : {};
+      const obj: JsonObject = isObject(cont[def.name]) ? copyOf(cont[def.name] as JsonObject) : {};
       checkImmutable(sub, obj[sub.name], v, t.text);
       if (v === undefined) delete obj[sub.name];
       else obj[sub.name] = v;
@@ -258,13 +258,13 @@ class Patcher {
 }
 
 function elementsOf(v: unknown): JsonObject[] {
-  if (Array.isArray(v)) return v.filter(isObject).map((x) => ({ ...x }));
-  return isObject(v) ? [{ ...v }] : [];
+  if (Array.isArray(v)) return v.filter(isObject).map((x) => copyOf(x));
+  return isObject(v) ? [copyOf(v)] : [];
 }
 
 function withSub(el: JsonObject, sub: AttributeDef, v: unknown, text: string): JsonObject {
   checkImmutable(sub, el[sub.name], v, text);
-  const next = { ...el };
+  const next = copyOf(el);
   if (v === undefined) delete next[sub.name];
   else next[sub.name] = v;
   return next;
