@@ -20,6 +20,7 @@ import { preload, type Preloaded } from './preload.ts';
 import { BIG_GROUP_ID, fixtureEnv, fixtureId, fixtureUserName, PEER_TOKEN, SMALL_GROUP_ID } from './fixture.ts';
 import { createBody, median, pick, scenarioKind, scenarioNames, scenarioRequest, spread, sum, type Req, type Target } from './scenarios.ts';
 import { runFilterParseBench } from './filter-parse.ts';
+import { startArgs } from '../scripts/start-command.ts';
 import { compileMappings } from '../src/provision/mappings.ts';
 import { ScimClient } from '../src/provision/scim-client.ts';
 import { readDirectory } from '../src/provision/source.ts';
@@ -52,6 +53,9 @@ interface Server {
   readonly child: ChildProcess;
   readonly startedAt: number;
 }
+
+/** Scimitar as `npm start` runs it (its node flags included). */
+const SCIMITAR = startArgs();
 
 async function start(cmd: string[], env: Record<string, string>, readyText: RegExp): Promise<Server> {
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -189,7 +193,7 @@ async function bulkMembers(url: string, tok: string, ids: readonly string[], use
 async function provisioningCycles(dir: string, clientId: string, clientSecret: string, rows: string[], notes: string[], fail: () => void): Promise<void> {
     const cycleStore = await storeEnv(dir, 'cycle');
     await preload({ dbPath: cycleStore.dbPath, databaseUrl: cycleStore.databaseUrl, clientId, clientSecret, users: 0, bigGroupMembers: 0 });
-    const cycleServer = await start(['dist/main.js'], { ...cycleStore.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
+    const cycleServer = await start(SCIMITAR, { ...cycleStore.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
     const graphUsers: Record<string, unknown>[] = Array.from({ length: CYCLE_USERS }, (_, i) => ({
       id: `u${i}`, userPrincipalName: `cycle${i}@bench.test`, displayName: `Cycle ${i}`, jobTitle: 'Agent', mail: `c${i}@bench.test`,
       department: 'Sales', telephoneNumber: `+1 317 555 ${String(i % 10000).padStart(4, '0')}`, ...(i > 0 ? { manager: { id: `u${Math.floor(i / 10)}` } } : {}),
@@ -246,7 +250,7 @@ async function memoryRun(dir: string, clientId: string, clientSecret: string, ro
     const bigData = await preload({ dbPath: big.dbPath, databaseUrl: big.databaseUrl, clientId, clientSecret, users: MEMORY_USERS, bigGroupMembers: 100 });
     notes.push(`preload of ${MEMORY_USERS} users: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     const spawnAt = Date.now();
-    const mem = await start(['dist/main.js'], { ...big.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
+    const mem = await start(SCIMITAR, { ...big.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret }, /Tenant URL/);
     const memTok = await token(mem.url, clientId, clientSecret);
     let firstOk = 0;
     while (!firstOk) {
@@ -325,7 +329,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const data: Preloaded = await preload({ dbPath: store.dbPath, databaseUrl: store.databaseUrl, clientId, clientSecret, users: USERS, bigGroupMembers: BIG_GROUP, candidates: CANDIDATES });
     notes.push(`preload of ${USERS} users and a ${BIG_GROUP}-member group: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const scim = await start(['dist/main.js'], { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret, SCIMITAR_BODY_LIMIT: String(8 << 20) }, /Tenant URL/);
+    const scim = await start(SCIMITAR, { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret, SCIMITAR_BODY_LIMIT: String(8 << 20) }, /Tenant URL/);
     const tok = await token(scim.url, clientId, clientSecret);
     const userNames = data.userNames;
     let failed = false;

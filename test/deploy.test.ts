@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { configFromEnv } from '../src/config.ts';
+import { startArgs } from '../scripts/start-command.ts';
 
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const instructions = dockerfile.split('\n').filter((l) => l && !l.startsWith('#')).join('\n').replace(/\\\n\s*/g, ' ').split('\n');
@@ -25,9 +26,7 @@ test('the Dockerfile installs as CI does and ships a non-root, healthchecked ima
   // What the compiled server reads at run time besides dist/: the console's assets.
   assert.ok(runtime.some((l) => l.startsWith('COPY --from=build /app/assets ')), 'the console assets are in the image');
   const cmd = runtime.find((l) => l.startsWith('CMD '))!;
-  assert.deepEqual(JSON.parse(cmd.slice(4)), ['node', 'dist/main.js']);
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts.start, 'node dist/main.js', 'the image runs what npm start runs');
+  assert.deepEqual(JSON.parse(cmd.slice(4)), ['node', ...startArgs()], 'the image runs what npm start runs');
   // The runtime environment is a valid configuration.
   const env = Object.fromEntries(runtime.filter((l) => l.startsWith('ENV ')).flatMap((l) => l.slice(4).trim().split(/\s+/).map((kv) => kv.split('='))));
   assert.equal(env.HOST, '0.0.0.0');
@@ -43,6 +42,7 @@ test('the compose file and the systemd unit set only settings the configuration 
   for (const k of keys) assert.ok(documented.includes(`| \`${k}\` |`), `${k} is not a documented setting`);
   const unit = readFileSync('deploy/scimitar.service', 'utf8');
   for (const [, k] of unit.matchAll(/^Environment=([A-Z_]+)=/gm)) assert.ok(k === 'NODE_ENV' || documented.includes(`| \`${k}\` |`), `${k} in the unit`);
-  assert.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/scimitar\/dist\/main\.js$/m);
+  const start = startArgs();
+  assert.ok(unit.split('\n').includes(`ExecStart=/usr/bin/node ${[...start.slice(0, -1), `/opt/scimitar/${start.at(-1)}`].join(' ')}`), 'the unit runs what npm start runs');
   assert.match(unit, /^User=scimitar$/m);
 });

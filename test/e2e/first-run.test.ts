@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startArgs } from '../../scripts/start-command.ts';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -18,7 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 async function start(env: Record<string, string>): Promise<{ output: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, ...env, SCIMITAR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, startArgs(), { env: { ...process.env, ...env, SCIMITAR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { freePort, startNode } from '../helpers/process.ts';
+import { startArgs } from '../../scripts/start-command.ts';
 
 function run(env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['dist/main.js'], { env: { ...process.env, SCIMITAR_LOG_LEVEL: 'warn', PORT: '0', ...env }, encoding: 'utf8', timeout: 20000 });
+  const r = spawnSync(process.execPath, startArgs(), { env: { ...process.env, SCIMITAR_LOG_LEVEL: 'warn', PORT: '0', ...env }, encoding: 'utf8', timeout: 20000 });
   return { status: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
 }
 

@@ -1,6 +1,7 @@
 // Scimitar server processes for multi-node tests: the compiled `node dist/main.js`, as `npm start` runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { startArgs } from '../../scripts/start-command.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -20,7 +21,7 @@ export interface Node {
 
 export async function startNode(env: Record<string, string>): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, startArgs(), {
     env: { ...process.env, ...env, PORT: String(port), SCIMITAR_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
