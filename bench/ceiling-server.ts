@@ -4,8 +4,11 @@
 // read; INSERT user + INSERT audit in one transaction for a create; SELECT + UPDATE + INSERT
 // audit for a patch; a checked INSERT of the member + audit for a member add (a DELETE + audit
 // for a remove); the client lookup, secret digest and token INSERT for a token. Bearer tokens
-// are cached in memory after their first lookup, as Scimitar's are. Same response shapes as
-// Scimitar's.
+// are cached in memory after their first lookup, as Scimitar's are. The same envelopes and
+// status codes as Scimitar's, but a user is its stored document with groups and meta: none of
+// what the Genesys view derives (the enterprise extension's division and manager, the `other`
+// email, the SCIM external id, `$ref` and `type` on groups), so its users are about half the
+// bytes of Scimitar's (783 against 1,485 for a fixture user).
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
