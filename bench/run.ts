@@ -85,8 +85,8 @@ interface Figure {
 }
 
 
-async function load(url: string, connections: number, request: Req | Req[]): Promise<Figure> {
-  const result = await autocannon({ url, connections, duration: DURATION, requests: [request].flat() as never[] });
+async function load(url: string, connections: number, request: Req | Req[], duration = DURATION): Promise<Figure> {
+  const result = await autocannon({ url, connections, duration, requests: [request].flat() as never[] });
   const errors = result.errors + result.timeouts + result.non2xx;
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
 }
@@ -357,7 +357,7 @@ async function main(): Promise<void> {
     for (const t of targets.filter((x) => x.name !== 'peer')) {
       for (const name of SCENARIOS.filter((x) => wanted(x) && scenarioKind(x) === 'GET')) {
         const req = scenarioRequest(name, t);
-        if (req) await autocannon({ url: t.url, connections: 8, duration: 1, requests: [req].flat() as never[] });
+        if (req) await load(t.url, 8, req, 1);
       }
       await drain(t);
     }

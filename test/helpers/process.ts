@@ -1,4 +1,4 @@
-// Scimitar server processes for multi-node tests: the compiled `node dist/main.js`, as `npm start` runs it.
+// Scimitar server processes for multi-node tests: the compiled server, started as `npm start` starts it (scripts/start-command.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startArgs } from '../../scripts/start-command.ts';
