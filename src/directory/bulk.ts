@@ -6,15 +6,20 @@
 // first waiting resource without the attributes that refer onwards and adding them with a
 // PATCH once every resource exists (RFC 7644 3.7.1). `failOnErrors` stops the run after that
 // many failures; operations not attempted are left out of the response.
+import { can, SCIM_PERMISSIONS } from '../auth/permissions.ts';
 import {
-  bulkRefsIn, BULK_RESPONSE_SCHEMA, isObject, PATCH_OP_SCHEMA, resolveBulkRefs, ScimError, scimErrors, setAsideRefs,
+  BULK_RESPONSE_SCHEMA, isObject, PATCH_OP_SCHEMA, resolveBulkPath, resolveBulkRefs, ScimError, scimErrors, setAsideRefs,
   type BulkOperation, type BulkRequest, type JsonObject,
 } from '../scim/index.ts';
+import { referenceGraph } from './bulk-graph.ts';
+import { TimeSlice } from './time-slice.ts';
 import type { CallContext } from './context.ts';
 import type { GroupService } from './groups.ts';
 import type { UserService } from './users.ts';
 
 export const BULK_MAX_OPERATIONS = 1000;
+/** How long a Bulk runs before it lets other requests in (docs/security.md, "Bulk's cost"). */
+export const BULK_SLICE_MS = 20;
 
 interface Outcome {
   readonly method: string;
@@ -25,6 +30,18 @@ interface Outcome {
   readonly response?: unknown;
 }
 
+/** What a cycle needs of the run it is part of. */
+interface CycleRun {
+  attempt(index: number, path: string, data: unknown): Promise<{ id?: string; error?: ScimError }>;
+  fail(index: number, e: ScimError, extra?: { location?: string }): void;
+  blocked(index: number, resolvable: (ref: string) => boolean): ScimError | undefined;
+  record(index: number, result: Omit<Outcome, 'method' | 'bulkId'>): void;
+  refs(index: number): ReadonlySet<string>;
+  readonly outcomes: ReadonlyMap<number, Outcome>;
+  readonly slice: TimeSlice;
+  readonly onUnexpected?: (error: unknown, index: number) => void;
+}
+
 interface Target {
   readonly type: 'Users' | 'Groups';
   readonly id?: string;
@@ -33,7 +50,13 @@ interface Target {
 function targetOf(path: string): Target {
   const m = /^\/(Users|Groups)(?:\/([^/]+))?\/?$/i.exec(path);
   if (!m) throw scimErrors.invalidValue(`Bulk operations act on /Users and /Groups; got "${path}"`);
-  return { type: m[1].toLowerCase() === 'users' ? 'Users' : 'Groups', ...(m[2] !== undefined ? { id: decodeURIComponent(m[2]) } : {}) };
+  let id: string | undefined;
+  try {
+    id = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+  } catch {
+    throw scimErrors.invalidValue(`The path "${path}" holds a malformed %-escape`);
+  }
+  return { type: m[1].toLowerCase() === 'users' ? 'Users' : 'Groups', ...(id !== undefined ? { id } : {}) };
 }
 
 const etag = (version: number) => `"${version}"`;
@@ -65,82 +88,172 @@ export class BulkService {
     return { id: t.id, outcome: { status: '200', location: location(t.id), version: etag(r.version) } };
   }
 
-  async run(ctx: CallContext, request: BulkRequest): Promise<JsonObject> {
+  /**
+   * Runs a BulkRequest. The reference graph is built once (each operation's references read
+   * once: linear in operations and bytes); each operation runs when what it refers to has
+   * run, lowest index first; a cycle of references runs as one unit, completed or undone as a
+   * whole. Between operations the event loop is given back once a slice of BULK_SLICE_MS is
+   * spent, so that one Bulk never holds up other requests for long.
+   */
+  async run(ctx: CallContext, request: BulkRequest, onUnexpected?: (error: unknown, index: number) => void): Promise<JsonObject> {
+    const ops = request.operations;
+    const graph = referenceGraph(ops);
     const ids = new Map<string, string>(); // bulkId -> id
     const failed = new Set<string>(); // bulkIds whose operation failed
     const outcomes = new Map<number, Outcome>();
-    const laterPatches: { index: number; path: string; aside: JsonObject }[] = [];
-    const pending = request.operations.map((op, index) => ({ op, index }));
+    const slice = new TimeSlice(BULK_SLICE_MS);
     let errors = 0;
     const stop = () => request.failOnErrors !== undefined && errors >= request.failOnErrors;
 
-    const record = (index: number, op: BulkOperation, result: Omit<Outcome, 'method' | 'bulkId'>) =>
+    const record = (index: number, result: Omit<Outcome, 'method' | 'bulkId'>) => {
+      const op = ops[index];
       outcomes.set(index, { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), ...result });
-    const fail = (index: number, op: BulkOperation, e: ScimError) => {
+    };
+    const fail = (index: number, e: ScimError, extra: { location?: string } = {}) => {
       errors++;
-      if (op.bulkId !== undefined) failed.add(op.bulkId);
-      record(index, op, { status: String(e.status), response: e.toJSON() });
+      const bulkId = ops[index].bulkId;
+      if (bulkId !== undefined) {
+        failed.add(bulkId);
+        ids.delete(bulkId);
+      }
+      record(index, { status: String(e.status), ...extra, response: e.toJSON() });
     };
-    const attempt = async (index: number, op: BulkOperation, data: unknown) => {
+    /** Runs one operation; its id, or the error that stopped it (already recorded). */
+    const attempt = async (index: number, path: string, data: unknown): Promise<{ id?: string; error?: ScimError }> => {
+      const op = ops[index];
+      await slice.yieldIfSpent();
       try {
-        const { outcome, id } = await this.runOne({ ...ctx, requestId: `${ctx.requestId}#${index}` }, op, resolveBulkRefs(op.path, ids), data);
+        const { outcome, id } = await this.runOne({ ...ctx, requestId: `${ctx.requestId}#${index}` }, op, path, data);
         if (op.bulkId !== undefined && id !== undefined) ids.set(op.bulkId, id);
-        record(index, op, outcome);
-        return true;
+        record(index, outcome);
+        return { id };
       } catch (e) {
-        if (!(e instanceof ScimError)) throw e;
-        fail(index, op, e);
-        return false;
+        const error = this.asScimError(e, index, onUnexpected);
+        fail(index, error);
+        return { error };
       }
     };
+    /** Why an operation cannot run as sent: a permission it holds nowhere, or a reference that did not resolve. */
+    const blocked = (index: number, resolvable: (ref: string) => boolean): ScimError | undefined => {
+      const refused = this.refusal(ctx, ops[index]);
+      if (refused) return refused;
+      const missing = [...graph.refs(index)].find((r) => !resolvable(r));
+      if (missing === undefined) return undefined;
+      return scimErrors.conflict(`bulkId "${missing}" ${failed.has(missing) ? 'belongs to an operation that failed' : graph.defines(missing) ? 'refers to an operation that was not run' : 'is not defined in this request'}`);
+    };
 
-    while (pending.length > 0 && !stop()) {
-      const refs = (op: BulkOperation) => bulkRefsIn([op.path, op.data]);
-      const readyAt = pending.findIndex(({ op }) => [...refs(op)].every((r) => ids.has(r) || failed.has(r) || !request.operations.some((o) => o.bulkId === r)));
-      if (readyAt >= 0) {
-        const [{ op, index }] = pending.splice(readyAt, 1);
-        const unresolvable = [...refs(op)].filter((r) => !ids.has(r));
-        if (unresolvable.length > 0) {
-          fail(index, op, scimErrors.conflict(`bulkId "${unresolvable[0]}" ${failed.has(unresolvable[0]) ? 'belongs to an operation that failed' : 'is not defined in this request'}`));
-          continue;
-        }
-        await attempt(index, op, resolveBulkRefs(op.data, ids));
-        continue;
+    for (let c = graph.next(); c !== undefined && !stop(); c = graph.next()) {
+      if (c.cyclic) await this.runCycle(ctx, c.members, ops, ids, { attempt, fail, blocked, record, refs: graph.refs, outcomes, slice, onUnexpected });
+      else {
+        const index = c.members[0];
+        const why = blocked(index, (r) => ids.has(r));
+        if (why) fail(index, why);
+        else await attempt(index, resolveBulkPath(ops[index].path, ids), resolveBulkRefs(ops[index].data, ids));
       }
-      // Every waiting operation waits on another: a cycle. Create the first POST without its
-      // onward references; they are added by a PATCH at the end (RFC 7644 3.7.1).
-      const cycleAt = pending.findIndex(({ op }) => op.method === 'POST' && isObject(op.data));
-      if (cycleAt < 0) {
-        const [{ op, index }] = pending.splice(0, 1);
-        fail(index, op, scimErrors.conflict('The bulkId references of this operation form a cycle that cannot be broken (no POST to create first)'));
-        continue;
-      }
-      const [{ op, index }] = pending.splice(cycleAt, 1);
-      const unresolved = new Set([...bulkRefsIn(op.data)].filter((r) => !ids.has(r)));
-      const { data, aside } = setAsideRefs(resolveBulkRefs(op.data as JsonObject, ids), unresolved);
-      if (await attempt(index, op, data)) laterPatches.push({ index, path: `/${targetOf(op.path).type}/${ids.get(op.bulkId!)}`, aside });
-    }
-
-    for (const p of laterPatches) {
-      if (stop()) break;
-      const unresolved = [...bulkRefsIn(p.aside)].filter((r) => !ids.has(r));
-      const prior = outcomes.get(p.index)!;
-      const op = request.operations[p.index];
-      if (unresolved.length > 0) {
-        fail(p.index, op, scimErrors.conflict(`bulkId "${unresolved[0]}" could not be resolved; the resource was created without the attributes that refer to it`));
-        continue;
-      }
-      try {
-        const patch = { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'add', value: resolveBulkRefs(p.aside, ids) }] };
-        const { outcome } = await this.runOne({ ...ctx, requestId: `${ctx.requestId}#${p.index}` }, { method: 'PATCH', path: p.path, data: patch }, p.path, patch);
-        record(p.index, op, { ...prior, version: outcome.version });
-      } catch (e) {
-        if (!(e instanceof ScimError)) throw e;
-        fail(p.index, op, e);
-      }
+      graph.done(c);
     }
 
     const Operations = [...outcomes.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
     return { schemas: [BULK_RESPONSE_SCHEMA], Operations };
   }
+
+  /**
+   * A cycle of references (RFC 7644 3.7.1): its POSTs are created in request order, each
+   * without the attributes that refer to members not created yet; those are added by one
+   * PATCH each once all exist. If any member fails, the members created are removed again
+   * and reported as failed with the reason, so that an operation reported as failed has
+   * written nothing and one reported as done holds everything it was sent (RFC 7644 3.7.3).
+   * Only POSTs can be created first: a cycle through another method fails as a whole.
+   */
+  private async runCycle(ctx: CallContext, members: readonly number[], ops: readonly BulkOperation[], ids: Map<string, string>, run: CycleRun): Promise<void> {
+    if (members.some((i) => ops[i].method !== 'POST' || !isObject(ops[i].data))) {
+      for (const i of members) run.fail(i, scimErrors.conflict('The bulkId references of this operation form a cycle that cannot be broken (only POSTs can be created first)'));
+      return;
+    }
+    const inCycle = new Set(members.map((i) => ops[i].bulkId!));
+    const created: { index: number; type: Target['type']; id: string; aside: JsonObject }[] = [];
+    let cause: { index: number; error: ScimError } | undefined;
+    for (const index of members) {
+      const why = run.blocked(index, (r) => ids.has(r) || inCycle.has(r));
+      if (why) {
+        cause = { index, error: why };
+        run.fail(index, why);
+        break;
+      }
+      const op = ops[index];
+      const later = new Set([...run.refs(index)].filter((r) => !ids.has(r)));
+      const { data, aside } = setAsideRefs(resolveBulkRefs(op.data as JsonObject, ids), later);
+      const { id, error } = await run.attempt(index, op.path, data);
+      if (error || !id) {
+        cause = { index, error: error ?? scimErrors.internal() };
+        break;
+      }
+      created.push({ index, type: targetOf(op.path).type, id, aside });
+    }
+    for (const c of cause ? [] : created) {
+      if (Object.keys(c.aside).length === 0) continue;
+      await run.slice.yieldIfSpent();
+      const path = `/${c.type}/${c.id}`;
+      try {
+        const patch = { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'add', value: resolveBulkRefs(c.aside, ids) }] };
+        const { outcome } = await this.runOne({ ...ctx, requestId: `${ctx.requestId}#${c.index}` }, { method: 'PATCH', path, data: patch }, path, patch);
+        run.record(c.index, { ...run.outcomes.get(c.index)!, version: outcome.version });
+      } catch (e) {
+        cause = { index: c.index, error: this.asScimError(e, c.index, run.onUnexpected) };
+        break;
+      }
+    }
+    if (!cause) return;
+    // Undo: every member created is removed again and reported with the reason.
+    const culprit = ops[cause.index].bulkId!;
+    for (const c of [...created].reverse()) {
+      await run.slice.yieldIfSpent();
+      const where = await this.undoCreate(ctx, c.index, c.type, c.id);
+      const error = c.index === cause.index ? cause.error
+        : scimErrors.conflict(`Not kept: this operation is part of a cycle of bulkId references that could not be completed (bulkId "${culprit}": ${cause.error.message})`);
+      run.fail(c.index, error, where);
+    }
+    for (const i of members) {
+      if (i !== cause.index && !created.some((c) => c.index === i)) {
+        run.fail(i, scimErrors.conflict(`Not run: this operation is part of a cycle of bulkId references that could not be completed (bulkId "${culprit}": ${cause.error.message})`));
+      }
+    }
+  }
+
+  /**
+   * Removes a resource an operation created but could not complete. When the caller may not
+   * delete it, the failure names the resource (`location`) so that a retry can find it.
+   */
+  private async undoCreate(ctx: CallContext, index: number, type: Target['type'], id: string): Promise<{ location?: string }> {
+    try {
+      await (type === 'Users' ? this.users : this.groups).delete({ ...ctx, requestId: `${ctx.requestId}#${index}` }, id, undefined);
+      return {};
+    } catch {
+      return { location: `${ctx.scimBaseUrl}/${type}/${id}` };
+    }
+  }
+
+  /** 403 without any work when the caller holds the operation's permission in no division. */
+  private refusal(ctx: CallContext, op: BulkOperation): ScimError | undefined {
+    let type: Target['type'];
+    try {
+      type = targetOf(op.path).type;
+    } catch (e) {
+      return e as ScimError;
+    }
+    const needs = PERMISSION_OF[type][op.method];
+    return can(ctx.principal, needs) ? undefined : scimErrors.forbidden(`This client may not ${op.method} ${type} in any division (needs ${needs.join(' or ')})`);
+  }
+
+  /** A failure of one operation as its SCIM error; an unexpected one is reported (logged) and answers a bare 500. */
+  private asScimError(e: unknown, index: number, onUnexpected?: (error: unknown, index: number) => void): ScimError {
+    if (e instanceof ScimError) return e;
+    onUnexpected?.(e, index);
+    return scimErrors.internal();
+  }
 }
+
+const PERMISSION_OF: Record<Target['type'], Record<BulkOperation['method'], readonly string[]>> = {
+  Users: { POST: SCIM_PERMISSIONS.userAdd, PUT: SCIM_PERMISSIONS.userEdit, PATCH: SCIM_PERMISSIONS.userEdit, DELETE: SCIM_PERMISSIONS.userDelete },
+  Groups: { POST: SCIM_PERMISSIONS.groupAdd, PUT: SCIM_PERMISSIONS.groupEdit, PATCH: SCIM_PERMISSIONS.groupEdit, DELETE: SCIM_PERMISSIONS.groupDelete },
+};

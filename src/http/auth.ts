@@ -47,7 +47,7 @@ export function createAuthenticator(services: Services, rateLimit: ClientRateLim
     // Known from here on, so that a refusal (the rate limit's too) is recorded for the organization.
     request.caller = { clientId: principal.clientId, orgId: principal.orgId };
     if (rateLimit) {
-      const d = await rateLimit(request, principal.clientId);
+      const d = await rateLimit(request, principal.clientId, request.routeOptions.config.rateWeight?.(request) ?? 1);
       if (!d.allowed) metrics?.rateLimited();
       if (!d.allowed) throw scimErrors.tooManyRequests(`Rate limit exceeded for this client; retry after ${d.retryAfterSeconds} s`, d.retryAfterSeconds);
     }

@@ -25,13 +25,21 @@ export interface RateDecision {
   readonly remaining: number;
 }
 
-export type ClientRateLimit = (request: FastifyRequest, clientId: string) => Promise<RateDecision>;
+/** `weight`: how many requests this one counts as (a Bulk counts each of its operations). */
+export type ClientRateLimit = (request: FastifyRequest, clientId: string, weight?: number) => Promise<RateDecision>;
 
 declare module 'fastify' {
   interface FastifyRequest {
     rateLimitKey?: string;
   }
+  interface FastifyContextConfig {
+    /** How many requests a request of this route counts as against the client's limit (default 1). */
+    rateWeight?: (request: FastifyRequest) => number;
+  }
 }
+
+/** Counters taken at once for a weighted request (one Redis round trip each, sent together). */
+const WEIGHT_BATCH = 64;
 
 /** Registers the limiter on `app` and returns the check the authenticator calls; undefined when unlimited. */
 export async function clientRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<ClientRateLimit | undefined> {
@@ -73,10 +81,18 @@ export async function clientRateLimit(app: FastifyInstance, options: RateLimitOp
     ...(redis ? { redis } : {}),
   });
   const check = app.createRateLimit();
-  return async (request, clientId) => {
+  const decide = (r: Awaited<ReturnType<typeof check>>): RateDecision =>
+    r.isAllowed ? { allowed: true, retryAfterSeconds: 0, remaining: Number.MAX_SAFE_INTEGER }
+      : { allowed: !r.isExceeded, retryAfterSeconds: Math.max(1, r.ttlInSeconds), remaining: r.remaining };
+  return async (request, clientId, weight = 1) => {
     request.rateLimitKey = clientId;
-    const r = await check(request);
-    if (r.isAllowed) return { allowed: true, retryAfterSeconds: 0, remaining: Number.MAX_SAFE_INTEGER };
-    return { allowed: !r.isExceeded, retryAfterSeconds: Math.max(1, r.ttlInSeconds), remaining: r.remaining };
+    let decision = decide(await check(request));
+    // The store counts one at a time: take the rest of the weight in batches, and stop at the
+    // first refusal (so a Bulk far over the limit costs at most the limit plus one batch).
+    for (let left = weight - 1; left > 0 && decision.allowed; left -= WEIGHT_BATCH) {
+      const batch = await Promise.all(Array.from({ length: Math.min(left, WEIGHT_BATCH) }, () => check(request)));
+      decision = batch.map(decide).find((d) => !d.allowed) ?? decision;
+    }
+    return decision;
   };
 }

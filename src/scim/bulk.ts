@@ -55,24 +55,80 @@ export function parseBulkRequest(body: unknown, maxOperations: number): BulkRequ
   return Object.freeze({ ...(f !== undefined ? { failOnErrors: f as number } : {}), operations: Object.freeze(operations) });
 }
 
-/** Every `bulkId:` reference in a value (strings, and path segments such as /Groups/bulkId:x). */
-export function bulkRefsIn(value: unknown, out = new Set<string>()): Set<string> {
+// RFC 7644 3.7.2: a `bulkId:` reference stands where a resource id would, so only there: the
+// `value` of a reference (members, manager, any `{value, $ref}`), a manager given as a bare
+// id (Entra's and Genesys' form), a PATCH operation's value when its path names such an
+// attribute, and a segment of an operation's path (/Groups/bulkId:x). Any other string that
+// happens to contain "bulkId:" (a title, a display name) is data and stays as sent.
+const REF_ATTRIBUTES = new Set(['members', 'manager']);
+
+/** Whether a PATCH path names a reference attribute: `members`, `manager`, `...:manager.value`, `members[...]`. */
+function pathNamesReference(path: string): boolean {
+  const plain = path.replace(/\[[^\]]*\]/g, '');
+  return plain.slice(plain.lastIndexOf(':') + 1).toLowerCase().split('.').some((a) => REF_ATTRIBUTES.has(a));
+}
+
+/**
+ * Visits every reference position of a resource or PatchOp body; `visit` returns the
+ * replacement string. `atRef`: the value stands where an id would (a member, a manager).
+ * Returns a copy only when something was replaced, so that the walk also serves to collect.
+ */
+function mapRefPositions(value: unknown, visit: (ref: string) => string | undefined, atRef = false): unknown {
   if (typeof value === 'string') {
-    for (const part of value.split('/')) {
-      const m = REF.exec(part);
-      if (m) out.add(m[1]);
+    const m = atRef ? REF.exec(value) : null;
+    return m ? (visit(m[1]) ?? value) : value;
+  }
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const r = mapRefPositions(v, visit, atRef);
+      if (r !== v) (out ??= value.slice())[i] = r;
+    });
+    return out ?? value;
+  }
+  if (!isObject(value)) return value;
+  const isRef = atRef || Object.keys(value).some((k) => k.toLowerCase() === '$ref');
+  // A PATCH operation: its value is a reference when its path names a reference attribute.
+  const patchOp = typeof value.op === 'string' && 'value' in value;
+  let out: JsonObject | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const lower = k.toLowerCase();
+    const childAtRef = REF_ATTRIBUTES.has(lower) || (lower === 'value' && (isRef || (patchOp && typeof value.path === 'string' && pathNamesReference(value.path))));
+    const r = mapRefPositions(v, visit, childAtRef);
+    if (r !== v) {
+      out ??= { ...value };
+      Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true });
     }
-  } else if (Array.isArray(value)) for (const v of value) bulkRefsIn(v, out);
-  else if (isObject(value)) for (const v of Object.values(value)) bulkRefsIn(v, out);
+  }
+  return out ?? value;
+}
+
+/** The bulkIds an operation's path refers to (its `bulkId:x` segments). */
+export function bulkRefsInPath(path: string, out = new Set<string>()): Set<string> {
+  for (const part of path.split('/')) {
+    const m = REF.exec(part);
+    if (m) out.add(m[1]);
+  }
   return out;
 }
 
-/** The value with each resolved `bulkId:` reference replaced by the id it stands for (input unchanged). */
+/** Every `bulkId:` reference in a resource or PatchOp body, at the positions RFC 7644 3.7.2 gives them. */
+export function bulkRefsIn(value: unknown, out = new Set<string>()): Set<string> {
+  mapRefPositions(value, (ref) => {
+    out.add(ref);
+    return undefined;
+  });
+  return out;
+}
+
+/** The path with each resolved `bulkId:` segment replaced by the id it stands for. */
+export function resolveBulkPath(path: string, ids: ReadonlyMap<string, string>): string {
+  return path.split('/').map((part) => { const m = REF.exec(part); return m && ids.has(m[1]) ? ids.get(m[1])! : part; }).join('/');
+}
+
+/** The body with each resolved `bulkId:` reference replaced by the id it stands for (input unchanged). */
 export function resolveBulkRefs<T>(value: T, ids: ReadonlyMap<string, string>): T {
-  if (typeof value === 'string') return value.split('/').map((part) => { const m = REF.exec(part); return m && ids.has(m[1]) ? ids.get(m[1])! : part; }).join('/') as T;
-  if (Array.isArray(value)) return value.map((v) => resolveBulkRefs(v, ids)) as T;
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveBulkRefs(v, ids)])) as T;
-  return value;
+  return mapRefPositions(value, (ref) => ids.get(ref)) as T;
 }
 
 /**
@@ -81,18 +137,20 @@ export function resolveBulkRefs<T>(value: T, ids: ReadonlyMap<string, string>): 
  * exists. Attributes are set aside whole (top level, or one level inside an extension).
  */
 export function setAsideRefs(data: JsonObject, unresolved: ReadonlySet<string>): { data: JsonObject; aside: JsonObject } {
-  const refersUnresolved = (v: unknown) => [...bulkRefsIn(v)].some((r) => unresolved.has(r));
+  const refersUnresolved = (k: string, v: unknown) => [...bulkRefsIn(Object.defineProperty({}, k, { value: v, enumerable: true }))].some((r) => unresolved.has(r));
+  // Own properties even for a parsed "__proto__" key (an assignment would set the prototype).
+  const put = (o: JsonObject, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   const kept: JsonObject = {};
   const aside: JsonObject = {};
   for (const [k, v] of Object.entries(data)) {
-    if (!refersUnresolved(v)) kept[k] = v;
+    if (!refersUnresolved(k, v)) put(kept, k, v);
     else if (isObject(v) && k.toLowerCase().startsWith('urn:')) {
       const inner: JsonObject = {};
       const innerAside: JsonObject = {};
-      for (const [ik, iv] of Object.entries(v)) (refersUnresolved(iv) ? innerAside : inner)[ik] = iv;
-      kept[k] = inner;
-      aside[k] = innerAside;
-    } else aside[k] = v;
+      for (const [ik, iv] of Object.entries(v)) put(refersUnresolved(ik, iv) ? innerAside : inner, ik, iv);
+      put(kept, k, inner);
+      put(aside, k, innerAside);
+    } else put(aside, k, v);
   }
   return { data: kept, aside };
 }

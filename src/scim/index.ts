@@ -10,6 +10,6 @@ export { parseResource, coerceAttribute, checkResourceRules, schemasFor } from '
 export { projectResource, parseProjection, type Projection } from './projection.ts';
 export { parseListQuery, listResponse, cursorListResponse, DEFAULT_LIST_LIMITS, type ListQuery, type ListLimits, type RawListParams, type SortKey, type ListResponse } from './list-query.ts';
 export { parseSearchRequest } from './search.ts';
-export { parseBulkRequest, bulkRefsIn, resolveBulkRefs, setAsideRefs, type BulkOperation, type BulkRequest, type BulkMethod } from './bulk.ts';
+export { parseBulkRequest, bulkRefsIn, bulkRefsInPath, resolveBulkPath, resolveBulkRefs, setAsideRefs, type BulkOperation, type BulkRequest, type BulkMethod } from './bulk.ts';
 export { schemaDocument, resourceTypeDocument, serviceProviderConfigDocument, type ServiceProviderOptions } from './discovery.ts';
 export { isObject, copyOf, deepEqual, deepClone, ownValue, type JsonObject } from './values.ts';

@@ -32,6 +32,13 @@ declare module 'fastify' {
   }
 }
 
+/** How many requests a Bulk counts as against the rate limit: one per operation. */
+function bulkWeight(request: FastifyRequest): number {
+  const body = request.body as { Operations?: unknown; operations?: unknown } | undefined;
+  const ops = body?.Operations ?? body?.operations;
+  return Array.isArray(ops) ? Math.max(1, ops.length) : 1;
+}
+
 const LIST_PARAMS = ['filter', 'startIndex', 'count', 'sortBy', 'sortOrder', 'attributes', 'excludedAttributes', 'cursor'] as const;
 
 /** Query parameters by their RFC names, matched case-insensitively; a repeated one is refused. */
@@ -125,7 +132,11 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     scim.post('/Groups/.search', w(S.groups.search), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
 
     // ---- Bulk (RFC 7644 3.7): per-operation results, each as its single request ----
-    scim.post('/Bulk', w(S.bulk), async (req, reply) => send(reply, 200, await services.bulk.run(ctx(req), parseBulkRequest(req.body, BULK_MAX_OPERATIONS))));
+    // Each operation counts against the client's rate limit (config.rateWeight).
+    scim.post('/Bulk', { ...w(S.bulk), config: { rateWeight: bulkWeight } }, async (req, reply) => {
+      const request = parseBulkRequest(req.body, BULK_MAX_OPERATIONS);
+      return send(reply, 200, await services.bulk.run(ctx(req), request, (err, index) => req.log.error({ err, operation: index }, 'bulk operation failed unexpectedly')));
+    });
 
     // ---- /Me (RFC 7644 3.11): callers are OAuth clients, never users ----
     const noMe = async () => {
