@@ -43,6 +43,11 @@ export function canGrant(p: Principal, permission: string, divisionId: string): 
   );
 }
 
+/** The permissions among `permissions` that the principal could not grant on `divisionId` itself. */
+export function permissionsBeyond(p: Principal, permissions: readonly string[], divisionId: string): string[] {
+  return permissions.filter((permission) => !canGrant(p, permission, divisionId));
+}
+
 /** Divisions in which the principal holds any of `permissions`: '*' for all of them. */
 export function divisionsWith(p: Principal, permissions: readonly string[]): typeof ALL_DIVISIONS | string[] {
   const out = new Set<string>();

@@ -8,7 +8,7 @@
 // idle expiry 30 minutes, absolute 12 hours. Sign-in failures back off per user and per
 // address (the token endpoint's throttle) and every sign-in, failed or not, is audited.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ALL_DIVISIONS, canGrant, type Grant, type Principal } from '../auth/permissions.ts';
+import { ALL_DIVISIONS, canGrant, permissionsBeyond, type Grant, type Principal } from '../auth/permissions.ts';
 import { digest, generateSecret, hashPassword, passwordMatches } from '../auth/secrets.ts';
 import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle, type LoginThrottleOptions } from '../auth/login-throttle.ts';
 import { writeAudit } from './audit.ts';
@@ -169,7 +169,7 @@ export class ConsoleAuth {
       const role = await this.store.getRole(ctx.org.id, g.roleId);
       if (!role) throw scimErrors.badRequest(`Role ${g.roleId} does not exist`);
       if (g.divisionId !== ALL_DIVISIONS && !(await this.store.getDivision(ctx.org.id, g.divisionId))) throw scimErrors.badRequest(`Division ${g.divisionId} does not exist`);
-      const beyond = role.permissions.filter((p) => !canGrant(ctx.principal, p, g.divisionId));
+      const beyond = permissionsBeyond(ctx.principal, role.permissions, g.divisionId);
       if (beyond.length > 0) throw scimErrors.forbidden(`Role "${role.name}" grants ${beyond.join(', ')}, which you do not hold on ${g.divisionId === ALL_DIVISIONS ? 'every division' : 'that division'}`);
     }
     const removed = current.filter((c) => !grants.some((g) => key(g) === key(c)));
@@ -182,11 +182,14 @@ export class ConsoleAuth {
     });
   }
 
-  /** A password set by an administrator (or its owner), through the SCIM user service's rules and audit. */
+  /**
+   * A password set by an administrator (or its owner), through the SCIM user service's rules
+   * (a console user's password only by a caller that could grant all its grants) and audit;
+   * the user's sessions end there.
+   */
   async setPassword(ctx: AdminContext, userId: string, password: string): Promise<void> {
     if (password.length < MIN_PASSWORD_LENGTH) throw scimErrors.badRequest(`The password needs at least ${MIN_PASSWORD_LENGTH} characters`);
     await this.services.users.patch(scimContextOf(ctx, this.services.registries), userId, { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'password', value: password }] }, undefined);
-    await this.store.deleteSessionsOfUser(userId);
   }
 }
 

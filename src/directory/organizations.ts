@@ -1,5 +1,5 @@
 // Creating an organization: its Home division, an Admin role (every permission), a
-// "SCIM Provisioning" role (every SCIM permission, for scoped provisioning clients) and an
+// "SCIM Provisioning" role (what Entra's requests need, for scoped provisioning clients) and an
 // admin client holding Admin on every division. Used by first-run bootstrap and
 // `scimitar org create`.
 import { randomUUID } from 'node:crypto';
@@ -8,16 +8,24 @@ import { digest, generateSecret } from '../auth/secrets.ts';
 import { writeAudit } from './audit.ts';
 import { UniqueViolation, type Organization, type ScimProfile, type Store } from '../store/contract.ts';
 
-/** Every permission the SCIM API checks (Genesys Cloud's names). */
+/**
+ * What an identity provider's requests need (Genesys Cloud's names): users and groups, and
+ * assigning skills, languages and extensions. Not `directory:user:setPassword` (no default
+ * Entra mapping sends a password) nor `authorization:grant:*`: a provisioning token is no
+ * administrator's key (docs/security.md). Migration 10 narrows the role of organizations
+ * created with the earlier, wider default.
+ */
 export const SCIM_PROVISIONING_PERMISSIONS = Object.freeze([
-  'directory:user:*',
+  'directory:user:view',
+  'directory:user:add',
+  'directory:user:edit',
+  'directory:user:delete',
   'directory:group:*',
-  'authorization:grant:add',
-  'authorization:grant:delete',
   'routing:skill:assign',
   'routing:language:assign',
   'telephony:extension:assign',
 ]);
+export const SCIM_PROVISIONING_DESCRIPTION = 'What an identity provider needs: users, groups, skills, languages and extensions';
 
 export interface CreatedOrganization {
   readonly organization: Organization;
@@ -48,7 +56,7 @@ export async function createOrganization(store: Store, input: CreateOrganization
     await tx.createOrganization(organization);
     await tx.createDivision({ id: homeDivisionId, orgId: organization.id, name: 'Home', isHome: true, created: now });
     await tx.createRole({ id: adminRoleId, orgId: organization.id, name: 'Admin', description: 'Every permission', permissions: ['*'] });
-    await tx.createRole({ id: scimRoleId, orgId: organization.id, name: 'SCIM Provisioning', description: 'Every permission the SCIM API checks', permissions: SCIM_PROVISIONING_PERMISSIONS });
+    await tx.createRole({ id: scimRoleId, orgId: organization.id, name: 'SCIM Provisioning', description: SCIM_PROVISIONING_DESCRIPTION, permissions: SCIM_PROVISIONING_PERMISSIONS });
     await tx.createClient({
       id: clientId,
       orgId: organization.id,

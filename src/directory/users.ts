@@ -15,6 +15,7 @@ import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
 import { actorOf, auditRecord, diffAttributes, writeAudit } from './audit.ts';
+import { requireMaySignInAs } from './console-rights.ts';
 
 export interface UserResult {
   readonly resource: JsonObject;
@@ -62,6 +63,15 @@ export class UserService {
   }
 
   /**
+   * A password set on an existing user: directory:user:setPassword in its division, and, when
+   * the user holds console grants, the right to grant every one of them (console-rights.ts).
+   */
+  private async requireMaySetPassword(ctx: CallContext, p: PreparedUser, existing: UserRow): Promise<void> {
+    this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
+    await requireMaySignInAs(this.store, ctx.principal, existing, 'Setting the password');
+  }
+
+  /**
    * Stores the prepared user with its audit record in one atomic write (one statement on
    * PostgreSQL); what the caller read before may have moved on meanwhile: a version that did
    * (optimistic versioning) or a division or manager deleted since is a VersionConflict,
@@ -100,6 +110,8 @@ export class UserService {
     const audit = auditRecord(actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes, row.divisionId);
     try {
       if (!(await this.store.writeUser({ user: record, previous: existing, audit }))) throw new VersionConflict();
+      // A new password ends the user's console sessions, on every node (sessions live in the store).
+      if (existing && passwordHash !== existing.passwordHash) await this.store.deleteSessionsOfUser(existing.id);
     } catch (e) {
       if (e instanceof UniqueViolation) throw scimErrors.uniqueness(`User name "${p.userName}" is already in use`);
       if (e instanceof MissingReference) throw new VersionConflict();
@@ -153,7 +165,7 @@ export class UserService {
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
       const p = await prepareUser(this.store, ctx, resource, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
-      if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
+      if (p.password !== undefined) await this.requireMaySetPassword(ctx, p, existing);
       const row = await this.write(ctx, p, existing, newHash ?? existing.passwordHash);
       return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
     });
@@ -172,7 +184,7 @@ export class UserService {
       checkDerivedUnchanged(ctx, before, after);
       const p = await prepareUser(this.store, ctx, after, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
-      if (p.password !== undefined) this.requireIn(ctx, SCIM_PERMISSIONS.userSetPassword, p.divisionId, p.divisionName, 'set passwords of');
+      if (p.password !== undefined) await this.requireMaySetPassword(ctx, p, existing);
       const hash = p.password !== undefined ? await hashPassword(p.password) : existing.passwordHash;
       const row = await this.write(ctx, p, existing, hash);
       return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };

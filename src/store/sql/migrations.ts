@@ -280,5 +280,16 @@ CREATE TABLE setup_tokens (
       // yet (22 ms a page after a bulk load). SQLite's indexes end in the rowid (seq) anyway.
       sql: 'CREATE INDEX users_org_active_seq ON users(org_id, active, seq);\nDROP INDEX users_org_active;',
     },
+    {
+      version: 10,
+      name: 'the default SCIM Provisioning role without password and grant rights',
+      // Organizations created with the earlier default role, left as it was made: the role
+      // loses directory:user:setPassword and authorization:grant:* (a provisioning token that
+      // could set a console administrator's password was an administrator's key). A role an
+      // administrator has edited since is left alone.
+      sql: `UPDATE roles SET permissions = '${JSON.stringify(['directory:user:view', 'directory:user:add', 'directory:user:edit', 'directory:user:delete', 'directory:group:*', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign'])}',
+  description = 'What an identity provider needs: users, groups, skills, languages and extensions'
+  WHERE name = 'SCIM Provisioning' AND permissions = '${JSON.stringify(['directory:user:*', 'directory:group:*', 'authorization:grant:add', 'authorization:grant:delete', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign'])}';`,
+    },
   ];
 }

@@ -1,0 +1,41 @@
+// A store written by an earlier version opens with this one and keeps its data; migration 10
+// narrows the default SCIM Provisioning role it was made with, and leaves an edited one alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.ts';
+import { createOrganization, SCIM_PROVISIONING_PERMISSIONS } from '../../../src/directory/organizations.ts';
+
+const EARLIER_DEFAULT = ['directory:user:*', 'directory:group:*', 'authorization:grant:add', 'authorization:grant:delete', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign'];
+
+test('migration 10: the earlier default provisioning role loses setPassword and grant rights; an edited one is kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
+  const path = join(dir, 'store.db');
+  try {
+    let store = openSqliteStore({ path });
+    const a = await createOrganization(store, { name: 'made-earlier', scimProfile: 'genesys' });
+    const b = await createOrganization(store, { name: 'edited-earlier', scimProfile: 'genesys' });
+    await store.close();
+    // Rewind the file to what the previous version left: its default role, no migration 10.
+    const db = new Database(path);
+    db.prepare('UPDATE roles SET permissions = ? WHERE id = ?').run(JSON.stringify(EARLIER_DEFAULT), a.scimRoleId);
+    db.prepare('UPDATE roles SET permissions = ? WHERE id = ?').run(JSON.stringify([...EARLIER_DEFAULT, 'audits:audit:view']), b.scimRoleId);
+    db.prepare('DELETE FROM schema_migrations WHERE version = 10').run();
+    db.close();
+
+    store = openSqliteStore({ path });
+    try {
+      assert.deepEqual((await store.getRole(a.organization.id, a.scimRoleId))!.permissions, [...SCIM_PROVISIONING_PERMISSIONS]);
+      assert.deepEqual((await store.getRole(b.organization.id, b.scimRoleId))!.permissions, [...EARLIER_DEFAULT, 'audits:audit:view'], 'a role edited since is left as the administrator made it');
+      assert.ok(await store.getClient(a.clientId), 'everything else is still there');
+      assert.equal((await store.listRoles(a.organization.id)).length, 2);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
