@@ -6,6 +6,11 @@
 // attacker could otherwise reset its address with a client of its own). Node-local memory,
 // bounded by `maxEntries` (oldest first out); a key forgets its failures after `forgetMs`
 // without one.
+//
+// Attempts in flight count too (`begin` ... `end`): a key may have at most as many attempts
+// under way as it has free failures left (at least one), so that 40 guesses sent at once are
+// not all checked before the first failure is recorded. docs/security.md, "Throttles under
+// concurrency".
 
 export interface LoginThrottleOptions {
   /** Failures allowed before any backoff. */
@@ -34,8 +39,13 @@ interface Entry {
   lastFailure: number;
 }
 
+/** Attempts that may wait on one key; past that they are refused at once. */
+const MAX_WAITING = 100;
+
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
   private readonly now: () => number;
 
   constructor(private readonly options: LoginThrottleOptions = LOGIN_THROTTLE_DEFAULTS) {
@@ -57,6 +67,45 @@ export class LoginThrottle {
     let until = 0;
     for (const k of keys) until = Math.max(until, this.entry(k, now)?.lockedUntil ?? 0);
     return until > now ? Math.ceil((until - now) / 1000) : 0;
+  }
+
+  /**
+   * Starts an attempt: 0 when it may go ahead (it then counts as in flight until `end`),
+   * else whole seconds to wait. While the attempts in flight would use up a key's remaining
+   * free failures, a new one waits for one of them to end and is then checked again (so a
+   * burst of guesses meets the lock its first failures set, and a client asking for many
+   * tokens at once is only queued); more than MAX_WAITING waiting on a key are refused.
+   */
+  async begin(keys: readonly string[]): Promise<number> {
+    for (;;) {
+      const wait = this.retryAfterSeconds(keys);
+      if (wait > 0) return wait;
+      const now = this.now();
+      const full = keys.find((k) => (this.inFlight.get(k) ?? 0) >= Math.max(1, this.options.freeFailures - (this.entry(k, now)?.failures ?? 0)));
+      if (full === undefined) break;
+      const queue = this.waiting.get(full) ?? [];
+      if (queue.length >= MAX_WAITING) return Math.max(1, Math.ceil(this.options.baseMs / 1000));
+      this.waiting.set(full, queue);
+      await new Promise<void>((resolve) => queue.push(resolve));
+    }
+    for (const k of keys) this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+    return 0;
+  }
+
+  /**
+   * Ends an attempt that `begin` let through (after `failed` or `succeeded`). Every attempt
+   * waiting on its keys is checked again: those that fit go ahead, those that meet a lock
+   * are refused, the rest wait again.
+   */
+  end(keys: readonly string[]): void {
+    for (const k of keys) {
+      const n = (this.inFlight.get(k) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(k, n);
+      else this.inFlight.delete(k);
+      const queue = this.waiting.get(k);
+      this.waiting.delete(k);
+      for (const wake of queue ?? []) wake();
+    }
   }
 
   failed(keys: readonly string[]): void {

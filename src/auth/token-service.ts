@@ -51,24 +51,28 @@ export class TokenService {
    */
   async issue(clientId: string, clientSecret: string, address: string): Promise<IssuedToken> {
     const keys = [`client:${clientId}`, `address:${address}`];
-    const wait = this.throttle.retryAfterSeconds(keys);
+    const wait = await this.throttle.begin(keys);
     if (wait > 0) throw oauthErrors.throttled(wait);
-    const client = await this.store.getClient(clientId);
-    // Same answer whether the id or the secret is wrong: no client enumeration.
-    const reason = !client ? 'unknown client' : !secretMatches(clientSecret, client.secretHash) ? 'wrong secret' : client.state !== 'active' ? 'inactive client' : undefined;
-    if (reason || !client) {
-      this.throttle.failed(keys);
-      if (client) {
-        await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
+    try {
+      const client = await this.store.getClient(clientId);
+      // Same answer whether the id or the secret is wrong: no client enumeration.
+      const reason = !client ? 'unknown client' : !secretMatches(clientSecret, client.secretHash) ? 'wrong secret' : client.state !== 'active' ? 'inactive client' : undefined;
+      if (reason || !client) {
+        this.throttle.failed(keys);
+        if (client) {
+          await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
+        }
+        throw Object.assign(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), { reason });
       }
-      throw Object.assign(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), { reason });
+      this.throttle.succeeded(keys[0]);
+      const token = generateSecret();
+      const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
+      // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
+      await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
+      return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
+    } finally {
+      this.throttle.end(keys);
     }
-    this.throttle.succeeded(keys[0]);
-    const token = generateSecret();
-    const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
-    // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
-    await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
-    return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
   }
 
   /** Why a token that `authenticate` refused was refused (RFC 6750 3.1 error_description). */

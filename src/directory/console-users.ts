@@ -103,25 +103,29 @@ export class ConsoleAuth {
   /** Checks the password; returns a new session's cookie value. */
   async signIn(org: Organization, userName: string, password: string, address: string): Promise<{ cookie: string; session: ConsoleSession }> {
     const keys = [`console:${org.id}:${userName.toLowerCase()}`, `console-address:${address}`];
-    const wait = this.throttle.retryAfterSeconds(keys);
+    const wait = await this.throttle.begin(keys);
     if (wait > 0) throw new SignInError(`Too many failed sign-ins: try again in ${wait} s`, wait);
-    const user = await this.userByName(org, userName);
-    const ok = user?.passwordHash ? await passwordMatches(password, user.passwordHash) : (await hashPassword(password), false);
-    const grants = user && ok ? await this.store.listUserGrants(org.id, user.id) : [];
-    const reason = !user ? 'unknown user' : !ok ? 'wrong password' : !user.active ? 'inactive user' : grants.length === 0 ? 'no console role' : undefined;
-    if (reason) {
-      this.throttle.failed(keys);
-      if (user) await writeAudit(this.store, { orgId: org.id, clientId: `user:${user.id}` }, 'console.signIn.failed', 'User', user.id, { address: { after: address }, reason: { after: reason } }, user.divisionId);
-      // One answer for every reason but the last two, so that sign-in does not reveal which userNames exist.
-      throw new SignInError(reason === 'inactive user' ? 'This user is disabled' : reason === 'no console role' ? 'This user holds no console role: an administrator can grant one' : 'Wrong email or password');
+    try {
+      const user = await this.userByName(org, userName);
+      const ok = user?.passwordHash ? await passwordMatches(password, user.passwordHash) : (await hashPassword(password), false);
+      const grants = user && ok ? await this.store.listUserGrants(org.id, user.id) : [];
+      const reason = !user ? 'unknown user' : !ok ? 'wrong password' : !user.active ? 'inactive user' : grants.length === 0 ? 'no console role' : undefined;
+      if (reason) {
+        this.throttle.failed(keys);
+        if (user) await writeAudit(this.store, { orgId: org.id, clientId: `user:${user.id}` }, 'console.signIn.failed', 'User', user.id, { address: { after: address }, reason: { after: reason } }, user.divisionId);
+        // One answer for every reason but the last two, so that sign-in does not reveal which userNames exist.
+        throw new SignInError(reason === 'inactive user' ? 'This user is disabled' : reason === 'no console role' ? 'This user holds no console role: an administrator can grant one' : 'Wrong email or password');
+      }
+      this.throttle.succeeded(keys[0]);
+      const cookie = generateSecret();
+      const now = this.now();
+      const session: ConsoleSession = { idHash: digest(cookie), orgId: org.id, userId: user!.id, csrf: generateSecret(), created: now, lastSeen: now };
+      await this.store.insertSession(session);
+      await writeAudit(this.store, { orgId: org.id, clientId: `user:${user!.id}` }, 'console.signIn', 'User', user!.id, { address: { after: address } }, user!.divisionId);
+      return { cookie, session };
+    } finally {
+      this.throttle.end(keys);
     }
-    this.throttle.succeeded(keys[0]);
-    const cookie = generateSecret();
-    const now = this.now();
-    const session: ConsoleSession = { idHash: digest(cookie), orgId: org.id, userId: user!.id, csrf: generateSecret(), created: now, lastSeen: now };
-    await this.store.insertSession(session);
-    await writeAudit(this.store, { orgId: org.id, clientId: `user:${user!.id}` }, 'console.signIn', 'User', user!.id, { address: { after: address } }, user!.divisionId);
-    return { cookie, session };
   }
 
   /** The caller of a request bearing `cookie`, or undefined (no, expired or revoked session; a user disabled since). */

@@ -42,3 +42,46 @@ test('memory is bounded: the oldest key goes first', () => {
   assert.equal(th.retryAfterSeconds(['a']), 0);
   assert.equal(th.retryAfterSeconds(['c']), 1);
 });
+
+test('attempts in flight count: a burst of 40 failing guesses is checked no more often than 40 in a row', async () => {
+  const c = clock();
+  const th = new LoginThrottle({ freeFailures: 5, baseMs: 1000, maxMs: 60_000, forgetMs: 60_000, maxEntries: 100, now: c.now });
+  let checked = 0;
+  const guess = async () => {
+    const wait = await th.begin(['client:a', 'address:x']);
+    if (wait > 0) return 'throttled';
+    try {
+      checked++;
+      await new Promise((resolve) => setTimeout(resolve, 2)); // the secret check takes a while
+      th.failed(['client:a', 'address:x']);
+      return 'refused';
+    } finally {
+      th.end(['client:a', 'address:x']);
+    }
+  };
+  const outcomes = await Promise.all(Array.from({ length: 40 }, guess));
+  assert.equal(checked, 6, 'five free failures, then the one that locks: as one after another');
+  assert.equal(outcomes.filter((o) => o === 'throttled').length, 34);
+});
+
+test('a client asking for many tokens at once is queued, not refused', async () => {
+  const th = new LoginThrottle({ freeFailures: 5, baseMs: 1000, maxMs: 60_000, forgetMs: 60_000, maxEntries: 100 });
+  let inFlight = 0;
+  let most = 0;
+  const ask = async () => {
+    const wait = await th.begin(['client:b', 'address:y']);
+    if (wait > 0) return false;
+    try {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      th.succeeded('client:b');
+      return true;
+    } finally {
+      inFlight--;
+      th.end(['client:b', 'address:y']);
+    }
+  };
+  const ok = await Promise.all(Array.from({ length: 32 }, ask));
+  assert.ok(ok.every(Boolean));
+  assert.ok(most <= 5, `at most five at once (saw ${most})`);
+});

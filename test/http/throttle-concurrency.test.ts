@@ -1,0 +1,53 @@
+// Throttles under concurrency: 40 wrong secrets or passwords sent at once are checked no more
+// often than 40 sent one after another (five free failures and the one that locks), on the
+// token endpoint and the console's sign-in, on both stores.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/http/app.ts';
+import { createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { postgresSkipReason } from '../helpers/postgres.ts';
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`throttles under concurrency (${dialect})`, async () => {
+    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
+    let h: Harness;
+    let app: FastifyInstance;
+    let org: Org;
+    before(async () => {
+      if (skip) return;
+      h = await startHarness({ dialect });
+      app = await buildApp(h.services, { publicUrl: 'https://scim.example.test', bodyLimitBytes: 1 << 20, logLevel: false });
+      org = await createOrg(h);
+      const token = await app.consoleAuth.createSetupToken(org.organization.id);
+      const res = await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
+      assert.equal(res.statusCode, 303);
+    });
+    after(async () => {
+      if (skip) return;
+      await app.close();
+      await h.close();
+    });
+
+    test('40 wrong client secrets at once: six are checked, the rest are 429', { skip }, async () => {
+      const res = await Promise.all(Array.from({ length: 40 }, () => h.app.inject({
+        method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=client_credentials&client_id=${org.clientId}&client_secret=wrong`,
+      })));
+      const statuses = res.map((r) => r.statusCode);
+      assert.equal(statuses.filter((s) => s === 401).length, 6, statuses.join(','));
+      assert.equal(statuses.filter((s) => s === 429).length, 34);
+    });
+
+    test('40 wrong console passwords at once: six are checked, the rest are told to wait', { skip }, async () => {
+      const res = await Promise.all(Array.from({ length: 40 }, () => app.inject({
+        method: 'POST', url: '/console/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ organization: org.organization.name, userName: 'root@x.test', password: 'not the password' }).toString(),
+      })));
+      const wrong = res.filter((r) => r.body.includes('Wrong email or password')).length;
+      const throttled = res.filter((r) => r.body.includes('Too many failed sign-ins')).length;
+      assert.equal(wrong, 6, res.map((r) => r.statusCode).join(','));
+      assert.equal(throttled, 34);
+    });
+  });
+}
