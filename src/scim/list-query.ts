@@ -69,7 +69,8 @@ export function parseListQuery(registry: Registry, rt: ResourceTypeDef, raw: Raw
   const filter = raw.filter !== undefined ? bindFilter(registry, rt, parseFilter(raw.filter, limits.filter)) : undefined;
   return Object.freeze({
     filter,
-    startIndex: Math.max(1, start),
+    // Past every store's OFFSET range (and past exact doubles) no page has results anyway.
+    startIndex: Math.min(Math.max(1, start), Number.MAX_SAFE_INTEGER),
     count: Math.min(Math.max(0, count), limits.maxCount),
     sort,
     projection: parseProjection(registry, rt, raw.attributes, raw.excludedAttributes),

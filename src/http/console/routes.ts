@@ -49,6 +49,15 @@ const list = (f: Form, k: string): string[] => {
   return v === undefined ? [] : [v].flat().map(String);
 };
 
+/** The host an Origin header names; undefined for `null` (sandboxed pages, file:) or anything unparsable. */
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const { services: s, auth, publicUrl } = options;
   const secure = publicUrl.startsWith('https://');
@@ -73,7 +82,9 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
     const send = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
     const back = (reply: FastifyReply, path: string, notice: { ok?: string; error?: string }) => {
       const q = new URLSearchParams(notice as Record<string, string>).toString();
-      return reply.code(303).header('location', `${path}${path.includes('?') ? '&' : '?'}${q}`).send();
+      // An id from the URL may hold any character (CR, LF, non-ASCII): escaped, it is a safe header.
+      const safe = path.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+      return reply.code(303).header('location', `${safe}${safe.includes('?') ? '&' : '?'}${q}`).send();
     };
 
     /** Signed-in pages: the caller, or a redirect to sign in (GET) / 403 (POST). POSTs must carry the session's CSRF token. */
@@ -92,7 +103,7 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
     /** Forms before sign-in: refused when the browser says they come from another site. */
     const sameOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
       const origin = request.headers.origin;
-      if (origin && origin !== publicUrl && new URL(origin).host !== request.headers.host) return send(reply, page(undefined, { title: 'Refused' }, html`<p>This form was sent from another site.</p>`), 403);
+      if (origin && origin !== publicUrl && originHost(origin) !== request.headers.host) return send(reply, page(undefined, { title: 'Refused' }, html`<p>This form was sent from another site.</p>`), 403);
     };
 
     /** Runs a change; its refusal becomes the redirect's error notice. */
