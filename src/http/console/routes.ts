@@ -241,11 +241,16 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       const poll = async () => {
         if (!open) return;
         try {
-          if (!(await auth.caller(cookieValue))) {
+          // Each delivery with the viewer's rights as they are now: a session ended, or a grant
+          // taken away, closes the stream; a narrower grant narrows what it delivers.
+          const caller = await auth.caller(cookieValue);
+          if (!caller || !can(caller.principal, ['audits:audit:view'])) {
+            open = false;
             reply.raw.end();
             return;
           }
-          const fresh = (await s.admin.activity.page(ctx, { ...q, cursor: undefined })).entries.filter((e) => !seen.has(e.id));
+          const now = { ...ctx, principal: caller.principal };
+          const fresh = (await s.admin.activity.page(now, { ...q, cursor: undefined })).entries.filter((e) => !seen.has(e.id));
           for (const e of fresh.reverse()) {
             seen.add(e.id);
             reply.raw.write(`event: entry\ndata: ${JSON.stringify(e)}\n\n`);

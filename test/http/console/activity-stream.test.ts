@@ -1,0 +1,44 @@
+// The live activity stream authorizes every delivery: it delivers while the viewer holds
+// audits:audit:view, and closes once that grant is taken away (or the session ends).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildApp } from '../../../src/http/app.ts';
+import { call, createOrg, entraUser, startHarness } from '../../helpers/harness.ts';
+
+test('an open activity stream closes when the viewer\'s right to read it is taken away', async () => {
+  const h = await startHarness();
+  const app = await buildApp(h.services, { publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 50 });
+  try {
+    const org = await createOrg(h, 'genesys');
+    const role = await call(h, { method: 'POST', path: '/api/v2/authorization/roles', token: org.token, body: { name: 'Auditor', permissions: ['audits:audit:view', 'directory:user:view'] } });
+    const auditor = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('auditor@fabrikam.com', { password: 'a long auditor password' }) });
+    assert.equal((await call(h, { method: 'PUT', path: `/api/v2/users/${auditor.body.id}/grants`, token: org.token, body: { grants: [{ roleId: role.body.id, divisionId: '*' }] } })).status, 200);
+    const signIn = await app.inject({ method: 'POST', url: '/console/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ organization: org.organization.name, userName: 'auditor@fabrikam.com', password: 'a long auditor password' }).toString() });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${url}/console/activity/stream`, { headers: { cookie } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (done: (t: string) => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!done(text) && Date.now() < deadline) {
+        const chunk = await Promise.race([reader.read(), new Promise<{ done: true; value: undefined }>((r) => setTimeout(() => r({ done: true, value: undefined }), deadline - Date.now()))]);
+        if (chunk.done) return 'ended';
+        text += new TextDecoder().decode(chunk.value);
+      }
+      return done(text) ? 'found' : 'timeout';
+    };
+    await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('seen@fabrikam.com') });
+    assert.equal(await readUntil((t) => t.includes('seen@fabrikam.com'), 5000), 'found', 'a change is delivered while the right is held');
+    // The grant goes; the next change must not be delivered, and the stream ends.
+    assert.equal((await call(h, { method: 'PUT', path: `/api/v2/users/${auditor.body.id}/grants`, token: org.token, body: { grants: [] } })).status, 200);
+    await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('unseen@fabrikam.com') });
+    const outcome = await readUntil((t) => t.includes('unseen@fabrikam.com'), 3000);
+    assert.equal(outcome, 'ended', `the stream went on (${outcome})`);
+    assert.ok(!text.includes('unseen@fabrikam.com'));
+  } finally {
+    await app.close();
+    await h.close();
+  }
+});
