@@ -205,7 +205,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
 
   oauthRoutes(app, services.tokens, metrics);
   // One limiter for both base paths: a client's budget is shared between them.
-  const limit = await clientRateLimit(app, { perMinute: options.rateLimitPerMinute ?? 0, redisUrl: options.redisUrl, namespace: options.rateLimitNamespace });
+  const limit = await clientRateLimit(app, { perMinute: options.rateLimitPerMinute ?? 0, redisUrl: options.redisUrl, namespace: options.rateLimitNamespace, onBreakerOpen: () => metrics.redisBreakerOpened() });
   const authenticate = createAuthenticator(services, limit, metrics);
   for (const prefix of SCIM_BASE_PATHS) {
     app.register(async (scoped) => scimRoutes(scoped, { services, scimBaseUrl: `${options.publicUrl}${SCIM_BASE_PATHS[0]}`, maxResults: 1000, bodyLimitBytes: options.bodyLimitBytes, authenticate }), { prefix });

@@ -13,6 +13,8 @@ export interface Metrics {
   token(outcome: 'issued' | 'refused' | 'throttled'): void;
   /** A request refused by the per-client rate limit. */
   rateLimited(): void;
+  /** The rate limit stopped asking Redis for a while after a slow or failed command. */
+  redisBreakerOpened(): void;
 }
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
@@ -43,6 +45,7 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
   const scim = new client.Counter({ name: 'scimitar_scim_operations_total', help: 'SCIM operations by resource type, operation and outcome', labelNames: ['resource_type', 'operation', 'outcome'], registers: [registry] });
   const tokens = new client.Counter({ name: 'scimitar_oauth_tokens_total', help: 'Token requests by outcome (issued, refused, throttled)', labelNames: ['outcome'], registers: [registry] });
   const limited = new client.Counter({ name: 'scimitar_rate_limited_requests_total', help: 'Requests refused by the per-client rate limit', registers: [registry] });
+  const breaker = new client.Counter({ name: 'scimitar_redis_breaker_open_total', help: 'Times the rate limit stopped asking a slow or failing Redis (requests pass unlimited meanwhile)', registers: [registry] });
 
   const queries = new client.Histogram({
     name: 'scimitar_db_query_duration_seconds', help: 'Database statement latency by kind (read, write)',
@@ -90,6 +93,7 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
     registry,
     token: (outcome) => tokens.inc({ outcome }),
     rateLimited: () => limited.inc(),
+    redisBreakerOpened: () => breaker.inc(),
   };
 }
 

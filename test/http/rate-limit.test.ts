@@ -60,3 +60,41 @@ test('an unreachable Redis lets requests through, quickly', async () => {
     await h.close();
   }
 });
+
+test('a hung Redis (SIGSTOP) opens the circuit breaker: one request waits the timeout, the next ones do not', async () => {
+  const { spawn } = await import('node:child_process');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
+  try {
+    // Wait for it to accept connections.
+    const { createConnection } = await import('node:net');
+    for (let i = 0; i < 50; i++) {
+      const up = await new Promise<boolean>((resolve) => {
+        const s = createConnection({ port, host: '127.0.0.1' }, () => { s.end(); resolve(true); });
+        s.on('error', () => resolve(false));
+      });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const h = await startHarness({ rateLimitPerMinute: 1000, redisUrl: `redis://127.0.0.1:${port}`, rateLimitNamespace: `scimitar-test-${randomUUID()}:` });
+    try {
+      const org = await createOrg(h);
+      assert.equal((await call(h, { path: '/Users', token: org.token })).status, 200);
+      redis.kill('SIGSTOP');
+      const times: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t = Date.now();
+        assert.equal((await call(h, { path: '/Users', token: org.token })).status, 200, 'fails open');
+        times.push(Date.now() - t);
+      }
+      assert.ok(times[0] >= 400, `the first request waited the command timeout (${times[0]} ms)`);
+      assert.ok(times.slice(1).every((ms) => ms < 300), `the next ones did not wait: ${times.join(', ')} ms`);
+      assert.match(await h.app.metrics.registry.metrics(), /scimitar_redis_breaker_open_total 1\b/);
+    } finally {
+      redis.kill('SIGCONT');
+      await h.close();
+    }
+  } finally {
+    redis.kill('SIGKILL');
+  }
+});
