@@ -20,6 +20,12 @@ interface CursorBody {
   readonly e: number;
 }
 
+function isCursorBody(b: unknown): b is CursorBody {
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return false;
+  const o = b as Record<string, unknown>;
+  return Number.isSafeInteger(o.p) && (o.p as number) >= 0 && (o.d === 'n' || o.d === 'b') && typeof o.q === 'string' && Number.isSafeInteger(o.e);
+}
+
 /** What makes two list requests "the same query" for a cursor: everything but paging and projection. */
 function queryDigest(resourceType: string, params: RawListParams): string {
   const key = JSON.stringify([resourceType, params.filter ?? null, params.sortBy ?? null, params.sortOrder ?? null]);
@@ -64,6 +70,8 @@ export class CursorCodec {
     } catch {
       throw scimErrors.invalidCursor('The cursor is not one this server issued');
     }
+    // Signed is not well-formed: a key that ever signed another shape must not reach the store.
+    if (!isCursorBody(body)) throw scimErrors.invalidCursor('The cursor is not one this server issued');
     if (body.q !== queryDigest(resourceType, params)) throw scimErrors.invalidCursor('The cursor belongs to another query: keep filter and sorting the same while paging');
     if (body.e * 1000 < this.now()) throw scimErrors.expiredCursor(`The cursor has expired (cursors live ${CURSOR_TIMEOUT_SECONDS} s); start again with cursor=`);
     return body.d === 'b' ? { before: body.p } : { after: body.p };
