@@ -1,17 +1,17 @@
 // POST /Bulk (RFC 7644 3.7). Each operation is exactly the single request it stands for: the
 // same service method, permissions, profile rules, limits and audit record; each commits on
 // its own (a Bulk request is not one transaction: clients expect, and get, a result per
-// operation). Operations run in order, except that one referring to a `bulkId` waits until
-// the operation that creates it has run; a cycle of references is broken by creating the
-// first waiting resource without the attributes that refer onwards and adding them with a
-// PATCH once every resource exists (RFC 7644 3.7.1). `failOnErrors` stops the run after that
-// many failures; operations not attempted are left out of the response.
+// operation). The order comes from the reference graph (bulk-graph.ts): an operation runs
+// once what it refers to has run, lowest index first; a cycle of references runs as one
+// unit, completed by PATCHes or undone as a whole (RFC 7644 3.7.1, 3.7.3). `failOnErrors`
+// stops the run after that many failures; operations not attempted are left out of the
+// response.
 import { can, SCIM_PERMISSIONS } from '../auth/permissions.ts';
 import {
   BULK_RESPONSE_SCHEMA, isObject, PATCH_OP_SCHEMA, resolveBulkPath, resolveBulkRefs, ScimError, scimErrors, setAsideRefs,
   type BulkOperation, type BulkRequest, type JsonObject,
 } from '../scim/index.ts';
-import { referenceGraph } from './bulk-graph.ts';
+import { referenceGraph, type ReferenceGraph } from './bulk-graph.ts';
 import { TimeSlice } from './time-slice.ts';
 import type { CallContext } from './context.ts';
 import type { GroupService } from './groups.ts';
@@ -28,18 +28,6 @@ interface Outcome {
   readonly location?: string;
   readonly status: string;
   readonly response?: unknown;
-}
-
-/** What a cycle needs of the run it is part of. */
-interface CycleRun {
-  attempt(index: number, path: string, data: unknown): Promise<{ id?: string; error?: ScimError }>;
-  fail(index: number, e: ScimError, extra?: { location?: string }): void;
-  blocked(index: number, resolvable: (ref: string) => boolean): ScimError | undefined;
-  record(index: number, result: Omit<Outcome, 'method' | 'bulkId'>): void;
-  refs(index: number): ReadonlySet<string>;
-  readonly outcomes: ReadonlyMap<number, Outcome>;
-  readonly slice: TimeSlice;
-  readonly onUnexpected?: (error: unknown, index: number) => void;
 }
 
 interface Target {
@@ -67,8 +55,102 @@ export class BulkService {
     private readonly groups: GroupService,
   ) {}
 
+  /**
+   * Runs a BulkRequest. The reference graph is built once (each operation's references read
+   * once: linear in operations and bytes). Between operations the event loop is given back
+   * once a slice of BULK_SLICE_MS is spent, so that one Bulk never holds up other requests
+   * for long. `onUnexpected` hears of a failure that is no SCIM error (that operation is 500).
+   */
+  run(ctx: CallContext, request: BulkRequest, onUnexpected?: (error: unknown, index: number) => void): Promise<JsonObject> {
+    return new BulkRun(this.users, this.groups, ctx, request, onUnexpected).run();
+  }
+}
+
+/** One Bulk request under way: what its operations created, which failed, and their outcomes. */
+class BulkRun {
+  private readonly ops: readonly BulkOperation[];
+  private readonly graph: ReferenceGraph;
+  private readonly ids = new Map<string, string>(); // bulkId -> id
+  private readonly failed = new Set<string>(); // bulkIds whose operation failed
+  private readonly outcomes = new Map<number, Outcome>();
+  private readonly slice = new TimeSlice(BULK_SLICE_MS);
+  private errors = 0;
+
+  constructor(
+    private readonly users: UserService,
+    private readonly groups: GroupService,
+    private readonly ctx: CallContext,
+    private readonly request: BulkRequest,
+    private readonly onUnexpected?: (error: unknown, index: number) => void,
+  ) {
+    this.ops = request.operations;
+    this.graph = referenceGraph(this.ops);
+  }
+
+  async run(): Promise<JsonObject> {
+    const { graph, ops, ids } = this;
+    for (let c = graph.next(); c !== undefined && !this.stopped(); c = graph.next()) {
+      if (c.cyclic) await this.runCycle(c.members);
+      else {
+        const index = c.members[0];
+        const why = this.blocked(index, (r) => ids.has(r));
+        if (why) this.fail(index, why);
+        else await this.attempt(index, resolveBulkPath(ops[index].path, ids), resolveBulkRefs(ops[index].data, ids));
+      }
+      graph.done(c);
+    }
+    const Operations = [...this.outcomes.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
+    return { schemas: [BULK_RESPONSE_SCHEMA], Operations };
+  }
+
+  private stopped(): boolean {
+    return this.request.failOnErrors !== undefined && this.errors >= this.request.failOnErrors;
+  }
+
+  private record(index: number, result: Omit<Outcome, 'method' | 'bulkId'>): void {
+    const op = this.ops[index];
+    this.outcomes.set(index, { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), ...result });
+  }
+
+  /** The operation failed: its bulkId no longer resolves, and it counts towards failOnErrors. */
+  private fail(index: number, e: ScimError, extra: { location?: string } = {}): void {
+    this.errors++;
+    const bulkId = this.ops[index].bulkId;
+    if (bulkId !== undefined) {
+      this.failed.add(bulkId);
+      this.ids.delete(bulkId);
+    }
+    this.record(index, { status: String(e.status), ...extra, response: e.toJSON() });
+  }
+
+  /** Runs one operation and records its outcome; its id, or the error that stopped it. */
+  private async attempt(index: number, path: string, data: unknown): Promise<{ id?: string; error?: ScimError }> {
+    const op = this.ops[index];
+    await this.slice.yieldIfSpent();
+    try {
+      const { outcome, id } = await this.runOne(index, op, path, data);
+      if (op.bulkId !== undefined && id !== undefined) this.ids.set(op.bulkId, id);
+      this.record(index, outcome);
+      return { id };
+    } catch (e) {
+      const error = this.asScimError(e, index);
+      this.fail(index, error);
+      return { error };
+    }
+  }
+
+  /** Why an operation cannot run as sent: a permission it holds nowhere, or a reference that did not resolve. */
+  private blocked(index: number, resolvable: (ref: string) => boolean): ScimError | undefined {
+    const refused = this.refusal(this.ops[index]);
+    if (refused) return refused;
+    const missing = [...this.graph.refs(index)].find((r) => !resolvable(r));
+    if (missing === undefined) return undefined;
+    return scimErrors.conflict(`bulkId "${missing}" ${this.failed.has(missing) ? 'belongs to an operation that failed' : this.graph.defines(missing) ? 'refers to an operation that was not run' : 'is not defined in this request'}`);
+  }
+
   /** Runs one operation as its single request would run; returns its outcome. */
-  private async runOne(ctx: CallContext, op: BulkOperation, path: string, data: unknown): Promise<{ outcome: Omit<Outcome, 'method' | 'bulkId'>; id?: string }> {
+  private async runOne(index: number, op: BulkOperation, path: string, data: unknown): Promise<{ outcome: Omit<Outcome, 'method' | 'bulkId'>; id?: string }> {
+    const ctx = { ...this.ctx, requestId: `${this.ctx.requestId}#${index}` };
     const t = targetOf(path);
     const service = t.type === 'Users' ? this.users : this.groups;
     const location = (id: string) => `${ctx.scimBaseUrl}/${t.type}/${id}`;
@@ -89,75 +171,6 @@ export class BulkService {
   }
 
   /**
-   * Runs a BulkRequest. The reference graph is built once (each operation's references read
-   * once: linear in operations and bytes); each operation runs when what it refers to has
-   * run, lowest index first; a cycle of references runs as one unit, completed or undone as a
-   * whole. Between operations the event loop is given back once a slice of BULK_SLICE_MS is
-   * spent, so that one Bulk never holds up other requests for long.
-   */
-  async run(ctx: CallContext, request: BulkRequest, onUnexpected?: (error: unknown, index: number) => void): Promise<JsonObject> {
-    const ops = request.operations;
-    const graph = referenceGraph(ops);
-    const ids = new Map<string, string>(); // bulkId -> id
-    const failed = new Set<string>(); // bulkIds whose operation failed
-    const outcomes = new Map<number, Outcome>();
-    const slice = new TimeSlice(BULK_SLICE_MS);
-    let errors = 0;
-    const stop = () => request.failOnErrors !== undefined && errors >= request.failOnErrors;
-
-    const record = (index: number, result: Omit<Outcome, 'method' | 'bulkId'>) => {
-      const op = ops[index];
-      outcomes.set(index, { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), ...result });
-    };
-    const fail = (index: number, e: ScimError, extra: { location?: string } = {}) => {
-      errors++;
-      const bulkId = ops[index].bulkId;
-      if (bulkId !== undefined) {
-        failed.add(bulkId);
-        ids.delete(bulkId);
-      }
-      record(index, { status: String(e.status), ...extra, response: e.toJSON() });
-    };
-    /** Runs one operation; its id, or the error that stopped it (already recorded). */
-    const attempt = async (index: number, path: string, data: unknown): Promise<{ id?: string; error?: ScimError }> => {
-      const op = ops[index];
-      await slice.yieldIfSpent();
-      try {
-        const { outcome, id } = await this.runOne({ ...ctx, requestId: `${ctx.requestId}#${index}` }, op, path, data);
-        if (op.bulkId !== undefined && id !== undefined) ids.set(op.bulkId, id);
-        record(index, outcome);
-        return { id };
-      } catch (e) {
-        const error = this.asScimError(e, index, onUnexpected);
-        fail(index, error);
-        return { error };
-      }
-    };
-    /** Why an operation cannot run as sent: a permission it holds nowhere, or a reference that did not resolve. */
-    const blocked = (index: number, resolvable: (ref: string) => boolean): ScimError | undefined => {
-      const refused = this.refusal(ctx, ops[index]);
-      if (refused) return refused;
-      const missing = [...graph.refs(index)].find((r) => !resolvable(r));
-      if (missing === undefined) return undefined;
-      return scimErrors.conflict(`bulkId "${missing}" ${failed.has(missing) ? 'belongs to an operation that failed' : graph.defines(missing) ? 'refers to an operation that was not run' : 'is not defined in this request'}`);
-    };
-
-    for (let c = graph.next(); c !== undefined && !stop(); c = graph.next()) {
-      if (c.cyclic) await this.runCycle(ctx, c.members, ops, ids, { attempt, fail, blocked, record, refs: graph.refs, outcomes, slice, onUnexpected });
-      else {
-        const index = c.members[0];
-        const why = blocked(index, (r) => ids.has(r));
-        if (why) fail(index, why);
-        else await attempt(index, resolveBulkPath(ops[index].path, ids), resolveBulkRefs(ops[index].data, ids));
-      }
-      graph.done(c);
-    }
-
-    const Operations = [...outcomes.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
-    return { schemas: [BULK_RESPONSE_SCHEMA], Operations };
-  }
-
-  /**
    * A cycle of references (RFC 7644 3.7.1): its POSTs are created in request order, each
    * without the attributes that refer to members not created yet; those are added by one
    * PATCH each once all exist. If any member fails, the members created are removed again
@@ -165,90 +178,89 @@ export class BulkService {
    * written nothing and one reported as done holds everything it was sent (RFC 7644 3.7.3).
    * Only POSTs can be created first: a cycle through another method fails as a whole.
    */
-  private async runCycle(ctx: CallContext, members: readonly number[], ops: readonly BulkOperation[], ids: Map<string, string>, run: CycleRun): Promise<void> {
+  private async runCycle(members: readonly number[]): Promise<void> {
+    const { ops, ids } = this;
     if (members.some((i) => ops[i].method !== 'POST' || !isObject(ops[i].data))) {
-      for (const i of members) run.fail(i, scimErrors.conflict('The bulkId references of this operation form a cycle that cannot be broken (only POSTs can be created first)'));
+      for (const i of members) this.fail(i, scimErrors.conflict('The bulkId references of this operation form a cycle that cannot be broken (only POSTs can be created first)'));
       return;
     }
     const inCycle = new Set(members.map((i) => ops[i].bulkId!));
-    const created: { index: number; type: Target['type']; id: string; aside: JsonObject }[] = [];
+    const created = new Map<number, { type: Target['type']; id: string; aside: JsonObject }>();
     let cause: { index: number; error: ScimError } | undefined;
     for (const index of members) {
-      const why = run.blocked(index, (r) => ids.has(r) || inCycle.has(r));
+      const why = this.blocked(index, (r) => ids.has(r) || inCycle.has(r));
       if (why) {
         cause = { index, error: why };
-        run.fail(index, why);
+        this.fail(index, why);
         break;
       }
       const op = ops[index];
-      const later = new Set([...run.refs(index)].filter((r) => !ids.has(r)));
+      const later = new Set([...this.graph.refs(index)].filter((r) => !ids.has(r)));
       const { data, aside } = setAsideRefs(resolveBulkRefs(op.data as JsonObject, ids), later);
-      const { id, error } = await run.attempt(index, op.path, data);
+      const { id, error } = await this.attempt(index, op.path, data);
       if (error || !id) {
         cause = { index, error: error ?? scimErrors.internal() };
         break;
       }
-      created.push({ index, type: targetOf(op.path).type, id, aside });
+      created.set(index, { type: targetOf(op.path).type, id, aside });
     }
-    for (const c of cause ? [] : created) {
+    for (const [index, c] of cause ? [] : created) {
       if (Object.keys(c.aside).length === 0) continue;
-      await run.slice.yieldIfSpent();
+      await this.slice.yieldIfSpent();
       const path = `/${c.type}/${c.id}`;
       try {
         const patch = { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'add', value: resolveBulkRefs(c.aside, ids) }] };
-        const { outcome } = await this.runOne({ ...ctx, requestId: `${ctx.requestId}#${c.index}` }, { method: 'PATCH', path, data: patch }, path, patch);
-        run.record(c.index, { ...run.outcomes.get(c.index)!, version: outcome.version });
+        const { outcome } = await this.runOne(index, { method: 'PATCH', path, data: patch }, path, patch);
+        this.record(index, { ...this.outcomes.get(index)!, version: outcome.version });
       } catch (e) {
-        cause = { index: c.index, error: this.asScimError(e, c.index, run.onUnexpected) };
+        cause = { index, error: this.asScimError(e, index) };
         break;
       }
     }
     if (!cause) return;
     // Undo: every member created is removed again and reported with the reason.
-    const culprit = ops[cause.index].bulkId!;
-    for (const c of [...created].reverse()) {
-      await run.slice.yieldIfSpent();
-      const where = await this.undoCreate(ctx, c.index, c.type, c.id);
-      const error = c.index === cause.index ? cause.error
-        : scimErrors.conflict(`Not kept: this operation is part of a cycle of bulkId references that could not be completed (bulkId "${culprit}": ${cause.error.message})`);
-      run.fail(c.index, error, where);
+    const why = `this operation is part of a cycle of bulkId references that could not be completed (bulkId "${ops[cause.index].bulkId!}": ${cause.error.message})`;
+    for (const [index, c] of [...created].reverse()) {
+      await this.slice.yieldIfSpent();
+      this.fail(index, index === cause.index ? cause.error : scimErrors.conflict(`Not kept: ${why}`), await this.undoCreate(index, c.type, c.id));
     }
     for (const i of members) {
-      if (i !== cause.index && !created.some((c) => c.index === i)) {
-        run.fail(i, scimErrors.conflict(`Not run: this operation is part of a cycle of bulkId references that could not be completed (bulkId "${culprit}": ${cause.error.message})`));
-      }
+      if (i !== cause.index && !created.has(i)) this.fail(i, scimErrors.conflict(`Not run: ${why}`));
     }
   }
 
   /**
-   * Removes a resource an operation created but could not complete. When the caller may not
-   * delete it, the failure names the resource (`location`) so that a retry can find it.
+   * Removes a resource an operation created but could not complete. When it cannot be
+   * removed (the caller may not delete), the failure names it (`location`) so that a retry
+   * can find it.
    */
-  private async undoCreate(ctx: CallContext, index: number, type: Target['type'], id: string): Promise<{ location?: string }> {
+  private async undoCreate(index: number, type: Target['type'], id: string): Promise<{ location?: string }> {
     try {
-      await (type === 'Users' ? this.users : this.groups).delete({ ...ctx, requestId: `${ctx.requestId}#${index}` }, id, undefined);
+      await (type === 'Users' ? this.users : this.groups).delete({ ...this.ctx, requestId: `${this.ctx.requestId}#${index}` }, id, undefined);
       return {};
-    } catch {
-      return { location: `${ctx.scimBaseUrl}/${type}/${id}` };
+    } catch (e) {
+      this.asScimError(e, index);
+      return { location: `${this.ctx.scimBaseUrl}/${type}/${id}` };
     }
   }
 
   /** 403 without any work when the caller holds the operation's permission in no division. */
-  private refusal(ctx: CallContext, op: BulkOperation): ScimError | undefined {
+  private refusal(op: BulkOperation): ScimError | undefined {
     let type: Target['type'];
     try {
       type = targetOf(op.path).type;
     } catch (e) {
-      return e as ScimError;
+      if (e instanceof ScimError) return e; // a path that is no /Users or /Groups resource
+      throw e;
     }
     const needs = PERMISSION_OF[type][op.method];
-    return can(ctx.principal, needs) ? undefined : scimErrors.forbidden(`This client may not ${op.method} ${type} in any division (needs ${needs.join(' or ')})`);
+    return can(this.ctx.principal, needs) ? undefined : scimErrors.forbidden(`This client may not ${op.method} ${type} in any division (needs ${needs.join(' or ')})`);
   }
 
   /** A failure of one operation as its SCIM error; an unexpected one is reported (logged) and answers a bare 500. */
-  private asScimError(e: unknown, index: number, onUnexpected?: (error: unknown, index: number) => void): ScimError {
+  private asScimError(e: unknown, index: number): ScimError {
     if (e instanceof ScimError) return e;
-    onUnexpected?.(e, index);
+    this.onUnexpected?.(e, index);
     return scimErrors.internal();
   }
 }
