@@ -2,7 +2,7 @@
 // between its operations (finding, resolving, and setting aside those that form a cycle).
 import { scimErrors } from './errors.ts';
 import { BULK_REQUEST_SCHEMA } from './schema/urns.ts';
-import { isObject, type JsonObject } from './values.ts';
+import { copyOf, isObject, setOwn, type JsonObject } from './values.ts';
 
 export type BulkMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -95,20 +95,22 @@ function mapRefPositions(value: unknown, visit: (ref: string) => string | undefi
     const lower = k.toLowerCase();
     const childAtRef = REF_ATTRIBUTES.has(lower) || (lower === 'value' && (isRef || (patchOp && typeof value.path === 'string' && pathNamesReference(value.path))));
     const r = mapRefPositions(v, visit, childAtRef);
-    if (r !== v) {
-      out ??= { ...value };
-      Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true });
-    }
+    if (r !== v) setOwn((out ??= copyOf(value)), k, r);
   }
   return out ?? value;
 }
 
+/** Visits each `bulkId:x` segment of an operation's path; `visit` returns the replacement. */
+function mapPathRefs(path: string, visit: (ref: string) => string | undefined): string {
+  return path.split('/').map((part) => { const m = REF.exec(part); return m ? (visit(m[1]) ?? part) : part; }).join('/');
+}
+
 /** The bulkIds an operation's path refers to (its `bulkId:x` segments). */
 export function bulkRefsInPath(path: string, out = new Set<string>()): Set<string> {
-  for (const part of path.split('/')) {
-    const m = REF.exec(part);
-    if (m) out.add(m[1]);
-  }
+  mapPathRefs(path, (ref) => {
+    out.add(ref);
+    return undefined;
+  });
   return out;
 }
 
@@ -123,7 +125,7 @@ export function bulkRefsIn(value: unknown, out = new Set<string>()): Set<string>
 
 /** The path with each resolved `bulkId:` segment replaced by the id it stands for. */
 export function resolveBulkPath(path: string, ids: ReadonlyMap<string, string>): string {
-  return path.split('/').map((part) => { const m = REF.exec(part); return m && ids.has(m[1]) ? ids.get(m[1])! : part; }).join('/');
+  return mapPathRefs(path, (ref) => ids.get(ref));
 }
 
 /** The body with each resolved `bulkId:` reference replaced by the id it stands for (input unchanged). */
@@ -137,20 +139,26 @@ export function resolveBulkRefs<T>(value: T, ids: ReadonlyMap<string, string>): 
  * exists. Attributes are set aside whole (top level, or one level inside an extension).
  */
 export function setAsideRefs(data: JsonObject, unresolved: ReadonlySet<string>): { data: JsonObject; aside: JsonObject } {
-  const refersUnresolved = (k: string, v: unknown) => [...bulkRefsIn(Object.defineProperty({}, k, { value: v, enumerable: true }))].some((r) => unresolved.has(r));
-  // Own properties even for a parsed "__proto__" key (an assignment would set the prototype).
-  const put = (o: JsonObject, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  // An attribute of the resource (or of an extension) is a reference position when it is one of REF_ATTRIBUTES.
+  const refersUnresolved = (k: string, v: unknown) => {
+    let found = false;
+    mapRefPositions(v, (ref) => {
+      found ||= unresolved.has(ref);
+      return undefined;
+    }, REF_ATTRIBUTES.has(k.toLowerCase()));
+    return found;
+  };
   const kept: JsonObject = {};
   const aside: JsonObject = {};
   for (const [k, v] of Object.entries(data)) {
-    if (!refersUnresolved(k, v)) put(kept, k, v);
+    if (!refersUnresolved(k, v)) setOwn(kept, k, v);
     else if (isObject(v) && k.toLowerCase().startsWith('urn:')) {
       const inner: JsonObject = {};
       const innerAside: JsonObject = {};
-      for (const [ik, iv] of Object.entries(v)) put(refersUnresolved(ik, iv) ? innerAside : inner, ik, iv);
-      put(kept, k, inner);
-      put(aside, k, innerAside);
-    } else put(aside, k, v);
+      for (const [ik, iv] of Object.entries(v)) setOwn(refersUnresolved(ik, iv) ? innerAside : inner, ik, iv);
+      setOwn(kept, k, inner);
+      setOwn(aside, k, innerAside);
+    } else setOwn(aside, k, v);
   }
   return { data: kept, aside };
 }

@@ -10,7 +10,7 @@ export function isObject(v: unknown): v is JsonObject {
  * Sets an own data property; a `"__proto__"` key (JSON.parse makes it an own property) stays
  * one instead of running the prototype setter that plain assignment would.
  */
-function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
+export function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
   if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
   else out[k] = v;
 }
