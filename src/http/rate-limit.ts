@@ -21,8 +21,6 @@ export interface RateLimitOptions {
   readonly namespace?: string;
   /** Called when the breaker opens (the metric). */
   readonly onBreakerOpen?: () => void;
-  /** How long the breaker stays open (default BREAKER_MS; tests shorten it). */
-  readonly breakerMs?: number;
 }
 
 /** Redis commands time out after this long. */
@@ -104,8 +102,8 @@ export async function clientRateLimit(app: FastifyInstance, options: RateLimitOp
     const started = Date.now();
     const decision = decide(await check(request));
     if (redis.status !== 'ready' || Date.now() - started >= COMMAND_TIMEOUT_MS * 0.8) {
-      openUntil = Date.now() + (options.breakerMs ?? BREAKER_MS);
-      app.log.warn({ tookMs: Date.now() - started, status: redis.status }, `rate-limit store (Redis) is slow or failing: not asked for ${Math.round((options.breakerMs ?? BREAKER_MS) / 1000)} s; requests are not limited meanwhile`);
+      openUntil = Date.now() + BREAKER_MS;
+      app.log.warn({ tookMs: Date.now() - started, status: redis.status }, `rate-limit store (Redis) is slow or failing: not asked for ${BREAKER_MS / 1000} s; requests are not limited meanwhile`);
       options.onBreakerOpen?.();
       return ALLOW;
     }
