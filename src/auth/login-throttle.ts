@@ -93,6 +93,20 @@ export class LoginThrottle {
   }
 
   /**
+   * Runs one attempt under the throttle: `refused(seconds)` is thrown while the keys must
+   * wait, else `attempt` runs counted as in flight (it calls `failed`/`succeeded` itself).
+   */
+  async guard<T>(keys: readonly string[], refused: (retryAfterSeconds: number) => Error, attempt: () => Promise<T>): Promise<T> {
+    const wait = await this.begin(keys);
+    if (wait > 0) throw refused(wait);
+    try {
+      return await attempt();
+    } finally {
+      this.end(keys);
+    }
+  }
+
+  /**
    * Ends an attempt that `begin` let through (after `failed` or `succeeded`). Every attempt
    * waiting on its keys is checked again: those that fit go ahead, those that meet a lock
    * are refused, the rest wait again.

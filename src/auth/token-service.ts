@@ -51,9 +51,7 @@ export class TokenService {
    */
   async issue(clientId: string, clientSecret: string, address: string): Promise<IssuedToken> {
     const keys = [`client:${clientId}`, `address:${address}`];
-    const wait = await this.throttle.begin(keys);
-    if (wait > 0) throw oauthErrors.throttled(wait);
-    try {
+    return this.throttle.guard(keys, (wait) => oauthErrors.throttled(wait), async () => {
       const client = await this.store.getClient(clientId);
       // Same answer whether the id or the secret is wrong: no client enumeration.
       const reason = !client ? 'unknown client' : !secretMatches(clientSecret, client.secretHash) ? 'wrong secret' : client.state !== 'active' ? 'inactive client' : undefined;
@@ -70,9 +68,7 @@ export class TokenService {
       // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
       await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
       return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
-    } finally {
-      this.throttle.end(keys);
-    }
+    });
   }
 
   /** Why a token that `authenticate` refused was refused (RFC 6750 3.1 error_description). */

@@ -103,9 +103,7 @@ export class ConsoleAuth {
   /** Checks the password; returns a new session's cookie value. */
   async signIn(org: Organization, userName: string, password: string, address: string): Promise<{ cookie: string; session: ConsoleSession }> {
     const keys = [`console:${org.id}:${userName.toLowerCase()}`, `console-address:${address}`];
-    const wait = await this.throttle.begin(keys);
-    if (wait > 0) throw new SignInError(`Too many failed sign-ins: try again in ${wait} s`, wait);
-    try {
+    return this.throttle.guard(keys, (wait) => new SignInError(`Too many failed sign-ins: try again in ${wait} s`, wait), async () => {
       const user = await this.userByName(org, userName);
       const ok = user?.passwordHash ? await passwordMatches(password, user.passwordHash) : (await hashPassword(password), false);
       const grants = user && ok ? await this.store.listUserGrants(org.id, user.id) : [];
@@ -123,9 +121,7 @@ export class ConsoleAuth {
       await this.store.insertSession(session);
       await writeAudit(this.store, { orgId: org.id, clientId: `user:${user!.id}` }, 'console.signIn', 'User', user!.id, { address: { after: address } }, user!.divisionId);
       return { cookie, session };
-    } finally {
-      this.throttle.end(keys);
-    }
+    });
   }
 
   /** The caller of a request bearing `cookie`, or undefined (no, expired or revoked session; a user disabled since). */
