@@ -8,6 +8,7 @@ import { scimErrors } from '../scim/index.ts';
 import type { AuditRecord, RefusalRecord, Store } from '../store/contract.ts';
 import { requirePermission, type AdminContext } from './admin/context.ts';
 import type { AuditReader } from './admin/users-audits.ts';
+import { Sealer } from './sealed.ts';
 
 export interface ActivityEntry {
   readonly id: string;
@@ -51,16 +52,12 @@ interface Position {
 
 const REFUSAL_KINDS = ['User', 'Group', 'Bulk', 'Request'];
 
-const encode = (p: Position) => Buffer.from(JSON.stringify(p)).toString('base64url');
-function decode(c: string | undefined): Position {
-  if (!c) return {};
-  try {
-    const p = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as Position;
-    if (typeof p !== 'object' || p === null) throw new Error('not an object');
-    return p;
-  } catch {
-    throw scimErrors.badRequest('cursor is not one this server issued');
-  }
+const isSeq = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
+const isFlag = (v: unknown) => v === undefined || typeof v === 'boolean';
+function isPosition(p: unknown): p is Position {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return false;
+  const o = p as Record<string, unknown>;
+  return isSeq(o.a) && isSeq(o.r) && isFlag(o.aDone) && isFlag(o.rDone);
 }
 
 const show = (v: unknown): string => {
@@ -107,15 +104,26 @@ export function refusedAction(r: Pick<RefusalRecord, 'method' | 'path' | 'body'>
 }
 
 export class ActivityFeed {
+  private readonly sealer: Sealer;
+
   constructor(
     private readonly store: Store,
     private readonly audits: AuditReader,
-  ) {}
+  ) {
+    this.sealer = new Sealer(store, 'activity-cursor');
+  }
+
+  private async position(orgId: string, cursor: string | undefined): Promise<Position> {
+    if (!cursor) return {};
+    const p = await this.sealer.open(orgId, cursor);
+    if (!isPosition(p)) throw scimErrors.badRequest('cursor is not one this server issued');
+    return p;
+  }
 
   async page(ctx: AdminContext, q: ActivityQuery): Promise<ActivityPage> {
     requirePermission(ctx, 'audits:audit:view');
     const seesRefusals = divisionsWith(ctx.principal, ['audits:audit:view']) === ALL_DIVISIONS;
-    const pos = decode(q.cursor);
+    const pos = await this.position(ctx.org.id, q.cursor);
     const wantChanges = q.outcome !== 'refused' && !pos.aDone;
     const wantRefusals = seesRefusals && q.outcome !== 'accepted' && !pos.rDone && (q.kind === undefined || REFUSAL_KINDS.includes(q.kind));
     // A page from each source, newest first; merged by time; `limit` kept. Kind and resource
@@ -145,7 +153,7 @@ export class ActivityFeed {
       aDone: !wantChanges || (takenA === changes.length && a.next === undefined),
       rDone: !wantRefusals || (takenR === refusals.length && r.next === undefined),
     };
-    return { entries, ...(next.aDone && next.rDone ? {} : { cursor: encode(next) }) };
+    return { entries, ...(next.aDone && next.rDone ? {} : { cursor: await this.sealer.seal(ctx.org.id, next) }) };
   }
 
   /** Names of the clients, users and groups the entries mention. */

@@ -1,11 +1,11 @@
-// List cursors (RFC 9865): opaque to clients, signed with a key every node shares (kept in
-// the store), bound to the organization and to the query they page through, and valid for
-// CURSOR_TIMEOUT_SECONDS. A cursor names a position in the store's order and a direction,
-// so a walk sees every resource that existed throughout it exactly once, whatever is created
+// List cursors (RFC 9865): opaque to clients (sealed, see sealed.ts), bound to the
+// organization and to the query they page through, and valid for CURSOR_TIMEOUT_SECONDS. A
+// cursor names a position in the store's order and a direction, so a walk sees every resource that existed throughout it exactly once, whatever is created
 // or deleted meanwhile, and every page costs the same (keyset, not OFFSET).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { cursorListResponse, scimErrors, type JsonObject, type ListResponse, type RawListParams } from '../scim/index.ts';
 import type { Keyset, Page, Store } from '../store/contract.ts';
+import { Sealer } from './sealed.ts';
 
 export const CURSOR_TIMEOUT_SECONDS = 3600;
 
@@ -33,45 +33,25 @@ function queryDigest(resourceType: string, params: RawListParams): string {
 }
 
 export class CursorCodec {
-  private key?: Promise<Buffer>;
+  private readonly sealer: Sealer;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  private signingKey(): Promise<Buffer> {
-    this.key ??= this.store.serverKey('cursor-hmac', randomBytes(32).toString('base64')).then((k) => Buffer.from(k, 'base64'));
-    return this.key;
-  }
-
-  private async sign(orgId: string, payload: string): Promise<string> {
-    return createHmac('sha256', await this.signingKey()).update(`${orgId}.${payload}`).digest('base64url');
+  ) {
+    this.sealer = new Sealer(store, 'scim-cursor');
   }
 
   async encode(orgId: string, resourceType: string, params: RawListParams, position: number, direction: 'n' | 'b'): Promise<string> {
-    const body: CursorBody = { p: position, d: direction, q: queryDigest(resourceType, params), e: Math.floor(this.now() / 1000) + CURSOR_TIMEOUT_SECONDS };
-    const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-    return `${payload}.${await this.sign(orgId, payload)}`;
+    return this.sealer.seal(orgId, { p: position, d: direction, q: queryDigest(resourceType, params), e: Math.floor(this.now() / 1000) + CURSOR_TIMEOUT_SECONDS });
   }
 
   /** The keyset a cursor stands for; '' is the first page (RFC 9865: an empty cursor starts a walk). */
   async decode(orgId: string, resourceType: string, params: RawListParams, cursor: string): Promise<Keyset> {
     if (cursor === '') return {};
-    const [payload, signature, rest] = cursor.split('.');
-    if (!payload || !signature || rest !== undefined || signature.length > 64) throw scimErrors.invalidCursor('The cursor is not one this server issued');
-    const expected = Buffer.from(await this.sign(orgId, payload));
-    const given = Buffer.from(signature);
-    // A cursor of another organization fails here: the organization is part of what is signed.
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw scimErrors.invalidCursor('The cursor is not one this server issued for this organization');
-    let body: CursorBody;
-    try {
-      body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as CursorBody;
-    } catch {
-      throw scimErrors.invalidCursor('The cursor is not one this server issued');
-    }
-    // Signed is not well-formed: a key that ever signed another shape must not reach the store.
-    if (!isCursorBody(body)) throw scimErrors.invalidCursor('The cursor is not one this server issued');
+    const body = await this.sealer.open(orgId, cursor);
+    // Sealed is not well-formed: a key that ever sealed another shape must not reach the store.
+    if (!isCursorBody(body)) throw scimErrors.invalidCursor('The cursor is not one this server issued for this organization');
     if (body.q !== queryDigest(resourceType, params)) throw scimErrors.invalidCursor('The cursor belongs to another query: keep filter and sorting the same while paging');
     if (body.e * 1000 < this.now()) throw scimErrors.expiredCursor(`The cursor has expired (cursors live ${CURSOR_TIMEOUT_SECONDS} s); start again with cursor=`);
     return body.d === 'b' ? { before: body.p } : { after: body.p };

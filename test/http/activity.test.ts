@@ -74,6 +74,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal((await call(h, { path: '/api/v2/activity?cursor=bogus', token: org.token })).status, 400);
     });
 
+    test('activity cursors are sealed: unreadable, unforgeable, and bound to the organization', async () => {
+      const first = await feed('?pageSize=2');
+      assert.ok(first.cursor);
+      assert.doesNotMatch(Buffer.from(first.cursor, 'base64url').toString('latin1'), /"a"|"r"|Done/, 'no position in the clear');
+      // The readable shape positions once had, with a position the store cannot compare.
+      const readable = Buffer.from(JSON.stringify({ a: 'x', r: { seq: 1 } })).toString('base64url');
+      const other = await createOrg(h);
+      const tampered = Buffer.from(first.cursor, 'base64url');
+      tampered[20] ^= 1;
+      for (const [cursor, token] of [[readable, org.token], [first.cursor, other.token], [tampered.toString('base64url'), org.token]] as const) {
+        const r = await call(h, { path: `/api/v2/activity?cursor=${cursor}`, token });
+        assert.equal(r.status, 400, r.raw);
+        assert.match(r.body.message, /not one this server issued/);
+      }
+    });
+
     test('a division-scoped viewer sees its divisions\' changes and no refusals; another organization sees nothing', async () => {
       const sales = await addDivision(h, org, 'Sales');
       await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('rep@contoso.com', { [ENT]: { division: 'Sales' } }) });

@@ -3,7 +3,7 @@
 // bound to the organization and the query, and expire.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { call, createOrg, insertUsers, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../src/directory/cursor.ts';
@@ -79,9 +79,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal(r.body.scimType, scimType, r.raw);
       };
       await expect('cursor=not-a-cursor', 'invalidCursor');
-      const [payload, sig] = c.split('.');
-      const forged = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), p: 0 })).toString('base64url')}.${sig}`;
-      await expect(`filter=displayName%20sw%20%22walk%22&cursor=${encodeURIComponent(forged)}`, 'invalidCursor');
+      await expect(`cursor=${'A'.repeat(5000)}`, 'invalidCursor');
+      // Every single flipped bit of a real cursor is refused (the tag covers it all).
+      const raw = Buffer.from(c, 'base64url');
+      for (const i of [0, 12, raw.length >> 1, raw.length - 1]) {
+        const flipped = Buffer.from(raw);
+        flipped[i] ^= 1;
+        await expect(`filter=displayName%20sw%20%22walk%22&cursor=${flipped.toString('base64url')}`, 'invalidCursor');
+      }
       await expect(`cursor=${encodeURIComponent(c)}`, 'invalidCursor'); // another query (no filter)
       const other = await createOrg(h, 'standard');
       await expect(`filter=displayName%20sw%20%22walk%22&cursor=${encodeURIComponent(c)}`, 'invalidCursor', other.token);
@@ -92,22 +97,51 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await expect(`filter=displayName%20sw%20%22walk%22&cursor=${encodeURIComponent(c)}`, 'expiredCursor', fresh);
     });
 
-    test('signed but malformed cursor bodies are refused as invalidCursor, never a 500', { skip }, async () => {
-      // Signed with the server's own key, as a key that ever signed another shape would have.
-      const key = Buffer.from(await h.store.serverKey('cursor-hmac', 'unused'), 'base64');
-      const signed = (body: unknown) => {
-        const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-        return `${payload}.${createHmac('sha256', key).update(`${org.organization.id}.${payload}`).digest('base64url')}`;
+    test('a cursor shows nothing of its position: no readable text, never the same twice for the same page', { skip }, async () => {
+      const token = await tokenAfterTimeTravel();
+      const page = (query: string) => call(h, { path: `/Users?${query}`, token });
+      const q = 'count=3&filter=displayName%20sw%20%22walk%22';
+      const a = (await page(`${q}&cursor=`)).body.nextCursor as string;
+      const b = (await page(`${q}&cursor=`)).body.nextCursor as string;
+      assert.ok(a && b, 'cursors were issued');
+      assert.notEqual(a, b, 'a fresh nonce per cursor');
+      for (const c of [a, b]) {
+        assert.match(c, /^[A-Za-z0-9_-]+$/);
+        const bytes = Buffer.from(c, 'base64url').toString('latin1');
+        assert.doesNotMatch(bytes, /"p"|"d"|"q"|"e"/, 'no JSON keys in the clear');
+      }
+      // Both lead to the same page.
+      const [pa, pb] = [await page(`${q}&cursor=${a}`), await page(`${q}&cursor=${b}`)];
+      assert.equal(pa.body.Resources.length, 3, pa.raw);
+      assert.deepEqual(pa.body.Resources, pb.body.Resources);
+    });
+
+    test('sealed but malformed cursor bodies are refused as invalidCursor, never a 500', { skip }, async () => {
+      // Sealed with the server's own key, as a key that ever sealed another shape would have.
+      const key = Buffer.from(await h.store.serverKey('cursor-aead', 'unused'), 'base64');
+      const aad = Buffer.from(org.organization.id);
+      const seal = (text: string) => {
+        const iv = randomBytes(12);
+        const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
+        return Buffer.concat([iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64url');
+      };
+      const open = (cursor: string) => {
+        const raw = Buffer.from(cursor, 'base64url');
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12)).setAAD(aad);
+        decipher.setAuthTag(raw.subarray(raw.length - 16));
+        return JSON.parse(Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString());
       };
       const token = await tokenAfterTimeTravel();
       const q = 'count=2&filter=displayName%20sw%20%22walk%22';
-      const good = JSON.parse(Buffer.from(((await call(h, { path: `/Users?${q}&cursor=`, token })).body.nextCursor as string).split('.')[0], 'base64url').toString());
-      for (const body of [null, [], 'x', 42, {}, { ...good, p: 'x' }, { ...good, p: -1 }, { ...good, p: 2 ** 64 }, { ...good, p: 1.5 }, { ...good, d: 'x' }, { ...good, q: 7 }, { ...good, e: 'soon' }]) {
-        const r = await call(h, { path: `/Users?${q}&cursor=${encodeURIComponent(signed(body))}`, token });
-        assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.raw}`);
+      const good = open((await call(h, { path: `/Users?${q}&cursor=`, token })).body.nextCursor as string);
+      assert.equal(typeof good.p, 'number', 'the test opens what the server sealed');
+      const bodies = [null, [], 'x', 42, {}, { ...good, p: 'x' }, { ...good, p: -1 }, { ...good, p: 2 ** 64 }, { ...good, p: 1.5 }, { ...good, d: 'x' }, { ...good, q: 7 }, { ...good, e: 'soon' }];
+      for (const text of [...bodies.map((x) => JSON.stringify(x)), 'not json', '']) {
+        const r = await call(h, { path: `/Users?${q}&cursor=${seal(text)}`, token });
+        assert.equal(r.status, 400, `${text}: ${r.raw}`);
         assert.equal(r.body.scimType, 'invalidCursor');
       }
-      assert.equal((await call(h, { path: `/Users?${q}&cursor=${encodeURIComponent(signed(good))}`, token })).status, 200, 'the well-formed body itself is accepted');
+      assert.equal((await call(h, { path: `/Users?${q}&cursor=${seal(JSON.stringify(good))}`, token })).status, 200, 'the well-formed body itself is accepted');
     });
 
     async function tokenAfterTimeTravel(): Promise<string> {

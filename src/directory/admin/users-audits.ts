@@ -5,6 +5,7 @@ import { ENTERPRISE_USER_SCHEMA, isObject, scimErrors, textSearchFilter, type Re
 import type { UserService } from '../users.ts';
 import type { AuditRecord, Store, UserRow } from '../../store/contract.ts';
 import { pageParams, requirePermission, scimContextOf, type AdminContext, type EntityPage } from './context.ts';
+import { Sealer } from '../sealed.ts';
 
 export interface UserEntity {
   id: string;
@@ -71,11 +72,11 @@ export interface AuditEntityPage {
   cursor?: string;
 }
 
-const encodeCursor = (seq: number) => Buffer.from(`a:${seq}`).toString('base64url');
-function decodeCursor(c: string): number {
-  const m = /^a:(\d+)$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
-  if (!m) throw scimErrors.badRequest('cursor is not one this server issued');
-  return Number(m[1]);
+/** The audit position a sealed cursor stands for. */
+async function openCursor(sealer: Sealer, orgId: string, cursor: string): Promise<number> {
+  const seq = await sealer.open(orgId, cursor);
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw scimErrors.badRequest('cursor is not one this server issued');
+  return seq as number;
 }
 
 function isoParam(query: Record<string, unknown>, name: string): string | undefined {
@@ -88,7 +89,11 @@ function isoParam(query: Record<string, unknown>, name: string): string | undefi
 const MEMBER_KEYS = ['members.added', 'members.removed'];
 
 export class AuditReader {
-  constructor(private readonly store: Store) {}
+  private readonly sealer: Sealer;
+
+  constructor(private readonly store: Store) {
+    this.sealer = new Sealer(store, 'audit-cursor');
+  }
 
   /** Group records with the member ids of users outside `divisions` taken out; records left empty are dropped. */
   private async withoutHiddenMembers(ctx: AdminContext, records: readonly AuditRecord[], divisions: readonly string[]): Promise<AuditRecord[]> {
@@ -129,12 +134,12 @@ export class AuditReader {
     const str = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
     const page = await this.records(ctx, {
       resourceId: str('resourceId'), clientId: str('clientId'), from: isoParam(query, 'from'), to: isoParam(query, 'to'),
-      after: str('cursor') !== undefined ? decodeCursor(str('cursor')!) : undefined, limit: pageSize, newestFirst: str('order') === 'desc',
+      after: str('cursor') !== undefined ? await openCursor(this.sealer, ctx.org.id, str('cursor')!) : undefined, limit: pageSize, newestFirst: str('order') === 'desc',
     });
     return {
       entities: page.entities.map(({ orgId: _o, seq: _s, ...rest }) => rest),
       pageSize,
-      ...(page.next !== undefined ? { cursor: encodeCursor(page.next) } : {}),
+      ...(page.next !== undefined ? { cursor: await this.sealer.seal(ctx.org.id, page.next) } : {}),
     };
   }
 

@@ -66,5 +66,10 @@ test('cursor paging and filters by client and time', async () => {
   assert.equal((await audits(`clientId=nobody`)).entities.length, 0);
   assert.equal((await audits(`from=2999-01-01T00:00:00Z`)).entities.length, 0);
   assert.equal((await call(h, { path: '/api/v2/audits?cursor=garbage', token: org.token })).status, 400);
+  // Sealed: no readable position, and another organization's cursor opens nothing.
+  assert.doesNotMatch(Buffer.from(first.cursor, 'base64url').toString('latin1'), /^a:\d/);
+  assert.equal((await call(h, { path: `/api/v2/audits?cursor=${Buffer.from('a:1').toString('base64url')}`, token: org.token })).status, 400);
+  const other = await createOrg(h);
+  assert.equal((await call(h, { path: `/api/v2/audits?cursor=${first.cursor}`, token: other.token })).status, 400);
   assert.equal((await call(h, { path: '/api/v2/audits?from=yesterday', token: org.token })).status, 400);
 });
