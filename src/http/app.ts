@@ -213,7 +213,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const consoleAuth = new ConsoleAuth(services, { now: options.consoleNow, loginThrottle: options.consoleLoginThrottle });
   adminRoutes(app, { services, authenticate, publicUrl: options.publicUrl, consoleAuth });
   app.decorate('consoleAuth', consoleAuth);
-  await consoleRoutes(app, { services, auth: consoleAuth, publicUrl: options.publicUrl, liveIntervalMs: options.consoleLiveIntervalMs });
+  await consoleRoutes(app, { services, auth: consoleAuth, publicUrl: options.publicUrl, liveIntervalMs: options.consoleLiveIntervalMs, now: options.consoleNow });
   await app.ready();
   return app;
 }

@@ -36,10 +36,3 @@ export function page(caller: ConsoleCaller | undefined, o: PageOptions, body: Ht
 <main id="main"><h1>${o.title}</h1>${o.notice ? html`<p class="notice ${o.notice.kind}" role="${o.notice.kind === 'error' ? 'alert' : 'status'}">${o.notice.text}</p>` : ''}${body}</main>
 </body></html>`.text;
 }
-
-/** A notice carried over a redirect (`?ok=` / `?error=`): plain text, escaped when shown. */
-export function noticeFrom(query: Record<string, unknown>): PageOptions['notice'] {
-  if (typeof query.ok === 'string') return { kind: 'ok', text: query.ok.slice(0, 300) };
-  if (typeof query.error === 'string') return { kind: 'error', text: query.error.slice(0, 500) };
-  return undefined;
-}

@@ -15,7 +15,8 @@ import type { Services } from '../../services.ts';
 import type { ActivityQuery } from '../../directory/activity.ts';
 import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../../directory/console-users.ts';
 import { html } from './html.ts';
-import { noticeFrom, page } from './layout.ts';
+import { page } from './layout.ts';
+import { ConsoleNotices, type NoticeCode, type Outcome } from './notices.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
 import { clientsPage, connectPage, secretPage, type TestResult } from './pages/clients.ts';
@@ -27,6 +28,8 @@ export interface ConsoleOptions {
   readonly publicUrl: string;
   /** How often the live feed looks for new entries. */
   readonly liveIntervalMs?: number;
+  /** The clock notices expire by. */
+  readonly now?: () => number;
 }
 
 const COOKIE = 'scimitar_session';
@@ -80,8 +83,11 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
 
     const ctxOf = (r: FastifyRequest): AdminContext => ({ principal: r.consoleCaller!.principal, org: r.consoleCaller!.org, requestId: r.id, publicUrl });
     const send = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-    const back = (reply: FastifyReply, path: string, notice: { ok?: string; error?: string }) => {
-      const q = new URLSearchParams(notice as Record<string, string>).toString();
+    const notices = new ConsoleNotices(s.store, options.now);
+    const noticeOf = (request: FastifyRequest) => notices.read(request.consoleCaller?.org.id, request.query as Record<string, unknown>);
+    /** Redirects to `path` with the outcome; the organization seals a refusal's message. */
+    const back = async (reply: FastifyReply, path: string, orgId: string, outcome: Outcome) => {
+      const q = await notices.query(orgId, outcome);
       // An id from the URL may hold any character (CR, LF, non-ASCII): escaped, it is a safe header.
       const safe = path.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
       return reply.code(303).header('location', `${safe}${safe.includes('?') ? '&' : '?'}${q}`).send();
@@ -107,12 +113,13 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
     };
 
     /** Runs a change; its refusal becomes the redirect's error notice. */
-    const act = async (reply: FastifyReply, to: string, ok: string, fn: () => Promise<unknown>) => {
+    const act = async (r: FastifyRequest, reply: FastifyReply, to: string, ok: NoticeCode, fn: () => Promise<unknown>) => {
+      const orgId = r.consoleCaller!.org.id;
       try {
         await fn();
-        return back(reply, to, { ok });
+        return back(reply, to, orgId, { ok });
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, to, { error: e.message });
+        if (e instanceof ScimError) return back(reply, to, orgId, { error: e.message });
         throw e;
       }
     };
@@ -153,7 +160,7 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
         const { org, user } = await auth.completeSetup(field(f, 'token'), { userName: field(f, 'userName'), displayName: field(f, 'displayName'), password: String(f.password ?? '') }, request.ip);
         const { cookie: value } = await auth.signIn(org, user.userName, String(f.password ?? ''), request.ip);
         reply.setCookie(COOKIE, value, { path: '/console', httpOnly: true, sameSite: 'strict', secure, maxAge: ABSOLUTE_MS / 1000 });
-        return back(reply, '/console', { ok: `Welcome, ${user.displayName ?? user.userName}: you are this organization's administrator.` });
+        return back(reply, '/console', org.id, { ok: 'welcome' });
       } catch (e) {
         if (e instanceof SignInError || e instanceof ScimError) return send(reply, page(undefined, { title: 'Create the first administrator', notice: { kind: 'error', text: e.message } }, html`<p><a href="/console/setup?token=${field(f, 'token')}">Try again</a></p>`), 400);
         throw e;
@@ -169,7 +176,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
 <p><button type="submit" class="primary">Sign in</button></p></form>
 <p class="muted">No account yet? The first administrator is created with the setup link printed at first start (or by <code>scimitar console setup-link</code>).</p></div>`);
     };
-    app.get('/console/sign-in', hide, async (request, reply) => send(reply, await signInForm(noticeFrom(request.query as Record<string, unknown>))));
+    app.get('/console/sign-in', hide, async (request, reply) => send(reply, await signInForm(await noticeOf(request))));
     app.post('/console/sign-in', { ...hide, preHandler: sameOrigin }, async (request, reply) => {
       const f = (request.body ?? {}) as Form;
       const orgs = await s.store.listOrganizations();
@@ -189,24 +196,24 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     app.post('/console/sign-out', { ...hide, preHandler: signedIn }, async (request, reply) => {
       await auth.signOut(request.consoleCaller!);
       reply.clearCookie(COOKIE, { path: '/console' });
-      return back(reply, '/console/sign-in', { ok: 'Signed out.' });
+      return back(reply, '/console/sign-in', request.consoleCaller!.org.id, { ok: 'signed-out' });
     });
 
     // ---- Pages ----
     const view = (title: string, current: string, render: (r: FastifyRequest) => Promise<ReturnType<typeof html>>) =>
-      async (request: FastifyRequest, reply: FastifyReply) => send(reply, page(request.consoleCaller, { title, current, notice: noticeFrom(request.query as Record<string, unknown>) }, await render(request)));
+      async (request: FastifyRequest, reply: FastifyReply) => send(reply, page(request.consoleCaller, { title, current, notice: await noticeOf(request) }, await render(request)));
     const opts = { ...hide, preHandler: signedIn };
 
     app.get('/console', opts, view('Connect', '/console', (r) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl)));
     app.get('/console/users', opts, view('Users', '/console/users', (r) => usersPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>)));
     app.get('/console/users/:id', opts, async (request, reply) => {
       const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id);
-      return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: noticeFrom(request.query as Record<string, unknown>) }, body));
+      return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: await noticeOf(request) }, body));
     });
     app.get('/console/groups', opts, view('Groups', '/console/groups', (r) => groupsPage(s, r.consoleCaller!, ctxOf(r))));
     app.get('/console/groups/:id', opts, async (request, reply) => {
       const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>);
-      return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: noticeFrom(request.query as Record<string, unknown>) }, body));
+      return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: await noticeOf(request) }, body));
     });
     app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r) => divisionsPage(s, r.consoleCaller!, ctxOf(r))));
     app.get('/console/roles', opts, view('Roles', '/console/roles', (r) => rolesPage(s, r.consoleCaller!, ctxOf(r))));
@@ -273,18 +280,18 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     const form = (r: FastifyRequest) => (r.body ?? {}) as Form;
     app.post('/console/users/:id/state', opts, async (r, reply) => {
       const state = field(form(r), 'state') === 'active' ? 'active' : 'inactive';
-      return act(reply, `/console/users/${id(r)}`, state === 'active' ? 'Enabled.' : 'Disabled.', () => s.admin.userActions.setState(ctxOf(r), id(r), { state }));
+      return act(r, reply, `/console/users/${id(r)}`, state === 'active' ? 'user-enabled' : 'user-disabled', () => s.admin.userActions.setState(ctxOf(r), id(r), { state }));
     });
     app.post('/console/users/:id/delete', opts, async (r, reply) => {
       try {
         await s.admin.userActions.delete(ctxOf(r), id(r));
-        return back(reply, '/console/users', { ok: 'User deleted.' });
+        return back(reply, '/console/users', r.consoleCaller!.org.id, { ok: 'user-deleted' });
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, `/console/users/${id(r)}`, { error: e.message });
+        if (e instanceof ScimError) return back(reply, `/console/users/${id(r)}`, r.consoleCaller!.org.id, { error: e.message });
         throw e;
       }
     });
-    app.post('/console/users/:id/password', opts, async (r, reply) => act(reply, `/console/users/${id(r)}`, 'Password set; the user\'s sessions were ended.', () => auth.setPassword(ctxOf(r), id(r), String(form(r).password ?? ''))));
+    app.post('/console/users/:id/password', opts, async (r, reply) => act(r, reply, `/console/users/${id(r)}`, 'password-set', () => auth.setPassword(ctxOf(r), id(r), String(form(r).password ?? ''))));
     app.post('/console/users/:id/grants', opts, async (r, reply) => {
       const f = form(r);
       const keep = list(f, 'keep').map((k) => {
@@ -292,36 +299,36 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         return { roleId: k.slice(0, at), divisionId: k.slice(at + 1) };
       });
       const added = field(f, 'roleId') ? [{ roleId: field(f, 'roleId'), divisionId: field(f, 'divisionId') || '*' }] : [];
-      return act(reply, `/console/users/${id(r)}`, 'Console roles saved.', () => auth.setGrants(ctxOf(r), id(r), [...keep, ...added]));
+      return act(r, reply, `/console/users/${id(r)}`, 'grants-saved', () => auth.setGrants(ctxOf(r), id(r), [...keep, ...added]));
     });
-    app.post('/console/groups', opts, async (r, reply) => act(reply, '/console/groups', 'Group created.', () => s.admin.groups.create(ctxOf(r), { name: field(form(r), 'name'), visibility: field(form(r), 'visibility') || 'public', description: field(form(r), 'description') || undefined })));
+    app.post('/console/groups', opts, async (r, reply) => act(r, reply, '/console/groups', 'group-created', () => s.admin.groups.create(ctxOf(r), { name: field(form(r), 'name'), visibility: field(form(r), 'visibility') || 'public', description: field(form(r), 'description') || undefined })));
     app.post('/console/groups/:id/members', opts, async (r, reply) =>
-      act(reply, `/console/groups/${id(r)}`, 'Member added.', async () => {
+      act(r, reply, `/console/groups/${id(r)}`, 'member-added', async () => {
         const ctx = ctxOf(r);
         const found = await s.admin.users.list(ctx, { filter: `userName eq ${JSON.stringify(field(form(r), 'userName'))}`, pageSize: 1 });
         if (found.entities.length === 0) throw scimErrors.badRequest(`No user ${field(form(r), 'userName')} that you may see`);
         await s.admin.groups.addMembers(ctx, id(r), { memberIds: [found.entities[0].id] });
       }),
     );
-    app.post('/console/groups/:id/members/remove', opts, async (r, reply) => act(reply, `/console/groups/${id(r)}`, 'Member removed.', () => s.admin.groups.removeMembers(ctxOf(r), id(r), field(form(r), 'userId'))));
-    app.post('/console/groups/:id/delete', opts, async (r, reply) => act(reply, '/console/groups', 'Group deleted.', () => s.admin.groups.delete(ctxOf(r), id(r))));
-    app.post('/console/divisions', opts, async (r, reply) => act(reply, '/console/divisions', 'Division created.', () => s.admin.divisions.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined })));
+    app.post('/console/groups/:id/members/remove', opts, async (r, reply) => act(r, reply, `/console/groups/${id(r)}`, 'member-removed', () => s.admin.groups.removeMembers(ctxOf(r), id(r), field(form(r), 'userId'))));
+    app.post('/console/groups/:id/delete', opts, async (r, reply) => act(r, reply, '/console/groups', 'group-deleted', () => s.admin.groups.delete(ctxOf(r), id(r))));
+    app.post('/console/divisions', opts, async (r, reply) => act(r, reply, '/console/divisions', 'division-created', () => s.admin.divisions.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined })));
     app.post('/console/divisions/:id/rename', opts, async (r, reply) =>
-      act(reply, '/console/divisions', 'Division renamed.', async () => {
+      act(r, reply, '/console/divisions', 'division-renamed', async () => {
         const d = await s.admin.divisions.get(ctxOf(r), id(r));
         await s.admin.divisions.update(ctxOf(r), id(r), { name: field(form(r), 'name'), description: d.description });
       }),
     );
-    app.post('/console/divisions/:id/delete', opts, async (r, reply) => act(reply, '/console/divisions', 'Division deleted.', () => s.admin.divisions.delete(ctxOf(r), id(r))));
-    app.post('/console/roles', opts, async (r, reply) => act(reply, '/console/roles', 'Role created.', () => s.admin.roles.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined, permissions: list(form(r), 'permissions') })));
-    app.post('/console/roles/:id/delete', opts, async (r, reply) => act(reply, '/console/roles', 'Role deleted.', () => s.admin.roles.delete(ctxOf(r), id(r))));
+    app.post('/console/divisions/:id/delete', opts, async (r, reply) => act(r, reply, '/console/divisions', 'division-deleted', () => s.admin.divisions.delete(ctxOf(r), id(r))));
+    app.post('/console/roles', opts, async (r, reply) => act(r, reply, '/console/roles', 'role-created', () => s.admin.roles.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined, permissions: list(form(r), 'permissions') })));
+    app.post('/console/roles/:id/delete', opts, async (r, reply) => act(r, reply, '/console/roles', 'role-deleted', () => s.admin.roles.delete(ctxOf(r), id(r))));
 
     // Clients: create and rotate answer with the secret page (shown once), not a redirect.
     const showSecret = async (r: FastifyRequest, reply: FastifyReply, title: string, make: () => Promise<{ id: string; name: string; secret?: string }>) => {
       try {
         return send(reply, page(r.consoleCaller, { title, current: '/console/clients' }, secretPage(r.consoleCaller!, await make())));
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, '/console/clients', { error: e.message });
+        if (e instanceof ScimError) return back(reply, '/console/clients', r.consoleCaller!.org.id, { error: e.message });
         throw e;
       }
     };
@@ -330,12 +337,12 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     );
     app.post('/console/clients/:id/rotate', opts, async (r, reply) => showSecret(r, reply, 'New secret', () => s.admin.clients.rotateSecret(ctxOf(r), id(r))));
     app.post('/console/clients/:id/state', opts, async (r, reply) =>
-      act(reply, '/console/clients', 'Client updated.', async () => {
+      act(r, reply, '/console/clients', 'client-updated', async () => {
         const c = await s.admin.clients.get(ctxOf(r), id(r));
         await s.admin.clients.update(ctxOf(r), id(r), { name: c.name, state: field(form(r), 'state') === 'active' ? 'active' : 'inactive' });
       }),
     );
-    app.post('/console/clients/:id/delete', opts, async (r, reply) => act(reply, '/console/clients', 'Client deleted.', () => s.admin.clients.delete(ctxOf(r), id(r))));
+    app.post('/console/clients/:id/delete', opts, async (r, reply) => act(r, reply, '/console/clients', 'client-deleted', () => s.admin.clients.delete(ctxOf(r), id(r))));
 
     // Test connection: a fresh token for the client, then Entra's probe through the real HTTP stack.
     app.post('/console/connect/test', opts, async (r, reply) => {

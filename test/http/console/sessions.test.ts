@@ -144,3 +144,38 @@ test('grants: only roles the caller holds, on divisions it holds them; SCIM role
   // A role granted to a console user cannot be deleted from under it.
   assert.equal((await call(h, { method: 'DELETE', path: `/api/v2/authorization/roles/${scimRole.id}`, token: org.token })).status, 409);
 });
+
+test('the console\'s alert says only what the console wrote: codes for successes, refusals sealed to the organization and short-lived', async () => {
+  now = Date.now();
+  const cookie = cookieOf(await post('/console/sign-in', { organization: 'Fabrikam', userName: 'root@fabrikam.com', password: 'a long admin password' }));
+  const get = (url: string, c = cookie) => app.inject({ url, headers: { cookie: c } });
+  const alert = (body: string) => /<p class="notice (?:ok|error)" role="(?:alert|status)">([^<]*)<\/p>/.exec(body)?.[1];
+  // Text in the query is never shown, on signed-in pages or at sign-in.
+  for (const q of ['ok=Your%20account%20is%20locked%3A%20call%20%2B1%20555%200100', 'error=Your%20password%20expired%3A%20visit%20evil.example', 'ok=toString', 'ok=__proto__']) {
+    assert.equal(alert((await get(`/console/users?${q}`)).body), undefined, q);
+    assert.equal(alert((await app.inject({ url: `/console/sign-in?${q}` })).body), undefined, q);
+  }
+  assert.equal(alert((await get('/console/users?ok=user-deleted')).body), 'User deleted.');
+  assert.equal(alert((await app.inject({ url: '/console/sign-in?ok=signed-out' })).body), 'Signed out.');
+
+  // A real refusal carries its message over the redirect.
+  const page = await get('/console/divisions');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+  const refused = await post('/console/divisions', { _csrf: csrf, name: 'Home' }, cookie);
+  assert.equal(refused.statusCode, 303);
+  const location = String(refused.headers.location);
+  assert.match(location, /^\/console\/divisions\?error=[A-Za-z0-9_-]+$/);
+  assert.doesNotMatch(location, /Home|exist/i, 'the message is not readable in the link');
+  const shown = alert((await get(location)).body);
+  assert.match(shown ?? '', /Home/, 'the refusal is shown where it happened');
+  // ...to this organization only, and only for a while.
+  const other = await createOrg(h, 'genesys', 'Contoso');
+  const token = await app.consoleAuth.createSetupToken(other.organization.id);
+  const theirs = cookieOf(await post('/console/setup', { token, userName: 'root@contoso.com', displayName: 'Root', password: 'a long admin password' }));
+  assert.equal((await get('/console/users', theirs)).statusCode, 200);
+  assert.equal(alert((await get(location, theirs)).body), undefined, 'another organization\'s session shows nothing');
+  now += 301_000;
+  const later = cookieOf(await post('/console/sign-in', { organization: 'Fabrikam', userName: 'root@fabrikam.com', password: 'a long admin password' }));
+  assert.equal(alert((await get(location, later)).body), undefined, 'an old link shows nothing');
+  now = Date.now();
+});
