@@ -2,6 +2,8 @@
 // every resource type the caller may read, Users first and then Groups, each in its own order,
 // paged as one list. A filter that names an attribute one type does not have selects nothing
 // of that type; one that no type can answer is refused as it would be for a single type.
+// Root queries page by index only: a cursor names a position in one type's order, and a list
+// that runs through two orders has no single position to name.
 import { can, divisionsWith, SCIM_PERMISSIONS } from '../auth/permissions.ts';
 import { listResponse, parseListQuery, ScimError, scimErrors, type JsonObject, type ListResponse, type RawListParams } from '../scim/index.ts';
 import type { CallContext } from './context.ts';
@@ -19,6 +21,7 @@ export async function searchAll(ctx: CallContext, users: UserService, groups: Gr
   if (userDivisions === '*' || userDivisions.length > 0) readable.push({ type: 'User', list: (c, p) => users.list(c, p) });
   if (can(ctx.principal, SCIM_PERMISSIONS.groupEdit)) readable.push({ type: 'Group', list: (c, p) => groups.list(c, p) });
   if (readable.length === 0) throw scimErrors.forbidden('This client may read neither users nor groups');
+  if (params.cursor !== undefined) throw scimErrors.invalidValue('Queries at the root page by startIndex, not by cursor: page by cursor on /Users or /Groups (RFC 9865)');
 
   // Which types can answer this query at all (the filter, sort and attributes bind to them).
   const answerable: Lister[] = [];

@@ -82,6 +82,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const usersOnly = await clientWith(h, org, ['directory:user:view']);
       const scoped = await call(h, { method: 'POST', path: '/.search', token: usersOnly, body: { schemas: [SR], filter: 'displayName sw "Searche"', count: 100 } });
       assert.equal(scoped.body.totalResults, 12);
+      // Root queries page by index: a cursor is refused with a message about the cursor.
+      for (const r of [
+        await search('/.search', { schemas: [SR], filter: 'displayName sw "Searche"', cursor: '' }),
+        await get(`/?filter=${encodeURIComponent('displayName sw "Searche"')}&cursor=`),
+      ]) {
+        assert.equal(r.status, 400, r.raw);
+        assert.equal(r.body.scimType, 'invalidValue');
+        assert.match(r.body.detail, /root page by startIndex, not by cursor/);
+        assert.doesNotMatch(r.body.detail, /either/);
+      }
     });
 
     test('/Me answers 501: the caller is an OAuth client, not a user', { skip }, async () => {
