@@ -25,6 +25,12 @@ if (feed && feed.dataset.live && 'EventSource' in window) {
       badge.textContent = 'refused';
       li.append(badge, ' ');
     }
+    if (entry.validateOnly) {
+      const badge = document.createElement('span');
+      badge.className = 'badge check';
+      badge.textContent = 'validate-only';
+      li.append(badge, ' ');
+    }
     const text = document.createElement('span');
     text.className = entry.outcome === 'refused' ? 'text refused' : 'text';
     text.textContent = entry.text;

@@ -24,6 +24,8 @@ export interface ActivityEntry {
   readonly details: readonly string[];
   readonly status?: number;
   readonly scimType?: string;
+  /** A refused validate-only request: a check, which would have changed nothing either way. */
+  readonly validateOnly?: boolean;
 }
 
 export interface ActivityQuery {
@@ -238,9 +240,9 @@ export class ActivityFeed {
     const actor = this.actor(r.clientId, names);
     return {
       id: r.id, time: r.time, outcome: 'refused', kind: kindOfPath(r.path), ...(r.clientId ? { actorId: r.clientId } : {}), actor,
-      text: `${actor} tried to ${refusedAction(r, (id) => names.get(id))}: ${r.detail}`,
-      details: [`${r.method} ${r.path} -> ${r.status}${r.scimType ? ` ${r.scimType}` : ''}`, ...(r.body ? [`body: ${r.body}`] : [])],
-      status: r.status, ...(r.scimType ? { scimType: r.scimType } : {}),
+      text: `${actor} ${r.validateOnly ? 'checked (validate-only) whether it may' : 'tried to'} ${refusedAction(r, (id) => names.get(id))}: ${r.detail}`,
+      details: [`${r.method} ${r.path}${r.validateOnly ? ' (Prefer: validate-only)' : ''} -> ${r.status}${r.scimType ? ` ${r.scimType}` : ''}`, ...(r.body ? [`body: ${r.body}`] : [])],
+      status: r.status, ...(r.scimType ? { scimType: r.scimType } : {}), ...(r.validateOnly ? { validateOnly: true } : {}),
     };
   }
 }

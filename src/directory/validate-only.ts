@@ -35,3 +35,8 @@ export function prefersValidateOnly(prefer: string | string[] | undefined): bool
   if (prefer === undefined) return false;
   return [prefer].flat().join(',').split(',').some((p) => p.trim().split(';')[0].trim().toLowerCase() === 'validate-only');
 }
+
+/** A write that asks for validate-only: a read has nothing to validate, so its preference means nothing. */
+export function isValidateOnlyWrite(method: string, prefer: string | string[] | undefined): boolean {
+  return method !== 'GET' && method !== 'HEAD' && prefersValidateOnly(prefer);
+}

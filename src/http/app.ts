@@ -12,6 +12,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { clientRateLimit } from './rate-limit.ts';
 import { RefusalRecorder, redactedExcerpt } from '../directory/refusals.ts';
+import { isValidateOnlyWrite } from '../directory/validate-only.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consoleRoutes } from './console/routes.ts';
@@ -173,6 +174,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       refusals.record({
         orgId: who.orgId, clientId: who.clientId, requestId: request.id, method: request.method, path: redactUrl(request.url).slice(0, 1000), status: reply.statusCode,
         ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail.slice(0, 1000), body: redactedExcerpt(request.body),
+        ...(isValidateOnlyWrite(request.method, request.headers.prefer) ? { validateOnly: true } : {}),
       });
     }
   });

@@ -6,6 +6,7 @@ import client from 'prom-client';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/contract.ts';
+import { isValidateOnlyWrite } from '../directory/validate-only.ts';
 
 export interface Metrics {
   readonly registry: client.Registry;
@@ -42,7 +43,8 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
     name: 'scimitar_http_request_duration_seconds', help: 'HTTP request latency by route template, method and status class',
     labelNames: ['route', 'method', 'status'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
   });
-  const scim = new client.Counter({ name: 'scimitar_scim_operations_total', help: 'SCIM operations by resource type, operation and outcome', labelNames: ['resource_type', 'operation', 'outcome'], registers: [registry] });
+  const scim = new client.Counter({ name: 'scimitar_scim_operations_total', help: 'SCIM operations by resource type, operation and outcome (validate-only requests not included)', labelNames: ['resource_type', 'operation', 'outcome'], registers: [registry] });
+  const checks = new client.Counter({ name: 'scimitar_scim_validate_only_total', help: 'Validate-only SCIM writes (Prefer: validate-only, nothing changed) by resource type, operation and outcome', labelNames: ['resource_type', 'operation', 'outcome'], registers: [registry] });
   const tokens = new client.Counter({ name: 'scimitar_oauth_tokens_total', help: 'Token requests by outcome (issued, refused, throttled)', labelNames: ['outcome'], registers: [registry] });
   const limited = new client.Counter({ name: 'scimitar_rate_limited_requests_total', help: 'Requests refused by the per-client rate limit', registers: [registry] });
   const breaker = new client.Counter({ name: 'scimitar_redis_breaker_open_total', help: 'Times the rate limit stopped asking a slow or failing Redis (requests pass unlimited meanwhile)', registers: [registry] });
@@ -86,7 +88,9 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
     const op = scimOperation(route, request.method);
-    if (op) scim.inc({ resource_type: op.type, operation: op.op, outcome: reply.statusCode < 400 ? 'success' : reply.statusCode < 500 ? 'client_error' : 'server_error' });
+    if (!op) return;
+    const outcome = reply.statusCode < 400 ? 'success' : reply.statusCode < 500 ? 'client_error' : 'server_error';
+    (isValidateOnlyWrite(request.method, request.headers.prefer) ? checks : scim).inc({ resource_type: op.type, operation: op.op, outcome });
   });
 
   return {

@@ -258,6 +258,8 @@ export interface RefusalRecord {
   readonly detail: string;
   /** The request body as JSON text with passwords and secrets replaced, cut short. */
   readonly body?: string;
+  /** A validate-only request (RFC 7240 `Prefer: validate-only`): nothing would have changed either way. */
+  readonly validateOnly?: boolean;
 }
 
 export type RefusalQuery = TrailQuery;

@@ -75,5 +75,32 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(admin.status, 501);
       assert.ok(!(await call(h, { path: '/api/v2/authorization/divisions', token: org.token })).raw.includes('VO never'));
     });
+
+    test('a refused validate-only write is marked as such in Activity and counted apart from real operations', async () => {
+      const metric = async (name: string, outcome: string) => {
+        const line = (await h.app.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${name}{`) && l.includes('resource_type="User"') && l.includes('operation="create"') && l.includes(`outcome="${outcome}"`));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      const before = { real: await metric('scimitar_scim_operations_total', 'client_error'), realOk: await metric('scimitar_scim_operations_total', 'success'), checks: await metric('scimitar_scim_validate_only_total', 'client_error'), checksOk: await metric('scimitar_scim_validate_only_total', 'success') };
+      const refused = await call(h, { method: 'POST', path: '/Users', token: org.token, headers: VALIDATE, body: entraUser('vo.check@contoso.com', { phoneNumbers: [{ type: 'work', value: 'not a phone' }] }) });
+      assert.equal(refused.status, 400);
+      assert.equal((await call(h, { method: 'POST', path: '/Users', token: org.token, headers: VALIDATE, body: entraUser('vo.fine@contoso.com') })).status, 201);
+      const real = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('vo.real@contoso.com', { phoneNumbers: [{ type: 'work', value: 'not a phone' }] }) });
+      assert.equal(real.status, 400);
+      assert.equal(await metric('scimitar_scim_operations_total', 'client_error'), before.real + 1, 'only the real write counts as an operation');
+      assert.equal(await metric('scimitar_scim_operations_total', 'success'), before.realOk);
+      assert.equal(await metric('scimitar_scim_validate_only_total', 'client_error'), before.checks + 1);
+      assert.equal(await metric('scimitar_scim_validate_only_total', 'success'), before.checksOk + 1);
+
+      await h.app.refusals.flush();
+      const feed = (await call(h, { path: '/api/v2/activity?outcome=refused&pageSize=20', token: org.token })).body.entries as { text: string; details: string[]; validateOnly?: boolean }[];
+      const check = feed.find((e) => e.text.includes('vo.check@contoso.com'))!;
+      const write = feed.find((e) => e.text.includes('vo.real@contoso.com'))!;
+      assert.equal(check.validateOnly, true);
+      assert.match(check.text, /checked \(validate-only\) whether it may create user vo\.check@contoso\.com/);
+      assert.match(check.details[0], /Prefer: validate-only/);
+      assert.equal(write.validateOnly, undefined);
+      assert.match(write.text, /tried to create user vo\.real@contoso\.com/);
+    });
   });
 }

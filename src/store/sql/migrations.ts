@@ -291,5 +291,12 @@ CREATE TABLE setup_tokens (
   description = 'What an identity provider needs: users, groups, skills, languages and extensions'
   WHERE name = 'SCIM Provisioning' AND permissions = '${JSON.stringify(['directory:user:*', 'directory:group:*', 'authorization:grant:add', 'authorization:grant:delete', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign'])}';`,
     },
+    {
+      version: 11,
+      name: 'refused validate-only requests are marked',
+      // A validate-only write that was refused changed nothing even had it passed: the
+      // activity feed says so, apart from refusals of real writes.
+      sql: 'ALTER TABLE refusals ADD COLUMN validate_only INTEGER;',
+    },
   ];
 }

@@ -404,8 +404,8 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       for (let i = 0; i < records.length; i += 50) {
         const chunk = records.slice(i, i + 50);
         await db.run(
-          `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`,
-          chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null]),
+          `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body, validate_only) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`,
+          chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null, r.validateOnly ? 1 : null]),
         );
       }
     },
@@ -418,7 +418,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
           seq: Number(r.seq), id: r.id as string, orgId: r.org_id as string, time: r.time as string,
           ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
           method: r.method as string, path: r.path as string, status: Number(r.status), ...(r.scim_type ? { scimType: r.scim_type as string } : {}),
-          detail: r.detail as string, ...(r.body ? { body: r.body as string } : {}),
+          detail: r.detail as string, ...(r.body ? { body: r.body as string } : {}), ...(Number(r.validate_only) === 1 ? { validateOnly: true } : {}),
         })),
         ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
       };

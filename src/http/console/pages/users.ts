@@ -91,5 +91,5 @@ ${history ? (history.entries.length === 0 ? html`<p class="muted">No changes rec
   return { title: entity.name ?? entity.email, body };
 }
 
-export const feedItem = (e: { time: string; outcome: string; text: string; details: readonly string[] }) =>
-  html`<li data-outcome="${e.outcome}"><time datetime="${e.time}">${e.time.replace('T', ' ').slice(0, 19)}</time> ${e.outcome === 'refused' ? html`<span class="badge refused">refused</span> ` : ''}<span class="${e.outcome === 'refused' ? 'text refused' : 'text'}">${e.text}</span>${e.details.length > 0 ? html`<ul class="details">${e.details.slice(0, 12).map((d) => html`<li>${d}</li>`)}</ul>` : ''}</li>`;
+export const feedItem = (e: { time: string; outcome: string; text: string; details: readonly string[]; validateOnly?: boolean }) =>
+  html`<li data-outcome="${e.outcome}"><time datetime="${e.time}">${e.time.replace('T', ' ').slice(0, 19)}</time> ${e.outcome === 'refused' ? html`<span class="badge refused">refused</span> ` : ''}${e.validateOnly ? html`<span class="badge check">validate-only</span> ` : ''}<span class="${e.outcome === 'refused' ? 'text refused' : 'text'}">${e.text}</span>${e.details.length > 0 ? html`<ul class="details">${e.details.slice(0, 12).map((d) => html`<li>${d}</li>`)}</ul>` : ''}</li>`;
