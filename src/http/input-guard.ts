@@ -3,7 +3,7 @@
 // faithfully (NUL, which PostgreSQL refuses and SQLite's LIKE stops at; lone UTF-16
 // surrogates, which become U+FFFD on the way to either) are refused before anything runs.
 // The walk is iterative: a deep body cannot overflow the stack while being checked.
-import { scimErrors, type ScimError } from '../scim/index.ts';
+import { scimErrors, unstorable, type ScimError } from '../scim/index.ts';
 
 export const INPUT_LIMITS = Object.freeze({
   /** Deepest nesting of objects and arrays in a body. */
@@ -13,15 +13,6 @@ export const INPUT_LIMITS = Object.freeze({
   /** Longest object key (characters). */
   maxKey: 1024,
 });
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why a string cannot be stored as sent, or undefined when it can. */
-export function unstorable(s: string): string | undefined {
-  if (s.includes('\u0000')) return 'contains a NUL character (U+0000)';
-  if (LONE_SURROGATE.test(s)) return 'contains a lone UTF-16 surrogate (not valid Unicode)';
-  return undefined;
-}
 
 function checkString(s: string, where: string, max: number, error: (detail: string) => ScimError): void {
   if (s.length > max) throw error(`${where} is longer than ${max} characters`);

@@ -1,5 +1,6 @@
 // The SCIM protocol core: pure TypeScript, no HTTP and no database.
 export * from './errors.ts';
+export { unstorable } from './text.ts';
 export * from './schema/types.ts';
 export * from './schema/urns.ts';
 export { createRegistry, type Registry, type ScimProfile, type AttrPath, type ResolvedPath } from './schema/registry.ts';

@@ -36,6 +36,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         [{ method: 'PATCH', path: `/Users/${user}`, body: '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"a\\udc00"}]}' }, 'invalidValue'],
         [{ method: 'PATCH', path: `/Users/${user}`, body: patchOp({ op: 'replace', value: { 'ti\u0000tle': 'x' } }) }, 'invalidSyntax'],
         [{ path: '/api/v2/users/a%00b' }, undefined],
+        // The same through JSON escapes, which only the filter grammar decodes.
+        ...['userName co "\\u0000"', 'userName eq "a\\u0000b"', 'displayName sw "\\u0000"', 'id eq "\\u0000"', 'groups.display co "\\u0000"', 'groups.display ew "\\u0000"', 'userName co "\\ud800"', 'displayName eq "x\\uDC00"']
+          .map((f): [Parameters<typeof call>[1], string] => [{ path: `/Users?filter=${encodeURIComponent(f)}` }, 'invalidFilter']),
+        [{ path: `/Groups?filter=${encodeURIComponent('displayName co "\\u0000"')}` }, 'invalidFilter'],
+        [{ method: 'POST', path: '/Users/.search', body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName co "\\u0000"' } }, 'invalidFilter'],
+        [{ method: 'PATCH', path: `/Users/${user}`, body: patchOp({ op: 'replace', path: 'emails[value co "\\u0000"].type', value: 'home' }) }, 'invalidPath'],
       ];
       for (const [c, scimType] of cases) {
         const r = await call(h, { ...c, token: org.token });

@@ -1,6 +1,7 @@
 // Tokens of the filter and attribute-path grammar. Positions are 0-based offsets into the
 // input, reported 1-based in error messages.
 import { scimErrors } from '../errors.ts';
+import { unstorable } from '../text.ts';
 
 export type Token =
   | { readonly kind: '(' | ')' | '[' | ']'; readonly pos: number }
@@ -20,7 +21,12 @@ function readString(input: string, start: number): { value: string; end: number 
   let out = '';
   while (i < input.length) {
     const c = input[i];
-    if (c === quote) return { value: out, end: i + 1 };
+    if (c === quote) {
+      // Checked after decoding: `\u0000` is six harmless characters until it is read.
+      const why = unstorable(out);
+      if (why) throw scimErrors.invalidFilter(`The string at position ${start + 1} ${why}`);
+      return { value: out, end: i + 1 };
+    }
     if (c === '\\') {
       const e = input[i + 1];
       const simple: Record<string, string> = { '"': '"', "'": "'", '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };

@@ -96,6 +96,16 @@ const BAD: [string, RegExp][] = [
   ['a.b.c eq "x"', /nests deeper/],
   ['"x" eq userName', /Expected an attribute path/],
   ['userName eq "bad \\q escape"', /Invalid escape/],
+  // NUL and lone surrogates, however they are written: decoded escapes are checked too.
+  ['userName co "\\u0000"', /position 13 contains a NUL/],
+  ['userName eq "a\\u0000b"', /NUL/],
+  ["displayName sw 'x\\u0000'", /NUL/],
+  ['userName eq "\u0000"', /NUL/],
+  ['id eq "\\uD800"', /lone UTF-16 surrogate/],
+  ['id eq "\\uDC00x"', /lone UTF-16 surrogate/],
+  ['id eq "\\uDE00\\uD83D"', /lone UTF-16 surrogate/],
+  ['groups.display ew "\\uD83D"', /lone UTF-16 surrogate/],
+  ['emails[value co "\\u0000"]', /NUL/],
 ];
 
 test('rejects malformed filters with invalidFilter saying where', () => {
@@ -106,6 +116,10 @@ test('rejects malformed filters with invalidFilter saying where', () => {
       input,
     );
   }
+});
+
+test('a surrogate pair written as two escapes is one character, and is accepted', () => {
+  assert.deepEqual(parseFilter('displayName eq "\\uD83D\\uDE00 \\u00e9"'), parseFilter('displayName eq "😀 é"'));
 });
 
 test('reports the 1-based position of the offending token', () => {
