@@ -1,9 +1,10 @@
 // An HTTP client for any SCIM 2.0 endpoint: bearer token (given, or fetched with the
 // client-credentials grant), retries 429 after Retry-After and 5xx with exponential backoff,
-// and a dry-run mode: against a target that advertises validate-only writes (Scimitar's
-// ServiceProviderConfig extension) each write is sent with `Prefer: validate-only` and the
-// target's real answer comes back, nothing being stored; against any other target no write
-// is sent at all.
+// and a dry-run mode: against a target that validates writes without making them (RFC 7240
+// `Prefer: validate-only`, answered with `Preference-Applied: validate-only`) each write is
+// sent with that preference and the target's real answer comes back, nothing being stored;
+// against any other target no write is sent at all.
+import { randomUUID } from 'node:crypto';
 
 export interface ScimClientOptions {
   readonly baseUrl: string;
@@ -22,6 +23,8 @@ export interface ScimClientOptions {
 export interface ScimResponse {
   readonly status: number;
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- SCIM JSON from a foreign server, read field by field
+  /** The preferences the target says it applied (RFC 7240 Preference-Applied), lower-cased. */
+  readonly preferenceApplied?: readonly string[];
 }
 
 export class ScimHttpError extends Error {
@@ -33,8 +36,8 @@ export class ScimHttpError extends Error {
   }
 }
 
-/** Scimitar's ServiceProviderConfig extension, where a target says it validates writes without making them. */
-export const VALIDATE_ONLY_EXTENSION = 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig';
+const VALIDATE_ONLY = 'validate-only';
+const appliesValidateOnly = (r: ScimResponse) => r.preferenceApplied?.includes(VALIDATE_ONLY) === true;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,12 +71,16 @@ export class ScimClient {
     return body.access_token;
   }
 
-  /** A dry run asks the target whether it validates writes without making them. */
+  /**
+   * A dry run asks the target whether it validates writes without making them, with the one
+   * write that is harmless either way: a validate-only DELETE of a user id nobody has. A
+   * target that validates says so in Preference-Applied (RFC 7240 section 3); one that does
+   * not answers 404 and nothing happened.
+   */
   async discover(): Promise<void> {
     if (!this.o.dryRun) return;
-    const r = await this.request('GET', '/ServiceProviderConfig');
-    const ext = r.status === 200 ? (r.body?.[VALIDATE_ONLY_EXTENSION] as { validateOnly?: { supported?: boolean } } | undefined) : undefined;
-    this.validating = ext?.validateOnly?.supported === true;
+    const r = await this.send('DELETE', `/Users/${randomUUID()}`, undefined, { prefer: VALIDATE_ONLY }, false);
+    this.validating = appliesValidateOnly(r);
   }
 
   /** An id that exists only in this dry run (a placeholder, or a validated create's). */
@@ -84,7 +91,9 @@ export class ScimClient {
   async request(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<ScimResponse> {
     const write = method !== 'GET';
     if (write && this.o.dryRun && this.validating) {
-      const r = await this.send(method, path, body, { prefer: 'validate-only' });
+      const r = await this.send(method, path, body, { prefer: VALIDATE_ONLY });
+      // A target that stops honouring the preference may have made this write: stop the dry run.
+      if (!appliesValidateOnly(r)) throw new ScimHttpError(r.status, `the target answered ${method} ${path} without Preference-Applied: validate-only, so it may have made the write; the dry run stopped`);
       if (method === 'POST' && (r.status === 201 || r.status === 200) && typeof r.body?.id === 'string') this.virtual.add(r.body.id);
       return r;
     }
@@ -95,15 +104,16 @@ export class ScimClient {
     return this.send(method, path, body, {});
   }
 
-  private async send(method: string, path: string, body: unknown, extra: Record<string, string>): Promise<ScimResponse> {
+  /** One request with retries; `counted` false for a probe that is neither a write nor a validation. */
+  private async send(method: string, path: string, body: unknown, extra: Record<string, string>, counted = true): Promise<ScimResponse> {
     const write = method !== 'GET';
     this.token ??= await this.fetchToken();
     const max = this.o.maxRetries ?? 4;
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       this.requests++;
-      if (write && extra.prefer) this.validated++;
-      else if (write) this.writes++;
+      if (write && counted && extra.prefer) this.validated++;
+      else if (write && counted) this.writes++;
       const res = await fetch(`${this.o.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, accept: 'application/scim+json', ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...extra },
@@ -128,7 +138,8 @@ export class ScimClient {
         continue;
       }
       if (res.status === 401 || res.status === 403) this.authRefusals++;
-      return { status: res.status, body: json };
+      const applied = res.headers.get('preference-applied');
+      return { status: res.status, body: json, ...(applied ? { preferenceApplied: applied.split(',').map((p) => p.trim().split(';')[0].trim().toLowerCase()) } : {}) };
     }
   }
 }

@@ -2,7 +2,7 @@
 // /Schemas), generated from the schema registry so that they cannot drift from behaviour.
 import type { Registry } from './schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './schema/types.ts';
-import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SCIMITAR_SPC_EXTENSION, SERVICE_PROVIDER_CONFIG_SCHEMA } from './schema/urns.ts';
+import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from './schema/urns.ts';
 import type { JsonObject } from './values.ts';
 
 function attributeDocument(a: AttributeDef): JsonObject {
@@ -60,7 +60,10 @@ export interface ServiceProviderOptions {
 
 export function serviceProviderConfigDocument(registry: Registry, baseUrl: string, o: ServiceProviderOptions): JsonObject {
   return {
-    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA, SCIMITAR_SPC_EXTENSION],
+    // Only the core schema: strict RFC 7643 clients (scim2-client) refuse a document whose
+    // `schemas` name a URN that no /Schemas entry resolves. Validate-only writes are
+    // announced where RFC 7240 puts it, by `Preference-Applied` on each answer.
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
     ...(o.documentationUri ? { documentationUri: o.documentationUri } : {}),
     patch: { supported: true },
     bulk: { supported: o.maxOperations > 0, maxOperations: o.maxOperations, maxPayloadSize: o.maxOperations > 0 ? o.maxPayloadSize : 0 },
@@ -79,8 +82,6 @@ export function serviceProviderConfigDocument(registry: Registry, baseUrl: strin
         primary: true,
       },
     ],
-    // Writes to Users and Groups with `Prefer: validate-only` (RFC 7240) run and roll back.
-    [SCIMITAR_SPC_EXTENSION]: { validateOnly: { supported: true, preference: 'validate-only', resourceTypes: ['User', 'Group'] } },
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
   };
 }

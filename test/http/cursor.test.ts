@@ -3,10 +3,10 @@
 // bound to the organization and the query, and expire.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { call, createOrg, insertUsers, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../src/directory/cursor.ts';
+import { Sealer } from '../../src/directory/sealed.ts';
 
 const N = 1200;
 
@@ -118,30 +118,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     test('sealed but malformed cursor bodies are refused as invalidCursor, never a 500', { skip }, async () => {
       // Sealed with the server's own key, as a key that ever sealed another shape would have.
-      const key = Buffer.from(await h.store.serverKey('cursor-aead', 'unused'), 'base64');
-      const aad = Buffer.from(org.organization.id);
-      const seal = (text: string) => {
-        const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
-        return Buffer.concat([iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64url');
-      };
-      const open = (cursor: string) => {
-        const raw = Buffer.from(cursor, 'base64url');
-        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12)).setAAD(aad);
-        decipher.setAuthTag(raw.subarray(raw.length - 16));
-        return JSON.parse(Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString());
-      };
+      const sealer = new Sealer(h.store, 'scim-cursor');
       const token = await tokenAfterTimeTravel();
       const q = 'count=2&filter=displayName%20sw%20%22walk%22';
-      const good = open((await call(h, { path: `/Users?${q}&cursor=`, token })).body.nextCursor as string);
+      const good = (await sealer.open(org.organization.id, (await call(h, { path: `/Users?${q}&cursor=`, token })).body.nextCursor as string)) as Record<string, unknown>;
       assert.equal(typeof good.p, 'number', 'the test opens what the server sealed');
       const bodies = [null, [], 'x', 42, {}, { ...good, p: 'x' }, { ...good, p: -1 }, { ...good, p: 2 ** 64 }, { ...good, p: 1.5 }, { ...good, d: 'x' }, { ...good, q: 7 }, { ...good, e: 'soon' }];
-      for (const text of [...bodies.map((x) => JSON.stringify(x)), 'not json', '']) {
-        const r = await call(h, { path: `/Users?${q}&cursor=${seal(text)}`, token });
-        assert.equal(r.status, 400, `${text}: ${r.raw}`);
+      for (const body of bodies) {
+        const r = await call(h, { path: `/Users?${q}&cursor=${await sealer.seal(org.organization.id, body)}`, token });
+        assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.raw}`);
         assert.equal(r.body.scimType, 'invalidCursor');
       }
-      assert.equal((await call(h, { path: `/Users?${q}&cursor=${seal(JSON.stringify(good))}`, token })).status, 200, 'the well-formed body itself is accepted');
+      assert.equal((await call(h, { path: `/Users?${q}&cursor=${await sealer.seal(org.organization.id, good)}`, token })).status, 200, 'the well-formed body itself is accepted');
+      // Sealed for another purpose (an audit cursor) or another organization: refused.
+      assert.equal((await call(h, { path: `/Users?${q}&cursor=${await new Sealer(h.store, 'audit-cursor').seal(org.organization.id, good)}`, token })).body.scimType, 'invalidCursor');
+      assert.equal((await call(h, { path: `/Users?${q}&cursor=${await sealer.seal('another-org', good)}`, token })).body.scimType, 'invalidCursor');
     });
 
     async function tokenAfterTimeTravel(): Promise<string> {

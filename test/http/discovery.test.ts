@@ -13,7 +13,8 @@ after(() => h.close());
 test('ServiceProviderConfig says what is supported, from the registry', async () => {
   const r = await call(h, { path: '/ServiceProviderConfig', token: org.token });
   assert.equal(r.status, 200);
-  assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig']);
+  assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'], 'no URN a strict client could not resolve');
+  assert.ok(!Object.keys(r.body).some((k) => k.startsWith('urn:')), 'no extension attributes either');
   assert.equal(r.body.patch.supported, true);
   assert.deepEqual(r.body.bulk, { supported: true, maxOperations: 1000, maxPayloadSize: 1024 * 1024 });
   assert.deepEqual(r.body.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 25, maxPageSize: 1000, cursorTimeout: 3600 });
@@ -47,4 +48,20 @@ test('the standard profile publishes no Genesys extension', async () => {
 test('health and readiness', async () => {
   assert.deepEqual((await call(h, { path: '/healthz' })).body, { status: 'ok' });
   assert.deepEqual((await call(h, { path: '/readyz' })).body, { status: 'ready' });
+});
+
+test('strict clients can resolve every schema URN discovery names (as scim2-client requires)', async () => {
+  // RFC 7643 section 8.7: the three discovery documents are described by these; every other
+  // URN a document or resource type names must be served at /Schemas.
+  const META = new Set(['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', 'urn:ietf:params:scim:schemas:core:2.0:ResourceType', 'urn:ietf:params:scim:schemas:core:2.0:Schema']);
+  const served = new Set(((await call(h, { path: '/Schemas', token: org.token })).body.Resources as { id: string }[]).map((x) => x.id));
+  const named: string[] = [];
+  const spc = (await call(h, { path: '/ServiceProviderConfig', token: org.token })).body;
+  named.push(...spc.schemas);
+  for (const t of (await call(h, { path: '/ResourceTypes', token: org.token })).body.Resources as { schemas: string[]; schema: string; schemaExtensions?: { schema: string }[] }[]) {
+    named.push(...t.schemas, t.schema, ...(t.schemaExtensions ?? []).map((e) => e.schema));
+  }
+  for (const x of (await call(h, { path: '/Schemas', token: org.token })).body.Resources as { schemas: string[] }[]) named.push(...x.schemas);
+  const unresolved = [...new Set(named)].filter((urn) => !META.has(urn) && !served.has(urn));
+  assert.deepEqual(unresolved, []);
 });

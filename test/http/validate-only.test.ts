@@ -19,11 +19,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
     after(() => h.close());
 
-    test('advertised in /ServiceProviderConfig', async () => {
+    test('announced as RFC 7240 intends: Preference-Applied on every answer to a validate-only write, none in discovery', async () => {
       const spc = (await call(h, { path: '/ServiceProviderConfig', token: org.token })).body;
-      const ext = 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig';
-      assert.ok(spc.schemas.includes(ext));
-      assert.deepEqual(spc[ext].validateOnly, { supported: true, preference: 'validate-only', resourceTypes: ['User', 'Group'] });
+      assert.deepEqual(spc.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
+      // The provisioning engine's probe: a validate-only DELETE of an id nobody has.
+      const probe = await call(h, { method: 'DELETE', path: '/Users/00000000-0000-4000-8000-000000000000', token: org.token, headers: VALIDATE });
+      assert.equal(probe.status, 404);
+      assert.equal(probe.headers['preference-applied'], 'validate-only', 'even a refusal says the write was only validated');
+      const refused = await call(h, { method: 'POST', path: '/Users', token: org.token, headers: VALIDATE, body: { userName: '' } });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.headers['preference-applied'], 'validate-only');
+      // Where nothing is validated, nothing says it was.
+      const bulk = await call(h, { method: 'POST', path: '/Bulk', token: org.token, headers: VALIDATE, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] } });
+      assert.equal(bulk.headers['preference-applied'], undefined);
+      const read = await call(h, { path: '/Users', token: org.token, headers: VALIDATE });
+      assert.equal(read.headers['preference-applied'], undefined);
     });
 
     test('a create answers as it would and stores nothing; refusals are the real ones', async () => {

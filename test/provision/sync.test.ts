@@ -259,6 +259,43 @@ test('the SCIM client honours Retry-After on 429 and retries 5xx', async () => {
   }
 });
 
+test('a dry run learns validate-only from the target\'s answer: a target that ignores the preference gets one harmless probe and no write; one that stops honouring it stops the run', async () => {
+  const seen: string[] = [];
+  let honour = false;
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const headers: Record<string, string> = { 'content-type': 'application/scim+json' };
+    if (honour && req.headers.prefer === 'validate-only') headers['preference-applied'] = 'validate-only';
+    if (req.method === 'DELETE') res.writeHead(404, headers).end('{"status":"404"}');
+    else if (req.method === 'POST') res.writeHead(201, headers).end('{"id":"made-for-real"}');
+    else res.writeHead(200, headers).end('{"totalResults":0,"Resources":[]}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const plain = new ScimClient({ baseUrl, token: 't', dryRun: true });
+    await plain.discover();
+    assert.equal(plain.validating, false);
+    assert.equal(seen.length, 1);
+    assert.match(seen[0], /^DELETE \/Users\/[0-9a-f-]{36}$/, 'the probe deletes an id nobody has');
+    const r = await plain.request('POST', '/Users', { userName: 'x@contoso.com' });
+    assert.match(r.body.id, /^dry-run-/);
+    assert.equal(seen.length, 1, 'no write reached a target that does not validate');
+    assert.equal(plain.writes + plain.validated, 0);
+
+    honour = true;
+    const validating = new ScimClient({ baseUrl, token: 't', dryRun: true });
+    await validating.discover();
+    assert.equal(validating.validating, true);
+    assert.equal((await validating.request('POST', '/Users', { userName: 'y@contoso.com' })).status, 201);
+    assert.equal(validating.validated, 1, 'the probe is not counted as a validation');
+    honour = false;
+    await assert.rejects(validating.request('PATCH', '/Users/u1', { Operations: [] }), /without Preference-Applied: validate-only.*dry run stopped/);
+  } finally {
+    server.close();
+  }
+});
+
 test('a malformed mapping file fails before any request, with file, line and position', () => {
   const f = join(dir, 'bad-mappings.json');
   writeFileSync(f, '{\n  "users": [\n    {"target": "userName", "source": {"type": "direct", "attribute": "userPrincipalName"}, "match": 1},\n    {"target": "title", "source": {"type": "expression", "expression": "Join(\\",\\", [a]"}}\n  ]\n}\n');

@@ -12,5 +12,3 @@ export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Sear
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 
-/** Scimitar's additions to the service provider configuration (validate-only writes). */
-export const SCIMITAR_SPC_EXTENSION = 'urn:scimitar:params:scim:schemas:extension:2.0:ServiceProviderConfig';
