@@ -44,8 +44,15 @@ export function checkDerivedInBody(ctx: CallContext, r: JsonObject): void {
   }
 }
 
-/** A PATCH must leave the derived values as they were. */
+/** A PATCH must leave `active` assigned and the derived values as they were. */
 export function checkDerivedUnchanged(ctx: CallContext, before: JsonObject, after: JsonObject): void {
+  // Every user here is active or inactive (sign-in, the console, Genesys' default lists read
+  // it), so `active` is always assigned: a PATCH that would unassign it (remove, or replace
+  // with null) is refused as RFC 7644 3.5.2.2 refuses removing an attribute the service
+  // requires. RFC 7643 4.1.1 leaves the attribute's meaning to the service provider.
+  if (before.active !== undefined && after.active === undefined) {
+    throw scimErrors.mutability('"active" cannot be removed: a user is always active or inactive here; replace it with false to disable the user');
+  }
   if (ctx.registry.profile !== 'genesys') return;
   if (!deepEqual(otherEmails(before), otherEmails(after))) {
     throw scimErrors.mutability('emails[type eq "other"] mirrors userName and is read-only; change userName instead');

@@ -69,3 +69,23 @@ test('Genesys-only attributes are neither advertised nor accepted', async () => 
   assert.equal(r.status, 400);
   assert.match(r.body.detail, /dateHire/);
 });
+
+test('active is always assigned: PATCH remove (or replace with null) is 400 mutability in both profiles, and the user is unchanged', async () => {
+  const genesys = await createOrg(h, 'genesys');
+  for (const [o, body] of [[org, { userName: 'always.active' }], [genesys, { userName: 'always.active@contoso.com', displayName: 'Always' }]] as const) {
+    const u = await call(h, { method: 'POST', path: '/Users', token: o.token, body });
+    assert.equal(u.status, 201, u.raw);
+    assert.equal(u.body.active, true, 'assigned on create');
+    for (const op of [{ op: 'remove', path: 'active' }, { op: 'Remove', path: 'urn:ietf:params:scim:schemas:core:2.0:User:active' }, { op: 'replace', path: 'active', value: null }, { op: 'replace', value: { active: null } }]) {
+      const r = await call(h, { method: 'PATCH', path: `/Users/${u.body.id}`, token: o.token, body: patchOp(op) });
+      assert.equal(r.status, 400, `${JSON.stringify(op)}: ${r.raw}`);
+      assert.equal(r.body.scimType, 'mutability');
+      assert.match(r.body.detail, /"active" cannot be removed.*replace it with false/);
+    }
+    const now = await call(h, { path: `/Users/${u.body.id}`, token: o.token });
+    assert.equal(now.body.active, true);
+    assert.equal(now.headers.etag, u.headers.etag, 'nothing was written');
+    // Disabling is a replace, as before.
+    assert.equal((await call(h, { method: 'PATCH', path: `/Users/${u.body.id}`, token: o.token, body: patchOp({ op: 'replace', path: 'active', value: false }) })).body.active, false);
+  }
+});

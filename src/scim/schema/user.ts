@@ -46,7 +46,7 @@ export function userSchema(options: UserSchemaOptions): SchemaDef {
     attribute('preferredLanguage', 'string'),
     attribute('locale', 'string'),
     attribute('timezone', 'string'),
-    attribute('active', 'boolean'),
+    attribute('active', 'boolean', { description: 'The user\'s administrative status: true (the default on create) or false; always assigned, so it cannot be removed.' }),
     attribute('password', 'string', { mutability: 'writeOnly', returned: 'never', caseExact: true }),
     multiValuedTyped('emails', options.emailTypes),
     multiValuedTyped('phoneNumbers', options.phoneTypes),
