@@ -8,6 +8,7 @@ import { scimErrors } from '../scim/index.ts';
 import type { AuditRecord, RefusalRecord, Store } from '../store/contract.ts';
 import { requirePermission, type AdminContext } from './admin/context.ts';
 import type { AuditReader } from './admin/users-audits.ts';
+import { IGNORED_ATTRIBUTES } from './audit.ts';
 import { Sealer } from './sealed.ts';
 
 export interface ActivityEntry {
@@ -211,7 +212,8 @@ export class ActivityFeed {
     const details: string[] = [];
     for (const [k, v] of Object.entries(r.changes)) {
       if (k === 'members.added' || k === 'members.removed' || k === 'members.cleared') continue;
-      details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
+      if (k === IGNORED_ATTRIBUTES) details.push(`ignored, not in the schema: ${(v.after as string[]).join(', ')}`);
+      else details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
     }
     let text: string;
     const added = r.changes['members.added'];

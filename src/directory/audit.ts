@@ -43,6 +43,20 @@ export function diffAttributes(before: JsonObject | undefined, after: JsonObject
   return changes;
 }
 
+/**
+ * The audit key that names attributes a write left out because no schema defines them
+ * (standard profile, Registry.ignoreUnknownAttributes). `@` starts no attribute name.
+ */
+export const IGNORED_ATTRIBUTES = '@ignored';
+const MAX_IGNORED_NAMES = 20;
+
+/** The audit entry for attributes a write ignored, or nothing when it ignored none. */
+export function ignoredChange(ignored: readonly string[]): AuditRecord['changes'] {
+  if (ignored.length === 0) return {};
+  const names = ignored.slice(0, MAX_IGNORED_NAMES).map((n) => n.slice(0, 200));
+  return { [IGNORED_ATTRIBUTES]: { after: ignored.length > MAX_IGNORED_NAMES ? [...names, `and ${ignored.length - MAX_IGNORED_NAMES} more`] : names } };
+}
+
 export function auditRecord(
   actor: Actor,
   action: string,

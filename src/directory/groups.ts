@@ -13,13 +13,15 @@ import {
 import { MissingReference, UniqueViolation, type GroupRecord, type MembersWritten, type Keyset, type Repository, type Store } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, etagOf, type CallContext } from './context.ts';
-import { actorOf, auditRecord, diffAttributes, writeAudit } from './audit.ts';
+import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from './audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
 
 export interface GroupResult {
   readonly resource: JsonObject;
   readonly version: number;
+  /** Attributes the body named that no schema defines, left out (standard profile). */
+  readonly ignored?: readonly string[];
 }
 
 const nowIso = () => new Date().toISOString();
@@ -314,7 +316,8 @@ export class GroupService {
   async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResult> {
     this.requireEdit(ctx);
     const rt = this.rt(ctx);
-    const resource = parseResource(ctx.registry, rt, body);
+    const ignored: string[] = [];
+    const resource = parseResource(ctx.registry, rt, body, ignored);
     checkResourceRules(ctx.registry, rt, resource);
     const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
     await this.visible(this.store, ctx, id);
@@ -325,10 +328,10 @@ export class GroupService {
       const before = await this.resource(repo, ctx, g, false);
       g = await this.saveAttributes(repo, ctx, g, resource);
       const after = await this.resource(repo, ctx, g, false);
-      return this.commitMembers(repo, ctx, g, first, { ...diffAttributes(before, after) });
+      return this.commitMembers(repo, ctx, g, first, { ...diffAttributes(before, after), ...ignoredChange(ignored) });
     }));
     g = await this.applyRemainingBatches(ctx, g, rest);
-    return { resource: await this.view(this.store, ctx, g, {}), version: g.version };
+    return { resource: await this.view(this.store, ctx, g, {}), version: g.version, ...(ignored.length > 0 ? { ignored } : {}) };
   }
 
   /** Genesys: groups are matched by name, never created or deleted over SCIM (405 with Allow). */
@@ -343,7 +346,8 @@ export class GroupService {
     this.requireLifecycle(ctx, 'created', 'GET');
     this.requireEdit(ctx, SCIM_PERMISSIONS.groupAdd);
     const rt = this.rt(ctx);
-    const resource = parseResource(ctx.registry, rt, body);
+    const ignored: string[] = [];
+    const resource = parseResource(ctx.registry, rt, body, ignored);
     checkResourceRules(ctx.registry, rt, resource);
     const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
     const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, [{ kind: 'add', ids }]));
@@ -360,11 +364,11 @@ export class GroupService {
         throw e;
       }
       const memberChanges = await applyMemberOps(repo, ctx, g.id, first);
-      await writeAudit(repo, actorOf(ctx), 'create', 'Group', g.id, { ...diffAttributes(undefined, { displayName: g.displayName, externalId: g.externalId }), ...memberChanges });
+      await writeAudit(repo, actorOf(ctx), 'create', 'Group', g.id, { ...diffAttributes(undefined, { displayName: g.displayName, externalId: g.externalId }), ...memberChanges, ...ignoredChange(ignored) });
       return g;
     });
     const g = await this.applyRemainingBatches(ctx, created, rest);
-    return { resource: await this.view(this.store, ctx, g, {}), version: g.version };
+    return { resource: await this.view(this.store, ctx, g, {}), version: g.version, ...(ignored.length > 0 ? { ignored } : {}) };
   }
 
   /** DELETE /Groups/{id}: the standard profile only. */

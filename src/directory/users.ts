@@ -14,12 +14,14 @@ import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
-import { actorOf, auditRecord, diffAttributes, writeAudit } from './audit.ts';
+import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from './audit.ts';
 import { requireMaySignInAs } from './console-rights.ts';
 
 export interface UserResult {
   readonly resource: JsonObject;
   readonly version: number;
+  /** Attributes the body named that no schema defines, left out (standard profile). */
+  readonly ignored?: readonly string[];
 }
 
 const nowIso = () => new Date().toISOString();
@@ -77,7 +79,7 @@ export class UserService {
    * (optimistic versioning) or a division or manager deleted since is a VersionConflict,
    * which withRetry answers by reading again.
    */
-  private async write(ctx: CallContext, p: PreparedUser, existing: UserRow | undefined, passwordHash: string | undefined): Promise<UserRow> {
+  private async write(ctx: CallContext, p: PreparedUser, existing: UserRow | undefined, passwordHash: string | undefined, ignored: readonly string[] = []): Promise<UserRow> {
     const now = nowIso();
     const record = {
       id: existing?.id ?? randomUUID(),
@@ -107,6 +109,7 @@ export class UserService {
     const before = existing ? this.auditView(ctx, existing) : undefined;
     const changes = { ...diffAttributes(before, this.auditView(ctx, row)) } as Record<string, { before?: unknown; after?: unknown }>;
     if (passwordHash !== existing?.passwordHash && passwordHash !== undefined) changes.password = { after: '[redacted]' };
+    Object.assign(changes, ignoredChange(ignored));
     const audit = auditRecord(actorOf(ctx), existing ? 'update' : 'create', 'User', row.id, changes, row.divisionId);
     try {
       if (!(await this.store.writeUser({ user: record, previous: existing, audit }))) throw new VersionConflict();
@@ -129,7 +132,8 @@ export class UserService {
   }
 
   async create(ctx: CallContext, body: unknown): Promise<UserResult> {
-    const resource = parseResource(ctx.registry, this.rt(ctx), body);
+    const ignored: string[] = [];
+    const resource = parseResource(ctx.registry, this.rt(ctx), body, ignored);
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
     // Hashing is slow on purpose: do it before the write, never while holding it. A user created
@@ -139,8 +143,8 @@ export class UserService {
     return withRetry(undefined, 'user', async () => {
       const p = await prepareUser(this.store, ctx, resource);
       this.requireIn(ctx, SCIM_PERMISSIONS.userAdd, p.divisionId, p.divisionName, 'create');
-      const row = await this.write(ctx, p, undefined, passwordHash);
-      return { resource: this.view(ctx, row, {}, []), version: row.version };
+      const row = await this.write(ctx, p, undefined, passwordHash, ignored);
+      return { resource: this.view(ctx, row, {}, []), version: row.version, ...(ignored.length > 0 ? { ignored } : {}) };
     });
   }
 
@@ -154,7 +158,8 @@ export class UserService {
   }
 
   async replace(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResult> {
-    const resource = parseResource(ctx.registry, this.rt(ctx), body);
+    const ignored: string[] = [];
+    const resource = parseResource(ctx.registry, this.rt(ctx), body, ignored);
     checkResourceRules(ctx.registry, this.rt(ctx), resource);
     checkDerivedInBody(ctx, resource);
     const newHash = typeof resource.password === 'string' ? await hashPassword(resource.password) : undefined;
@@ -166,8 +171,8 @@ export class UserService {
       const p = await prepareUser(this.store, ctx, resource, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
       if (p.password !== undefined) await this.requireMaySetPassword(ctx, p, existing);
-      const row = await this.write(ctx, p, existing, newHash ?? existing.passwordHash);
-      return { resource: this.view(ctx, row, {}, existing.groups), version: row.version };
+      const row = await this.write(ctx, p, existing, newHash ?? existing.passwordHash, ignored);
+      return { resource: this.view(ctx, row, {}, existing.groups), version: row.version, ...(ignored.length > 0 ? { ignored } : {}) };
     });
   }
 

@@ -1,8 +1,9 @@
 // Turns untrusted JSON into a canonical resource, once, at the edge ("parse, don't validate"):
 // canonical attribute names, values of the declared types, readOnly input ignored
 // (RFC 7643 2.2), null/empty meaning "no value". An attribute the schemas do not define is
-// refused, as PATCH refuses a path to one (one rule for both); only keys naming a schema
-// this server does not know (`urn:...`, `http://...`) are ignored (Entra's custom extensions).
+// refused or, where the profile says so (Registry.ignoreUnknownAttributes), left out and
+// named to the caller; keys naming a schema this server does not know (`urn:...`,
+// `http://...`) are always left out (Entra's custom extensions).
 //
 // Entra leniencies accepted here (docs/scim-core.md): booleans as "True"/"False",
 // a complex attribute given as a bare value (`manager: "id"`) or as a one-element array,
@@ -144,10 +145,16 @@ export function checkResourceRules(registry: Registry, rt: ResourceTypeDef, reso
 /**
  * Parses a POST/PUT body into a canonical resource. The result holds only known, writable
  * attributes under their canonical names; extension objects sit under the schema URN; the
- * `schemas` list names the core schema and each extension present.
+ * `schemas` list names the core schema and each extension present. Unknown attributes the
+ * profile ignores are pushed onto `ignored` (as sent, extension ones as `urn:...:name`).
  */
-export function parseResource(registry: Registry, rt: ResourceTypeDef, body: unknown): JsonObject {
+export function parseResource(registry: Registry, rt: ResourceTypeDef, body: unknown, ignored: string[] = []): JsonObject {
   if (!isObject(body)) throw scimErrors.invalidSyntax('The request body must be a JSON object');
+  /** An attribute no schema defines: refused, or left out and named in `ignored`. */
+  const unknown = (name: string, refusal: string) => {
+    if (!registry.ignoreUnknownAttributes) throw scimErrors.invalidValue(refusal);
+    ignored.push(name);
+  };
   const opts: CoerceOptions = { ignoreReadOnly: true };
   const out: JsonObject = {};
   const extensions: JsonObject = {};
@@ -162,7 +169,10 @@ export function parseResource(registry: Registry, rt: ResourceTypeDef, body: unk
       for (const [k, v] of Object.entries(raw)) {
         checkKey(k, ext.id);
         const def = registry.attributeIn(rt, ext.id, k);
-        if (!def) throw scimErrors.invalidValue(`"${ext.id}" has no attribute "${k}"`);
+        if (!def) {
+          unknown(`${ext.id}:${k}`, `"${ext.id}" has no attribute "${k}"`);
+          continue;
+        }
         if (def.mutability === 'readOnly' && opts.ignoreReadOnly) continue;
         const c = coerceAttribute(registry, def, v, `${ext.id}:${def.name}`, opts);
         if (c !== undefined) target[def.name] = c;
@@ -173,7 +183,8 @@ export function parseResource(registry: Registry, rt: ResourceTypeDef, body: unk
     const def = registry.attributeIn(rt, rt.schema, key);
     if (!def) {
       if (/^(urn:|https?:\/\/)/i.test(key)) continue; // a schema this server does not know
-      throw scimErrors.invalidValue(`"${key}" is not an attribute of ${rt.name}`);
+      unknown(key, `"${key}" is not an attribute of ${rt.name}`);
+      continue;
     }
     if (def.mutability === 'readOnly') continue;
     const c = coerceAttribute(registry, def, raw, def.name, opts);

@@ -90,7 +90,30 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
     });
 
-    test('an attribute the schema does not define is refused by POST, PUT and PATCH alike', { skip }, async () => {
+    test('standard profile: POST and PUT ignore attributes no schema defines, and name them in the activity entry (the log line: test/http/logging.test.ts)', { skip }, async () => {
+      const std = await createOrg(h, 'standard');
+      const post = await call(h, { method: 'POST', path: '/Users', token: std.token, body: { userName: 'misspelled', displayNmae: 'Typo', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { departmnet: 'Ops', department: 'Ops' } } });
+      assert.equal(post.status, 201, post.raw);
+      assert.equal(post.body.displayNmae, undefined);
+      assert.equal(post.body['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'].department, 'Ops');
+      // Microsoft's reference collection: "Put a user misspelled attribute" succeeds.
+      const put = await call(h, { method: 'PUT', path: `/Users/${post.body.id}`, token: std.token, body: { userName: 'misspelled', title: 'Lead', emials: [{ value: 'x@y' }] } });
+      assert.equal(put.status, 200, put.raw);
+      assert.equal(put.body.title, 'Lead');
+      const group = await call(h, { method: 'POST', path: '/Groups', token: std.token, body: { displayName: 'Typo group', descriptoin: 'x' } });
+      assert.equal(group.status, 201, group.raw);
+      const feed = (await call(h, { path: '/api/v2/activity?pageSize=10', token: std.token })).body.entries as { text: string; details: string[] }[];
+      const details = feed.flatMap((e) => e.details);
+      assert.ok(details.includes('ignored, not in the schema: displayNmae, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:departmnet'), details.join('\n'));
+      assert.ok(details.includes('ignored, not in the schema: emials'), details.join('\n'));
+      assert.ok(details.includes('ignored, not in the schema: descriptoin'), details.join('\n'));
+      // A PATCH path to an unknown attribute is still refused: it cannot be half-applied.
+      const patch = await call(h, { method: 'PATCH', path: `/Users/${post.body.id}`, token: std.token, body: patchOp({ op: 'add', path: 'favouriteColour', value: 'red' }) });
+      assert.equal(patch.status, 400);
+      assert.equal(patch.body.scimType, 'invalidPath');
+    });
+
+    test('genesys profile: an attribute the schema does not define is refused by POST, PUT and PATCH alike', { skip }, async () => {
       const post = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('unknown.attr@contoso.com', { favouriteColour: 'red' }) });
       assert.equal(post.status, 400);
       assert.equal(post.body.scimType, 'invalidValue');

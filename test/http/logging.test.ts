@@ -94,3 +94,14 @@ test('the console setup link\'s token is never logged', async () => {
   assert.ok(raw.some((l) => l.includes('/console/setup?token=[redacted]')), raw.join('\n'));
   assert.ok(!raw.some((l) => l.includes(token)), 'the token appears in no log line');
 });
+
+test('a standard-profile write that ignored unknown attributes names them in its request\'s log line', async () => {
+  const std = await createOrganization(store, { name: 'logs-std', scimProfile: 'standard' });
+  const t = (await app.inject({ method: 'POST', url: '/oauth/token', payload: `grant_type=client_credentials&client_id=${std.clientId}&client_secret=${std.clientSecret}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json().access_token;
+  const res = await app.inject({ method: 'POST', url: '/api/v2/scim/v2/Users', payload: JSON.stringify({ userName: 'typo', displayNmae: 'T' }), headers: { authorization: `Bearer ${t}`, 'content-type': 'application/scim+json', 'x-request-id': 'req-ignored-1' } });
+  assert.equal(res.statusCode, 201, res.body);
+  const line = lines.find((l) => Array.isArray(l.ignoredAttributes));
+  assert.ok(line, raw.join('\n'));
+  assert.deepEqual(line.ignoredAttributes, ['displayNmae']);
+  assert.equal(line.reqId, 'req-ignored-1', 'the line belongs to the request');
+});

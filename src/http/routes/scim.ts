@@ -105,9 +105,14 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     reply.header('preference-applied', 'validate-only');
     return services.validating;
   };
+  /** Attributes a write left out because no schema defines them (standard profile): in this request's log line. */
+  const noteIgnored = <T extends { ignored?: readonly string[] }>(req: FastifyRequest, r: T): T => {
+    if (r.ignored) req.log.info({ ignoredAttributes: r.ignored }, 'attributes not in the schema were ignored');
+    return r;
+  };
   /** 201 with Location; a validated create has nothing to locate. */
-  const answerCreate = (req: FastifyRequest, reply: FastifyReply, r: { resource: JsonObject; version: number }) =>
-    prefersValidateOnly(req.headers.prefer) ? send(reply, 201, r.resource, r.version) : sendCreated(reply, r);
+  const answerCreate = (req: FastifyRequest, reply: FastifyReply, r: { resource: JsonObject; version: number; ignored?: readonly string[] }) =>
+    prefersValidateOnly(req.headers.prefer) ? send(reply, 201, noteIgnored(req, r).resource, r.version) : sendCreated(reply, noteIgnored(req, r));
   /** A write that cannot be validated without being made is refused rather than made. */
   const VALIDATABLE = new Set(['POST /Users', 'PUT /Users/:id', 'PATCH /Users/:id', 'DELETE /Users/:id', 'POST /Groups', 'PUT /Groups/:id', 'PATCH /Groups/:id', 'DELETE /Groups/:id']);
 
@@ -149,7 +154,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     scim.post('/Users', w(S.users.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).users.create(ctx(req), req.body)));
     scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, 'User', services.users));
     scim.put('/Users/:id', w(S.users.replace), async (req, reply) => {
-      const r = await svc(req, reply).users.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
+      const r = noteIgnored(req, await svc(req, reply).users.replace(ctx(req), id(req), req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Users/:id', w(S.users.patch), async (req, reply) => {
@@ -166,7 +171,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     scim.post('/Groups', w(S.groups.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).groups.create(ctx(req), req.body)));
     scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, 'Group', services.groups));
     scim.put('/Groups/:id', w(S.groups.replace), async (req, reply) => {
-      const r = await svc(req, reply).groups.replace(ctx(req), id(req), req.body, header(req, 'if-match'));
+      const r = noteIgnored(req, await svc(req, reply).groups.replace(ctx(req), id(req), req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Groups/:id', w(S.groups.patch), async (req, reply) => {

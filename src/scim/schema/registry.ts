@@ -40,6 +40,13 @@ export interface Registry {
    */
   readonly divisionByName: boolean;
   readonly managerMustBeUser: boolean;
+  /**
+   * An attribute a POST or PUT body names that the schemas do not define. Genesys: refused,
+   * so a broken mapping fails visibly. Standard: ignored and reported to the caller of
+   * parseResource, as Microsoft's SCIM reference tests expect ("Put a user misspelled
+   * attribute").
+   */
+  readonly ignoreUnknownAttributes: boolean;
   readonly schemas: readonly SchemaDef[];
   readonly resourceTypes: readonly ResourceTypeDef[];
   resourceType(nameOrEndpoint: string): ResourceTypeDef | undefined;
@@ -168,6 +175,7 @@ export function createRegistry(profile: ScimProfile = 'genesys'): Registry {
     groupLifecycle: !genesys,
     divisionByName: genesys,
     managerMustBeUser: genesys,
+    ignoreUnknownAttributes: !genesys,
     schemas: Object.freeze(schemas),
     resourceTypes: Object.freeze(resourceTypes),
     resourceType: (key: string) => rtByKey.get(lower(key.replace(/^\//, ''))),
