@@ -40,7 +40,7 @@ export interface Config {
   readonly metricsPort?: number;
   /** SCIMITAR_METRICS_HOST: interface of the metrics listener. Default 127.0.0.1. */
   readonly metricsHost: string;
-  /** REDIS_URL: Redis for rate-limit counters shared by every node (redis://host:6379). Default: each node counts alone. */
+  /** REDIS_URL: Redis for rate-limit counters and login-throttle failures shared by every node (redis://host:6379). Default: each node counts alone. */
   readonly redisUrl?: string;
 }
 

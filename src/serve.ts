@@ -4,6 +4,7 @@ import { bootstrap, type BootstrapResult } from './directory/organizations.ts';
 import type { Config } from './config.ts';
 import { buildApp, SCIM_BASE_PATHS } from './http/app.ts';
 import { createServices } from './services.ts';
+import { openThrottleRedis, RedisThrottleLedgers } from './auth/throttle-ledger.ts';
 import { openStore } from './store/open.ts';
 import type { Server } from 'node:http';
 import { serveMetrics } from './http/metrics.ts';
@@ -47,8 +48,17 @@ const AUDIT_SWEEP_MS = 60 * 60 * 1000;
 
 export async function serve(config: Config): Promise<void> {
   const store = await openStore(config);
-  const services = createServices(store, config);
+  // Login throttles shared by every node on REDIS_URL (the rate limit has its own connection).
+  let warn = (message: string): void => {
+    process.stderr.write(`${message}\n`);
+  };
+  const throttleRedis = config.redisUrl ? openThrottleRedis(config.redisUrl, (m) => warn(m)) : undefined;
+  const services = createServices(store, { ...config, ...(throttleRedis ? { throttles: new RedisThrottleLedgers(throttleRedis, undefined, (m) => warn(m)) } : {}) });
   const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, trustProxy: config.trustProxy, version: packageVersion() });
+  warn = (message) => app.log.warn(message);
+  app.addHook('onClose', async () => {
+    throttleRedis?.disconnect();
+  });
   // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
   // first-run secret is never created without being printed.
   let metricsServer: Server | undefined;

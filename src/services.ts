@@ -1,6 +1,7 @@
 // The composition root shared by main.ts, the CLI and the tests: one set of services per store.
 import { TokenService } from './auth/token-service.ts';
 import type { LoginThrottleOptions } from './auth/login-throttle.ts';
+import type { ThrottleLedgers } from './auth/throttle-ledger.ts';
 import { GroupService } from './directory/groups.ts';
 import { UserService } from './directory/users.ts';
 import { CursorCodec } from './directory/cursor.ts';
@@ -19,6 +20,8 @@ import type { ScimProfile, Store } from './store/contract.ts';
 
 export interface Services {
   readonly store: Store;
+  /** Where login throttles keep failures: shared by every node (Redis), or undefined for each node's memory. */
+  readonly throttles?: ThrottleLedgers;
   readonly tokens: TokenService;
   readonly users: UserService;
   readonly groups: GroupService;
@@ -44,13 +47,15 @@ export interface ServiceOptions {
   readonly tokenCacheTtlMs: number;
   /** Failed client authentications: backoff per client id and address (defaults in auth/login-throttle.ts). */
   readonly loginThrottle?: LoginThrottleOptions;
+  /** Throttle ledgers every node shares (REDIS_URL); without, each node throttles on its own. */
+  readonly throttles?: ThrottleLedgers;
   /** The clock (tests). */
   readonly now?: () => number;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
   const tokens = new TokenService(store, {
-    tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000, loginThrottle: options.loginThrottle, now: options.now,
+    tokenTtlSeconds: options.tokenTtlSeconds, cacheTtlMs: options.tokenCacheTtlMs, cacheMaxEntries: 10000, loginThrottle: options.loginThrottle, throttles: options.throttles, now: options.now,
   });
   const cursors = new CursorCodec(store, options.now);
   const users = new UserService(store, cursors);
@@ -60,6 +65,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const audits = new AuditReader(store);
   return Object.freeze({
     store,
+    ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,
     users,
     groups,

@@ -3,25 +3,17 @@
 // that locks the key for an exponentially longer time (base, 2 x base, ...) up to `maxMs`, so
 // a guesser gets a handful of tries per `maxMs` while the real client is never locked out for
 // longer than the current backoff. A success clears its client id (not the address: an
-// attacker could otherwise reset its address with a client of its own). Node-local memory,
-// bounded by `maxEntries` (oldest first out); a key forgets its failures after `forgetMs`
-// without one.
+// attacker could otherwise reset its address with a client of its own). Failures and locks
+// live in a ledger (throttle-ledger.ts): node-local memory, bounded by `maxEntries`, or Redis
+// shared by every node; a key forgets its failures after `forgetMs` without one.
 //
 // Attempts in flight count too (`begin` ... `end`): a key may have at most as many attempts
-// under way as it has free failures left (at least one), so that 40 guesses sent at once are
-// not all checked before the first failure is recorded. docs/security.md, "Throttles under
-// concurrency".
+// under way on this node as it has free failures left (at least one), so that 40 guesses sent
+// at once are not all checked before the first failure is recorded. docs/security.md,
+// "Throttles under concurrency".
+import { MemoryLedger, type KeyState, type ThrottleLedger, type ThrottleRules } from './throttle-ledger.ts';
 
-export interface LoginThrottleOptions {
-  /** Failures allowed before any backoff. */
-  readonly freeFailures: number;
-  /** The first backoff. */
-  readonly baseMs: number;
-  /** The longest backoff. */
-  readonly maxMs: number;
-  /** A key with no failure for this long starts afresh. */
-  readonly forgetMs: number;
-  readonly maxEntries: number;
+export interface LoginThrottleOptions extends ThrottleRules {
   readonly now?: () => number;
 }
 
@@ -33,40 +25,32 @@ export const LOGIN_THROTTLE_DEFAULTS: LoginThrottleOptions = Object.freeze({
   maxEntries: 100_000,
 });
 
-interface Entry {
-  failures: number;
-  lockedUntil: number;
-  lastFailure: number;
-}
-
 /** Attempts that may wait on one key; past that they are refused at once. */
 const MAX_WAITING = 100;
 
 export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   private readonly now: () => number;
+  private readonly ledger: ThrottleLedger;
 
-  constructor(private readonly options: LoginThrottleOptions = LOGIN_THROTTLE_DEFAULTS) {
+  constructor(
+    private readonly options: LoginThrottleOptions = LOGIN_THROTTLE_DEFAULTS,
+    ledger?: ThrottleLedger,
+  ) {
     this.now = options.now ?? Date.now;
+    this.ledger = ledger ?? new MemoryLedger(options);
   }
 
-  private entry(key: string, now: number): Entry | undefined {
-    const e = this.entries.get(key);
-    if (e && now - e.lastFailure > this.options.forgetMs) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e;
+  private static wait(states: readonly (KeyState | undefined)[], now: number): number {
+    const until = Math.max(0, ...states.map((s) => s?.lockedUntil ?? 0));
+    return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
   /** Whole seconds until any of `keys` may try again; 0 when all may try now. */
-  retryAfterSeconds(keys: readonly string[]): number {
+  async retryAfterSeconds(keys: readonly string[]): Promise<number> {
     const now = this.now();
-    let until = 0;
-    for (const k of keys) until = Math.max(until, this.entry(k, now)?.lockedUntil ?? 0);
-    return until > now ? Math.ceil((until - now) / 1000) : 0;
+    return LoginThrottle.wait(await this.ledger.read(keys, now), now);
   }
 
   /**
@@ -78,10 +62,11 @@ export class LoginThrottle {
    */
   async begin(keys: readonly string[]): Promise<number> {
     for (;;) {
-      const wait = this.retryAfterSeconds(keys);
-      if (wait > 0) return wait;
       const now = this.now();
-      const full = keys.find((k) => (this.inFlight.get(k) ?? 0) >= Math.max(1, this.options.freeFailures - (this.entry(k, now)?.failures ?? 0)));
+      const states = await this.ledger.read(keys, now);
+      const wait = LoginThrottle.wait(states, now);
+      if (wait > 0) return wait;
+      const full = keys.find((k, i) => (this.inFlight.get(k) ?? 0) >= Math.max(1, this.options.freeFailures - (states[i]?.failures ?? 0)));
       if (full === undefined) break;
       const queue = this.waiting.get(full) ?? [];
       if (queue.length >= MAX_WAITING) return Math.max(1, Math.ceil(this.options.baseMs / 1000));
@@ -122,21 +107,11 @@ export class LoginThrottle {
     }
   }
 
-  failed(keys: readonly string[]): void {
-    const now = this.now();
-    for (const k of keys) {
-      const e = this.entry(k, now) ?? { failures: 0, lockedUntil: 0, lastFailure: now };
-      e.failures += 1;
-      e.lastFailure = now;
-      const over = e.failures - this.options.freeFailures;
-      if (over > 0) e.lockedUntil = now + Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(over - 1, 30));
-      this.entries.delete(k); // re-insert: the map's order is the eviction order
-      this.entries.set(k, e);
-      if (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    }
+  failed(keys: readonly string[]): Promise<void> {
+    return this.ledger.fail(keys, this.now());
   }
 
-  succeeded(key: string): void {
-    this.entries.delete(key);
+  succeeded(key: string): Promise<void> {
+    return this.ledger.clear(key);
   }
 }

@@ -7,6 +7,7 @@ import type { Store } from '../store/contract.ts';
 import { oauthErrors } from './oauth-error.ts';
 import type { Grant, Principal } from './permissions.ts';
 import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
+import type { ThrottleLedgers } from './throttle-ledger.ts';
 import { writeAudit } from '../directory/audit.ts';
 import { digest, generateSecret, secretMatches } from './secrets.ts';
 
@@ -16,6 +17,8 @@ export interface TokenServiceOptions {
   readonly cacheMaxEntries: number;
   readonly now?: () => number;
   readonly loginThrottle?: LoginThrottleOptions;
+  /** Ledgers shared by every node (Redis); without, this node's memory. */
+  readonly throttles?: ThrottleLedgers;
 }
 
 export interface IssuedToken {
@@ -40,7 +43,8 @@ export class TokenService {
     private readonly options: TokenServiceOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.throttle = new LoginThrottle({ ...(options.loginThrottle ?? LOGIN_THROTTLE_DEFAULTS), now: this.now });
+    const rules = { ...(options.loginThrottle ?? LOGIN_THROTTLE_DEFAULTS), now: this.now };
+    this.throttle = new LoginThrottle(rules, options.throttles?.ledger('token', rules));
   }
 
   /**
@@ -56,13 +60,13 @@ export class TokenService {
       // Same answer whether the id or the secret is wrong: no client enumeration.
       const reason = !client ? 'unknown client' : !secretMatches(clientSecret, client.secretHash) ? 'wrong secret' : client.state !== 'active' ? 'inactive client' : undefined;
       if (reason || !client) {
-        this.throttle.failed(keys);
+        await this.throttle.failed(keys);
         if (client) {
           await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
         }
         throw Object.assign(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), { reason });
       }
-      this.throttle.succeeded(keys[0]);
+      await this.throttle.succeeded(keys[0]);
       const token = generateSecret();
       const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
       // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.

@@ -49,7 +49,8 @@ export class ConsoleAuth {
     options: { now?: () => number; loginThrottle?: LoginThrottleOptions } = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.throttle = new LoginThrottle({ ...(options.loginThrottle ?? LOGIN_THROTTLE_DEFAULTS), now: this.now });
+    const rules = { ...(options.loginThrottle ?? LOGIN_THROTTLE_DEFAULTS), now: this.now };
+    this.throttle = new LoginThrottle(rules, services.throttles?.ledger('console', rules));
   }
 
   private get store(): Store {
@@ -109,12 +110,12 @@ export class ConsoleAuth {
       const grants = user && ok ? await this.store.listUserGrants(org.id, user.id) : [];
       const reason = !user ? 'unknown user' : !ok ? 'wrong password' : !user.active ? 'inactive user' : grants.length === 0 ? 'no console role' : undefined;
       if (reason) {
-        this.throttle.failed(keys);
+        await this.throttle.failed(keys);
         if (user) await writeAudit(this.store, { orgId: org.id, clientId: `user:${user.id}` }, 'console.signIn.failed', 'User', user.id, { address: { after: address }, reason: { after: reason } }, user.divisionId);
         // One answer for every reason but the last two, so that sign-in does not reveal which userNames exist.
         throw new SignInError(reason === 'inactive user' ? 'This user is disabled' : reason === 'no console role' ? 'This user holds no console role: an administrator can grant one' : 'Wrong email or password');
       }
-      this.throttle.succeeded(keys[0]);
+      await this.throttle.succeeded(keys[0]);
       const cookie = generateSecret();
       const now = this.now();
       const session: ConsoleSession = { idHash: digest(cookie), orgId: org.id, userId: user!.id, csrf: generateSecret(), created: now, lastSeen: now };
