@@ -16,6 +16,7 @@ import { isValidateOnlyWrite } from '../directory/validate-only.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consoleRoutes } from './console/routes.ts';
+import type { StreamLimits } from './console/stream-slots.ts';
 import { ConsoleAuth } from '../directory/console-users.ts';
 import type { LoginThrottleOptions } from '../auth/login-throttle.ts';
 import { healthSchema, openApiSchema, readySchema } from './schemas/oauth.ts';
@@ -40,6 +41,8 @@ export interface AppOptions {
   readonly version?: string;
   /** How often the console's live activity feed looks for new entries (ms). */
   readonly consoleLiveIntervalMs?: number;
+  /** Caps on open live activity streams (tests). */
+  readonly consoleStreamLimits?: StreamLimits;
   /** The console's clock and sign-in backoff (tests). */
   readonly consoleNow?: () => number;
   readonly consoleLoginThrottle?: LoginThrottleOptions;
@@ -215,7 +218,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const consoleAuth = new ConsoleAuth(services, { now: options.consoleNow, loginThrottle: options.consoleLoginThrottle });
   adminRoutes(app, { services, authenticate, publicUrl: options.publicUrl, consoleAuth });
   app.decorate('consoleAuth', consoleAuth);
-  await consoleRoutes(app, { services, auth: consoleAuth, publicUrl: options.publicUrl, liveIntervalMs: options.consoleLiveIntervalMs, now: options.consoleNow });
+  await consoleRoutes(app, { services, auth: consoleAuth, publicUrl: options.publicUrl, liveIntervalMs: options.consoleLiveIntervalMs, now: options.consoleNow, streamLimits: options.consoleStreamLimits });
   await app.ready();
   return app;
 }

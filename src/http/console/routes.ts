@@ -17,6 +17,7 @@ import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../..
 import { html } from './html.ts';
 import { page } from './layout.ts';
 import { ConsoleNotices, type NoticeCode, type Outcome } from './notices.ts';
+import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
 import { clientsPage, connectPage, secretPage, type TestResult } from './pages/clients.ts';
@@ -30,6 +31,8 @@ export interface ConsoleOptions {
   readonly liveIntervalMs?: number;
   /** The clock notices expire by. */
   readonly now?: () => number;
+  /** Caps on open live streams (tests). */
+  readonly streamLimits?: StreamLimits;
 }
 
 const COOKIE = 'scimitar_session';
@@ -236,10 +239,24 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       return send(reply, page(request.consoleCaller, { title: 'Activity', current: '/console/activity' }, activityPage(feed, q, clients)));
     });
     // Server-sent events: the entries that appear after the page was loaded, oldest first.
+    const streams = new StreamSlots(options.streamLimits);
     app.get('/console/activity/stream', opts, async (request, reply) => {
       const ctx = ctxOf(request);
+      const caller = request.consoleCaller!;
+      const release = streams.take(caller.session.idHash, caller.user.id);
+      if (!release) {
+        request.refusal = { detail: 'too many live activity streams open' };
+        return reply.code(429).header('retry-after', String(STREAM_RETRY_AFTER_SECONDS)).type('text/plain; charset=utf-8')
+          .send('Too many live activity streams are open for this session or user: close a tab, or try again shortly.');
+      }
       const q = activityQuery(request.query as Record<string, unknown>, 50);
-      const seen = new Set((await s.admin.activity.page(ctx, { ...q, cursor: undefined })).entries.map((e) => e.id));
+      let seen: Set<string>;
+      try {
+        seen = new Set((await s.admin.activity.page(ctx, { ...q, cursor: undefined })).entries.map((e) => e.id));
+      } catch (e) {
+        release();
+        throw e;
+      }
       const cookieValue = request.cookies[COOKIE];
       reply.hijack();
       reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
@@ -253,6 +270,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
           const caller = await auth.caller(cookieValue);
           if (!caller || !can(caller.principal, ['audits:audit:view'])) {
             open = false;
+            release();
             reply.raw.end();
             return;
           }
@@ -271,6 +289,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       let timer = setTimeout(() => void poll(), options.liveIntervalMs ?? 1000);
       request.raw.on('close', () => {
         open = false;
+        release();
         clearTimeout(timer);
       });
     });

@@ -42,3 +42,65 @@ test('an open activity stream closes when the viewer\'s right to read it is take
     await h.close();
   }
 });
+
+test('open streams are capped per session and per user (429 with Retry-After); a closed stream gives its slot back', async () => {
+  const h = await startHarness();
+  const app = await buildApp(h.services, { publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 50, consoleStreamLimits: { perSession: 2, perUser: 3, perNode: 100 } });
+  try {
+    const org = await createOrg(h, 'genesys');
+    const setup = await app.consoleAuth.createSetupToken(org.organization.id);
+    const res = await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
+    const first = String(res.headers['set-cookie']).split(';')[0];
+    const signIn = await app.inject({ method: 'POST', url: '/console/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ userName: 'root@x.test', password: 'a long admin password' }).toString() });
+    const second = String(signIn.headers['set-cookie']).split(';')[0];
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const opened: AbortController[] = [];
+    const open = async (cookie: string) => {
+      const abort = new AbortController();
+      const r = await fetch(`${url}/console/activity/stream`, { headers: { cookie }, signal: abort.signal });
+      if (r.status === 200) opened.push(abort);
+      else await r.text();
+      return r;
+    };
+    assert.equal((await open(first)).status, 200);
+    assert.equal((await open(first)).status, 200);
+    const third = await open(first);
+    assert.equal(third.status, 429, 'a third stream on one session');
+    assert.equal(third.headers.get('retry-after'), '10');
+    assert.equal((await open(second)).status, 200, 'another session of the same user may open one');
+    assert.equal((await open(second)).status, 429, 'the user holds three: its cap');
+    // Closing one gives its slot back.
+    opened.shift()!.abort();
+    let again = 429;
+    for (let i = 0; i < 50 && again === 429; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      again = (await open(second)).status;
+    }
+    assert.equal(again, 200, 'the slot came back once the stream closed');
+    for (const a of opened) a.abort();
+  } finally {
+    await app.close();
+    await h.close();
+  }
+});
+
+test('a stream whose session ends (signed out elsewhere) closes', async () => {
+  const h = await startHarness();
+  const app = await buildApp(h.services, { publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 50 });
+  try {
+    const org = await createOrg(h, 'genesys');
+    const setup = await app.consoleAuth.createSetupToken(org.organization.id);
+    const res = await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
+    const cookie = String(res.headers['set-cookie']).split(';')[0];
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const stream = await fetch(`${url}/console/activity/stream`, { headers: { cookie } });
+    assert.equal(stream.status, 200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await app.inject({ url: '/console/users', headers: { cookie } })).body)![1];
+    assert.equal((await app.inject({ method: 'POST', url: '/console/sign-out', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${csrf}` })).statusCode, 303);
+    const ended = await Promise.race([stream.text().then(() => 'ended'), new Promise((r) => setTimeout(() => r('still open'), 3000))]);
+    assert.equal(ended, 'ended');
+  } finally {
+    await app.close();
+    await h.close();
+  }
+});
