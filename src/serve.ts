@@ -56,9 +56,6 @@ export async function serve(config: Config): Promise<void> {
   const services = createServices(store, { ...config, ...(throttleRedis ? { throttles: new RedisThrottleLedgers(throttleRedis, undefined, (m) => warn(m)) } : {}) });
   const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, trustProxy: config.trustProxy, version: packageVersion() });
   warn = (message) => app.log.warn(message);
-  app.addHook('onClose', async () => {
-    throttleRedis?.disconnect();
-  });
   // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
   // first-run secret is never created without being printed.
   let metricsServer: Server | undefined;
@@ -67,6 +64,7 @@ export async function serve(config: Config): Promise<void> {
     if (config.metricsPort) metricsServer = await serveMetrics(app, config.metricsHost, config.metricsPort);
   } catch (e) {
     await app.close().catch(() => undefined);
+    throttleRedis?.disconnect();
     await store.close();
     throw e;
   }
@@ -97,6 +95,7 @@ export async function serve(config: Config): Promise<void> {
     metricsServer?.close();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();
+    throttleRedis?.disconnect();
     await store.close();
     process.exit(0);
   };

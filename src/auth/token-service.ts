@@ -33,10 +33,18 @@ interface CacheEntry {
   readonly cachedAt: number;
 }
 
+/** Genesys' range for a client's token lifetime (accessTokenValiditySeconds): 5 min to 48 h. */
+export const TOKEN_LIFETIME_RANGE = Object.freeze({ min: 300, max: 172_800 });
+
 export class TokenService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly now: () => number;
   private readonly throttle: LoginThrottle;
+
+  /** The lifetime of tokens of a client that sets none (SCIMITAR_TOKEN_TTL, 24 h by default as Genesys). */
+  get defaultLifetimeSeconds(): number {
+    return this.options.tokenTtlSeconds;
+  }
 
   constructor(
     private readonly store: Store,
@@ -68,10 +76,11 @@ export class TokenService {
       }
       await this.throttle.succeeded(keys[0]);
       const token = generateSecret();
-      const expiresAt = this.now() + this.options.tokenTtlSeconds * 1000;
+      const lifetime = client.accessTokenValiditySeconds ?? this.options.tokenTtlSeconds;
+      const expiresAt = this.now() + lifetime * 1000;
       // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
       await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
-      return { access_token: token, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds };
+      return { access_token: token, token_type: 'bearer', expires_in: lifetime };
     });
   }
 

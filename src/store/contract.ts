@@ -43,6 +43,8 @@ export interface OAuthClient {
   readonly state: 'active' | 'inactive';
   readonly roleDivisions: readonly RoleDivision[];
   readonly created: string;
+  /** Lifetime of the tokens this client is issued (Genesys accessTokenValiditySeconds); absent: the server's default. */
+  readonly accessTokenValiditySeconds?: number;
 }
 
 export interface TokenRecord {

@@ -51,6 +51,10 @@ test('org create, division, public group, scoped SCIM client; then Entra-shaped 
   const client = await cliJson('client', 'create', 'Entra', '--role', 'Provisioner', '--division', 'Sales');
   assert.ok(client.secret);
   assert.deepEqual(client.roleDivisions, [{ roleId: role.id, divisionId: division.id }]);
+  assert.equal(client.accessTokenValiditySeconds, 86400, 'the server\'s default (24 h, as Genesys)');
+  assert.equal((await cliJson('client', 'lifetime', 'Entra', '3600')).accessTokenValiditySeconds, 3600);
+  await assert.rejects(cli('client', 'lifetime', 'Entra', '60'), /300 \(5 minutes\) to 172800/);
+  assert.equal((await cliJson('client', 'create', 'Short', '--role', 'Provisioner', '--division', 'Sales', '--token-lifetime', '600')).accessTokenValiditySeconds, 600);
   const table = await cli('client', 'list');
   assert.match(table, /Entra/);
   assert.doesNotMatch(table, new RegExp(client.secret), 'list never shows secrets');

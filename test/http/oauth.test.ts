@@ -151,3 +151,30 @@ test('bearer refusals carry RFC 6750 error="invalid_token" and say why', async (
     await t.close();
   }
 });
+
+test('each client has its own token lifetime (Genesys accessTokenValiditySeconds, 300 to 172800 s), shown, audited and used', async () => {
+  const admin = (method: 'POST' | 'PUT' | 'GET', path: string, body?: unknown) => call(h, { method, path, token: org.token, body, headers: body ? { 'content-type': 'application/json' } : {} });
+  const created = await admin('POST', '/api/v2/oauth/clients', { name: 'Entra, one hour', roleDivisions: [{ roleId: org.scimRoleId, divisionId: '*' }], accessTokenValiditySeconds: 3600 });
+  assert.equal(created.status, 201, created.raw);
+  assert.equal(created.body.accessTokenValiditySeconds, 3600);
+  const issued = await call(h, { method: 'POST', path: '/oauth/token', headers: { authorization: basic(created.body.id, created.body.secret), 'content-type': form }, body: 'grant_type=client_credentials' });
+  assert.equal(issued.body.expires_in, 3600);
+  const stored = await h.store.getToken(digest(issued.body.access_token));
+  assert.ok(stored && Math.abs(stored.expiresAt - (Date.now() + 3600_000)) < 60_000, 'the stored expiry follows the client');
+  // Unset: the server's default (this harness: 3600; production: 86400).
+  const plain = await admin('POST', '/api/v2/oauth/clients', { name: 'Default lifetime', roleDivisions: [] });
+  assert.equal(plain.body.accessTokenValiditySeconds, 3600);
+  // Changed later; bounds as Genesys'.
+  const changed = await admin('PUT', `/api/v2/oauth/clients/${created.body.id}`, { name: 'Entra, one hour', accessTokenValiditySeconds: 21600 });
+  assert.equal(changed.body.accessTokenValiditySeconds, 21600);
+  assert.equal((await call(h, { method: 'POST', path: '/oauth/token', headers: { authorization: basic(created.body.id, created.body.secret), 'content-type': form }, body: 'grant_type=client_credentials' })).body.expires_in, 21600);
+  for (const bad of [299, 172801, 3600.5, '3600', null, -1]) {
+    const r = await admin('PUT', `/api/v2/oauth/clients/${created.body.id}`, { name: 'x', accessTokenValiditySeconds: bad });
+    assert.equal(r.status, 400, `${bad}: ${r.raw}`);
+    assert.match(r.body.message, /accessTokenValiditySeconds must be a whole number of seconds from 300 \(5 minutes\) to 172800 \(48 hours\)/);
+  }
+  assert.equal((await admin('GET', `/api/v2/oauth/clients/${created.body.id}`)).body.name, 'Entra, one hour', 'a refused change changed nothing');
+  const audit = (await call(h, { path: `/api/v2/audits?resourceId=${created.body.id}`, token: org.token })).body.entities;
+  assert.deepEqual(audit.at(-1).changes.accessTokenValiditySeconds, { before: 3600, after: 21600 });
+});
+

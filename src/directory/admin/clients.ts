@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS, canGrant, divisionsWith } from '../../auth/permissions.ts';
 import { digest, generateSecret } from '../../auth/secrets.ts';
-import type { TokenService } from '../../auth/token-service.ts';
+import { TOKEN_LIFETIME_RANGE, type TokenService } from '../../auth/token-service.ts';
 import { isObject, scimErrors } from '../../scim/index.ts';
 import type { OAuthClient, Repository, RoleDivision, Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
@@ -17,6 +17,8 @@ export interface ClientEntity {
   authorizedGrantType: 'CLIENT-CREDENTIALS';
   roleDivisions: RoleDivision[];
   state: OAuthClient['state'];
+  /** Seconds its tokens live: its own setting, or the server's default. */
+  accessTokenValiditySeconds: number;
   dateCreated: string;
   selfUri: string;
   /** Only in the create and rotate responses. */
@@ -33,7 +35,16 @@ function withinScope(ctx: AdminContext, grants: readonly RoleDivision[], permiss
   return scope === ALL_DIVISIONS || grants.every((rd) => rd.divisionId !== ALL_DIVISIONS && scope.includes(rd.divisionId));
 }
 
-const auditable = (c: OAuthClient) => ({ name: c.name, state: c.state, roleDivisions: c.roleDivisions });
+const auditable = (c: OAuthClient) => ({ name: c.name, state: c.state, roleDivisions: c.roleDivisions, accessTokenValiditySeconds: c.accessTokenValiditySeconds });
+
+/** `accessTokenValiditySeconds` as Genesys takes it: whole seconds from 5 min to 48 h; absent keeps `fallback`. */
+function readLifetime(b: Record<string, unknown>, fallback: number | undefined): number | undefined {
+  const v = b.accessTokenValiditySeconds;
+  if (v === undefined) return fallback;
+  const { min, max } = TOKEN_LIFETIME_RANGE;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw scimErrors.badRequest(`accessTokenValiditySeconds must be a whole number of seconds from ${min} (5 minutes) to ${max} (48 hours)`);
+  return v;
+}
 
 export class ClientAdmin {
   constructor(
@@ -44,7 +55,7 @@ export class ClientAdmin {
   private entity(c: OAuthClient, secret?: string): ClientEntity {
     return {
       id: c.id, name: c.name, authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: c.roleDivisions.map((rd) => ({ ...rd })),
-      state: c.state, dateCreated: c.created, selfUri: `/api/v2/oauth/clients/${c.id}`, ...(secret ? { secret } : {}),
+      state: c.state, accessTokenValiditySeconds: c.accessTokenValiditySeconds ?? this.tokens.defaultLifetimeSeconds, dateCreated: c.created, selfUri: `/api/v2/oauth/clients/${c.id}`, ...(secret ? { secret } : {}),
     };
   }
 
@@ -98,11 +109,12 @@ export class ClientAdmin {
     const b = body(input);
     this.readGrantType(b);
     const secret = generateSecret();
+    const lifetime = readLifetime(b, undefined);
     return this.store.transaction(async (tx) => {
       const c: OAuthClient = {
         id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), secretHash: digest(secret),
         state: oneOf(b, 'state', ['active', 'inactive'] as const, 'active'), roleDivisions: await this.readGrants(tx, ctx, b.roleDivisions ?? [], 'oauth:client:add'),
-        created: new Date().toISOString(),
+        created: new Date().toISOString(), ...(lifetime !== undefined ? { accessTokenValiditySeconds: lifetime } : {}),
       };
       await tx.createClient(c);
       await writeAudit(tx, actor(ctx), 'create', 'OAuthClient', c.id, { ...diffAttributes(undefined, auditable(c)), secret: { after: '[redacted]' } });
@@ -115,9 +127,11 @@ export class ClientAdmin {
     this.readGrantType(b);
     const result = await this.store.transaction(async (tx) => {
       const c = await this.find(tx, ctx, id, 'oauth:client:edit');
+      const lifetime = readLifetime(b, c.accessTokenValiditySeconds);
       const next: OAuthClient = {
         ...c, name: requiredString(b, 'name'), state: oneOf(b, 'state', ['active', 'inactive'] as const, c.state),
         roleDivisions: b.roleDivisions === undefined ? c.roleDivisions : await this.readGrants(tx, ctx, b.roleDivisions, 'oauth:client:edit'),
+        ...(lifetime !== undefined ? { accessTokenValiditySeconds: lifetime } : {}),
       };
       await assertAdministratorRemains(tx, ctx.org.id, { client: { id, next } }, `changing client "${c.name}"`);
       await tx.updateClient(next);

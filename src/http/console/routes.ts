@@ -352,7 +352,10 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       }
     };
     app.post('/console/clients', opts, async (r, reply) =>
-      showSecret(r, reply, 'Client created', () => s.admin.clients.create(ctxOf(r), { name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [] })),
+      showSecret(r, reply, 'Client created', () => s.admin.clients.create(ctxOf(r), {
+        name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [],
+        ...(field(form(r), 'accessTokenValiditySeconds') ? { accessTokenValiditySeconds: Number(field(form(r), 'accessTokenValiditySeconds')) } : {}),
+      })),
     );
     app.post('/console/clients/:id/rotate', opts, async (r, reply) => showSecret(r, reply, 'New secret', () => s.admin.clients.rotateSecret(ctxOf(r), id(r))));
     app.post('/console/clients/:id/state', opts, async (r, reply) =>

@@ -41,12 +41,16 @@ const roleDivision = object({ roleId: str(), divisionId: str('A division id, or 
 export const clientEntity = object(
   {
     id: str(), name: str(), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), roleDivisions: arrayOf(roleDivision), state: enumOf(['active', 'inactive']),
+    accessTokenValiditySeconds: int('Seconds the client\'s tokens live (300 to 172800; the server\'s default unless set)'),
     dateCreated: str(undefined, { format: 'date-time' }), selfUri: str(), secret: str('Only in the answer to create and to secret rotation'),
   },
   ['id', 'name', 'authorizedGrantType', 'roleDivisions', 'state', 'selfUri'],
 );
 const clientInput = object(
-  { name: str(undefined, { minLength: 1, maxLength: 255 }), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), state: enumOf(['active', 'inactive']), roleDivisions: arrayOf(roleDivision) },
+  {
+    name: str(undefined, { minLength: 1, maxLength: 255 }), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), state: enumOf(['active', 'inactive']), roleDivisions: arrayOf(roleDivision),
+    accessTokenValiditySeconds: { description: 'Seconds the client\'s tokens live: 300 (5 minutes) to 172800 (48 hours); absent keeps the current setting' },
+  },
   ['name'],
   true,
 );

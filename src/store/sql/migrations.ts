@@ -298,5 +298,12 @@ CREATE TABLE setup_tokens (
       // activity feed says so, apart from refusals of real writes.
       sql: 'ALTER TABLE refusals ADD COLUMN validate_only INTEGER;',
     },
+    {
+      version: 12,
+      name: 'a token lifetime per OAuth client',
+      // Genesys sets the lifetime per client (accessTokenValiditySeconds); NULL keeps the
+      // server's default, so clients made before this version issue tokens as they did.
+      sql: 'ALTER TABLE oauth_clients ADD COLUMN token_ttl_seconds INTEGER;',
+    },
   ];
 }

@@ -111,4 +111,5 @@ export const toClient = (r: Row): OAuthClient => ({
   state: r.state as OAuthClient['state'],
   roleDivisions: typeof r.role_divisions === 'string' ? JSON.parse(r.role_divisions) : (r.role_divisions as OAuthClient['roleDivisions']),
   created: r.created as string,
+  ...(r.token_ttl_seconds !== null && r.token_ttl_seconds !== undefined ? { accessTokenValiditySeconds: Number(r.token_ttl_seconds) } : {}),
 });
