@@ -1,10 +1,21 @@
 // Scimitar console: the only script (served from the package; the page's CSP allows no
-// other). Confirmation before destructive forms, and live updates of the activity feed
-// through server-sent events. Everything works without it except the live updates.
+// other). Confirmation before destructive forms, Copy buttons, and live updates of the
+// activity feed through server-sent events. Everything works without it except the live
+// updates and copying with one click (the values stay selectable).
 document.addEventListener('submit', (event) => {
   const form = event.target;
   const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
   if (question && !window.confirm(question)) event.preventDefault();
+});
+
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button.copy') : null;
+  const source = button ? document.getElementById(button.dataset.copy) : null;
+  if (!button || !source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent).then(() => {
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = 'Copy'; }, 2000);
+  });
 });
 
 const feed = document.getElementById('feed');

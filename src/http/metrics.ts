@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/contract.ts';
 import { isValidateOnlyWrite } from '../directory/validate-only.ts';
+import { SECRET_TOKEN_WARNING_MS } from '../directory/admin/clients.ts';
 
 export interface Metrics {
   readonly registry: client.Registry;
@@ -67,6 +68,15 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
       },
     });
   }
+  // Read at scrape time: secret tokens (Entra's "Secret Token") about to expire, every
+  // organization together (no tenant in a label): alert on it before provisioning stops.
+  new client.Gauge({
+    name: 'scimitar_secret_tokens_expiring', help: 'Secret tokens that expire within 7 days (provisioning with them stops at expiry)', registers: [registry],
+    async collect() {
+      const now = Date.now();
+      this.set(await store.countSecretTokensExpiring(now, now + SECRET_TOKEN_WARNING_MS));
+    },
+  });
   if (store.poolStats()) {
     // Read at scrape time: connections open, idle, and requests waiting for one.
     new client.Gauge({

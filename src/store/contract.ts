@@ -52,6 +52,19 @@ export interface TokenRecord {
   readonly clientId: string;
   readonly orgId: string;
   readonly expiresAt: number;
+  /**
+   * A secret token: issued from the console or the API for Entra's "Secret Token" field, long
+   * lived, listed and revocable by its id. Access tokens from the token endpoint have none.
+   */
+  readonly secret?: { readonly id: string; readonly created: number };
+}
+
+/** A secret token as listed: never its value. */
+export interface SecretTokenInfo {
+  readonly id: string;
+  readonly clientId: string;
+  readonly created: number;
+  readonly expiresAt: number;
 }
 
 export interface UserRecord {
@@ -323,6 +336,12 @@ export interface Repository {
   getToken(tokenHash: string): Promise<TokenRecord | undefined>;
   deleteTokensOfClient(clientId: string): Promise<number>;
   deleteExpiredTokens(now: number): Promise<number>;
+  /** The organization's secret tokens (of one client, or all), soonest to expire first. */
+  listSecretTokens(orgId: string, clientId?: string): Promise<SecretTokenInfo[]>;
+  /** Deletes one secret token; false when the organization has none with that id. */
+  deleteSecretToken(orgId: string, id: string): Promise<boolean>;
+  /** Secret tokens of every organization that expire before `time` and have not yet (the metric). */
+  countSecretTokensExpiring(now: number, before: number): Promise<number>;
   // routing names
   createNamed(kind: NamedKind, e: NamedEntity): Promise<void>;
   findNamed(kind: NamedKind, orgId: string, names: readonly string[]): Promise<NamedEntity[]>;

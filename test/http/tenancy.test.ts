@@ -27,7 +27,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     let h: Harness;
     let a: Org;
     let b: Org;
-    const A = { user: '', userVersion: '', group: '', division: '', role: '', client: '', clientSecret: '', skill: '', language: '' };
+    const A = { user: '', userVersion: '', group: '', division: '', role: '', client: '', clientSecret: '', skill: '', language: '', secretTokenId: '', secretToken: '' };
     let session = '';
     let csrf = '';
 
@@ -47,9 +47,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       A.role = (await admin('/api/v2/authorization/roles', { name: 'Alpha Role', permissions: ['directory:user:view'] })).body.id;
       const client = await admin('/api/v2/oauth/clients', { name: 'Alpha Client', roleDivisions: [{ roleId: A.role, divisionId: A.division }] });
       [A.client, A.clientSecret] = [client.body.id, client.body.secret];
+      const secretToken = await admin(`/api/v2/oauth/clients/${A.client}/tokens`, { expiresInDays: 30 });
+      [A.secretTokenId, A.secretToken] = [secretToken.body.id, secretToken.body.token];
       A.skill = (await admin('/api/v2/routing/skills', { name: 'Alpha Skill' })).body.id;
       A.language = (await admin('/api/v2/routing/languages', { name: 'Alpha Language' })).body.id;
-      assert.ok(A.role && A.client && A.skill && A.language, 'organization A is set up');
+      assert.ok(A.role && A.client && A.skill && A.language && A.secretToken, 'organization A is set up');
       // B's console administrator.
       const setup = await h.app.consoleAuth.createSetupToken(b.organization.id);
       const res = await h.app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: 'root@b.test', displayName: 'Root B', password: B_PASSWORD }).toString() });
@@ -186,6 +188,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'PUT /api/v2/oauth/clients/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'PUT', path: `/api/v2/oauth/clients/${A.client}`, body: { name: 'Mine', state: 'inactive' } })),
       'DELETE /api/v2/oauth/clients/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/oauth/clients/${A.client}` })),
       'POST /api/v2/oauth/clients/:id/secret': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/oauth/clients/${A.client}/secret` })),
+      'GET /api/v2/oauth/clients/:id/tokens': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/oauth/clients/${A.client}/tokens` })),
+      'POST /api/v2/oauth/clients/:id/tokens': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/oauth/clients/${A.client}/tokens`, body: { expiresInDays: 30 } })),
+      'DELETE /api/v2/oauth/clients/:id/tokens/:tokenId': async () => {
+        // A's token by A's client, and by one of B's own clients.
+        const own = (await asB({ path: '/api/v2/oauth/clients' })).body.entities[0].id;
+        return [
+          ...expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/oauth/clients/${A.client}/tokens/${A.secretTokenId}` })),
+          ...expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/oauth/clients/${own}/tokens/${A.secretTokenId}` })),
+        ];
+      },
       'GET /api/v2/routing/skills': async () => [await asB({ path: '/api/v2/routing/skills' })],
       'POST /api/v2/routing/skills': async () => expectStatus([200, 201], await asB({ method: 'POST', path: '/api/v2/routing/skills', body: { name: 'Bravo Skill' } })),
       'DELETE /api/v2/routing/skills/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/routing/skills/${A.skill}` })),
@@ -248,6 +260,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'POST /console/clients/:id/rotate': async () => expectStatus([303], await form(`/console/clients/${A.client}/rotate`)),
       'POST /console/clients/:id/state': async () => expectStatus([303], await form(`/console/clients/${A.client}/state`, { state: 'inactive' })),
       'POST /console/clients/:id/delete': async () => expectStatus([303], await form(`/console/clients/${A.client}/delete`)),
+      'POST /console/secret-tokens': async () => expectStatus([303], await form('/console/secret-tokens', { clientId: A.client, expiresInDays: '30' })),
+      'POST /console/clients/:id/tokens/:tokenId/revoke': async () => expectStatus([303], await form(`/console/clients/${A.client}/tokens/${A.secretTokenId}/revoke`)),
+      'GET /console/reveal': async () => expectStatus([200], await page('/console/reveal')),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.
       'POST /console/connect/test': async () => [await form('/console/connect/test', { clientId: A.client, clientSecret: b.clientSecret })],
     };
@@ -290,6 +305,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(client.body.state, 'active');
       const token = await call(h, { method: 'POST', path: '/oauth/token', body: `grant_type=client_credentials&client_id=${A.client}&client_secret=${A.clientSecret}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(token.status, 200, 'A\'s client secret still works: nobody rotated it');
+      assert.equal((await call(h, { path: '/Users', token: A.secretToken })).status, 200, 'A\'s secret token still works: nobody revoked it');
       assert.ok((await admin('/api/v2/routing/skills')).raw.includes('Alpha Skill'));
       assert.ok((await admin('/api/v2/routing/languages')).raw.includes('Alpha Language'));
     });

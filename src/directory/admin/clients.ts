@@ -6,10 +6,27 @@ import { ALL_DIVISIONS, canGrant, divisionsWith } from '../../auth/permissions.t
 import { digest, generateSecret } from '../../auth/secrets.ts';
 import { TOKEN_LIFETIME_RANGE, type TokenService } from '../../auth/token-service.ts';
 import { isObject, scimErrors } from '../../scim/index.ts';
-import type { OAuthClient, Repository, RoleDivision, Store } from '../../store/contract.ts';
+import type { OAuthClient, Repository, RoleDivision, SecretTokenInfo, Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
 import { assertAdministratorRemains } from './last-admin.ts';
 import { body, oneOf, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
+
+/** Secret tokens (Entra's "Secret Token" field): the longest and the usual lifetime, in days. */
+export const SECRET_TOKEN_DAYS = Object.freeze({ max: 365, default: 180 });
+/** How long before its expiry a secret token is reported (the Connect page, the metric). */
+export const SECRET_TOKEN_WARNING_MS = 7 * 86_400_000;
+
+export interface SecretTokenEntity {
+  id: string;
+  clientId: string;
+  clientName: string;
+  dateCreated: string;
+  dateExpires: string;
+  /** Expires within SECRET_TOKEN_WARNING_MS. */
+  expiresSoon: boolean;
+  /** Only in the answer that issues it. */
+  token?: string;
+}
 
 export interface ClientEntity {
   id: string;
@@ -156,6 +173,62 @@ export class ClientAdmin {
     });
     await this.tokens.invalidateClient(id);
     return result;
+  }
+
+  /**
+   * A secret token for `id`: a bearer token that lives `expiresInDays` (1 to 365, default
+   * 180), for identity providers that take a token rather than client credentials. Shown
+   * once, stored as a digest, listed and revoked by its id; rotating the client's secret or
+   * disabling the client revokes it too.
+   */
+  async issueSecretToken(ctx: AdminContext, id: string, input: unknown): Promise<SecretTokenEntity> {
+    const b = input === undefined || input === null ? {} : body(input);
+    const days = b.expiresInDays === undefined ? SECRET_TOKEN_DAYS.default : b.expiresInDays;
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > SECRET_TOKEN_DAYS.max) {
+      throw scimErrors.badRequest(`expiresInDays must be a whole number of days from 1 to ${SECRET_TOKEN_DAYS.max}`);
+    }
+    const token = generateSecret();
+    const now = Date.now();
+    return this.store.transaction(async (tx) => {
+      const c = await this.find(tx, ctx, id, 'oauth:client:edit');
+      if (c.state !== 'active') throw scimErrors.badRequest(`OAuth client "${c.name}" is disabled: enable it first`);
+      const secret = { id: randomUUID(), created: now };
+      const expiresAt = now + days * 86_400_000;
+      await tx.insertToken({ tokenHash: digest(token), clientId: c.id, orgId: c.orgId, expiresAt, secret });
+      await writeAudit(tx, actor(ctx), 'issueSecretToken', 'OAuthClient', c.id, { secretToken: { after: secret.id }, expires: { after: new Date(expiresAt).toISOString() } });
+      return { ...this.secretEntity(c, { id: secret.id, clientId: c.id, created: now, expiresAt }), token };
+    });
+  }
+
+  private secretEntity(c: OAuthClient, t: SecretTokenInfo): SecretTokenEntity {
+    return {
+      id: t.id, clientId: c.id, clientName: c.name, dateCreated: new Date(t.created).toISOString(), dateExpires: new Date(t.expiresAt).toISOString(),
+      expiresSoon: t.expiresAt - Date.now() <= SECRET_TOKEN_WARNING_MS,
+    };
+  }
+
+  /** The secret tokens of one client, or of every client the caller may view; soonest to expire first. */
+  async secretTokens(ctx: AdminContext, clientId?: string): Promise<EntityPage<SecretTokenEntity>> {
+    let clients: OAuthClient[];
+    if (clientId !== undefined) clients = [await this.find(this.store, ctx, clientId, 'oauth:client:view')];
+    else {
+      requirePermission(ctx, 'oauth:client:view');
+      clients = (await this.store.listClients(ctx.org.id)).filter((c) => withinScope(ctx, c.roleDivisions, 'oauth:client:view'));
+    }
+    const byId = new Map(clients.map((c) => [c.id, c]));
+    const tokens = (await this.store.listSecretTokens(ctx.org.id, clientId)).filter((t) => byId.has(t.clientId));
+    const entities = tokens.map((t) => this.secretEntity(byId.get(t.clientId)!, t));
+    return { entities, pageSize: entities.length, pageNumber: 1, total: entities.length, pageCount: 1 };
+  }
+
+  async revokeSecretToken(ctx: AdminContext, clientId: string, tokenId: string): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const c = await this.find(tx, ctx, clientId, 'oauth:client:edit');
+      const owned = (await tx.listSecretTokens(ctx.org.id, c.id)).some((t) => t.id === tokenId);
+      if (!owned || !(await tx.deleteSecretToken(ctx.org.id, tokenId))) throw scimErrors.notFound(`Secret token ${tokenId} of OAuth client ${c.name} not found`);
+      await writeAudit(tx, actor(ctx), 'revokeSecretToken', 'OAuthClient', c.id, { secretToken: { before: tokenId } });
+    });
+    await this.tokens.invalidateClient(clientId);
   }
 
   async delete(ctx: AdminContext, id: string): Promise<void> {

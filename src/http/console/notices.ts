@@ -25,6 +25,7 @@ export const NOTICES = {
   'role-deleted': 'Role deleted.',
   'client-updated': 'Client updated.',
   'client-deleted': 'Client deleted.',
+  'secret-token-revoked': 'Secret token revoked: whoever uses it is refused from now on.',
 } as const;
 
 export type NoticeCode = keyof typeof NOTICES;

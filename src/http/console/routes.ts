@@ -20,7 +20,8 @@ import { ConsoleNotices, type NoticeCode, type Outcome } from './notices.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
-import { clientsPage, connectPage, secretPage, type TestResult } from './pages/clients.ts';
+import { clientsPage, connectPage, revealPage, type TestResult } from './pages/clients.ts';
+import { REVEAL_COOKIE, REVEAL_PATH, REVEAL_SECONDS, Reveals, type Revealed } from './reveal.ts';
 import { activityPage } from './pages/activity.ts';
 
 export interface ConsoleOptions {
@@ -342,22 +343,44 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     app.post('/console/roles', opts, async (r, reply) => act(r, reply, '/console/roles', 'role-created', () => s.admin.roles.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined, permissions: list(form(r), 'permissions') })));
     app.post('/console/roles/:id/delete', opts, async (r, reply) => act(r, reply, '/console/roles', 'role-deleted', () => s.admin.roles.delete(ctxOf(r), id(r))));
 
-    // Clients: create and rotate answer with the secret page (shown once), not a redirect.
-    const showSecret = async (r: FastifyRequest, reply: FastifyReply, title: string, make: () => Promise<{ id: string; name: string; secret?: string }>) => {
+    // Secrets (a new client's, a rotated one, a secret token): the POST seals the secret into a
+    // short-lived cookie and redirects; /console/reveal shows it once (reveal.ts).
+    const reveals = new Reveals(s.store, options.now);
+    const revealing = async (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>) => {
+      const caller = r.consoleCaller!;
       try {
-        return send(reply, page(r.consoleCaller, { title, current: '/console/clients' }, secretPage(r.consoleCaller!, await make())));
+        const revealed = await make();
+        reply.setCookie(REVEAL_COOKIE, await reveals.seal(caller.org.id, caller.session.idHash, revealed), { path: REVEAL_PATH, httpOnly: true, sameSite: 'strict', secure, maxAge: REVEAL_SECONDS });
+        return reply.code(303).header('location', REVEAL_PATH).send();
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, '/console/clients', r.consoleCaller!.org.id, { error: e.message });
+        if (e instanceof ScimError) return back(reply, '/console/clients', caller.org.id, { error: e.message });
         throw e;
       }
     };
+    app.get(REVEAL_PATH, opts, async (request, reply) => {
+      const caller = request.consoleCaller!;
+      const revealed = await reveals.open(caller.org.id, caller.session.idHash, request.cookies[REVEAL_COOKIE]);
+      reply.clearCookie(REVEAL_COOKIE, { path: REVEAL_PATH });
+      if (!revealed) return send(reply, page(caller, { title: 'Nothing to show', current: '/console/clients' }, html`<p>A secret is shown once, right after it is made, and this one has been shown (or the page was opened too late). Rotate the client's secret or issue a new token for a new one.</p><p><a href="/console/clients">OAuth clients</a></p>`));
+      const title = revealed.kind === 'secretToken' ? 'Secret token issued' : revealed.title;
+      return send(reply, page(caller, { title, current: revealed.kind === 'secretToken' ? '/console' : '/console/clients' }, revealPage(caller, revealed, publicUrl)));
+    });
+    const clientRevealed = (title: string, c: { id: string; name: string; secret?: string }): Revealed => ({ kind: 'client', title, id: c.id, name: c.name, secret: c.secret ?? '' });
     app.post('/console/clients', opts, async (r, reply) =>
-      showSecret(r, reply, 'Client created', () => s.admin.clients.create(ctxOf(r), {
+      revealing(r, reply, async () => clientRevealed('Client created', await s.admin.clients.create(ctxOf(r), {
         name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [],
         ...(field(form(r), 'accessTokenValiditySeconds') ? { accessTokenValiditySeconds: Number(field(form(r), 'accessTokenValiditySeconds')) } : {}),
-      })),
+      }))),
     );
-    app.post('/console/clients/:id/rotate', opts, async (r, reply) => showSecret(r, reply, 'New secret', () => s.admin.clients.rotateSecret(ctxOf(r), id(r))));
+    app.post('/console/clients/:id/rotate', opts, async (r, reply) => revealing(r, reply, async () => clientRevealed('New secret', await s.admin.clients.rotateSecret(ctxOf(r), id(r)))));
+    app.post('/console/secret-tokens', opts, async (r, reply) =>
+      revealing(r, reply, async () => {
+        const t = await s.admin.clients.issueSecretToken(ctxOf(r), field(form(r), 'clientId'), { expiresInDays: Number(field(form(r), 'expiresInDays')) });
+        return { kind: 'secretToken', clientId: t.clientId, clientName: t.clientName, token: t.token ?? '', expires: t.dateExpires };
+      }),
+    );
+    app.post('/console/clients/:id/tokens/:tokenId/revoke', opts, async (r, reply) =>
+      act(r, reply, '/console', 'secret-token-revoked', () => s.admin.clients.revokeSecretToken(ctxOf(r), id(r), (r.params as { tokenId: string }).tokenId)));
     app.post('/console/clients/:id/state', opts, async (r, reply) =>
       act(r, reply, '/console/clients', 'client-updated', async () => {
         const c = await s.admin.clients.get(ctxOf(r), id(r));

@@ -79,6 +79,10 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     crud('/api/v2/authorization/roles', S.roles, s.admin.roles);
     crud('/api/v2/oauth/clients', S.clients, s.admin.clients);
     admin.post('/api/v2/oauth/clients/:id/secret', w(S.clients.rotate), async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
+    admin.get('/api/v2/oauth/clients/:id/tokens', w(S.clients.secretTokens), async (r) => s.admin.clients.secretTokens(ctx(r), id(r)));
+    admin.post('/api/v2/oauth/clients/:id/tokens', w(S.clients.issueSecretToken), async (r, reply) => reply.code(201).send(await s.admin.clients.issueSecretToken(ctx(r), id(r), r.body)));
+    admin.delete('/api/v2/oauth/clients/:id/tokens/:tokenId', w(S.clients.revokeSecretToken), async (r, reply) =>
+      noContent(reply, await s.admin.clients.revokeSecretToken(ctx(r), id(r), (r.params as { tokenId: string }).tokenId)));
 
     for (const [path, kind] of [['skills', 'skill'], ['languages', 'language']] as [string, NamedKind][]) {
       admin.get(`/api/v2/routing/${path}`, w(S.routing(kind).list), async (r) => s.admin.routing.list(ctx(r), kind, q(r)));

@@ -46,6 +46,13 @@ export const clientEntity = object(
   },
   ['id', 'name', 'authorizedGrantType', 'roleDivisions', 'state', 'selfUri'],
 );
+const secretTokenEntity = object(
+  {
+    id: str(), clientId: str(), clientName: str(), dateCreated: str(undefined, { format: 'date-time' }), dateExpires: str(undefined, { format: 'date-time' }),
+    expiresSoon: bool('Expires within 7 days'), token: str('Only in the answer that issues it: the value for Entra\'s Secret Token field'),
+  },
+  ['id', 'clientId', 'clientName', 'dateCreated', 'dateExpires', 'expiresSoon'],
+);
 const clientInput = object(
   {
     name: str(undefined, { minLength: 1, maxLength: 255 }), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), state: enumOf(['active', 'inactive']), roleDivisions: arrayOf(roleDivision),
@@ -129,7 +136,16 @@ export const adminSchemas = {
     }),
   },
   roles: crud('Roles', 'role', roleEntity, roleInput),
-  clients: { ...crud('OAuth clients', 'OAuth client', clientEntity, clientInput), rotate: route('OAuth clients', 'Issue a new secret (the old one stops working)', { params: idParams, response: ok(clientEntity) }) },
+  clients: {
+    ...crud('OAuth clients', 'OAuth client', clientEntity, clientInput),
+    rotate: route('OAuth clients', 'Issue a new secret (the old one stops working)', { params: idParams, response: ok(clientEntity) }),
+    secretTokens: route('OAuth clients', 'List the client\'s secret tokens (never their values), soonest to expire first', { params: idParams, response: ok(page(secretTokenEntity)) }),
+    issueSecretToken: route('OAuth clients', 'Issue a secret token: a bearer token that lives expiresInDays (1 to 365, default 180), shown once', {
+      // No `type`: the body is optional (a POST without one takes the default lifetime).
+      params: idParams, body: { description: 'Optional', properties: { expiresInDays: { description: 'Days the token lives: 1 to 365 (default 180)' } } }, response: created(secretTokenEntity),
+    }),
+    revokeSecretToken: route('OAuth clients', 'Revoke a secret token', { params: object({ id: str('The client id', { maxLength: 256 }), tokenId: str('The secret token id', { maxLength: 256 }) }, ['id', 'tokenId']), response: deleted }),
+  },
   routing: (noun: string) => ({
     list: route('Routing', `List ${noun}s`, { querystring: pageQuery, response: ok(page(namedEntity)) }),
     create: route('Routing', `Create a ${noun}`, { body: object({ name: str(undefined, { minLength: 1, maxLength: 255 }) }, ['name'], true), response: created(namedEntity) }),

@@ -305,5 +305,15 @@ CREATE TABLE setup_tokens (
       // server's default, so clients made before this version issue tokens as they did.
       sql: 'ALTER TABLE oauth_clients ADD COLUMN token_ttl_seconds INTEGER;',
     },
+    {
+      version: 13,
+      name: 'secret tokens',
+      // Long-lived tokens issued for Entra's "Secret Token" field live beside access tokens
+      // (the same lookup authenticates both), with an id to list and revoke them by.
+      sql: `ALTER TABLE tokens ADD COLUMN secret_id TEXT;
+ALTER TABLE tokens ADD COLUMN created ${d.bigint};
+CREATE UNIQUE INDEX tokens_secret ON tokens(secret_id);
+CREATE INDEX tokens_org_secret ON tokens(org_id, secret_id);`,
+    },
   ];
 }

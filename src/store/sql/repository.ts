@@ -333,7 +333,21 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       ]);
     },
     async insertToken(t: TokenRecord) {
-      await db.run('INSERT INTO tokens (token_hash, client_id, org_id, expires_at) VALUES (?, ?, ?, ?)', [t.tokenHash, t.clientId, t.orgId, t.expiresAt]);
+      await db.run('INSERT INTO tokens (token_hash, client_id, org_id, expires_at, secret_id, created) VALUES (?, ?, ?, ?, ?, ?)', [
+        t.tokenHash, t.clientId, t.orgId, t.expiresAt, t.secret?.id ?? null, t.secret?.created ?? null,
+      ]);
+    },
+    async listSecretTokens(orgId, clientId) {
+      const rows = await db.all(
+        `SELECT secret_id, client_id, created, expires_at FROM tokens WHERE org_id = ? AND secret_id IS NOT NULL${clientId ? ' AND client_id = ?' : ''} ORDER BY expires_at, secret_id`,
+        clientId ? [orgId, clientId] : [orgId],
+      );
+      return rows.map((r) => ({ id: r.secret_id as string, clientId: r.client_id as string, created: Number(r.created), expiresAt: Number(r.expires_at) }));
+    },
+    deleteSecretToken: async (orgId, id) => (await db.run('DELETE FROM tokens WHERE org_id = ? AND secret_id = ?', [orgId, id])) === 1,
+    async countSecretTokensExpiring(now, before) {
+      const rows = await db.all('SELECT COUNT(*) AS n FROM tokens WHERE secret_id IS NOT NULL AND expires_at > ? AND expires_at <= ?', [now, before]);
+      return Number(rows[0]?.n ?? 0);
     },
     getToken: (hash) =>
       one('SELECT * FROM tokens WHERE token_hash = ?', [hash], (r) => ({

@@ -5,6 +5,8 @@ import type { Services } from '../../../services.ts';
 import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
+import type { Revealed } from '../reveal.ts';
+import { SECRET_TOKEN_DAYS, type ClientEntity, type SecretTokenEntity } from '../../../directory/admin/clients.ts';
 
 /** Entra's gallery validation wants client-credentials tokens that live 60 to 360 minutes: one hour. */
 export const ENTRA_TOKEN_LIFETIME = 3600;
@@ -30,26 +32,56 @@ async function clientForm(s: Services, c: ConsoleCaller, ctx: AdminContext, lege
   <p><button type="submit" class="primary">Create client</button></p></fieldset></form>`;
 }
 
+/** A value to give Entra, with a button that copies it (console.js). */
+const copyable = (id: string, value: string, secret = false) =>
+  html`<code id="${id}"${secret ? html` class="secret"` : ''}>${value}</code> <button type="button" class="copy" data-copy="${id}" aria-label="${`Copy ${id.replace(/-/g, ' ')}`}">Copy</button>`;
+
+function secretTokensSection(c: ConsoleCaller, ctx: AdminContext, clients: readonly ClientEntity[], tokens: readonly SecretTokenEntity[]): Html {
+  const active = clients.filter((cl) => cl.state === 'active');
+  const mayEdit = can(ctx.principal, ['oauth:client:edit']);
+  return html`<section aria-labelledby="secret-token"><h2 id="secret-token">Bearer Authentication: Secret Token</h2>
+<p>For an app whose <em>Admin credentials</em> offer only a <strong>Secret Token</strong>: a token of a client below that lives up to ${String(SECRET_TOKEN_DAYS.max)} days and can be revoked here. Provisioning stops when it expires; Scimitar warns 7 days before, here and in <code>/metrics</code> (<code>scimitar_secret_tokens_expiring</code>).</p>
+${mayEdit && active.length > 0 ? html`<form method="post" action="/console/secret-tokens" class="row">${csrfField(c)}
+  <div><label for="token-client">Client</label><select id="token-client" name="clientId">${active.map((cl) => html`<option value="${cl.id}">${cl.name}</option>`)}</select></div>
+  <div><label for="token-days">Lifetime (days, 1 to ${String(SECRET_TOKEN_DAYS.max)})</label><input type="number" id="token-days" name="expiresInDays" min="1" max="${String(SECRET_TOKEN_DAYS.max)}" step="1" value="${String(SECRET_TOKEN_DAYS.default)}" required></div>
+  <div><button type="submit">Issue secret token</button></div></form>` : ''}
+${tokens.length === 0 ? html`<p class="muted">No secret tokens.</p>` : html`<div class="scroll"><table><caption>Secret tokens, soonest to expire first</caption><thead><tr><th scope="col">Client</th><th scope="col">Issued</th><th scope="col">Expires</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>
+${tokens.map((t) => html`<tr><td>${t.clientName}</td><td><time datetime="${t.dateCreated}">${day(t.dateCreated)}</time></td><td><time datetime="${t.dateExpires}">${day(t.dateExpires)}</time>${t.expiresSoon ? html` <span class="badge refused">expires soon</span>` : ''}</td><td>
+  ${mayEdit ? html`<form class="inline" method="post" action="/console/clients/${t.clientId}/tokens/${t.id}/revoke" data-confirm="${`Revoke this secret token of ${t.clientName}? Whoever uses it is refused from now on.`}">${csrfField(c)}<button type="submit" class="danger">Revoke</button></form>` : ''}
+</td></tr>`)}</tbody></table></div>`}
+</section>`;
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
 export async function connectPage(s: Services, c: ConsoleCaller, ctx: AdminContext, publicUrl: string, test?: TestResult): Promise<Html> {
-  const clients = can(ctx.principal, ['oauth:client:view']) ? await s.admin.clients.list(ctx, { pageSize: 500 }) : undefined;
+  const mayView = can(ctx.principal, ['oauth:client:view']);
+  const clients = mayView ? await s.admin.clients.list(ctx, { pageSize: 500 }) : undefined;
+  const tokens = mayView ? (await s.admin.clients.secretTokens(ctx)).entities : [];
+  const expiring = tokens.filter((t) => t.expiresSoon);
   const users = await s.admin.users.list(ctx, { pageSize: 1 }).catch(() => undefined);
   return html`
 <p>In Entra ID: <em>Enterprise applications</em> → your Genesys Cloud (or SCIM) app → <em>Provisioning</em> → <em>Admin credentials</em>.</p>
+${expiring.length > 0 ? html`<p class="notice error" role="alert">${expiring.map((t) => `The secret token of ${t.clientName} expires on ${day(t.dateExpires)}.`).join(' ')} Issue a new one and paste it into Entra, or switch to OAuth2 Client Credentials Grant.</p>` : ''}
+${users && users.total === 0 ? html`<p class="notice">No users yet: create a client for Entra, give Entra the values below, and start provisioning.</p>` : ''}
+<section aria-labelledby="client-credentials"><h2 id="client-credentials">OAuth2 Client Credentials Grant <span class="badge">recommended</span></h2>
+<p>Authentication Method: <strong>OAuth2 Client Credentials Grant</strong>. Entra asks this server for a token whenever it needs one, so provisioning never stops on an expired token.</p>
 <div class="scroll"><table><tbody>
-<tr><th scope="row">Tenant URL</th><td><code id="tenant-url">${publicUrl}/api/v2/scim/v2</code></td></tr>
-<tr><th scope="row">Token URL</th><td><code id="token-url">${publicUrl}/oauth/token</code></td></tr>
-<tr><th scope="row">Secret token</th><td>An access token of a client below: <code>curl -s -u 'ID:SECRET' -d grant_type=client_credentials ${publicUrl}/oauth/token</code></td></tr>
+<tr><th scope="row">Tenant URL</th><td>${copyable('tenant-url', `${publicUrl}/api/v2/scim/v2`)}</td></tr>
+<tr><th scope="row">Token Endpoint</th><td>${copyable('token-endpoint', `${publicUrl}/oauth/token`)}</td></tr>
+<tr><th scope="row">Client Identifier, Client Secret</th><td>Of a client you create below: the next page shows both (the secret once).</td></tr>
 </tbody></table></div>
-${users && users.total === 0 ? html`<p class="notice">No users yet: create a client for Entra, give Entra the tenant URL and a token, and start provisioning.</p>` : ''}
-${clients ? html`<p>${clients.total} OAuth client${clients.total === 1 ? '' : 's'}: <a href="/console/clients">manage them</a>.</p>` : ''}
+${clients ? html`<p>${String(clients.total)} OAuth client${clients.total === 1 ? '' : 's'}: <a href="/console/clients">manage them</a>.</p>` : ''}
 ${can(ctx.principal, ['oauth:client:add']) ? await clientForm(s, c, ctx, 'A client for Entra', ENTRA_TOKEN_LIFETIME) : ''}
-<h2>Test connection</h2>
+</section>
+${clients ? secretTokensSection(c, ctx, clients.entities, tokens) : ''}
+<section aria-labelledby="test-connection"><h2 id="test-connection">Test connection</h2>
 <p class="muted">Sends what Entra's Test Connection sends: a token request, then <code>GET /Users?filter=userName eq "&lt;random&gt;"</code>, and shows the answer.</p>
 <form method="post" action="/console/connect/test" class="row">${csrfField(c)}
-  <div><label for="test-id">Client id</label><input type="text" id="test-id" name="clientId" required></div>
-  <div><label for="test-secret">Client secret</label><input type="password" id="test-secret" name="clientSecret" autocomplete="off" required></div>
+  <div><label for="test-id">Client Identifier</label><input type="text" id="test-id" name="clientId" required></div>
+  <div><label for="test-secret">Client Secret</label><input type="password" id="test-secret" name="clientSecret" autocomplete="off" required></div>
   <div><button type="submit">Test connection</button></div></form>
-${test ? testResult(test) : ''}`;
+${test ? testResult(test) : ''}</section>`;
 }
 
 export const testResult = (t: TestResult) => html`<section aria-label="Test connection result" id="test-result"><p class="notice ${t.ok ? 'ok' : 'error'}" role="${t.ok ? 'status' : 'alert'}">${t.summary}</p>
@@ -78,13 +110,27 @@ ${clients.entities.map((cl) => html`<tr><td>${cl.name}</td><td><code>${cl.id}</c
 ${may('oauth:client:add') ? html`<h2>New client</h2>${await clientForm(s, c, ctx, 'New OAuth client')}` : ''}`;
 }
 
-/** The one page that shows a secret: after create and rotate; never cached. */
-export const secretPage = (c: ConsoleCaller, client: { id: string; name: string; secret?: string }) => html`
-<p class="notice ok" role="status">Copy the secret now: it is shown this once and stored only as a hash.</p>
+/** The one page that shows a secret: after create, rotate and issuing a secret token; never cached, never twice. */
+export function revealPage(c: ConsoleCaller, r: Revealed, publicUrl: string): Html {
+  if (r.kind === 'secretToken') {
+    return html`<p class="notice ok" role="status">Copy the token now: it is shown this once and stored only as a digest.</p>
+<p>In Entra: Authentication Method <strong>Bearer Authentication</strong>; paste these. The token expires on ${day(r.expires)}.</p>
 <div class="scroll"><table><tbody>
-<tr><th scope="row">Name</th><td>${client.name}</td></tr>
-<tr><th scope="row">Client id</th><td><code id="client-id">${client.id}</code></td></tr>
-<tr><th scope="row">Secret</th><td><code class="secret" id="client-secret">${client.secret ?? ''}</code></td></tr>
+<tr><th scope="row">Tenant URL</th><td>${copyable('tenant-url', `${publicUrl}/api/v2/scim/v2`)}</td></tr>
+<tr><th scope="row">Secret Token</th><td>${copyable('secret-token', r.token, true)}</td></tr>
+<tr><th scope="row">Client</th><td>${r.clientName}</td></tr>
 </tbody></table></div>
-<form method="post" action="/console/connect/test">${csrfField(c)}<input type="hidden" name="clientId" value="${client.id}"><input type="hidden" name="clientSecret" value="${client.secret ?? ''}">
+<p><a href="/console">Back to Connect</a></p>`;
+  }
+  return html`<p class="notice ok" role="status">Copy the secret now: it is shown this once and stored only as a digest.</p>
+<p>In Entra: Authentication Method <strong>OAuth2 Client Credentials Grant</strong>; paste these.</p>
+<div class="scroll"><table><tbody>
+<tr><th scope="row">Name</th><td>${r.name}</td></tr>
+<tr><th scope="row">Tenant URL</th><td>${copyable('tenant-url', `${publicUrl}/api/v2/scim/v2`)}</td></tr>
+<tr><th scope="row">Token Endpoint</th><td>${copyable('token-endpoint', `${publicUrl}/oauth/token`)}</td></tr>
+<tr><th scope="row">Client Identifier</th><td>${copyable('client-id', r.id)}</td></tr>
+<tr><th scope="row">Client Secret</th><td>${copyable('client-secret', r.secret, true)}</td></tr>
+</tbody></table></div>
+<form method="post" action="/console/connect/test">${csrfField(c)}<input type="hidden" name="clientId" value="${r.id}"><input type="hidden" name="clientSecret" value="${r.secret}">
 <p><button type="submit" class="primary">Test connection</button> <a href="/console/clients">Back to clients</a></p></form>`;
+}

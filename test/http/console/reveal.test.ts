@@ -1,0 +1,80 @@
+// Every console form is POST-redirect-GET, the ones that make a secret too: the secret travels
+// to /console/reveal in a short-lived sealed cookie bound to the session, is shown there once,
+// and a reload neither shows it again nor repeats the action.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { call, createOrg, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
+
+let h: Harness;
+let org: Org;
+let cookie = '';
+let other = '';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+before(async () => {
+  h = await startHarness();
+  org = await createOrg(h, 'genesys', 'Reveal Org');
+  const setup = await h.app.consoleAuth.createSetupToken(org.organization.id);
+  const res = await h.app.inject({ method: 'POST', url: '/console/setup', headers: FORM, payload: new URLSearchParams({ token: setup, userName: 'root@reveal.test', displayName: 'Root', password: 'a long admin password' }).toString() });
+  cookie = String(res.headers['set-cookie']).split(';')[0];
+  const again = await h.app.inject({ method: 'POST', url: '/console/sign-in', headers: FORM, payload: new URLSearchParams({ userName: 'root@reveal.test', password: 'a long admin password' }).toString() });
+  other = String(again.headers['set-cookie']).split(';')[0];
+});
+after(() => h.close());
+
+const csrf = async (c = cookie) => /name="_csrf" value="([^"]+)"/.exec((await h.app.inject({ url: '/console', headers: { cookie: c } })).body)![1];
+const post = async (url: string, fields: Record<string, string>) =>
+  h.app.inject({ method: 'POST', url, headers: { ...FORM, cookie }, payload: new URLSearchParams({ _csrf: await csrf(), ...fields }).toString() });
+const revealCookie = (res: { headers: Record<string, unknown> }) => [res.headers['set-cookie']].flat().map(String).find((c) => c.startsWith('scimitar_reveal='));
+const clientCount = async () => (await call(h, { path: '/api/v2/oauth/clients', token: org.token })).body.total as number;
+
+test('a new client\'s secret is shown once after a redirect; a reload shows nothing and creates nothing', async () => {
+  const before = await clientCount();
+  const res = await post('/console/clients', { name: 'Entra PRG', roleId: org.scimRoleId, divisionId: '*', accessTokenValiditySeconds: '3600' });
+  assert.equal(res.statusCode, 303);
+  assert.equal(res.headers.location, '/console/reveal');
+  const set = revealCookie(res)!;
+  for (const flag of ['HttpOnly', 'SameSite=Strict', 'Path=/console/reveal', 'Max-Age=120']) assert.ok(set.includes(flag), set);
+  assert.ok(!String(res.headers.location).includes('secret'), 'no secret in the URL');
+  const shown = await h.app.inject({ url: '/console/reveal', headers: { cookie: `${cookie}; ${set.split(';')[0]}` } });
+  const secret = /id="client-secret" class="secret">([^<]+)</.exec(shown.body)?.[1];
+  const id = /id="client-id">([^<]+)</.exec(shown.body)?.[1];
+  assert.ok(secret && id, shown.body);
+  assert.match(String(shown.headers['set-cookie']), /scimitar_reveal=;.*Expires=Thu, 01 Jan 1970/, 'the page drops the cookie');
+  assert.match(shown.body, /Token Endpoint/);
+  const token = await h.app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: `grant_type=client_credentials&client_id=${id}&client_secret=${encodeURIComponent(secret!)}` });
+  assert.equal(token.json().expires_in, 3600, 'the secret shown is the client\'s, with its lifetime');
+  // Reloading the page (the browser dropped the cookie): nothing, and no second client.
+  const reload = await h.app.inject({ url: '/console/reveal', headers: { cookie } });
+  assert.equal(reload.statusCode, 200);
+  assert.match(reload.body, /shown once/);
+  assert.ok(!reload.body.includes(secret!));
+  assert.equal(await clientCount(), before + 1);
+  // Another session (even of the same user) cannot open the cookie.
+  const stolen = await h.app.inject({ url: '/console/reveal', headers: { cookie: `${other}; ${set.split(';')[0]}` } });
+  assert.ok(!stolen.body.includes(secret!), 'bound to the session it was made for');
+});
+
+test('a secret token is issued from the Connect page, shown once, works over SCIM, and is revoked from there', async () => {
+  const client = (await call(h, { path: '/api/v2/oauth/clients', token: org.token })).body.entities.find((c: { name: string }) => c.name === 'Entra PRG');
+  const res = await post('/console/secret-tokens', { clientId: client.id, expiresInDays: '90' });
+  assert.equal(res.statusCode, 303, res.body);
+  const shown = await h.app.inject({ url: '/console/reveal', headers: { cookie: `${cookie}; ${revealCookie(res)!.split(';')[0]}` } });
+  const value = /id="secret-token" class="secret">([^<]+)</.exec(shown.body)?.[1];
+  assert.ok(value, shown.body);
+  assert.match(shown.body, /Bearer Authentication/);
+  assert.equal((await call(h, { path: '/Users', token: value })).status, 200);
+  const connect = (await h.app.inject({ url: '/console', headers: { cookie } })).body;
+  assert.match(connect, /Secret tokens, soonest to expire first/);
+  assert.ok(!connect.includes(value!), 'listed without its value');
+  const tokenId = (await call(h, { path: `/api/v2/oauth/clients/${client.id}/tokens`, token: org.token })).body.entities[0].id;
+  const revoke = await post(`/console/clients/${client.id}/tokens/${tokenId}/revoke`, {});
+  assert.equal(revoke.statusCode, 303);
+  assert.match((await h.app.inject({ url: String(revoke.headers.location), headers: { cookie } })).body, /Secret token revoked/);
+  assert.equal((await call(h, { path: '/Users', token: value })).status, 401);
+  // A refused issue (bad lifetime) comes back to the page with the reason, and issues nothing.
+  const bad = await post('/console/secret-tokens', { clientId: client.id, expiresInDays: '999' });
+  assert.equal(bad.statusCode, 303);
+  assert.match((await h.app.inject({ url: String(bad.headers.location), headers: { cookie } })).body, /expiresInDays must be a whole number of days from 1 to 365/);
+  assert.deepEqual((await call(h, { path: `/api/v2/oauth/clients/${client.id}/tokens`, token: org.token })).body.entities, []);
+});
