@@ -3,11 +3,12 @@
 // database round trip. A change to a client or role clears the cache of the node that made
 // it at once and, on PostgreSQL, every other node's through the store's broadcast
 // (LISTEN/NOTIFY); `cacheTtlMs` bounds what a lost notification can keep alive.
-import type { Store } from '../store/contract.ts';
+import type { OAuthClient, Store } from '../store/contract.ts';
 import { oauthErrors } from './oauth-error.ts';
 import type { Grant, Principal } from './permissions.ts';
 import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import type { ThrottleLedgers } from './throttle-ledger.ts';
+import { AssertionError, AssertionVerifier, claimedIdentity } from './client-assertion.ts';
 import { writeAudit } from '../directory/audit.ts';
 import { digest, generateSecret, secretMatches } from './secrets.ts';
 
@@ -40,6 +41,7 @@ export class TokenService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly now: () => number;
   private readonly throttle: LoginThrottle;
+  private readonly assertions: AssertionVerifier;
 
   /** The lifetime of tokens of a client that sets none (SCIMITAR_TOKEN_TTL, 24 h by default as Genesys). */
   get defaultLifetimeSeconds(): number {
@@ -53,6 +55,7 @@ export class TokenService {
     this.now = options.now ?? Date.now;
     const rules = { ...(options.loginThrottle ?? LOGIN_THROTTLE_DEFAULTS), now: this.now };
     this.throttle = new LoginThrottle(rules, options.throttles?.ledger('token', rules));
+    this.assertions = new AssertionVerifier(this.now);
   }
 
   /**
@@ -75,13 +78,54 @@ export class TokenService {
         throw Object.assign(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), { reason });
       }
       await this.throttle.succeeded(keys[0]);
-      const token = generateSecret();
-      const lifetime = client.accessTokenValiditySeconds ?? this.options.tokenTtlSeconds;
-      const expiresAt = this.now() + lifetime * 1000;
-      // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
-      await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
-      return { access_token: token, token_type: 'bearer', expires_in: lifetime };
+      return this.mint(client);
     });
+  }
+
+  /**
+   * Token issue for a client that authenticates with a JWT (RFC 7523 2.2: workload identity
+   * federation) instead of a secret, throttled and audited as `issue`. The JWT's issuer and
+   * subject name the client; `clientId`, when the request sends one, must be that client.
+   */
+  async issueForAssertion(assertion: string, clientId: string | undefined, address: string): Promise<IssuedToken> {
+    let claimed: { issuer: string; subject: string };
+    try {
+      claimed = claimedIdentity(assertion);
+    } catch (e) {
+      throw oauthErrors.invalidClient(e instanceof AssertionError ? e.message : 'client_assertion is not a JWT');
+    }
+    const client = await this.store.getClientByFederation(claimed.issuer, claimed.subject);
+    const keys = [`client:${client?.id ?? `${claimed.issuer} ${claimed.subject}`.slice(0, 512)}`, `address:${address}`];
+    return this.throttle.guard(keys, (wait) => oauthErrors.throttled(wait), async () => {
+      let reason: string | undefined;
+      if (!client?.federation || (clientId !== undefined && clientId !== client.id)) reason = 'no client federates with this issuer and subject';
+      else {
+        try {
+          await this.assertions.verify(client.federation, assertion);
+          if (client.state !== 'active') reason = 'inactive client';
+        } catch (e) {
+          if (!(e instanceof AssertionError)) throw e;
+          reason = e.message;
+        }
+      }
+      if (reason || !client) {
+        await this.throttle.failed(keys);
+        if (client) await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
+        // The reason is the client's to know (it holds the JWT it sent); no client is enumerated by it.
+        throw Object.assign(oauthErrors.invalidClient(reason === 'inactive client' ? 'Client is inactive' : `Client authentication failed: ${reason}`), { reason });
+      }
+      await this.throttle.succeeded(keys[0]);
+      return this.mint(client);
+    });
+  }
+
+  private async mint(client: OAuthClient): Promise<IssuedToken> {
+    const token = generateSecret();
+    const lifetime = client.accessTokenValiditySeconds ?? this.options.tokenTtlSeconds;
+    const expiresAt = this.now() + lifetime * 1000;
+    // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
+    await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
+    return { access_token: token, token_type: 'bearer', expires_in: lifetime };
   }
 
   /** Why a token that `authenticate` refused was refused (RFC 6750 3.1 error_description). */

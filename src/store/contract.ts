@@ -45,6 +45,20 @@ export interface OAuthClient {
   readonly created: string;
   /** Lifetime of the tokens this client is issued (Genesys accessTokenValiditySeconds); absent: the server's default. */
   readonly accessTokenValiditySeconds?: number;
+  /** Workload identity federation: the client authenticates with a JWT from this issuer (RFC 7523). */
+  readonly federation?: FederatedCredential;
+}
+
+/**
+ * Who may present a JWT instead of a secret (RFC 7523 2.2): tokens of `issuer` about `subject`,
+ * addressed to `audience`, signed by a key from `jwksUri` (or the issuer's OpenID
+ * configuration when absent).
+ */
+export interface FederatedCredential {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly audience: string;
+  readonly jwksUri?: string;
 }
 
 export interface TokenRecord {
@@ -323,6 +337,8 @@ export interface Repository {
   listRoles(orgId: string): Promise<Role[]>;
   createClient(c: OAuthClient): Promise<void>;
   getClient(id: string): Promise<OAuthClient | undefined>;
+  /** The client that federates with this issuer and subject (unique across the store). */
+  getClientByFederation(issuer: string, subject: string): Promise<OAuthClient | undefined>;
   updateClient(c: OAuthClient): Promise<void>;
   updateDivision(d: Division): Promise<void>;
   deleteDivision(orgId: string, id: string): Promise<boolean>;

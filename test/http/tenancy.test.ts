@@ -260,6 +260,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'POST /console/clients/:id/rotate': async () => expectStatus([303], await form(`/console/clients/${A.client}/rotate`)),
       'POST /console/clients/:id/state': async () => expectStatus([303], await form(`/console/clients/${A.client}/state`, { state: 'inactive' })),
       'POST /console/clients/:id/delete': async () => expectStatus([303], await form(`/console/clients/${A.client}/delete`)),
+      'POST /console/federation': async () => expectStatus([303], await form('/console/federation', { clientId: A.client, issuer: 'https://idp.example.com', subject: 'b-takes-over' })),
+      'POST /console/clients/:id/federation/remove': async () => expectStatus([303], await form(`/console/clients/${A.client}/federation/remove`)),
       'POST /console/secret-tokens': async () => expectStatus([303], await form('/console/secret-tokens', { clientId: A.client, expiresInDays: '30' })),
       'POST /console/clients/:id/tokens/:tokenId/revoke': async () => expectStatus([303], await form(`/console/clients/${A.client}/tokens/${A.secretTokenId}/revoke`)),
       'GET /console/reveal': async () => expectStatus([200], await page('/console/reveal')),

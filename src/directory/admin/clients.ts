@@ -6,7 +6,8 @@ import { ALL_DIVISIONS, canGrant, divisionsWith } from '../../auth/permissions.t
 import { digest, generateSecret } from '../../auth/secrets.ts';
 import { TOKEN_LIFETIME_RANGE, type TokenService } from '../../auth/token-service.ts';
 import { isObject, scimErrors } from '../../scim/index.ts';
-import type { OAuthClient, Repository, RoleDivision, SecretTokenInfo, Store } from '../../store/contract.ts';
+import { UniqueViolation, type FederatedCredential, type OAuthClient, type Repository, type RoleDivision, type SecretTokenInfo, type Store } from '../../store/contract.ts';
+import { checkIssuerUrl } from '../../auth/client-assertion.ts';
 import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
 import { assertAdministratorRemains } from './last-admin.ts';
 import { body, oneOf, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
@@ -36,10 +37,22 @@ export interface ClientEntity {
   state: OAuthClient['state'];
   /** Seconds its tokens live: its own setting, or the server's default. */
   accessTokenValiditySeconds: number;
+  /** Workload identity federation: the JWTs that authenticate it instead of its secret. */
+  federation?: FederatedCredential;
   dateCreated: string;
   selfUri: string;
   /** Only in the create and rotate responses. */
   secret?: string;
+}
+
+/** One client per issuer and subject: the JWT names the client it authenticates. */
+async function federated(write: Promise<void>, f: FederatedCredential | undefined): Promise<void> {
+  try {
+    await write;
+  } catch (e) {
+    if (e instanceof UniqueViolation && f) throw scimErrors.conflict(`Another client already federates with issuer ${f.issuer} and subject ${f.subject}`);
+    throw e;
+  }
 }
 
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
@@ -52,7 +65,34 @@ function withinScope(ctx: AdminContext, grants: readonly RoleDivision[], permiss
   return scope === ALL_DIVISIONS || grants.every((rd) => rd.divisionId !== ALL_DIVISIONS && scope.includes(rd.divisionId));
 }
 
-const auditable = (c: OAuthClient) => ({ name: c.name, state: c.state, roleDivisions: c.roleDivisions, accessTokenValiditySeconds: c.accessTokenValiditySeconds });
+const auditable = (c: OAuthClient) => ({ name: c.name, state: c.state, roleDivisions: c.roleDivisions, accessTokenValiditySeconds: c.accessTokenValiditySeconds, federation: c.federation });
+
+/**
+ * `federation`: who may authenticate as the client with a JWT instead of its secret (workload
+ * identity federation, RFC 7523). `null` removes it; absent keeps `fallback`. The audience
+ * defaults to this server's token endpoint.
+ */
+function readFederation(b: Record<string, unknown>, fallback: FederatedCredential | undefined, tokenEndpoint: string): FederatedCredential | undefined {
+  const v = b.federation;
+  if (v === undefined) return fallback;
+  if (v === null) return undefined;
+  if (!isObject(v)) throw scimErrors.badRequest('"federation" must be an object {issuer, subject, audience?, jwksUri?} or null');
+  const text = (k: string, optional: boolean): string | undefined => {
+    const x = v[k];
+    if (x === undefined && optional) return undefined;
+    if (typeof x !== 'string' || x.trim() === '' || x.length > 1024) throw scimErrors.badRequest(`federation.${k} must be a non-empty string of at most 1024 characters`);
+    return x.trim();
+  };
+  const issuer = text('issuer', false)!;
+  const jwksUri = text('jwksUri', true);
+  try {
+    checkIssuerUrl(issuer, 'federation.issuer');
+    if (jwksUri) checkIssuerUrl(jwksUri, 'federation.jwksUri');
+  } catch (e) {
+    throw scimErrors.badRequest((e as Error).message);
+  }
+  return { issuer, subject: text('subject', false)!, audience: text('audience', true) ?? tokenEndpoint, ...(jwksUri ? { jwksUri } : {}) };
+}
 
 /** `accessTokenValiditySeconds` as Genesys takes it: whole seconds from 5 min to 48 h; absent keeps `fallback`. */
 function readLifetime(b: Record<string, unknown>, fallback: number | undefined): number | undefined {
@@ -72,7 +112,7 @@ export class ClientAdmin {
   private entity(c: OAuthClient, secret?: string): ClientEntity {
     return {
       id: c.id, name: c.name, authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: c.roleDivisions.map((rd) => ({ ...rd })),
-      state: c.state, accessTokenValiditySeconds: c.accessTokenValiditySeconds ?? this.tokens.defaultLifetimeSeconds, dateCreated: c.created, selfUri: `/api/v2/oauth/clients/${c.id}`, ...(secret ? { secret } : {}),
+      state: c.state, accessTokenValiditySeconds: c.accessTokenValiditySeconds ?? this.tokens.defaultLifetimeSeconds, ...(c.federation ? { federation: { ...c.federation } } : {}), dateCreated: c.created, selfUri: `/api/v2/oauth/clients/${c.id}`, ...(secret ? { secret } : {}),
     };
   }
 
@@ -127,13 +167,14 @@ export class ClientAdmin {
     this.readGrantType(b);
     const secret = generateSecret();
     const lifetime = readLifetime(b, undefined);
+    const federation = readFederation(b, undefined, `${ctx.publicUrl}/oauth/token`);
     return this.store.transaction(async (tx) => {
       const c: OAuthClient = {
         id: randomUUID(), orgId: ctx.org.id, name: requiredString(b, 'name'), secretHash: digest(secret),
         state: oneOf(b, 'state', ['active', 'inactive'] as const, 'active'), roleDivisions: await this.readGrants(tx, ctx, b.roleDivisions ?? [], 'oauth:client:add'),
-        created: new Date().toISOString(), ...(lifetime !== undefined ? { accessTokenValiditySeconds: lifetime } : {}),
+        created: new Date().toISOString(), ...(lifetime !== undefined ? { accessTokenValiditySeconds: lifetime } : {}), ...(federation ? { federation } : {}),
       };
-      await tx.createClient(c);
+      await federated(tx.createClient(c), federation);
       await writeAudit(tx, actor(ctx), 'create', 'OAuthClient', c.id, { ...diffAttributes(undefined, auditable(c)), secret: { after: '[redacted]' } });
       return this.entity(c, secret);
     });
@@ -145,13 +186,15 @@ export class ClientAdmin {
     const result = await this.store.transaction(async (tx) => {
       const c = await this.find(tx, ctx, id, 'oauth:client:edit');
       const lifetime = readLifetime(b, c.accessTokenValiditySeconds);
+      const federation = readFederation(b, c.federation, `${ctx.publicUrl}/oauth/token`);
+      const { federation: _old, ...rest } = c;
       const next: OAuthClient = {
-        ...c, name: requiredString(b, 'name'), state: oneOf(b, 'state', ['active', 'inactive'] as const, c.state),
+        ...rest, ...(federation ? { federation } : {}), name: requiredString(b, 'name'), state: oneOf(b, 'state', ['active', 'inactive'] as const, c.state),
         roleDivisions: b.roleDivisions === undefined ? c.roleDivisions : await this.readGrants(tx, ctx, b.roleDivisions, 'oauth:client:edit'),
         ...(lifetime !== undefined ? { accessTokenValiditySeconds: lifetime } : {}),
       };
       await assertAdministratorRemains(tx, ctx.org.id, { client: { id, next } }, `changing client "${c.name}"`);
-      await tx.updateClient(next);
+      await federated(tx.updateClient(next), federation);
       if (next.state === 'inactive' && c.state === 'active') await tx.deleteTokensOfClient(id);
       const changes = diffAttributes(auditable(c), auditable(next));
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'OAuthClient', id, changes);

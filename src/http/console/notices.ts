@@ -25,6 +25,8 @@ export const NOTICES = {
   'role-deleted': 'Role deleted.',
   'client-updated': 'Client updated.',
   'client-deleted': 'Client deleted.',
+  'federation-saved': 'Federation saved: the client accepts JWTs from that issuer and subject.',
+  'federation-removed': 'Federation removed: the client no longer accepts JWTs.',
   'secret-token-revoked': 'Secret token revoked: whoever uses it is refused from now on.',
 } as const;
 

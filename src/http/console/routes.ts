@@ -379,6 +379,16 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         return { kind: 'secretToken', clientId: t.clientId, clientName: t.clientName, token: t.token ?? '', expires: t.dateExpires };
       }),
     );
+    const federate = (r: FastifyRequest, clientId: string, federation: Record<string, string> | null) =>
+      s.admin.clients.get(ctxOf(r), clientId).then((c) => s.admin.clients.update(ctxOf(r), clientId, { name: c.name, federation }));
+    app.post('/console/federation', opts, async (r, reply) =>
+      act(r, reply, '/console', 'federation-saved', () => {
+        const f = form(r);
+        return federate(r, field(f, 'clientId'), {
+          issuer: field(f, 'issuer'), subject: field(f, 'subject'), ...(field(f, 'audience') ? { audience: field(f, 'audience') } : {}), ...(field(f, 'jwksUri') ? { jwksUri: field(f, 'jwksUri') } : {}),
+        });
+      }));
+    app.post('/console/clients/:id/federation/remove', opts, async (r, reply) => act(r, reply, '/console', 'federation-removed', () => federate(r, id(r), null)));
     app.post('/console/clients/:id/tokens/:tokenId/revoke', opts, async (r, reply) =>
       act(r, reply, '/console', 'secret-token-revoked', () => s.admin.clients.revokeSecretToken(ctxOf(r), id(r), (r.params as { tokenId: string }).tokenId)));
     app.post('/console/clients/:id/state', opts, async (r, reply) =>

@@ -1,10 +1,12 @@
 // POST /oauth/token: the client-credentials grant (RFC 6749 4.4). Client authentication by
-// HTTP Basic (RFC 6749 2.3.1) or by client_id/client_secret form fields, not both.
+// HTTP Basic (RFC 6749 2.3.1), by client_id/client_secret form fields, or by a JWT
+// (client_assertion, RFC 7523 2.2: workload identity federation), one of them.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAuthError, oauthErrors } from '../../auth/oauth-error.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TokenService } from '../../auth/token-service.ts';
 import { tokenSchema } from '../schemas/oauth.ts';
+import { JWT_BEARER_ASSERTION } from '../../auth/client-assertion.ts';
 import { withSchema } from '../schemas/common.ts';
 
 interface Credentials {
@@ -44,6 +46,20 @@ function authenticateClient(request: FastifyRequest, form: Record<string, string
   throw oauthErrors.invalidClient('Client authentication is required (HTTP Basic or client_id and client_secret)');
 }
 
+/**
+ * A JWT that authenticates the client (RFC 7521 4.2 / RFC 7523 2.2), or undefined when the
+ * request authenticates with a secret. One method per request (RFC 6749 2.3).
+ */
+function clientAssertion(request: FastifyRequest, form: Record<string, string>): string | undefined {
+  const type = form.client_assertion_type;
+  const assertion = form.client_assertion;
+  if (type === undefined && assertion === undefined) return undefined;
+  if (type !== JWT_BEARER_ASSERTION) throw oauthErrors.invalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+  if (typeof assertion !== 'string' || assertion === '') throw oauthErrors.invalidRequest('client_assertion is required with client_assertion_type');
+  if (request.headers.authorization !== undefined || form.client_secret !== undefined) throw oauthErrors.invalidRequest('Use one client authentication method, not two');
+  return assertion;
+}
+
 function checkGrantType(form: Record<string, string>): void {
   if (form.grant_type === undefined) throw oauthErrors.invalidRequest('grant_type is required');
   if (form.grant_type !== 'client_credentials') throw oauthErrors.unsupportedGrantType(`grant_type "${form.grant_type}" is not supported; use client_credentials`);
@@ -54,9 +70,16 @@ export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics:
     try {
       const form = formBody(request);
       checkGrantType(form);
-      const credentials = authenticateClient(request, form);
-      request.oauthClientId = credentials.clientId;
-      const token = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
+      const assertion = clientAssertion(request, form);
+      let token;
+      if (assertion) {
+        if (form.client_id !== undefined) request.oauthClientId = form.client_id;
+        token = await tokens.issueForAssertion(assertion, form.client_id, request.ip);
+      } else {
+        const credentials = authenticateClient(request, form);
+        request.oauthClientId = credentials.clientId;
+        token = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
+      }
       metrics.token('issued');
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
     } catch (e) {

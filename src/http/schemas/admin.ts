@@ -37,11 +37,19 @@ const memberEntity = object({ id: str(), name: str(), selfUri: str() }, ['id', '
 export const roleEntity = object({ id: str(), name: str(), description: str(), permissions: arrayOf(str('domain:entity:action, * allowed per part')), selfUri: str() }, ['id', 'name', 'permissions', 'selfUri']);
 const roleInput = object({ name: str(undefined, { minLength: 1, maxLength: 255 }), description: str(undefined, { maxLength: 1024 }), permissions: arrayOf(str()) }, ['name', 'permissions'], true);
 
+const federationEntity = object(
+  {
+    issuer: str('The JWT issuer (iss), an https URL'), subject: str('The subject (sub) the JWT must name'),
+    audience: str('The audience (aud) the JWT must name; this server\'s token endpoint unless set'), jwksUri: str('Where the issuer\'s keys are; from its OpenID configuration unless set'),
+  },
+  ['issuer', 'subject', 'audience'],
+);
 const roleDivision = object({ roleId: str(), divisionId: str('A division id, or * for every division') }, ['roleId', 'divisionId']);
 export const clientEntity = object(
   {
     id: str(), name: str(), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), roleDivisions: arrayOf(roleDivision), state: enumOf(['active', 'inactive']),
     accessTokenValiditySeconds: int('Seconds the client\'s tokens live (300 to 172800; the server\'s default unless set)'),
+    federation: federationEntity,
     dateCreated: str(undefined, { format: 'date-time' }), selfUri: str(), secret: str('Only in the answer to create and to secret rotation'),
   },
   ['id', 'name', 'authorizedGrantType', 'roleDivisions', 'state', 'selfUri'],
@@ -57,6 +65,7 @@ const clientInput = object(
   {
     name: str(undefined, { minLength: 1, maxLength: 255 }), authorizedGrantType: enumOf(['CLIENT-CREDENTIALS']), state: enumOf(['active', 'inactive']), roleDivisions: arrayOf(roleDivision),
     accessTokenValiditySeconds: { description: 'Seconds the client\'s tokens live: 300 (5 minutes) to 172800 (48 hours); absent keeps the current setting' },
+    federation: { description: 'Workload identity federation {issuer, subject, audience?, jwksUri?}; null removes it; absent keeps it' },
   },
   ['name'],
   true,
@@ -141,8 +150,8 @@ export const adminSchemas = {
     rotate: route('OAuth clients', 'Issue a new secret (the old one stops working)', { params: idParams, response: ok(clientEntity) }),
     secretTokens: route('OAuth clients', 'List the client\'s secret tokens (never their values), soonest to expire first', { params: idParams, response: ok(page(secretTokenEntity)) }),
     issueSecretToken: route('OAuth clients', 'Issue a secret token: a bearer token that lives expiresInDays (1 to 365, default 180), shown once', {
-      // No `type`: the body is optional (a POST without one takes the default lifetime).
-      params: idParams, body: { description: 'Optional', properties: { expiresInDays: { description: 'Days the token lives: 1 to 365 (default 180)' } } }, response: created(secretTokenEntity),
+      // No `type`: the body is optional (a POST without one takes the default lifetime); the service checks it.
+      params: idParams, body: { description: 'Optional: {"expiresInDays": 1 to 365}, 180 days when absent' }, response: created(secretTokenEntity),
     }),
     revokeSecretToken: route('OAuth clients', 'Revoke a secret token', { params: object({ id: str('The client id', { maxLength: 256 }), tokenId: str('The secret token id', { maxLength: 256 }) }, ['id', 'tokenId']), response: deleted }),
   },

@@ -315,5 +315,16 @@ ALTER TABLE tokens ADD COLUMN created ${d.bigint};
 CREATE UNIQUE INDEX tokens_secret ON tokens(secret_id);
 CREATE INDEX tokens_org_secret ON tokens(org_id, secret_id);`,
     },
+    {
+      version: 14,
+      name: 'workload identity federation',
+      // A client may authenticate with a JWT (RFC 7523) from a configured issuer about a
+      // configured subject; one client per issuer and subject, so the JWT names its client.
+      sql: `ALTER TABLE oauth_clients ADD COLUMN fed_issuer TEXT;
+ALTER TABLE oauth_clients ADD COLUMN fed_subject TEXT;
+ALTER TABLE oauth_clients ADD COLUMN fed_audience TEXT;
+ALTER TABLE oauth_clients ADD COLUMN fed_jwks_uri TEXT;
+CREATE UNIQUE INDEX oauth_clients_federation ON oauth_clients(fed_issuer, fed_subject);`,
+    },
   ];
 }

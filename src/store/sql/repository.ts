@@ -322,14 +322,19 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       return (await db.all('SELECT * FROM roles WHERE org_id = ? ORDER BY name_lower', [orgId])).map(toRole);
     },
     async createClient(c: OAuthClient) {
-      await db.run('INSERT INTO oauth_clients (id, org_id, name, secret_hash, state, role_divisions, created, token_ttl_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      await db.run(`INSERT INTO oauth_clients (id, org_id, name, secret_hash, state, role_divisions, created, token_ttl_seconds, fed_issuer, fed_subject, fed_audience, fed_jwks_uri)
+        VALUES (${placeholders(12)})`, [
         c.id, c.orgId, c.name, c.secretHash, c.state, JSON.stringify(c.roleDivisions), c.created, c.accessTokenValiditySeconds ?? null,
+        c.federation?.issuer ?? null, c.federation?.subject ?? null, c.federation?.audience ?? null, c.federation?.jwksUri ?? null,
       ]);
     },
     getClient: (id) => one('SELECT * FROM oauth_clients WHERE id = ?', [id], toClient),
+    getClientByFederation: (issuer, subject) => one('SELECT * FROM oauth_clients WHERE fed_issuer = ? AND fed_subject = ?', [issuer, subject], toClient),
     async updateClient(c: OAuthClient) {
-      await db.run('UPDATE oauth_clients SET name = ?, secret_hash = ?, state = ?, role_divisions = ?, token_ttl_seconds = ? WHERE id = ? AND org_id = ?', [
-        c.name, c.secretHash, c.state, JSON.stringify(c.roleDivisions), c.accessTokenValiditySeconds ?? null, c.id, c.orgId,
+      await db.run(`UPDATE oauth_clients SET name = ?, secret_hash = ?, state = ?, role_divisions = ?, token_ttl_seconds = ?,
+        fed_issuer = ?, fed_subject = ?, fed_audience = ?, fed_jwks_uri = ? WHERE id = ? AND org_id = ?`, [
+        c.name, c.secretHash, c.state, JSON.stringify(c.roleDivisions), c.accessTokenValiditySeconds ?? null,
+        c.federation?.issuer ?? null, c.federation?.subject ?? null, c.federation?.audience ?? null, c.federation?.jwksUri ?? null, c.id, c.orgId,
       ]);
     },
     async insertToken(t: TokenRecord) {

@@ -112,4 +112,7 @@ export const toClient = (r: Row): OAuthClient => ({
   roleDivisions: typeof r.role_divisions === 'string' ? JSON.parse(r.role_divisions) : (r.role_divisions as OAuthClient['roleDivisions']),
   created: r.created as string,
   ...(r.token_ttl_seconds !== null && r.token_ttl_seconds !== undefined ? { accessTokenValiditySeconds: Number(r.token_ttl_seconds) } : {}),
+  ...(typeof r.fed_issuer === 'string' ? {
+    federation: { issuer: r.fed_issuer, subject: r.fed_subject as string, audience: r.fed_audience as string, ...(typeof r.fed_jwks_uri === 'string' ? { jwksUri: r.fed_jwks_uri } : {}) },
+  } : {}),
 });

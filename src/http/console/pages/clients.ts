@@ -54,6 +54,25 @@ ${tokens.map((t) => html`<tr><td>${t.clientName}</td><td><time datetime="${t.dat
 
 const day = (iso: string) => iso.slice(0, 10);
 
+function federationSection(c: ConsoleCaller, ctx: AdminContext, clients: readonly ClientEntity[], tokenEndpoint: string): Html {
+  const federated = clients.filter((cl) => cl.federation);
+  const mayEdit = can(ctx.principal, ['oauth:client:edit']);
+  return html`<section aria-labelledby="federation"><h2 id="federation">Workload identity federation</h2>
+<p>No secret at all: Entra presents a JWT its tenant signed (RFC 7523) and gets a token for the client that federates with that issuer and subject. The keys are read from the issuer's OpenID configuration (or the JWKS URI given).</p>
+${federated.length > 0 ? html`<div class="scroll"><table><caption>Federated clients</caption><thead><tr><th scope="col">Client</th><th scope="col">Issuer</th><th scope="col">Subject</th><th scope="col">Audience</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>
+${federated.map((cl) => html`<tr><td>${cl.name}</td><td><code>${cl.federation!.issuer}</code></td><td><code>${cl.federation!.subject}</code></td><td><code>${cl.federation!.audience}</code></td><td>
+  ${mayEdit ? html`<form class="inline" method="post" action="/console/clients/${cl.id}/federation/remove" data-confirm="${`Stop accepting JWTs for ${cl.name}?`}">${csrfField(c)}<button type="submit" class="danger">Remove</button></form>` : ''}
+</td></tr>`)}</tbody></table></div>` : ''}
+${mayEdit && clients.length > 0 ? html`<form method="post" action="/console/federation">${csrfField(c)}<fieldset><legend>Federate a client</legend>
+  <label for="fed-client">Client</label><select id="fed-client" name="clientId">${clients.map((cl) => html`<option value="${cl.id}">${cl.name}</option>`)}</select>
+  <label for="fed-issuer">Issuer (the JWT's iss, an https URL)</label><input type="url" id="fed-issuer" name="issuer" required maxlength="1024" placeholder="https://login.microsoftonline.com/&lt;tenant id&gt;/v2.0">
+  <label for="fed-subject">Subject (the JWT's sub)</label><input type="text" id="fed-subject" name="subject" required maxlength="1024">
+  <label for="fed-audience">Audience (the JWT's aud)</label><input type="text" id="fed-audience" name="audience" maxlength="1024" value="${tokenEndpoint}">
+  <label for="fed-jwks">JWKS URI (optional)</label><input type="url" id="fed-jwks" name="jwksUri" maxlength="1024">
+  <p><button type="submit">Save federation</button></p></fieldset></form>` : ''}
+</section>`;
+}
+
 export async function connectPage(s: Services, c: ConsoleCaller, ctx: AdminContext, publicUrl: string, test?: TestResult): Promise<Html> {
   const mayView = can(ctx.principal, ['oauth:client:view']);
   const clients = mayView ? await s.admin.clients.list(ctx, { pageSize: 500 }) : undefined;
@@ -75,6 +94,7 @@ ${clients ? html`<p>${String(clients.total)} OAuth client${clients.total === 1 ?
 ${can(ctx.principal, ['oauth:client:add']) ? await clientForm(s, c, ctx, 'A client for Entra', ENTRA_TOKEN_LIFETIME) : ''}
 </section>
 ${clients ? secretTokensSection(c, ctx, clients.entities, tokens) : ''}
+${clients ? federationSection(c, ctx, clients.entities, `${publicUrl}/oauth/token`) : ''}
 <section aria-labelledby="test-connection"><h2 id="test-connection">Test connection</h2>
 <p class="muted">Sends what Entra's Test Connection sends: a token request, then <code>GET /Users?filter=userName eq "&lt;random&gt;"</code>, and shows the answer.</p>
 <form method="post" action="/console/connect/test" class="row">${csrfField(c)}
