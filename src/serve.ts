@@ -44,6 +44,9 @@ export function banner(config: Config, result: BootstrapResult, setupToken?: str
   return `${lines.join('\n')}\n`;
 }
 
+/** Where the server records its public URL in the store. */
+export const PUBLIC_URL_KEY = 'server:public-url';
+
 const AUDIT_SWEEP_MS = 60 * 60 * 1000;
 
 export async function serve(config: Config): Promise<void> {
@@ -68,6 +71,8 @@ export async function serve(config: Config): Promise<void> {
     await store.close();
     throw e;
   }
+  // The CLI's setup link names the address this server serves, not a default.
+  await store.recordServerValue(PUBLIC_URL_KEY, config.publicUrl);
   const stopListening = await services.tokens.listen();
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   // One write, so that whoever waits for the banner sees all of it.

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, configFromEnv, DEFAULTS } from '../config.ts';
 import { createOrganization, recoverAdministrator } from '../directory/organizations.ts';
-import { serve } from '../serve.ts';
+import { PUBLIC_URL_KEY, serve } from '../serve.ts';
 import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type AdminBackend, type Entity, type Kind } from './backend.ts';
 import { print, printOne } from './output.ts';
 import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
@@ -117,7 +117,10 @@ program
     try {
       const organization = await resolveOrg(store, g.org);
       const token = await new ConsoleAuth(createServices(store, { tokenTtlSeconds: 86400, tokenCacheTtlMs: 0 })).createSetupToken(organization.id);
-      const publicUrl = configFromEnv({ ...process.env, SCIMITAR_DB: g.db, DATABASE_URL: '' }).publicUrl;
+      // SCIMITAR_PUBLIC_URL when set here, else the address the server last served from this store.
+      const publicUrl = process.env.SCIMITAR_PUBLIC_URL
+        ? configFromEnv({ ...process.env, SCIMITAR_DB: g.db, DATABASE_URL: '' }).publicUrl
+        : ((await store.readServerValue(PUBLIC_URL_KEY)) ?? configFromEnv({ ...process.env, SCIMITAR_DB: g.db, DATABASE_URL: '' }).publicUrl);
       process.stdout.write(`${publicUrl}/console/setup?token=${token}\n`);
     } finally {
       await store.close();

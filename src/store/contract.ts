@@ -365,6 +365,9 @@ export interface Repository {
   deleteNamed(kind: NamedKind, orgId: string, id: string): Promise<boolean>;
   /** The key stored under `name`, storing `candidate` first if there is none (every node gets the same). */
   serverKey(name: string, candidate: string): Promise<string>;
+  /** A value the server records for its tools (the public URL it serves), replacing the one before. */
+  recordServerValue(name: string, value: string): Promise<void>;
+  readServerValue(name: string): Promise<string | undefined>;
   // audit trail
   insertAudit(a: AuditRecord): Promise<void>;
   queryAudits(orgId: string, q: AuditQuery): Promise<AuditPage>;

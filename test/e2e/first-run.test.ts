@@ -2,7 +2,8 @@
 // credentials, they work, SIGTERM shuts down cleanly, a second run prints no secret.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,6 +74,9 @@ test('first run prints working credentials; later runs do not reprint the secret
     });
     assert.equal(again.status, 200, 'the configured bootstrap secret replaced the generated one');
     assert.equal(await second.stop(), 0);
+    // The CLI's setup link names the address the server served (its port), not the default 8080.
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/scimitar.js', '--db', env.SCIMITAR_DB, 'console', 'setup-link'], { env: { ...process.env, SCIMITAR_DB: '', SCIMITAR_PUBLIC_URL: '', PORT: '' } });
+    assert.match(stdout, new RegExp(`^http://127\\.0\\.0\\.1:${port}/console/setup\\?token=`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -382,6 +382,10 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       await db.run('INSERT INTO server_keys (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING', [name, candidate]);
       return (await db.all('SELECT value FROM server_keys WHERE name = ?', [name]))[0].value as string;
     },
+    async recordServerValue(name, value) {
+      await db.run('INSERT INTO server_keys (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
+    },
+    readServerValue: (name) => one('SELECT value FROM server_keys WHERE name = ?', [name], (r) => r.value as string),
     async insertAudit(a: AuditRecord) {
       await runStatement(auditInsert(a));
     },
