@@ -28,6 +28,10 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** SCIMITAR_AUDIT_RETENTION_DAYS: audit records older than this are deleted hourly. Default 365; 0 keeps them forever. */
   readonly auditRetentionDays: number;
+  /** SCIMITAR_REQUEST_LOG_DAYS: requests in the request log older than this are deleted hourly. Default 7. */
+  readonly requestLogDays: number;
+  /** SCIMITAR_REQUEST_LOG_MAX: the request log keeps at most this many requests (the oldest go first). Default 1000000. */
+  readonly requestLogMaxRows: number;
   /** SCIMITAR_LOG_LEVEL: pino level. Default info. */
   readonly logLevel: string;
   /**
@@ -54,6 +58,8 @@ export const DEFAULTS = Object.freeze({
   bodyLimitBytes: 1024 * 1024,
   rateLimitPerMinute: 0,
   auditRetentionDays: 365,
+  requestLogDays: 7,
+  requestLogMaxRows: 1_000_000,
   logLevel: 'info',
 });
 
@@ -61,7 +67,7 @@ const KNOWN = new Set([
   'SCIMITAR_DB', 'SCIMITAR_DB_POOL', 'SCIMITAR_PUBLIC_URL', 'SCIMITAR_BOOTSTRAP_CLIENT_ID', 'SCIMITAR_BOOTSTRAP_CLIENT_SECRET',
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
- 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
+ 'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_REQUEST_LOG_DAYS', 'SCIMITAR_REQUEST_LOG_MAX', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
 ]);
 
 export class ConfigError extends Error {}
@@ -124,6 +130,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: int(env, 'SCIMITAR_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'SCIMITAR_RATE_LIMIT', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     auditRetentionDays: int(env, 'SCIMITAR_AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays, 0, 36500),
+    requestLogDays: int(env, 'SCIMITAR_REQUEST_LOG_DAYS', DEFAULTS.requestLogDays, 1, 365),
+    requestLogMaxRows: int(env, 'SCIMITAR_REQUEST_LOG_MAX', DEFAULTS.requestLogMaxRows, 1000, 100_000_000),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
     trustProxy: trustProxy(env.SCIMITAR_TRUST_PROXY),
     metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,

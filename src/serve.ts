@@ -81,11 +81,14 @@ export async function serve(config: Config): Promise<void> {
   process.stdout.write(banner(config, result, setupToken) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
 
   const sweep = async () => {
-    if (config.auditRetentionDays === 0) return;
-    const cutoff = new Date(Date.now() - config.auditRetentionDays * 86400_000).toISOString();
-    const removed = (await store.deleteAuditsBefore(cutoff)) + (await store.deleteRefusalsBefore(cutoff));
+    const requests = await store.pruneRequests(new Date(Date.now() - config.requestLogDays * 86400_000).toISOString(), config.requestLogMaxRows);
     const tokens = await store.deleteExpiredTokens(Date.now());
-    if (removed + tokens > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens }, 'retention sweep');
+    let removed = 0;
+    if (config.auditRetentionDays > 0) {
+      const cutoff = new Date(Date.now() - config.auditRetentionDays * 86400_000).toISOString();
+      removed = (await store.deleteAuditsBefore(cutoff)) + (await store.deleteRefusalsBefore(cutoff));
+    }
+    if (removed + tokens + requests > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens, requestsRemoved: requests }, 'retention sweep');
   };
   await sweep();
   const timer = setInterval(() => void sweep().catch((err) => app.log.error({ err }, 'retention sweep failed')), AUDIT_SWEEP_MS);

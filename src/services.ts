@@ -15,6 +15,7 @@ import { RoutingAdmin } from './directory/admin/routing.ts';
 import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
 import { UserActions } from './directory/admin/user-actions.ts';
 import { ActivityFeed } from './directory/activity.ts';
+import { RequestLog } from './directory/request-log.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
 
@@ -39,6 +40,7 @@ export interface Services {
     readonly userActions: UserActions;
     readonly audits: AuditReader;
     readonly activity: ActivityFeed;
+    readonly requests: RequestLog;
   };
 }
 
@@ -82,6 +84,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       userActions: new UserActions(users, userReader, registries),
       audits,
       activity: new ActivityFeed(store, audits),
+      requests: new RequestLog(store),
     }),
   });
 }

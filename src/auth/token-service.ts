@@ -128,10 +128,15 @@ export class TokenService {
     return { access_token: token, token_type: 'bearer', expires_in: lifetime };
   }
 
-  /** Why a token that `authenticate` refused was refused (RFC 6750 3.1 error_description). */
-  async refusal(token: string): Promise<string> {
+  /**
+   * Why a token that `authenticate` refused was refused (RFC 6750 3.1 error_description), and
+   * whose it was when it is known (an expired token, or one of a disabled client).
+   */
+  async refusal(token: string): Promise<{ readonly why: string; readonly owner?: { readonly clientId: string; readonly orgId: string } }> {
     const record = await this.store.getToken(digest(token));
-    return record && record.expiresAt <= this.now() ? 'The access token has expired' : 'The access token is unknown or revoked';
+    if (!record) return { why: 'The access token is unknown or revoked' };
+    const owner = { clientId: record.clientId, orgId: record.orgId };
+    return { why: record.expiresAt <= this.now() ? 'The access token has expired' : 'The access token\'s client is disabled', owner };
   }
 
   /** The principal a bearer token stands for, or undefined for an unknown, expired or revoked token. */

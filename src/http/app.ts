@@ -12,6 +12,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { clientRateLimit } from './rate-limit.ts';
 import { RefusalRecorder, redactedExcerpt } from '../directory/refusals.ts';
+import { RequestRecorder } from '../directory/request-log.ts';
 import { isValidateOnlyWrite } from '../directory/validate-only.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -60,6 +61,7 @@ declare module 'fastify' {
     routeTable: readonly RouteEntry[];
     metrics: Metrics;
     refusals: RefusalRecorder;
+    requestLog: RequestRecorder;
     consoleAuth: ConsoleAuth;
   }
   interface FastifyRequest {
@@ -69,8 +71,13 @@ declare module 'fastify' {
     oauthClientId?: string;
     /** Who made the request, once its token was accepted (set before the rate limit). */
     caller?: { clientId: string; orgId: string };
+    /** How the request authenticated, in words, and whose credential it was when known (the request log). */
+    authOutcome?: { auth: string; clientId?: string; orgId?: string };
   }
 }
+
+/** What the request log records: the APIs (SCIM under /api/v2/scim, the administration API, the token endpoint), not the console's pages or probes. */
+const LOGGED_PREFIXES = ['/api/', '/oauth/'];
 
 /** A URL with the values of secret-bearing query parameters replaced. */
 export function redactUrl(url: string): string {
@@ -155,6 +162,27 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   app.addHook('onClose', () => refusals.flush());
   // Every refused request says who, where and why in one line (never a secret: the detail is
   // the error's own message, which quotes no credential, and no header or body is logged).
+  // The request log: every API request, accepted or not, with how it authenticated.
+  const requestLog = new RequestRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record requests') });
+  app.decorate('requestLog', requestLog);
+  app.addHook('onClose', () => requestLog.flush());
+  app.addHook('onResponse', async (request, reply) => {
+    const url = request.url;
+    if (!LOGGED_PREFIXES.some((p) => url.startsWith(p))) return;
+    let who = request.authOutcome;
+    if (url.startsWith('/oauth/')) {
+      // The client a token request named, and its organization when it exists.
+      const client = request.oauthClientId ? await services.store.getClient(request.oauthClientId).catch(() => undefined) : undefined;
+      const assertion = (request.body as Record<string, unknown> | undefined)?.client_assertion !== undefined;
+      const auth = assertion ? 'client assertion (JWT)' : request.oauthClientId ? 'client secret' : 'no client credentials';
+      who = client ? { auth, clientId: client.id, orgId: client.orgId } : { auth: request.oauthClientId ? `${auth} of an unknown client` : auth };
+    }
+    requestLog.record({
+      ...(who?.orgId ? { orgId: who.orgId } : {}), ...(who?.clientId && who.orgId ? { clientId: who.clientId } : {}), requestId: request.id,
+      method: request.method, path: redactUrl(url).slice(0, 1000), status: reply.statusCode, durationMs: reply.elapsedTime, auth: who?.auth ?? 'none',
+      ...(reply.statusCode >= 400 && request.refusal ? { detail: request.refusal.detail.slice(0, 1000) } : {}),
+    });
+  });
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode < 400) return;
     const caller = request.scimContext ?? request.adminContext;

@@ -37,15 +37,19 @@ export function createAuthenticator(services: Services, rateLimit: ClientRateLim
     if (!principal) {
       // RFC 6750 3.1: no error code when no credentials came; invalid_token for a bad one.
       if (!m) {
+        request.authOutcome = { auth: auth ? 'not a bearer token' : 'no token' };
         reply.header('www-authenticate', 'Bearer realm="scimitar"');
         throw scimErrors.unauthorized(auth ? 'Authorization must be "Bearer <access token>"' : 'An access token is required (Authorization: Bearer ...)');
       }
-      const why = await services.tokens.refusal(m[1]);
+      const { why, owner } = await services.tokens.refusal(m[1]);
+      // The request log names whose token it was when the store knows (an expired one).
+      request.authOutcome = owner ? { auth: why === 'The access token has expired' ? 'expired token' : 'token of a disabled client', ...owner } : { auth: 'unknown or revoked token' };
       reply.header('www-authenticate', `Bearer realm="scimitar", error="invalid_token", error_description="${why}"`);
       throw scimErrors.unauthorized(why);
     }
     // Known from here on, so that a refusal (the rate limit's too) is recorded for the organization.
     request.caller = { clientId: principal.clientId, orgId: principal.orgId };
+    request.authOutcome = { auth: 'bearer token', clientId: principal.clientId, orgId: principal.orgId };
     if (rateLimit) {
       const d = await rateLimit(request, principal.clientId, request.routeOptions.config.rateWeight?.(request) ?? 1);
       if (!d.allowed) metrics?.rateLimited();

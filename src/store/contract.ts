@@ -293,6 +293,48 @@ export interface RefusalRecord {
 
 export type RefusalQuery = TrailQuery;
 
+/** One request as the request log keeps it (SCIM, token endpoint, administration API). */
+export interface RequestRecord {
+  readonly id: string;
+  /** Absent when the request named no organization (an unknown token or client). */
+  readonly orgId?: string;
+  readonly time: string;
+  readonly clientId?: string;
+  readonly requestId?: string;
+  readonly method: string;
+  /** The path and query, secrets redacted, cut short. */
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  /** How the caller authenticated, in words ("token of the client", "expired token", "unknown token", ...). */
+  readonly auth: string;
+  /** Why it was refused or failed. */
+  readonly detail?: string;
+}
+
+export interface RequestQuery extends TrailQuery {
+  /** `2xx`, `4xx`, `5xx` or one status (401). */
+  readonly status?: string;
+  /** Part of the path. */
+  readonly path?: string;
+  /** Also requests that named no organization (a deployment of one organization shows them). */
+  readonly withUnattributed?: boolean;
+}
+
+export interface RequestPage {
+  readonly entities: readonly (RequestRecord & { readonly seq: number })[];
+  readonly next?: number;
+}
+
+/** Requests per hour by outcome (the console's 24-hour chart). */
+export interface RequestBucket {
+  /** The hour, ISO 8601 (`2026-12-07T04:00:00.000Z`). */
+  readonly hour: string;
+  readonly ok: number;
+  readonly refused: number;
+  readonly failed: number;
+}
+
 export interface RefusalPage {
   readonly entities: readonly (RefusalRecord & { readonly seq: number })[];
   readonly next?: number;
@@ -376,6 +418,15 @@ export interface Repository {
   insertRefusals(records: readonly RefusalRecord[]): Promise<void>;
   queryRefusals(orgId: string, q: RefusalQuery): Promise<RefusalPage>;
   deleteRefusalsBefore(time: string): Promise<number>;
+  // request log
+  insertRequests(records: readonly RequestRecord[]): Promise<void>;
+  queryRequests(orgId: string, q: RequestQuery): Promise<RequestPage>;
+  /** Requests per hour since `from` (same attribution rule as queryRequests). */
+  requestBuckets(orgId: string, from: string, withUnattributed: boolean): Promise<RequestBucket[]>;
+  /** The last request of one of the organization's clients that was answered below 400. */
+  lastAccepted(orgId: string): Promise<{ time: string; clientId?: string } | undefined>;
+  /** Deletes requests older than `time`, then the oldest beyond `maxRows`; the number deleted. */
+  pruneRequests(time: string, maxRows: number): Promise<number>;
   // console users
   listUserGrants(orgId: string, userId: string): Promise<UserGrant[]>;
   /** Replaces every grant of the user. */

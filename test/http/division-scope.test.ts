@@ -249,6 +249,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'GET /api/v2/users/:id/grants': async () => expectStatus(404, await as({ path: `/api/v2/users/${home.id}/grants` })),
       'PUT /api/v2/users/:id/grants': async () => expectStatus(404, await as({ method: 'PUT', path: `/api/v2/users/${home.id}/grants`, body: { grants: [] } })),
       'DELETE /api/v2/users/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/users/${home.id}` })),
+      // Request paths name users of every division: the log needs the permission on all of them.
+      'GET /api/v2/requests': async () => expectStatus(403, await as({ path: '/api/v2/requests' })),
+      'GET /api/v2/requests/summary': async () => expectStatus(403, await as({ path: '/api/v2/requests/summary' })),
       'GET /api/v2/activity': async () => {
         const r = await as({ path: '/api/v2/activity?pageSize=200' });
         assert.equal(r.status, 200, r.raw);

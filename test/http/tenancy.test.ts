@@ -210,6 +210,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'GET /api/v2/users/:id/grants': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/users/${A.user}/grants` })),
       'PUT /api/v2/users/:id/grants': async () => expectStatus(NOT_FOUND, await asB({ method: 'PUT', path: `/api/v2/users/${A.user}/grants`, body: { grants: [{ roleId: A.role, divisionId: A.division }] } })),
       'DELETE /api/v2/users/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/users/${A.user}` })),
+      'GET /api/v2/requests': async () => [{ ...(await asB({ path: '/api/v2/requests?pageSize=200' })), sent: own() }, { ...(await asB({ path: `/api/v2/requests?path=${A.user}` })), sent: own() }],
+      'GET /api/v2/requests/summary': async () => [await asB({ path: '/api/v2/requests/summary' })],
       'GET /api/v2/activity': async () => [{ ...(await asB({ path: '/api/v2/activity?pageSize=200' })), sent: own() }, { ...(await asB({ path: `/api/v2/activity?resource=${A.user}` })), sent: own() }],
       'GET /api/v2/audits': async () => {
         const byId = await asB({ path: `/api/v2/audits?resourceId=${A.user}` });
@@ -240,6 +242,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       'GET /console/divisions': async () => [await page('/console/divisions')],
       'GET /console/roles': async () => [await page('/console/roles')],
       'GET /console/clients': async () => [await page('/console/clients')],
+      'GET /console/requests': async () => [{ ...(await page('/console/requests')), sent: own() }],
       'GET /console/activity': async () => [{ ...(await page('/console/activity')), sent: own() }, { ...(await page(`/console/activity?resource=${A.user}`)), sent: own() }],
       // A live stream never ends; what it delivers is scoped as the page is (test/http/console/activity-stream.test.ts).
       'GET /console/activity/stream': async () => expectStatus([303], await asB({ path: '/console/activity/stream' })),

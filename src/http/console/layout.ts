@@ -1,6 +1,6 @@
 // The console's page frame: navigation by permission, the signed-in user, sign-out, flash
 // messages. Every form carries the session's CSRF token (`csrfField`).
-import { can } from '../../auth/permissions.ts';
+import { ALL_DIVISIONS, can, divisionsWith } from '../../auth/permissions.ts';
 import type { ConsoleCaller } from '../../directory/console-users.ts';
 import { html, type Html } from './html.ts';
 
@@ -10,7 +10,8 @@ export interface PageOptions {
   readonly notice?: { kind: 'ok' | 'error'; text: string };
 }
 
-const NAV: [string, string, string[]][] = [
+/** [href, label, permissions (any one, on any division), on every division (the request log)]. */
+const NAV: [string, string, string[], boolean?][] = [
   ['/console', 'Connect', ['oauth:client:view']],
   ['/console/users', 'Users', ['directory:user:view', 'directory:user:edit']],
   ['/console/groups', 'Groups', ['directory:group:view']],
@@ -18,13 +19,14 @@ const NAV: [string, string, string[]][] = [
   ['/console/roles', 'Roles', ['authorization:role:view']],
   ['/console/clients', 'OAuth clients', ['oauth:client:view']],
   ['/console/activity', 'Activity', ['audits:audit:view']],
+  ['/console/requests', 'Requests', ['audits:audit:view'], true],
 ];
 
 export const csrfField = (c: ConsoleCaller) => html`<input type="hidden" name="_csrf" value="${c.session.csrf}">`;
 
 export function page(caller: ConsoleCaller | undefined, o: PageOptions, body: Html): string {
   const nav = caller
-    ? html`<nav aria-label="Console"><ul>${NAV.filter(([, , perms]) => can(caller.principal, perms)).map(([href, label]) => html`<li><a href="${href}"${o.current === href ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul></nav>
+    ? html`<nav aria-label="Console"><ul>${NAV.filter(([, , perms, everywhere]) => (everywhere ? divisionsWith(caller.principal, perms) === ALL_DIVISIONS : can(caller.principal, perms))).map(([href, label]) => html`<li><a href="${href}"${o.current === href ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul></nav>
       <div class="who"><span>${caller.user.displayName || caller.user.userName} · ${caller.org.name}</span>
         <form class="inline" method="post" action="/console/sign-out">${csrfField(caller)}<button type="submit">Sign out</button></form></div>`
     : '';

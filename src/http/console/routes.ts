@@ -23,6 +23,7 @@ import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directo
 import { clientsPage, connectPage, revealPage, type TestResult } from './pages/clients.ts';
 import { REVEAL_COOKIE, REVEAL_PATH, REVEAL_SECONDS, Reveals, type Revealed } from './reveal.ts';
 import { activityPage } from './pages/activity.ts';
+import { requestsPage } from './pages/requests.ts';
 
 export interface ConsoleOptions {
   readonly services: Services;
@@ -232,6 +233,16 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : undefined,
       };
     };
+    app.get('/console/requests', opts, async (request, reply) => {
+      const raw = request.query as Record<string, unknown>;
+      const str = (k: string) => (typeof raw[k] === 'string' && raw[k] !== '' ? (raw[k] as string) : undefined);
+      const from = str('from');
+      const q = { limit: 50, cursor: str('cursor'), status: str('status'), client: str('client'), path: str('path'), from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : undefined };
+      const ctx = ctxOf(request);
+      const log = await s.admin.requests.page(ctx, q);
+      const clients = can(ctx.principal, ['oauth:client:view']) ? (await s.admin.clients.list(ctx, { pageSize: 500 })).entities : [];
+      return send(reply, page(request.consoleCaller, { title: 'Requests', current: '/console/requests' }, requestsPage(log, q, clients)));
+    });
     app.get('/console/activity', opts, async (request, reply) => {
       const q = activityQuery(request.query as Record<string, unknown>, 50);
       const ctx = ctxOf(request);

@@ -61,6 +61,12 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     const created = (reply: FastifyReply, entity: { selfUri: string }) => reply.code(201).header('location', `${options.publicUrl}${entity.selfUri}`).send(entity);
     const noContent = (reply: FastifyReply, _done: void) => reply.code(204).send();
 
+    admin.get('/api/v2/requests', w(S.requests), async (r) => {
+      const query = q(r);
+      const str = (k: string) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string) : undefined);
+      return s.admin.requests.page(ctx(r), { limit: typeof query.pageSize === 'number' ? query.pageSize : 50, cursor: str('cursor'), status: str('status'), client: str('client'), path: str('path'), from: str('from'), to: str('to') });
+    });
+    admin.get('/api/v2/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/api/v2/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 
     /** The five routes of an entity kept in a list; each calls the service method of the same name. */

@@ -124,7 +124,27 @@ const activityEntry = object(
   ['id', 'time', 'outcome', 'kind', 'actor', 'text', 'details'],
 );
 
+const requestEntry = object(
+  {
+    id: str(), time: str(undefined, { format: 'date-time' }), outcome: enumOf(['ok', 'refused', 'failed']), method: str(), path: str('Path and query, secrets redacted'),
+    status: int(), durationMs: int(), clientId: str(), client: str('The client by name, or what the credential was ("unknown or revoked token")'),
+    auth: str('How it authenticated, in words ("bearer token of Entra", "expired token of Entra", "no token")'), detail: str('Why it was refused or failed'),
+  },
+  ['id', 'time', 'outcome', 'method', 'path', 'status', 'durationMs', 'client', 'auth'],
+);
+const requestBucket = object({ hour: str(undefined, { format: 'date-time' }), ok: int(), refused: int(), failed: int() }, ['hour', 'ok', 'refused', 'failed']);
+
 export const adminSchemas = {
+  requests: route('Audit', 'Every API request (SCIM, token endpoint, administration), newest first, with how it authenticated', {
+    querystring: object({
+      pageSize: int(undefined, { minimum: 1, maximum: 200, default: 50 }), cursor: str(), status: str('2xx, 4xx, 5xx or a status code'), client: str('A client id'),
+      path: str('Part of the path'), from: str('ISO 8601'), to: str('ISO 8601'),
+    }),
+    response: ok(object({ entries: arrayOf(requestEntry), cursor: str('The next (older) page; absent on the last') }, ['entries'])),
+  }),
+  requestSummary: route('Audit', 'Requests per hour by outcome over the last 24 hours, and the last accepted request', {
+    response: ok(object({ hours: arrayOf(requestBucket), lastAccepted: object({ time: str(undefined, { format: 'date-time' }), client: str() }, ['time', 'client']) }, ['hours'])),
+  }),
   activity: route('Audit', 'Accepted changes and refused requests, newest first, in words', {
     querystring: object({
       pageSize: int(undefined, { minimum: 1, maximum: 200, default: 50 }), cursor: str(), actor: str('A client id'), resource: str('A resource id'),

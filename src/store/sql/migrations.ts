@@ -326,5 +326,27 @@ ALTER TABLE oauth_clients ADD COLUMN fed_audience TEXT;
 ALTER TABLE oauth_clients ADD COLUMN fed_jwks_uri TEXT;
 CREATE UNIQUE INDEX oauth_clients_federation ON oauth_clients(fed_issuer, fed_subject);`,
     },
+    {
+      version: 15,
+      name: 'request log',
+      // Every SCIM, token and administration request, reads and 401s included, with how it
+      // authenticated: "is Entra reaching us, and why is it refused?". Pruned by age and size.
+      sql: `CREATE TABLE requests (
+  seq ${d.serial},
+  id TEXT NOT NULL,
+  org_id TEXT,
+  time TEXT NOT NULL,
+  client_id TEXT,
+  request_id TEXT,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  auth TEXT NOT NULL,
+  detail TEXT
+);
+CREATE INDEX requests_org_seq ON requests(org_id, seq);
+CREATE INDEX requests_time ON requests(time);`,
+    },
   ];
 }

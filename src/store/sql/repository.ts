@@ -447,6 +447,63 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       };
     },
     deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
+    async insertRequests(records) {
+      for (let i = 0; i < records.length; i += 50) {
+        const chunk = records.slice(i, i + 50);
+        await db.run(
+          `INSERT INTO requests (id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`,
+          chunk.flatMap((r) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null]),
+        );
+      }
+    },
+    async queryRequests(orgId, q) {
+      const { where, params } = trailWhere(orgId, q);
+      if (q.withUnattributed) where[0] = '(org_id = ? OR org_id IS NULL)';
+      if (q.status !== undefined) {
+        const cls = /^([2-5])xx$/.exec(q.status);
+        if (cls) {
+          where.push('status >= ? AND status < ?');
+          params.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 100);
+        } else {
+          where.push('status = ?');
+          params.push(Number(q.status));
+        }
+      }
+      if (q.path !== undefined) {
+        where.push(`path LIKE ? ESCAPE '\\'`);
+        params.push(`%${q.path.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      const rows = await db.all(`SELECT * FROM requests WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+      const page = rows.slice(0, q.limit);
+      return {
+        entities: page.map((r) => ({
+          seq: Number(r.seq), id: r.id as string, ...(r.org_id ? { orgId: r.org_id as string } : {}), time: r.time as string,
+          ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
+          method: r.method as string, path: r.path as string, status: Number(r.status), durationMs: Number(r.duration_ms), auth: r.auth as string,
+          ...(r.detail ? { detail: r.detail as string } : {}),
+        })),
+        ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
+      };
+    },
+    async requestBuckets(orgId, from, withUnattributed) {
+      // The hour is the first 13 characters of the ISO time: the same text on both dialects.
+      const rows = await db.all(
+        `SELECT substr(time, 1, 13) AS hour,
+           SUM(CASE WHEN status < 400 THEN 1 ELSE 0 END) AS ok,
+           SUM(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END) AS refused,
+           SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS failed
+         FROM requests WHERE ${withUnattributed ? '(org_id = ? OR org_id IS NULL)' : 'org_id = ?'} AND time >= ? GROUP BY substr(time, 1, 13) ORDER BY 1`,
+        [orgId, from],
+      );
+      return rows.map((r) => ({ hour: `${r.hour as string}:00:00.000Z`, ok: Number(r.ok), refused: Number(r.refused), failed: Number(r.failed) }));
+    },
+    lastAccepted: (orgId) => one('SELECT time, client_id FROM requests WHERE org_id = ? AND status < 400 ORDER BY seq DESC LIMIT 1', [orgId], (r) => ({ time: r.time as string, ...(r.client_id ? { clientId: r.client_id as string } : {}) })),
+    async pruneRequests(time, maxRows) {
+      let n = await db.run('DELETE FROM requests WHERE time < ?', [time]);
+      const rows = await db.all('SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?', [maxRows]);
+      if (rows.length > 0) n += await db.run('DELETE FROM requests WHERE seq <= ?', [Number(rows[0].seq)]);
+      return n;
+    },
     async listUserGrants(orgId, userId) {
       const rows = await db.all('SELECT g.role_id, g.division_id FROM user_grants g JOIN users u ON u.id = g.user_id WHERE u.org_id = ? AND g.user_id = ? ORDER BY g.role_id, g.division_id', [orgId, userId]);
       return rows.map((r) => ({ roleId: r.role_id as string, divisionId: r.division_id as string }));

@@ -192,6 +192,30 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     assert.ok(items.length >= 1 && items.every((t) => /refused/.test(t)), items.join('\n'));
   });
 
+  test('requests: a read and a 401 are listed with how they authenticated; the Connect page charts the last 24 hours', async () => {
+    assert.equal((await fetch(`${url}/api/v2/scim/v2/Users?marker=browser-unknown-token`, { headers: { authorization: 'Bearer nobody-issued-this' } })).status, 401);
+    await scim('GET', '/Users?marker=browser-read');
+    await app.requestLog.flush();
+    for (const width of [1280, 390]) {
+      await p.setViewportSize({ width, height: 900 });
+      await p.goto(`${url}/console/requests`);
+      const unknown = p.locator('.feed.requests > li', { hasText: 'marker=browser-unknown-token' });
+      assert.match(await unknown.innerText(), /401[\s\S]*unknown or revoked token/);
+      assert.match(await p.locator('.feed.requests > li', { hasText: 'marker=browser-read' }).innerText(), /200[\s\S]*bearer token of /);
+      assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `no sideways scrolling at ${width} px`);
+      await accessible(p, `requests-${width}`);
+      await shot(p, `requests-${width}`);
+      await p.getByLabel('Status').selectOption('401');
+      await p.getByRole('button', { name: 'Filter' }).click();
+      const statuses = await p.locator('.feed.requests > li .badge').allInnerTexts();
+      assert.ok(statuses.length >= 1 && statuses.every((st) => st === '401'), statuses.join(','));
+      await p.goto(`${url}/console`);
+      assert.match(await p.locator('#traffic').locator('..').innerText(), /Last accepted request: .* UTC, from /);
+      assert.equal(await p.locator('svg.chart rect').count() > 0, true, 'bars for the hours with requests');
+    }
+    await p.setViewportSize({ width: 1280, height: 900 });
+  });
+
   test('users: search, detail with attributes, groups, manager and history; disable with the audit', async () => {
     const boss = await scim('POST', '/Users', entraUser('boss@contoso.com', { displayName: 'Bea Boss' }));
     const list = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "alice@contoso.com"')}`);

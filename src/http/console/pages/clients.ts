@@ -1,11 +1,12 @@
 // Connect (what to give Entra, a client for it, Test connection) and OAuth clients.
-import { can } from '../../../auth/permissions.ts';
+import { ALL_DIVISIONS, can, divisionsWith } from '../../../auth/permissions.ts';
 import type { AdminContext } from '../../../directory/admin/context.ts';
 import type { Services } from '../../../services.ts';
 import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
 import type { Revealed } from '../reveal.ts';
+import { requestChart } from './requests.ts';
 import { SECRET_TOKEN_DAYS, type ClientEntity, type SecretTokenEntity } from '../../../directory/admin/clients.ts';
 
 /** Entra's gallery validation wants client-credentials tokens that live 60 to 360 minutes: one hour. */
@@ -79,10 +80,13 @@ export async function connectPage(s: Services, c: ConsoleCaller, ctx: AdminConte
   const tokens = mayView ? (await s.admin.clients.secretTokens(ctx)).entities : [];
   const expiring = tokens.filter((t) => t.expiresSoon);
   const users = await s.admin.users.list(ctx, { pageSize: 1 }).catch(() => undefined);
+  // The traffic chart needs the request log's right (audits:audit:view on every division).
+  const traffic = divisionsWith(ctx.principal, ['audits:audit:view']) === ALL_DIVISIONS ? await s.admin.requests.summary(ctx) : undefined;
   return html`
 <p>In Entra ID: <em>Enterprise applications</em> → your Genesys Cloud (or SCIM) app → <em>Provisioning</em> → <em>Admin credentials</em>.</p>
 ${expiring.length > 0 ? html`<p class="notice error" role="alert">${expiring.map((t) => `The secret token of ${t.clientName} expires on ${day(t.dateExpires)}.`).join(' ')} Issue a new one and paste it into Entra, or switch to OAuth2 Client Credentials Grant.</p>` : ''}
 ${users && users.total === 0 ? html`<p class="notice">No users yet: create a client for Entra, give Entra the values below, and start provisioning.</p>` : ''}
+${traffic ? requestChart(traffic) : ''}
 <section aria-labelledby="client-credentials"><h2 id="client-credentials">OAuth2 Client Credentials Grant <span class="badge">recommended</span></h2>
 <p>Authentication Method: <strong>OAuth2 Client Credentials Grant</strong>. Entra asks this server for a token whenever it needs one, so provisioning never stops on an expired token.</p>
 <div class="scroll"><table><tbody>
