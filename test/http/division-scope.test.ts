@@ -51,6 +51,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     /** One case per route template (SCIM routes without their base path); each returns the responses it made. */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
+      'GET (site root)': async () => expectStatus(302, await as({ path: '/' })),
       'GET /healthz': async () => [await as({ path: '/healthz' })],
       'GET /openapi.json': async () => [await as({ path: '/openapi.json' })],
       'GET /readyz': async () => [await as({ path: '/readyz' })],
@@ -287,6 +288,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     };
     const caseOf = (r: { method: string; url: string }, key: string) => cases[key] ?? (r.url.startsWith('/console') ? consoleCase(r) : undefined);
     const template = (url: string) => {
+      if (url === '/') return { base: '', path: '(site root)' };
       for (const base of SCIM_BASE_PATHS) if (url === base || url.startsWith(`${base}/`)) return { base, path: url.slice(base.length) || '/' };
       return { base: '', path: url };
     };

@@ -93,6 +93,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     /** One case per route template (SCIM routes without their base path). */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
+      'GET (site root)': async () => expectStatus([302], await asB({ path: '/' })),
       'GET /healthz': async () => [await asB({ path: '/healthz' })],
       'GET /openapi.json': async () => [await asB({ path: '/openapi.json' })],
       'GET /readyz': async () => [await asB({ path: '/readyz' })],
@@ -273,6 +274,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     };
 
     const template = (url: string) => {
+      if (url === '/') return { base: '', path: '(site root)' };
       for (const base of SCIM_BASE_PATHS) if (url === base || url.startsWith(`${base}/`)) return { base, path: url.slice(base.length) || '/' };
       return { base: '', path: url };
     };

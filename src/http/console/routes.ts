@@ -38,7 +38,7 @@ export interface ConsoleOptions {
 }
 
 const COOKIE = 'scimitar_session';
-const ASSETS: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' };
+const ASSETS: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
 const ASSET_DIR = new URL('../../../assets/console/', import.meta.url);
 
 declare module 'fastify' {
@@ -56,6 +56,17 @@ const list = (f: Form, k: string): string[] => {
   const v = f[k];
   return v === undefined ? [] : [v].flat().map(String);
 };
+
+/**
+ * A page of this console to return to after sign-in, or undefined: only a path under
+ * /console (never another site or page: no scheme, no `//`, no `..`, no backslash, no control character), so
+ * `next` cannot redirect anyone elsewhere.
+ */
+export function consolePath(next: unknown): string | undefined {
+  if (typeof next !== 'string' || next.length > 2000) return undefined;
+  if (!/^\/console(?:[/?]|$)/.test(next) || /[\\\x00-\x20\x7f]/.test(next) || next.includes('//') || next.includes('..') || next.startsWith('/console/sign-')) return undefined;
+  return next;
+}
 
 /** The host an Origin header names; undefined for `null` (sandboxed pages, file:) or anything unparsable. */
 function originHost(origin: string): string | undefined {
@@ -102,7 +113,8 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
     const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
       const caller = await auth.caller(request.cookies[COOKIE]);
       if (!caller) {
-        if (request.method === 'GET') return reply.code(303).header('location', '/console/sign-in').send();
+        // The page asked for comes back after sign-in (a deep link from a bookmark or a colleague).
+        if (request.method === 'GET') return reply.code(303).header('location', `/console/sign-in${request.url === '/console' ? '' : `?next=${encodeURIComponent(request.url)}`}`).send();
         return send(reply, page(undefined, { title: 'Signed out', notice: { kind: 'error', text: 'Your session has ended: sign in again.' } }, html`<p><a href="/console/sign-in">Sign in</a></p>`), 403);
       }
       request.consoleCaller = caller;
@@ -148,6 +160,9 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
       return reply.type(ASSETS[name]).header('cache-control', 'public, max-age=300').send(body);
     });
 
+    // The site's root is the console (SCIM clients use the tenant URL under /api/v2/scim/v2).
+    app.get('/', hide, async (_request, reply) => reply.code(302).header('location', '/console').send());
+
     // ---- Setup, sign-in, sign-out ----
     app.get('/console/setup', hide, async (request, reply) => {
       const token = String((request.query as Record<string, unknown>).token ?? '');
@@ -172,16 +187,16 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
       }
     });
 
-    const signInForm = async (notice?: { kind: 'ok' | 'error'; text: string }, userName = '') => {
+    const signInForm = async (notice?: { kind: 'ok' | 'error'; text: string }, userName = '', next = '') => {
       const orgs = await s.store.listOrganizations();
-      return page(undefined, { title: 'Sign in', notice }, html`<div class="card"><form method="post" action="/console/sign-in">
+      return page(undefined, { title: 'Sign in', notice }, html`<div class="card"><form method="post" action="/console/sign-in">${next ? html`<input type="hidden" name="next" value="${next}">` : ''}
 ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text" id="org" name="organization" required>` : ''}
 <label for="email">Email</label><input type="email" id="email" name="userName" value="${userName}" autocomplete="username" required>
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <p><button type="submit" class="primary">Sign in</button></p></form>
 <p class="muted">No account yet? The first administrator is created with the setup link printed at first start (or by <code>scimitar console setup-link</code>).</p></div>`);
     };
-    app.get('/console/sign-in', hide, async (request, reply) => send(reply, await signInForm(await noticeOf(request))));
+    app.get('/console/sign-in', hide, async (request, reply) => send(reply, await signInForm(await noticeOf(request), '', consolePath((request.query as Record<string, unknown>).next) ?? '')));
     app.post('/console/sign-in', { ...hide, preHandler: sameOrigin }, async (request, reply) => {
       const f = (request.body ?? {}) as Form;
       const orgs = await s.store.listOrganizations();
@@ -191,11 +206,11 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         if (!org) throw new SignInError('Wrong email or password');
         const { cookie: value } = await auth.signIn(org, field(f, 'userName'), String(f.password ?? ''), request.ip);
         reply.setCookie(COOKIE, value, { path: '/console', httpOnly: true, sameSite: 'strict', secure, maxAge: ABSOLUTE_MS / 1000 });
-        return reply.code(303).header('location', '/console').send();
+        return reply.code(303).header('location', consolePath(field(f, 'next')) ?? '/console').send();
       } catch (e) {
         if (!(e instanceof SignInError)) throw e;
         if (e.retryAfterSeconds > 0) reply.header('retry-after', String(e.retryAfterSeconds));
-        return send(reply, await signInForm({ kind: 'error', text: e.message }, field(f, 'userName')), e.retryAfterSeconds > 0 ? 429 : 401);
+        return send(reply, await signInForm({ kind: 'error', text: e.message }, field(f, 'userName'), consolePath(field(f, 'next')) ?? ''), e.retryAfterSeconds > 0 ? 429 : 401);
       }
     });
     app.post('/console/sign-out', { ...hide, preHandler: signedIn }, async (request, reply) => {
@@ -220,7 +235,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>);
       return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: await noticeOf(request) }, body));
     });
-    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r) => divisionsPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>)));
     app.get('/console/roles', opts, view('Roles', '/console/roles', (r) => rolesPage(s, r.consoleCaller!, ctxOf(r))));
     app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r) => clientsPage(s, r.consoleCaller!, ctxOf(r))));
 

@@ -78,3 +78,17 @@ test('a secret token is issued from the Connect page, shown once, works over SCI
   assert.match((await h.app.inject({ url: String(bad.headers.location), headers: { cookie } })).body, /expiresInDays must be a whole number of days from 1 to 365/);
   assert.deepEqual((await call(h, { path: `/api/v2/oauth/clients/${client.id}/tokens`, token: org.token })).body.entities, []);
 });
+
+test('a refused user filter is shown on the users page with the filter kept; renaming a division is a step of its own', async () => {
+  const bad = await h.app.inject({ url: `/console/users?filter=${encodeURIComponent('title zz "x"')}`, headers: { cookie } });
+  assert.equal(bad.statusCode, 200);
+  assert.match(bad.body, /role="alert" id="filter-error">[^<]*zz/);
+  assert.match(bad.body, /id="filter" name="filter" value="title zz &quot;x&quot;"[^>]*aria-invalid="true"/);
+  const divisions = await h.app.inject({ url: '/console/divisions', headers: { cookie } });
+  assert.doesNotMatch(divisions.body, /action="\/console\/divisions\/[^"]+\/rename"/, 'no rename form until asked for');
+  const home = /href="\/console\/divisions\?edit=([^"]+)" aria-label="Rename Home"/.exec(divisions.body)?.[1];
+  assert.ok(home, divisions.body);
+  const editing = await h.app.inject({ url: `/console/divisions?edit=${home}`, headers: { cookie } });
+  assert.match(editing.body, new RegExp(`action="/console/divisions/${home}/rename"`));
+  assert.match(editing.body, /users it provisions into "Home" are refused until its mapping uses the new name/);
+});

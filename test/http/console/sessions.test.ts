@@ -179,3 +179,26 @@ test('the console\'s alert says only what the console wrote: codes for successes
   assert.equal(alert((await get(location, later)).body), undefined, 'an old link shows nothing');
   now = Date.now();
 });
+
+test('a deep link survives sign-in; next cannot lead off the console; / leads to the console; a favicon is served', async () => {
+  now = Date.now();
+  const deep = await app.inject({ url: '/console/users?q=root' });
+  assert.equal(deep.statusCode, 303);
+  assert.equal(deep.headers.location, `/console/sign-in?next=${encodeURIComponent('/console/users?q=root')}`);
+  const form = await app.inject({ url: String(deep.headers.location) });
+  assert.match(form.body, /name="next" value="\/console\/users\?q=root"/);
+  const signIn = await post('/console/sign-in', { organization: 'Fabrikam', userName: 'root@fabrikam.com', password: 'a long admin password', next: '/console/users?q=root' });
+  assert.equal(signIn.statusCode, 303);
+  assert.equal(signIn.headers.location, '/console/users?q=root');
+  for (const next of ['https://evil.example/console', '//evil.example/console', '/console\\\\evil', '/consolefoo', '/console/../api', '/console/%0d%0aSet-Cookie:x', '/console/sign-in', 'javascript:alert(1)']) {
+    const r = await post('/console/sign-in', { organization: 'Fabrikam', userName: 'root@fabrikam.com', password: 'a long admin password', next });
+    assert.equal(r.headers.location, next === '/console/%0d%0aSet-Cookie:x' ? next : '/console', next);
+  }
+  const root = await app.inject({ url: '/' });
+  assert.equal(root.statusCode, 302);
+  assert.equal(root.headers.location, '/console');
+  const icon = await app.inject({ url: '/console/assets/favicon.svg' });
+  assert.equal(icon.statusCode, 200);
+  assert.match(String(icon.headers['content-type']), /image\/svg\+xml/);
+  assert.match((await app.inject({ url: '/console/sign-in' })).body, /rel="icon" href="\/console\/assets\/favicon\.svg"/);
+});

@@ -43,14 +43,19 @@ ${can(ctx.principal, ['directory:group:delete']) ? html`<h2>Delete</h2><form met
   return { title: g.name, body };
 }
 
-export async function divisionsPage(s: Services, c: ConsoleCaller, ctx: AdminContext): Promise<Html> {
+/** Divisions; a rename is a step of its own (`?edit=<id>`): Entra names divisions by name, so a rename in one click could stop its creates. */
+export async function divisionsPage(s: Services, c: ConsoleCaller, ctx: AdminContext, q: Record<string, unknown> = {}): Promise<Html> {
   const divisions = await s.admin.divisions.list(ctx, { pageSize: 500 });
   const orgWide = (p: string) => can(ctx.principal, [p], '*');
+  const editing = orgWide('authorization:division:edit') && typeof q.edit === 'string' ? q.edit : undefined;
   return html`
 <p class="muted">Users live in one division each; clients and console users are granted roles per division. Entra names a user's division in the enterprise extension's <code>division</code>.</p>
 <div class="scroll"><table><thead><tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>
 ${divisions.entities.map((d) => html`<tr><td>${d.name}${d.homeDivision ? html` <span class="badge">Home</span>` : ''}</td><td>${d.description ?? ''}</td><td>
-  ${orgWide('authorization:division:edit') ? html`<form class="inline" method="post" action="/console/divisions/${d.id}/rename">${csrfField(c)}<label class="muted" for="rename-${d.id}">Rename ${d.name}</label><input type="text" id="rename-${d.id}" name="name" value="${d.name}" required maxlength="255"> <button type="submit">Rename</button></form>` : ''}
+  ${editing === d.id ? html`<form method="post" action="/console/divisions/${d.id}/rename">${csrfField(c)}<label for="rename-${d.id}">New name for ${d.name}</label><input type="text" id="rename-${d.id}" name="name" value="${d.name}" required maxlength="255">
+    <p class="notice">Entra sends division names: users it provisions into "${d.name}" are refused until its mapping uses the new name.</p>
+    <button type="submit" class="primary">Save the new name</button> <a href="/console/divisions">Cancel</a></form>`
+    : orgWide('authorization:division:edit') ? html`<a href="/console/divisions?edit=${d.id}" aria-label="${`Rename ${d.name}`}">Rename</a>` : ''}
   ${orgWide('authorization:division:delete') && !d.homeDivision ? html`<form class="inline" method="post" action="/console/divisions/${d.id}/delete" data-confirm="${`Delete the division ${d.name}?`}">${csrfField(c)}<button type="submit" class="danger" aria-label="${`Delete ${d.name}`}">Delete</button></form>` : ''}
 </td></tr>`)}</tbody></table></div>
 ${orgWide('authorization:division:add') ? html`<h2>New division</h2><form method="post" action="/console/divisions">${csrfField(c)}

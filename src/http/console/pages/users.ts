@@ -4,7 +4,7 @@ import { can } from '../../../auth/permissions.ts';
 import type { AdminContext } from '../../../directory/admin/context.ts';
 import { scimContextOf } from '../../../directory/admin/context.ts';
 import type { Services } from '../../../services.ts';
-import { ENTERPRISE_USER_SCHEMA, type JsonObject } from '../../../scim/index.ts';
+import { ENTERPRISE_USER_SCHEMA, ScimError, type JsonObject } from '../../../scim/index.ts';
 import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { html, query, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
@@ -20,7 +20,13 @@ export async function usersPage(s: Services, c: ConsoleCaller, ctx: AdminContext
   const sort = SORTS[str('sort')] ? str('sort') : 'userName';
   const order = str('order') === 'descending' ? 'descending' : 'ascending';
   const pageNumber = Math.max(1, Math.min(1_000_000, Number.parseInt(str('page') || '1', 10) || 1));
-  const result = await s.admin.users.list(ctx, { ...(filter ? { filter } : text ? { q: text } : {}), sortBy: sort, sortOrder: order, pageSize: USERS_PAGE_SIZE, pageNumber });
+  // A filter the grammar refuses is shown on this page, next to the filter as typed.
+  let refused: string | undefined;
+  const result = await s.admin.users.list(ctx, { ...(filter ? { filter } : text ? { q: text } : {}), sortBy: sort, sortOrder: order, pageSize: USERS_PAGE_SIZE, pageNumber }).catch((e: unknown) => {
+    if (!(e instanceof ScimError) || e.status !== 400) throw e;
+    refused = e.message;
+    return { entities: [], total: 0, pageCount: 1, pageSize: USERS_PAGE_SIZE, pageNumber: 1 };
+  });
   const link = (p: Record<string, string | number | undefined>) => `/console/users${query({ q: text || undefined, filter: filter || undefined, sort, order, ...p })}`;
   const header = (key: string) => {
     const active = sort === key;
@@ -31,12 +37,13 @@ export async function usersPage(s: Services, c: ConsoleCaller, ctx: AdminContext
   return html`
 <form method="get" action="/console/users" class="row" role="search">
   <div><label for="q">Search</label><input type="search" id="q" name="q" value="${text}" placeholder="email or name"></div>
-  <div><label for="filter">or SCIM filter</label><input type="text" id="filter" name="filter" value="${filter}" placeholder='title eq "Manager"'></div>
+  <div><label for="filter">or SCIM filter</label><input type="text" id="filter" name="filter" value="${filter}" placeholder='title eq "Manager"'${refused ? html` aria-invalid="true" aria-describedby="filter-error"` : ''}></div>
   <div><button type="submit" class="primary">Search</button></div>
 </form>
+${refused ? html`<p class="notice error" role="alert" id="filter-error">${refused}</p>` : ''}
 <p class="muted" aria-live="polite">${result.total} user${result.total === 1 ? '' : 's'}${searched ? ' found' : ''}.</p>
 ${result.total === 0
-  ? html`<div class="empty">${searched ? 'No user matches. Try fewer letters, or clear the search.' : html`No users yet: <a href="/console">connect Entra</a> and provisioning will create them.`}</div>`
+  ? refused ? '' : html`<div class="empty">${searched ? 'No user matches. Try fewer letters, or clear the search.' : html`No users yet: <a href="/console">connect Entra</a> and provisioning will create them.`}</div>`
   : html`<div class="scroll"><table><caption class="muted">Users, page ${pageNumber} of ${result.pageCount}</caption>
 <thead><tr>${header('userName')}${header('displayName')}<th scope="col">State</th><th scope="col">Division</th><th scope="col">Title</th></tr></thead>
 <tbody>${result.entities.map((u) => html`<tr><td><a href="/console/users/${u.id}">${u.email}</a></td><td>${u.name ?? ''}</td><td>${u.state}</td><td>${u.division.name}</td><td>${u.title ?? ''}</td></tr>`)}</tbody></table></div>
