@@ -46,7 +46,31 @@ if (feed && feed.dataset.live && 'EventSource' in window) {
     text.className = entry.outcome === 'refused' ? 'text refused' : 'text';
     text.textContent = entry.text;
     li.append(text);
-    if (entry.details.length > 0) {
+    if (entry.changes) {
+      // Old beside new, per attribute, as the page renders it.
+      const table = document.createElement('table');
+      table.className = 'diff';
+      const head = table.createTHead().insertRow();
+      for (const h of ['Attribute', 'Before', 'After']) {
+        const th = document.createElement('th');
+        th.scope = 'col';
+        th.textContent = h;
+        head.append(th);
+      }
+      const body = table.createTBody();
+      for (const c of entry.changes) {
+        const row = body.insertRow();
+        const th = document.createElement('th');
+        th.scope = 'row';
+        th.textContent = c.attribute;
+        row.append(th);
+        for (const v of [c.before, c.after]) {
+          const td = row.insertCell();
+          td.textContent = v ?? '(none)';
+        }
+      }
+      li.append(table);
+    } else if (entry.details.length > 0) {
       const ul = document.createElement('ul');
       ul.className = 'details';
       for (const d of entry.details.slice(0, 6)) {

@@ -27,6 +27,14 @@ export interface ActivityEntry {
   readonly scimType?: string;
   /** A refused validate-only request: a check, which would have changed nothing either way. */
   readonly validateOnly?: boolean;
+  /** Each changed attribute with its whole values in words, old beside new (the console's diff). */
+  readonly changes?: readonly AttributeChange[];
+}
+
+export interface AttributeChange {
+  readonly attribute: string;
+  readonly before?: string;
+  readonly after?: string;
 }
 
 export interface ActivityQuery {
@@ -61,6 +69,32 @@ function isPosition(p: unknown): p is Position {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return false;
   const o = p as Record<string, unknown>;
   return isSeq(o.a) && isSeq(o.r) && isFlag(o.aDone) && isFlag(o.rDone);
+}
+
+/**
+ * A value in words, whole: a multi-valued attribute by its values ("a@x.com (work),
+ * b@x.com"), a complex one by its sub-attributes; never cut in the middle of a value.
+ */
+export function valueInWords(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'object') return String(v);
+  const one = (x: unknown): string => {
+    if (typeof x !== 'object' || x === null) return String(x);
+    const o = x as Record<string, unknown>;
+    if ('value' in o) {
+      const tags = [o.type, o.primary === true ? 'primary' : undefined].filter((t) => t !== undefined && t !== '');
+      return `${String(o.display ?? o.value)}${tags.length > 0 ? ` (${tags.join(', ')})` : ''}`;
+    }
+    return Object.entries(o).map(([k, y]) => `${k}: ${typeof y === 'object' && y !== null ? JSON.stringify(y) : String(y)}`).join('; ');
+  };
+  return Array.isArray(v) ? v.map(one).join(', ') : one(v);
+}
+
+/** An attribute path as people read it: the extension's name instead of its URN. */
+function attributeLabel(path: string): string {
+  const m = /^urn:[^ ]*:(?:extension:)?([A-Za-z]+):2\.0:User:(.+)$/.exec(path);
+  if (!m) return path;
+  return `${m[2]} (${m[1] === 'purecloud' ? 'Genesys' : m[1]})`;
 }
 
 const show = (v: unknown): string => {
@@ -210,10 +244,16 @@ export class ActivityFeed {
       return ids.length > 3 ? `${shown.join(', ')} and ${ids.length - 3} more` : shown.join(', ');
     };
     const details: string[] = [];
+    const changes: AttributeChange[] = [];
     for (const [k, v] of Object.entries(r.changes)) {
       if (k === 'members.added' || k === 'members.removed' || k === 'members.cleared') continue;
-      if (k === IGNORED_ATTRIBUTES) details.push(`ignored, not in the schema: ${(v.after as string[]).join(', ')}`);
-      else details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
+      if (k === IGNORED_ATTRIBUTES) {
+        details.push(`ignored, not in the schema: ${(v.after as string[]).join(', ')}`);
+        continue;
+      }
+      details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
+      const [before, after] = [valueInWords(v.before), valueInWords(v.after)];
+      changes.push({ attribute: attributeLabel(k), ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
     }
     let text: string;
     const added = r.changes['members.added'];
@@ -235,7 +275,7 @@ export class ActivityFeed {
     else if (r.action === 'console.signIn.failed') text = `A console sign-in as ${name} failed (${show(after('reason'))})`;
     else if (r.action === 'console.setup') text = `${name} became the first console administrator`;
     else text = `${actor}: ${r.action} ${noun} ${name}`;
-    return { id: r.id, time: r.time, outcome: 'accepted', kind: r.resourceType, ...(r.clientId ? { actorId: r.clientId } : {}), actor, resourceId: r.resourceId, text, details };
+    return { id: r.id, time: r.time, outcome: 'accepted', kind: r.resourceType, ...(r.clientId ? { actorId: r.clientId } : {}), actor, resourceId: r.resourceId, text, details, ...(changes.length > 0 ? { changes } : {}) };
   }
 
   private describeRefusal(r: RefusalRecord, names: Map<string, string>): ActivityEntry {

@@ -74,6 +74,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal((await call(h, { path: '/api/v2/activity?cursor=bogus', token: org.token })).status, 400);
     });
 
+    test('each changed attribute comes whole, old beside new, multi-valued ones by value, extensions by name', async () => {
+      const long = `${'x'.repeat(300)}@contoso.com`;
+      const u = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('diff@contoso.com', { title: 'Engineer', phoneNumbers: [{ type: 'work', value: '+13175550100' }], emails: [{ type: 'work', value: 'diff@contoso.com', primary: true }] }) });
+      await call(h, { method: 'PATCH', path: `/Users/${u.body.id}`, token: org.token, body: patchOp({ op: 'replace', path: 'title', value: 'Manager' }, { op: 'add', path: 'phoneNumbers', value: [{ type: 'mobile', value: '+13175550199' }] }, { op: 'replace', path: 'emails[type eq "work"].value', value: long }, { op: 'replace', path: `${ENT}:department`, value: 'Ops' }) });
+      const entry = (await feed(`?resource=${u.body.id}&pageSize=5`)).entries.find((e) => e.text.includes('changed user')) as unknown as { changes: { attribute: string; before?: string; after?: string }[] };
+      const byName = Object.fromEntries(entry.changes.map((c) => [c.attribute, c]));
+      assert.deepEqual(byName.title, { attribute: 'title', before: 'Engineer', after: 'Manager' });
+      assert.equal(byName.phoneNumbers.after, '+13175550100 (work), +13175550199 (mobile)');
+      assert.ok(byName.emails.after!.includes(long), 'never cut in the middle of a value');
+      assert.deepEqual(byName['department (enterprise)'], { attribute: 'department (enterprise)', after: 'Ops' });
+    });
+
     test('activity cursors are sealed: unreadable, unforgeable, and bound to the organization', async () => {
       const first = await feed('?pageSize=2');
       assert.ok(first.cursor);

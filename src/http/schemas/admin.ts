@@ -119,7 +119,8 @@ const activityEntry = object(
   {
     id: str(), time: str(undefined, { format: 'date-time' }), outcome: enumOf(['accepted', 'refused']), kind: str('User, Group, Division, Role, OAuthClient, Bulk, Request, ...'),
     actorId: str('The client id (user:<id> for a console user)'), actor: str('Who, by name'), resourceId: str(), text: str('What happened, in words'),
-    details: arrayOf(str()), status: int('The refusal\'s HTTP status'), scimType: str(), validateOnly: bool('A refused validate-only request (Prefer: validate-only): nothing would have changed either way'),
+    details: arrayOf(str()), status: int('The refusal\'s HTTP status'), scimType: str(),
+    changes: arrayOf(object({ attribute: str(), before: str('The whole old value in words'), after: str('The whole new value in words') }, ['attribute'])), validateOnly: bool('A refused validate-only request (Prefer: validate-only): nothing would have changed either way'),
   },
   ['id', 'time', 'outcome', 'kind', 'actor', 'text', 'details'],
 );

@@ -179,7 +179,7 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     await scim('PATCH', `/Users/${alice.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Manager' }] });
     const changed = p.locator('#feed li', { hasText: 'Admin client changed user Alice Adams' });
     await changed.waitFor({ timeout: 10_000 });
-    assert.match(await changed.innerText(), /title: Engineer -> Manager/);
+    assert.match(await changed.innerText(), /title\s+Engineer\s+Manager/, 'old beside new, per attribute');
     const refused = await scim('POST', '/Users', entraUser('dave@contoso.com', { phoneNumbers: [{ type: 'work', value: '317-555-0104' }] }));
     assert.equal(refused.status, 400);
     const entry = p.locator('#feed li[data-outcome=refused]', { hasText: 'tried to create user dave@contoso.com' });
@@ -229,9 +229,12 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     await shot(p, 'users');
     await p.getByRole('link', { name: 'alice@contoso.com' }).click();
     const main = await p.locator('main').innerText();
-    assert.match(main, /title\s+Manager/);
+    assert.match(main, /Title\s+Manager/, 'labelled fields');
     assert.match(main, /Manager\s+Bea Boss/);
-    assert.match(main, /title: Engineer -> Manager/, 'the history, with before and after');
+    assert.match(main, /Emails\s+work\.alice@contoso\.com \(work, primary\)/, 'a multi-valued attribute by its values');
+    assert.match(main, /title\s+Engineer\s+Manager/, 'the history, old beside new');
+    await p.getByText('All attributes as SCIM JSON').click();
+    assert.match(await p.locator('pre.json').innerText(), /"userName": "alice@contoso\.com"/, 'the SCIM JSON one click away');
     await accessible(p, 'user');
     await shot(p, 'user');
     await p.getByRole('button', { name: 'Disable' }).click();

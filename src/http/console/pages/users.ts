@@ -7,6 +7,7 @@ import type { Services } from '../../../services.ts';
 import { ENTERPRISE_USER_SCHEMA, ScimError, type JsonObject } from '../../../scim/index.ts';
 import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { html, query, type Html } from '../html.ts';
+import { valueInWords, type AttributeChange } from '../../../directory/activity.ts';
 import { csrfField } from '../layout.ts';
 
 export const USERS_PAGE_SIZE = 50;
@@ -50,10 +51,40 @@ ${result.total === 0
 <nav class="pager" aria-label="Pages">${pageNumber > 1 ? html`<a href="${link({ page: pageNumber - 1 })}" rel="prev">Previous</a>` : ''}<span>Page ${pageNumber} of ${result.pageCount}</span>${pageNumber < result.pageCount ? html`<a href="${link({ page: pageNumber + 1 })}" rel="next">Next</a>` : ''}</nav>`}`;
 }
 
-const attributeRows = (resource: JsonObject, prefix = ''): Html[] =>
-  Object.entries(resource)
-    .filter(([k]) => k !== 'schemas' && k !== 'groups')
-    .map(([k, v]) => html`<tr><th scope="row">${prefix}${k}</th><td>${typeof v === 'object' && v !== null ? html`<pre>${JSON.stringify(v, null, 2)}</pre>` : String(v)}</td></tr>`);
+/** The user as people read it: labelled fields, multi-valued ones by value; the SCIM JSON one click away. */
+function profile(resource: JsonObject): Html {
+  const ent = (resource[ENTERPRISE_USER_SCHEMA] ?? {}) as JsonObject;
+  const name = (resource.name ?? {}) as JsonObject;
+  const manager = ent.manager as JsonObject | undefined;
+  const addresses = Array.isArray(resource.addresses)
+    ? (resource.addresses as JsonObject[]).map((a) => `${String(a.formatted ?? [a.streetAddress, a.locality, a.region, a.postalCode, a.country].filter(Boolean).join(', '))}${a.type ? ` (${String(a.type)})` : ''}`).join('; ')
+    : undefined;
+  const rows: [string, Html | string | undefined][] = [
+    ['Email (sign-in)', resource.userName as string | undefined],
+    ['Name', resource.displayName as string | undefined],
+    ['Given name', name.givenName as string | undefined],
+    ['Family name', name.familyName as string | undefined],
+    ['State', resource.active === false ? html`<span class="badge refused">inactive</span>` : html`<span class="badge ok">active</span>`],
+    ['Title', resource.title as string | undefined],
+    ['Department', ent.department as string | undefined],
+    ['Division', ent.division as string | undefined],
+    ['Manager', manager ? (manager.displayName ? html`<a href="/console/users/${String(manager.value)}">${String(manager.displayName)}</a>` : String(manager.value)) : undefined],
+    ['Employee number', ent.employeeNumber as string | undefined],
+    ['Emails', valueInWords(resource.emails)],
+    ['Phones', valueInWords(resource.phoneNumbers)],
+    ['Addresses', addresses],
+    ['Preferred language', resource.preferredLanguage as string | undefined],
+    ['Locale', resource.locale as string | undefined],
+    ['Time zone', resource.timezone as string | undefined],
+    ['Roles', valueInWords(resource.roles)],
+    ['External id', resource.externalId as string | undefined],
+    ['Id', resource.id as string | undefined],
+  ];
+  const shown = rows.filter(([, v]) => v !== undefined && v !== '');
+  const raw = Object.fromEntries(Object.entries(resource).filter(([k]) => k !== 'groups'));
+  return html`<div class="scroll"><table class="profile"><tbody>${shown.map(([label, v]) => html`<tr><th scope="row">${label}</th><td>${v!}</td></tr>`)}</tbody></table></div>
+<details><summary>All attributes as SCIM JSON</summary><pre class="json" tabindex="0">${JSON.stringify(raw, null, 2)}</pre></details>`;
+}
 
 export async function userPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string): Promise<{ title: string; body: Html }> {
   const entity = await s.admin.users.get(ctx, id);
@@ -76,8 +107,8 @@ ${canEdit ? html`<form method="post" action="/console/users/${id}/state">${csrfF
   <button type="submit"${entity.state === 'active' ? html` class="danger"` : ''}>${entity.state === 'active' ? 'Disable' : 'Enable'}</button></form>` : ''}
 ${canDelete ? html`<form method="post" action="/console/users/${id}/delete" data-confirm="${`Delete ${entity.email}? Its group memberships go too. This cannot be undone.`}">${csrfField(c)}<button type="submit" class="danger">Delete</button></form>` : ''}
 </div>
-<h2>Attributes</h2>
-<div class="scroll"><table><tbody>${attributeRows(resource)}</tbody></table></div>
+<h2>Profile</h2>
+${profile(resource)}
 <h2>Groups</h2>
 ${groups.length === 0 ? html`<p class="muted">Member of no group.</p>` : html`<ul>${groups.map((g) => html`<li><a href="/console/groups/${g.groupId}">${g.displayName}</a></li>`)}</ul>`}
 <h2>Manager</h2>
@@ -98,5 +129,10 @@ ${history ? (history.entries.length === 0 ? html`<p class="muted">No changes rec
   return { title: entity.name ?? entity.email, body };
 }
 
-export const feedItem = (e: { time: string; outcome: string; text: string; details: readonly string[]; validateOnly?: boolean }) =>
+/** Old beside new, per attribute, whole values (multi-valued ones by value). */
+const diffTable = (changes: readonly AttributeChange[]) => html`<table class="diff"><thead><tr><th scope="col">Attribute</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>
+${changes.map((ch) => html`<tr><th scope="row">${ch.attribute}</th><td>${ch.before ?? html`<span class="muted">(none)</span>`}</td><td>${ch.after ?? html`<span class="muted">(none)</span>`}</td></tr>`)}</tbody></table>`;
+
+export const feedItem = (e: { time: string; outcome: string; text: string; details: readonly string[]; validateOnly?: boolean; changes?: readonly AttributeChange[] }) =>
+  e.changes ? html`<li data-outcome="${e.outcome}"><time datetime="${e.time}">${e.time.replace('T', ' ').slice(0, 19)}</time> <span class="text">${e.text}</span>${diffTable(e.changes)}${e.details.filter((d) => d.startsWith('ignored,')).map((d) => html`<p class="muted">${d}</p>`)}</li>` :
   html`<li data-outcome="${e.outcome}"><time datetime="${e.time}">${e.time.replace('T', ' ').slice(0, 19)}</time> ${e.outcome === 'refused' ? html`<span class="badge refused">refused</span> ` : ''}${e.validateOnly ? html`<span class="badge check">validate-only</span> ` : ''}<span class="${e.outcome === 'refused' ? 'text refused' : 'text'}">${e.text}</span>${e.details.length > 0 ? html`<ul class="details">${e.details.slice(0, 12).map((d) => html`<li>${d}</li>`)}</ul>` : ''}</li>`;
