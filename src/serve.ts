@@ -89,6 +89,7 @@ export async function serve(config: Config): Promise<void> {
       removed = (await store.deleteAuditsBefore(cutoff)) + (await store.deleteRefusalsBefore(cutoff));
     }
     if (removed + tokens + requests > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens, requestsRemoved: requests }, 'retention sweep');
+    await app.metrics.refresh();
   };
   await sweep();
   const timer = setInterval(() => void sweep().catch((err) => app.log.error({ err }, 'retention sweep failed')), AUDIT_SWEEP_MS);

@@ -17,6 +17,11 @@ export interface Metrics {
   rateLimited(): void;
   /** The rate limit stopped asking Redis for a while after a slow or failed command. */
   redisBreakerOpened(): void;
+  /**
+   * Recounts what the store holds that a scrape shows (secret tokens about to expire). The
+   * server calls it at start and with its hourly sweep: a scrape itself never queries the store.
+   */
+  refresh(): Promise<void>;
 }
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
@@ -68,15 +73,9 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
       },
     });
   }
-  // Read at scrape time: secret tokens (Entra's "Secret Token") about to expire, every
-  // organization together (no tenant in a label): alert on it before provisioning stops.
-  new client.Gauge({
-    name: 'scimitar_secret_tokens_expiring', help: 'Secret tokens that expire within 7 days (provisioning with them stops at expiry)', registers: [registry],
-    async collect() {
-      const now = Date.now();
-      this.set(await store.countSecretTokensExpiring(now, now + SECRET_TOKEN_WARNING_MS));
-    },
-  });
+  // Secret tokens (Entra's "Secret Token") about to expire, every organization together (no
+  // tenant in a label): alert on it before provisioning stops. Counted by `refresh`.
+  const expiring = new client.Gauge({ name: 'scimitar_secret_tokens_expiring', help: 'Secret tokens that expire within 7 days (provisioning with them stops at expiry)', registers: [registry] });
   if (store.poolStats()) {
     // Read at scrape time: connections open, idle, and requests waiting for one.
     new client.Gauge({
@@ -108,6 +107,10 @@ export function createMetrics(app: FastifyInstance, store: Store): Metrics {
     token: (outcome) => tokens.inc({ outcome }),
     rateLimited: () => limited.inc(),
     redisBreakerOpened: () => breaker.inc(),
+    async refresh() {
+      const now = Date.now();
+      expiring.set(await store.countSecretTokensExpiring(now, now + SECRET_TOKEN_WARNING_MS));
+    },
   };
 }
 

@@ -27,6 +27,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
      * trip, a transaction adds BEGIN and COMMIT.
      */
     const statements = async (c: Parameters<typeof call>[1]) => {
+      // The request log writes on a timer, off the request path: written out before counting.
+      await h.app.requestLog.flush();
       const before = await h.app.metrics.registry.metrics();
       const tx = h.store.commitStats().transactions;
       const res = await call(h, c);

@@ -80,6 +80,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     async function metric(): Promise<number> {
+      await h.app.metrics.refresh(); // the server's hourly sweep does this
       const line = (await h.app.metrics.registry.metrics()).split('\n').find((l) => l.startsWith('scimitar_secret_tokens_expiring '));
       return Number(line?.split(' ')[1] ?? NaN);
     }
