@@ -1,0 +1,125 @@
+// Every console page, in Chromium, at phone width (390 px) and desktop width (1280 px), filled
+// with hostile data (values hundreds of characters long without a space, long URNs, HTML):
+// no page scrolls sideways, no markup from the data runs, and a reload after each kind of
+// form post changes nothing. Screenshots of every page at both widths go to
+// test-artifacts/console-layout/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../../src/http/app.ts';
+import { addDivision, addGroup, createOrg, ENT, entraUser, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
+import { freePort } from '../../helpers/process.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts/console-layout';
+const LONG = 'x'.repeat(240);
+const HTML = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+
+describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, () => {
+  let h: Harness;
+  let app: FastifyInstance;
+  let url: string;
+  let org: Org;
+  let browser: Browser;
+  let p: Page;
+  const ids: Record<string, string> = {};
+
+  const scim = async (method: string, path: string, body?: unknown) => {
+    const r = await app.inject({ method: method as 'GET', url: `/api/v2/scim/v2${path}`, headers: { authorization: `Bearer ${org.token}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+    return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
+  };
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    h = await startHarness();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false });
+    await app.listen({ port, host: '127.0.0.1' });
+    org = await createOrg(h, 'genesys', `Org ${HTML}`);
+    // Hostile data everywhere a page shows data.
+    await addDivision(h, org, `Division ${LONG}`);
+    ids.group = await addGroup(h, org, `Group ${HTML} ${LONG}`);
+    const boss = await scim('POST', '/Users', entraUser(`boss.${'b'.repeat(150)}@contoso.com`, { displayName: `Boss ${HTML}` }));
+    const user = await scim('POST', '/Users', entraUser(`${'u'.repeat(180)}@contoso.com`, {
+      displayName: `${HTML} ${LONG}`, title: LONG, phoneNumbers: [{ type: 'work', value: '+13175550100' }],
+      emails: [{ type: 'work', value: `${'e'.repeat(200)}@contoso.com`, primary: true }],
+      [ENT]: { department: LONG, employeeNumber: LONG, manager: { value: boss.body.id } },
+    }));
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    ids.user = user.body.id;
+    await scim('PATCH', `/Users/${ids.user}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `${LONG}${LONG}` }, { op: 'replace', path: `${ENT}:department`, value: HTML }] });
+    await scim('PATCH', `/Groups/${ids.group}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: ids.user }] }] });
+    // Refused requests with long bodies and URNs (Activity, Requests).
+    await scim('POST', '/Users', entraUser(`refused.${'r'.repeat(120)}@contoso.com`, { phoneNumbers: [{ type: 'work', value: LONG }], [`urn:ietf:params:scim:schemas:extension:${'long'.repeat(30)}:2.0:User`]: { x: LONG } }));
+    await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${LONG}"`)}&marker=${LONG}`);
+    await app.inject({ method: 'POST', url: '/api/v2/oauth/clients', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: `Client ${HTML} ${LONG}`, roleDivisions: [] }) });
+    await app.requestLog.flush();
+    await app.refusals.flush();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
+    p = await context.newPage();
+    const setup = await app.consoleAuth.createSetupToken(org.organization.id);
+    await p.goto(`${url}/console/setup?token=${setup}`);
+    await p.getByLabel('Email (your sign-in name)').fill('root@contoso.com');
+    await p.getByLabel('Name', { exact: true }).fill(`Root ${LONG}`);
+    await p.getByLabel('Password (at least 12 characters)').fill('a long admin password');
+    await p.getByRole('button', { name: 'Create administrator' }).click();
+    await p.waitForURL(`${url}/console**`);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await h?.close();
+  });
+
+  test('no page scrolls sideways at 390 or 1280 px, and no markup from the data runs', async () => {
+    const pages: [string, string][] = [
+      ['connect', '/console'], ['users', '/console/users'], ['user', `/console/users/${ids.user}`], ['groups', '/console/groups'], ['group', `/console/groups/${ids.group}`],
+      ['divisions', '/console/divisions'], ['roles', '/console/roles'], ['clients', '/console/clients'], ['activity', '/console/activity'], ['requests', '/console/requests'],
+    ];
+    const wide: string[] = [];
+    for (const width of [390, 1280]) {
+      await p.setViewportSize({ width, height: 900 });
+      for (const [name, path] of pages) {
+        const res = await p.goto(`${url}${path}`);
+        assert.equal(res?.status(), 200, path);
+        await p.evaluate(() => document.querySelectorAll('details').forEach((d) => d.setAttribute('open', '')));
+        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (overflow > 1) wide.push(`${path} at ${width} px: ${overflow} px too wide`);
+        await p.screenshot({ path: `${ARTIFACTS}/${name}-${width}.png`, fullPage: true });
+      }
+    }
+    assert.deepEqual(wide, []);
+    assert.equal(await p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no markup from the data ran');
+  });
+
+  test('reloading after a form post changes nothing', async () => {
+    await p.setViewportSize({ width: 1280, height: 900 });
+    const groups = async () => (await scim('GET', '/Groups?count=100')).body.totalResults as number;
+    const clients = async () => ((await app.inject({ url: '/api/v2/oauth/clients', headers: { authorization: `Bearer ${org.token}` } })).json() as { total: number }).total;
+    // A change answered with a redirect: the reload is a GET of the page it leads to.
+    await p.goto(`${url}/console/divisions`);
+    await p.getByLabel('Name', { exact: true }).fill('Reloaded once');
+    await p.getByRole('button', { name: 'Create division' }).click();
+    await p.waitForURL(/\/console\/divisions\?ok=division-created/);
+    await p.reload();
+    const divisions = (await app.inject({ url: '/api/v2/authorization/divisions', headers: { authorization: `Bearer ${org.token}` } })).json() as { entities: { name: string }[] };
+    assert.equal(divisions.entities.filter((d) => d.name === 'Reloaded once').length, 1);
+    // A change that shows a secret: the reload shows nothing and makes nothing.
+    const before = await clients();
+    await p.goto(`${url}/console`);
+    await p.getByLabel('Name', { exact: true }).fill('Reload-proof client');
+    await p.getByRole('button', { name: 'Create client' }).click();
+    await p.waitForURL(`${url}/console/reveal`);
+    assert.ok((await p.locator('#client-secret').innerText()).length > 20);
+    await p.reload();
+    assert.match(await p.locator('main').innerText(), /shown once/);
+    assert.equal(await clients(), before + 1);
+    assert.equal(await groups(), 1, 'untouched');
+  });
+});
