@@ -2,7 +2,8 @@
 // /Schemas), generated from the schema registry so that they cannot drift from behaviour.
 import type { Registry } from './schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './schema/types.ts';
-import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from './schema/urns.ts';
+import { GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA } from './schema/urns.ts';
+import { EXTERNAL_ID_ATTRIBUTE } from './schema/common.ts';
 import type { JsonObject } from './values.ts';
 
 function attributeDocument(a: AttributeDef): JsonObject {
@@ -23,13 +24,21 @@ function attributeDocument(a: AttributeDef): JsonObject {
   return doc;
 }
 
+/**
+ * The core User and Group schemas also list `externalId`: a common attribute (RFC 7643 3.1),
+ * which a server may list for clients that look for every attribute they map in /Schemas
+ * (Microsoft's gallery check, Schema_Discoverability, does, `externalId` included).
+ */
+const LISTS_EXTERNAL_ID = new Set([USER_SCHEMA, GROUP_SCHEMA]);
+
 export function schemaDocument(s: SchemaDef, baseUrl: string): JsonObject {
+  const attributes = LISTS_EXTERNAL_ID.has(s.id) && !s.attributes.some((a) => a.name === 'externalId') ? [EXTERNAL_ID_ATTRIBUTE, ...s.attributes] : s.attributes;
   return {
     schemas: [SCHEMA_SCHEMA],
     id: s.id,
     name: s.name,
     description: s.description,
-    attributes: s.attributes.map(attributeDocument),
+    attributes: attributes.map(attributeDocument),
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },
   };
 }

@@ -65,3 +65,15 @@ test('strict clients can resolve every schema URN discovery names (as scim2-clie
   const unresolved = [...new Set(named)].filter((urn) => !META.has(urn) && !served.has(urn));
   assert.deepEqual(unresolved, []);
 });
+
+test('the core User and Group schemas list externalId (Microsoft\'s Schema_Discoverability looks for it), in both profiles', async () => {
+  const std = await createOrg(h, 'standard');
+  for (const o of [org, std]) {
+    for (const id of ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group']) {
+      const s = await call(h, { path: `/Schemas/${id}`, token: o.token });
+      const ext = (s.body.attributes as { name: string; mutability: string; caseExact: boolean }[]).filter((a) => a.name === 'externalId');
+      assert.equal(ext.length, 1, `${id}: externalId listed once`);
+      assert.equal(ext[0].caseExact, true);
+    }
+  }
+});
