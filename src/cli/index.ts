@@ -9,6 +9,7 @@ import { CliError, localBackend, openStore, remoteBackend, resolveOrg, type Admi
 import { print, printOne } from './output.ts';
 import { StoreOpenError } from '../store/sqlite/sqlite-store.ts';
 import { provisionCommands } from './provision.ts';
+import { validateCommand } from './validate.ts';
 import { packageVersion } from '../version.ts';
 import { directoryCommands } from './directory-commands.ts';
 import { ConsoleAuth } from '../directory/console-users.ts';
@@ -310,6 +311,7 @@ for (const leaf of leaves) {
 }
 
 provisionCommands(program);
+validateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

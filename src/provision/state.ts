@@ -31,7 +31,7 @@ export class StateStore implements StateJournal {
   private constructor(private readonly db: Database.Database) {
     this.putUser = db.prepare('INSERT OR REPLACE INTO users (source_id, target_id, hash, manager_target_id, disabled) VALUES (?, ?, ?, ?, ?)');
     this.delUser = db.prepare('DELETE FROM users WHERE source_id = ?');
-    this.putGroup = db.prepare('INSERT OR REPLACE INTO groups (source_id, target_id, members) VALUES (?, ?, ?)');
+    this.putGroup = db.prepare('INSERT OR REPLACE INTO groups (source_id, target_id, members, display_name) VALUES (?, ?, ?, ?)');
   }
 
   /**
@@ -47,6 +47,9 @@ export class StateStore implements StateJournal {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
+      // A state made before groups kept the name they were last sent with: the column is added, empty.
+      const columns = db.prepare('PRAGMA table_info(groups)').all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'display_name')) db.exec('ALTER TABLE groups ADD COLUMN display_name TEXT');
     } catch (e) {
       throw new StateFileError(`${path}: not a Scimitar provisioning state (${(e as Error).message})`);
     }
@@ -73,8 +76,8 @@ export class StateStore implements StateJournal {
     for (const r of this.db.prepare('SELECT source_id, target_id, hash, manager_target_id, disabled FROM users').raw().iterate() as IterableIterator<[string, string, string, string | null, number]>) {
       state.users[r[0]] = { targetId: r[1], hash: r[2], ...(r[3] !== null ? { managerTargetId: r[3] } : {}), ...(r[4] ? { disabled: true } : {}) };
     }
-    for (const r of this.db.prepare('SELECT source_id, target_id, members FROM groups').raw().iterate() as IterableIterator<[string, string, string]>) {
-      state.groups[r[0]] = { targetId: r[1], members: JSON.parse(r[2]) as string[] };
+    for (const r of this.db.prepare('SELECT source_id, target_id, members, display_name FROM groups').raw().iterate() as IterableIterator<[string, string, string, string | null]>) {
+      state.groups[r[0]] = { targetId: r[1], members: JSON.parse(r[2]) as string[], ...(r[3] !== null ? { displayName: r[3] } : {}) };
     }
     const deltaLink = this.db.prepare("SELECT value FROM meta WHERE key = 'graph_users_delta_link'").pluck().get() as string | undefined;
     if (deltaLink !== undefined) {
@@ -91,7 +94,7 @@ export class StateStore implements StateJournal {
   }
 
   group(sourceId: string, entry: GroupState): void {
-    this.putGroup.run(sourceId, entry.targetId, JSON.stringify(entry.members));
+    this.putGroup.run(sourceId, entry.targetId, JSON.stringify(entry.members), entry.displayName ?? null);
   }
 
   /**

@@ -35,7 +35,8 @@ export interface ObjectReport {
 
 /** `disabled`: deprovisioned by a disable (out of scope, or gone with deprovision=disable); processed again when back. */
 export interface UserState { targetId: string; hash: string; managerTargetId?: string; disabled?: boolean }
-export interface GroupState { targetId: string; members: string[] }
+/** `displayName`: the name last sent, so that a rename in the source is sent as Entra does (absent in states made before). */
+export interface GroupState { targetId: string; members: string[]; displayName?: string }
 
 export interface SyncState {
   version: 1;
@@ -450,6 +451,13 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
       }
     }
     report.targetId = entry.targetId;
+    // A group renamed in the source is renamed on the target (Entra's Update_Group).
+    if (entry.displayName !== undefined && entry.displayName !== g.displayName && !client.isVirtual(entry.targetId)) {
+      const r = await client.request('PATCH', `/Groups/${encodeURIComponent(entry.targetId)}`, { schemas: [PATCH_OP], Operations: [patchOp(profile, 'replace', 'displayName', g.displayName)] });
+      if (r.status !== 200 && r.status !== 204) throw new Error(`rename to "${g.displayName}" refused: ${errorDetail(r)}`);
+      report.action = 'update';
+      report.changes.push({ path: 'displayName', before: entry.displayName, after: g.displayName });
+    }
     const current = new Set(entry.members);
     const want = new Set(desired);
     const add = desired.filter((id) => !current.has(id));
@@ -475,7 +483,7 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
       if (add.length) report.changes.push({ path: 'members', after: add });
       if (remove.length) report.changes.push({ path: 'members', before: remove });
     } else if (report.action === 'skip') report.reason = 'membership in sync';
-    state.groups[g.id] = { targetId: entry.targetId, members: desired };
+    state.groups[g.id] = { targetId: entry.targetId, members: desired, displayName: g.displayName };
     if (!o.dryRun) o.journal?.group(g.id, state.groups[g.id]);
   } catch (e) {
     report.action = 'fail';
