@@ -100,7 +100,7 @@ ${can(ctx.principal, ['oauth:client:add']) ? await clientForm(s, c, ctx, 'A clie
 ${clients ? secretTokensSection(c, ctx, clients.entities, tokens) : ''}
 ${clients ? federationSection(c, ctx, clients.entities, `${publicUrl}/oauth/token`) : ''}
 <section aria-labelledby="test-connection"><h2 id="test-connection">Test connection</h2>
-<p class="muted">Sends what Entra's Test Connection sends: a token request, then <code>GET /Users?filter=userName eq "&lt;random&gt;"</code>, and shows the answer.</p>
+<p class="muted">Sends what Entra's Test Connection sends: a token request, then <code>GET /Users?filter=userName eq "&lt;random&gt;"</code>, and shows the answer. For Microsoft's whole gallery validation (25 tests), run <code>npx scimitar validate ${publicUrl}/api/v2/scim/v2 --client-id … --client-secret …</code> (docs/validate.md).</p>
 <form method="post" action="/console/connect/test" class="row">${csrfField(c)}
   <div><label for="test-id">Client Identifier</label><input type="text" id="test-id" name="clientId" required></div>
   <div><label for="test-secret">Client Secret</label><input type="password" id="test-secret" name="clientSecret" autocomplete="off" required></div>
