@@ -137,6 +137,43 @@ for (const [profile, dialect] of [['standard', 'sqlite'], ['genesys', 'postgres'
   });
 }
 
+describe('scimitar validate: Federated_Identity_Test with a local RFC 7523 issuer', () => {
+  test('a JWT from an issuer the server federates with passes; one it does not trust fails with the server\'s reason', async () => {
+    const { exportJWK, generateKeyPair, SignJWT } = await import('jose');
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256' };
+    const issuer = createServer((req, res) => {
+      if (req.url === '/keys') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', () => r()));
+    const iss = `http://127.0.0.1:${(issuer.address() as { port: number }).port}`;
+    const h = await startHarness();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false });
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      const org = await createOrg(h, 'standard');
+      const made = await call(h, { method: 'POST', path: '/api/v2/oauth/clients', token: org.token, headers: { 'content-type': 'application/json' }, body: { name: 'Entra (federated)', roleDivisions: [{ roleId: org.scimRoleId, divisionId: '*' }], federation: { issuer: iss, subject: 'entra-sp', audience: `${url}/oauth/token`, jwksUri: `${iss}/keys` } } });
+      assert.equal(made.status, 201, made.raw);
+      const jwt = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k' }).setIssuer(iss).setSubject(sub).setAudience(`${url}/oauth/token`).setIssuedAt().setExpirationTime('5m').sign(privateKey);
+      const report = await validate({ baseUrl: `${url}/api/v2/scim/v2`, tokenUrl: `${url}/oauth/token`, clientAssertion: await jwt('entra-sp'), token: org.token });
+      const fed = report.results.find((r) => r.name === 'Federated_Identity_Test')!;
+      assert.equal(fed.outcome, 'PASSED', fed.reason);
+      assert.equal(report.passed, true, report.verdict);
+      const untrusted = await validate({ baseUrl: `${url}/api/v2/scim/v2`, tokenUrl: `${url}/oauth/token`, clientAssertion: await jwt('someone-else'), token: org.token });
+      const refused = untrusted.results.find((r) => r.name === 'Federated_Identity_Test')!;
+      assert.equal(refused.outcome, 'FAILED');
+      assert.match(refused.reason, /refused the assertion \(401: .*no client federates/);
+    } finally {
+      issuer.close();
+      await app.close();
+      await h.close();
+    }
+  });
+});
+
 describe('scimitar validate on the command line', { timeout: 300_000 }, () => {
   let h: Harness;
   let app: FastifyInstance;
