@@ -9,7 +9,7 @@ import type { Grant, Principal } from './permissions.ts';
 import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import type { ThrottleLedgers } from './throttle-ledger.ts';
 import { AssertionError, AssertionVerifier, claimedIdentity } from './client-assertion.ts';
-import { writeAudit } from '../directory/audit.ts';
+import { writeAudit } from '../trail/audit.ts';
 import { digest, generateSecret, secretMatches } from './secrets.ts';
 
 export interface TokenServiceOptions {

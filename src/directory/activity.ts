@@ -8,7 +8,7 @@ import { scimErrors } from '../scim/index.ts';
 import type { AuditRecord, RefusalRecord, Store } from '../store/contract.ts';
 import { requirePermission, type AdminContext } from './admin/context.ts';
 import type { AuditReader } from './admin/users-audits.ts';
-import { IGNORED_ATTRIBUTES } from './audit.ts';
+import { IGNORED_ATTRIBUTES } from '../trail/audit.ts';
 import { Sealer } from './sealed.ts';
 
 export interface ActivityEntry {

@@ -11,7 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ALL_DIVISIONS, canGrant, permissionsBeyond, type Grant, type Principal } from '../auth/permissions.ts';
 import { digest, generateSecret, hashPassword, passwordMatches } from '../auth/secrets.ts';
 import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle, type LoginThrottleOptions } from '../auth/login-throttle.ts';
-import { writeAudit } from './audit.ts';
+import { writeAudit } from '../trail/audit.ts';
 import { PATCH_OP_SCHEMA, scimErrors } from '../scim/index.ts';
 import type { ConsoleSession, Organization, Store, UserGrant, UserRow } from '../store/contract.ts';
 import type { Services } from '../services.ts';

@@ -13,7 +13,7 @@ import {
 import { MissingReference, UniqueViolation, type GroupRecord, type MembersWritten, type Keyset, type Repository, type Store } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
 import { etagMatches, etagOf, type CallContext } from './context.ts';
-import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from './audit.ts';
+import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from '../trail/audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS } from '../auth/permissions.ts';
 import { digest, generateSecret } from '../auth/secrets.ts';
-import { writeAudit } from './audit.ts';
+import { writeAudit } from '../trail/audit.ts';
 import { UniqueViolation, type Organization, type ScimProfile, type Store } from '../store/contract.ts';
 
 /**

@@ -14,7 +14,7 @@ import { etagMatches, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
-import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from './audit.ts';
+import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from '../trail/audit.ts';
 import { requireMaySignInAs } from './console-rights.ts';
 
 export interface UserResult {

@@ -61,3 +61,14 @@ test('the provisioning engine never imports the server', () => {
 test('the scan sees the core (guards against a vacuous pass)', () => {
   assert.ok(all.filter((i) => layer(i.from) === 'scim').length > 20);
 });
+
+test('imports point down the layers: scim < store < trail < auth < directory < http; the trail sees only the store and the core', () => {
+  const order = ['scim', 'store', 'trail', 'auth', 'directory', 'http'];
+  const bad = all.filter((i) => {
+    if (!i.target) return false;
+    const [from, to] = [order.indexOf(layer(i.from)), order.indexOf(layer(i.target))];
+    return from >= 0 && to >= 0 && to > from;
+  });
+  assert.deepEqual(bad.map((i) => `${i.from} -> ${i.target}`), []);
+});
+

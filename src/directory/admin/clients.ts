@@ -8,7 +8,7 @@ import { TOKEN_LIFETIME_RANGE, type TokenService } from '../../auth/token-servic
 import { isObject, scimErrors } from '../../scim/index.ts';
 import { UniqueViolation, type FederatedCredential, type OAuthClient, type Repository, type RoleDivision, type SecretTokenInfo, type Store } from '../../store/contract.ts';
 import { checkIssuerUrl } from '../../auth/client-assertion.ts';
-import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { assertAdministratorRemains } from './last-admin.ts';
 import { body, oneOf, pageParams, requiredString, requirePermission, toPage, type AdminContext, type EntityPage } from './context.ts';
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
 import { type Division, type Store } from '../../store/contract.ts';
-import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { can } from '../../auth/permissions.ts';
 import { body, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 

@@ -6,7 +6,7 @@ import type { GroupService } from '../groups.ts';
 import { userViewScope } from '../../auth/permissions.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type GroupRecord, type Store } from '../../store/contract.ts';
-import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { scimContextOf, body, oneOf, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface GroupEntity {

@@ -6,7 +6,7 @@ import type { TokenService } from '../../auth/token-service.ts';
 import { scimErrors } from '../../scim/index.ts';
 import { type Role, type Store } from '../../store/contract.ts';
 import { assertAdministratorRemains } from './last-admin.ts';
-import { actorOf, diffAttributes, writeAudit } from '../audit.ts';
+import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { body, optionalString, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface RoleEntity {

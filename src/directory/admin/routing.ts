@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { scimErrors } from '../../scim/index.ts';
 import { type NamedKind, type Store } from '../../store/contract.ts';
-import { actorOf, writeAudit } from '../audit.ts';
+import { actorOf, writeAudit } from '../../trail/audit.ts';
 import { body, pageParams, requiredString, requirePermission, requireOrgWide, toPage, type AdminContext, type EntityPage, orConflict } from './context.ts';
 
 export interface NamedEntityView {

@@ -1,5 +1,7 @@
 // The audit trail: one record per accepted change, written in the change's own transaction,
-// with the before/after of each changed attribute. Secrets never reach it.
+// with the before/after of each changed attribute. Secrets never reach it. Below both the
+// token service (failed logins) and the directory (changes): it needs only the store and the
+// SCIM core's values.
 import { randomUUID } from 'node:crypto';
 import { deepEqual, isObject, type JsonObject } from '../scim/index.ts';
 import type { AuditRecord, Repository } from '../store/contract.ts';
