@@ -1,6 +1,6 @@
 // What every directory operation knows about its caller.
 import type { Principal } from '../auth/permissions.ts';
-import type { Registry } from '../scim/index.ts';
+import { scimErrors, type Registry } from '../scim/index.ts';
 import type { Organization } from '../store/contract.ts';
 
 export interface CallContext {
@@ -13,6 +13,11 @@ export interface CallContext {
 }
 
 /** `If-Match` / `If-None-Match` values: `*`, `"3"`, `W/"3"`, or a comma-separated list of those. */
+/** Refuses a write whose If-Match names another version than `version`: 400 invalidVers (RFC 7644 3.12's scimType for a version mismatch). */
+export function requireVersion(header: string | undefined, version: number): void {
+  if (!etagMatches(header, version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${version}"`);
+}
+
 export function etagMatches(header: string | undefined, version: number): boolean {
   if (header === undefined) return true;
   return header

@@ -12,7 +12,7 @@ import {
 } from '../scim/index.ts';
 import { MissingReference, UniqueViolation, type GroupRecord, type MembersWritten, type Keyset, type Repository, type Store } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
-import { etagMatches, etagOf, type CallContext } from './context.ts';
+import { requireVersion, etagOf, type CallContext } from './context.ts';
 import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from '../trail/audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
@@ -214,14 +214,14 @@ export class GroupService {
         if (ifMatch === undefined) return this.writeMemberChange(ctx, id, single, undefined);
         const g = read ?? (await this.visible(this.store, ctx, id));
         read = undefined;
-        if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+        requireVersion(ifMatch, g.version);
         return this.writeMemberChange(ctx, id, single, g.version);
       });
       return { resource: projection ? await this.view(this.store, ctx, await this.visible(this.store, ctx, id), projection) : {}, version };
     }
     let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
-      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      requireVersion(ifMatch, g.version);
       let changes: AuditChanges = {};
       if (attributeOps.length > 0) {
         const before = await this.resource(repo, ctx, g, false);
@@ -324,7 +324,7 @@ export class GroupService {
     const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, [{ kind: 'clear' }, { kind: 'add', ids }]));
     let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
       let g = await this.visible(repo, ctx, id);
-      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      requireVersion(ifMatch, g.version);
       const before = await this.resource(repo, ctx, g, false);
       g = await this.saveAttributes(repo, ctx, g, resource);
       const after = await this.resource(repo, ctx, g, false);
@@ -377,7 +377,7 @@ export class GroupService {
     this.requireEdit(ctx, SCIM_PERMISSIONS.groupDelete);
     await this.store.transaction(async (repo) => {
       const g = await this.visible(repo, ctx, id);
-      if (!etagMatches(ifMatch, g.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${g.version}"`);
+      requireVersion(ifMatch, g.version);
       // A concurrent DELETE that got there first leaves nothing to delete: 404, no audit record.
       if (!(await repo.deleteGroup(ctx.org.id, id))) throw scimErrors.notFound(`Group ${id} not found`);
       await writeAudit(repo, actorOf(ctx), 'delete', 'Group', id, diffAttributes({ displayName: g.displayName, externalId: g.externalId }, undefined));

@@ -10,7 +10,7 @@ import {
 } from '../scim/index.ts';
 import { MissingReference, UniqueViolation, type GroupSelection, type Keyset, type Repository, type Store, type UserRow } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
-import { etagMatches, type CallContext } from './context.ts';
+import { requireVersion, type CallContext } from './context.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { checkDerivedInBody, checkDerivedUnchanged, prepareUser, type PreparedUser } from './user-rules.ts';
 import { userResource } from './user-view.ts';
@@ -166,7 +166,7 @@ export class UserService {
     // Reads, then one atomic write conditional on the version read (no transaction held).
     return withRetry(ifMatch, 'user', async () => {
       const existing = await this.readable(this.store, ctx, id);
-      if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
+      requireVersion(ifMatch, existing.version);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
       const p = await prepareUser(this.store, ctx, resource, existing);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, p.divisionId, p.divisionName, 'move');
@@ -180,7 +180,7 @@ export class UserService {
     const ops = parsePatchRequest(body);
     return withRetry(ifMatch, 'user', async () => {
       const existing = await this.readable(this.store, ctx, id);
-      if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
+      requireVersion(ifMatch, existing.version);
       this.requireIn(ctx, SCIM_PERMISSIONS.userEdit, existing.divisionId, existing.divisionName, 'edit');
       const before = userResource(ctx.registry, ctx.scimBaseUrl, existing, undefined);
       delete before.meta;
@@ -199,7 +199,7 @@ export class UserService {
   async delete(ctx: CallContext, id: string, ifMatch: string | undefined): Promise<void> {
     await this.store.transaction(async (repo) => {
       const existing = await this.readable(repo, ctx, id, false);
-      if (!etagMatches(ifMatch, existing.version)) throw scimErrors.invalidVers(`If-Match does not match the current version "${existing.version}"`);
+      requireVersion(ifMatch, existing.version);
       this.requireIn(ctx, SCIM_PERMISSIONS.userDelete, existing.divisionId, existing.divisionName, 'delete');
       // A concurrent DELETE that got there first leaves nothing to delete: 404, no audit record.
       if (!(await repo.deleteUser(ctx.org.id, id))) throw scimErrors.notFound(`User ${id} not found`);
