@@ -51,7 +51,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     /** One case per route template (SCIM routes without their base path); each returns the responses it made. */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
-      'GET (site root)': async () => expectStatus(302, await as({ path: '/' })),
+      'GET (site root)': async () => {
+        // The site's root, not the SCIM root (`call` prefixes the SCIM base path).
+        const r = await h.app.inject({ url: '/', headers: { authorization: `Bearer ${scoped}` } });
+        return expectStatus(302, { status: r.statusCode, headers: r.headers, body: undefined, raw: r.body });
+      },
       'GET /healthz': async () => [await as({ path: '/healthz' })],
       'GET /openapi.json': async () => [await as({ path: '/openapi.json' })],
       'GET /readyz': async () => [await as({ path: '/readyz' })],

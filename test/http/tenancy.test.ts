@@ -93,7 +93,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     /** One case per route template (SCIM routes without their base path). */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
-      'GET (site root)': async () => expectStatus([302], await asB({ path: '/' })),
+      'GET (site root)': async () => {
+        // The site's root, not the SCIM root (`call` prefixes the SCIM base path).
+        const r = await h.app.inject({ url: '/', headers: { authorization: `Bearer ${b.token}` } });
+        return expectStatus([302], { status: r.statusCode, headers: r.headers, body: undefined, raw: r.body });
+      },
       'GET /healthz': async () => [await asB({ path: '/healthz' })],
       'GET /openapi.json': async () => [await asB({ path: '/openapi.json' })],
       'GET /readyz': async () => [await asB({ path: '/readyz' })],
