@@ -14,11 +14,13 @@ import { QueuedWriter, type QueuedWriterOptions } from './queued-writer.ts';
 import { Sealer } from './sealed.ts';
 
 export class RequestRecorder extends QueuedWriter<RequestRecord> {
+  /** Every request is recorded: one write per second at most, in batches, keeps reads fast (docs/benchmarks.md). */
   constructor(store: Store, options: QueuedWriterOptions = {}) {
-    super((batch) => store.transaction((tx) => tx.insertRequests(batch)), options);
+    super((batch) => store.transaction((tx) => tx.insertRequests(batch)), { flushMs: 1000, maxQueued: 50_000, ...options });
   }
 
   record(r: Omit<RequestRecord, 'id' | 'time'>): void {
+    // Its own id: a request id may be the client's (X-Request-Id) and repeat.
     this.enqueue({ ...r, id: randomUUID(), time: new Date().toISOString() });
   }
 }
