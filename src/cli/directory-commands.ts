@@ -34,6 +34,52 @@ export function changeSummary(changes: Record<string, { before?: unknown; after?
   return parts.join(', ');
 }
 
+/** The userName a user record carries (a create or a delete names it). */
+const userNameIn = (r: Entity): string | undefined => {
+  const c = (r.changes as Record<string, { before?: unknown; after?: unknown }> | undefined)?.userName;
+  const v = c?.after ?? c?.before;
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** A user's id for `audit --user`: a live user by id or email, or a deleted one by the userName its records carry. */
+async function auditedUserId(b: AdminBackend, key: string): Promise<string> {
+  try {
+    return (await findUser(b, key)).id as string;
+  } catch (e) {
+    if (!(e instanceof CliError) || UUID.test(key)) throw e;
+    // Gone from the directory: its create and delete records still name it (newest first, bounded).
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await b.audits({ pageSize: '500', order: 'desc', ...(cursor ? { cursor } : {}) });
+      const hit = page.entities.find((r) => r.resourceType === 'User' && userNameIn(r)?.toLowerCase() === key.toLowerCase());
+      if (hit) return hit.resourceId as string;
+      cursor = page.cursor;
+      if (!cursor) break;
+    }
+    throw new CliError(`No user "${key}", and no audit record names one`);
+  }
+}
+
+/** `user:<id>` -> userName, for the users the records name (console actors and User records). */
+async function peopleNames(b: AdminBackend, records: readonly Entity[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const r of records) {
+    const n = r.resourceType === 'User' ? userNameIn(r) : undefined;
+    if (n) names.set(`user:${String(r.resourceId)}`, n);
+  }
+  const wanted = new Set<string>();
+  for (const r of records) {
+    if (typeof r.clientId === 'string' && r.clientId.startsWith('user:')) wanted.add(r.clientId);
+    if (r.resourceType === 'User') wanted.add(`user:${String(r.resourceId)}`);
+  }
+  for (const key of wanted) {
+    if (names.has(key)) continue;
+    const u = await b.user(key.slice(5)).catch(() => undefined);
+    if (u && typeof u.email === 'string') names.set(key, u.email);
+  }
+  return names;
+}
+
 export function directoryCommands(program: Command, h: CommandHelpers): Command[] {
   const user = program.command('user').description('users (those the caller may see)');
   user
@@ -74,7 +120,12 @@ export function directoryCommands(program: Command, h: CommandHelpers): Command[
       }),
     );
 
-  const members = program.commands.find((c) => c.name() === 'group')!.command('members').description('a group\'s members');
+  const members = program.commands.find((c) => c.name() === 'group')!.command('members').description('a group\'s members (`group members <group>` lists them)')
+    .argument('[group]', 'a group: its members are listed')
+    .action(async (key: string | undefined, _o, cmd: Command) => {
+      if (key === undefined) return cmd.help();
+      return h.withBackend(cmd, async (b, g) => print(await b.members((await h.find(b, 'groups', key)).id as string), ['id', 'name'], g.json ?? false));
+    });
   members
     .command('list <group>')
     .action(async (key: string, _o, cmd: Command) =>
@@ -109,18 +160,21 @@ export function directoryCommands(program: Command, h: CommandHelpers): Command[
         const clients = await b.list('clients').catch(() => [] as Entity[]);
         const clientName = new Map(clients.map((c) => [c.id as string, c.name as string]));
         const query: Record<string, string> = { pageSize: opts.limit, order: 'desc' };
-        if (opts.user) query.resourceId = (await findUser(b, opts.user)).id as string;
+        if (opts.user) query.resourceId = await auditedUserId(b, opts.user);
         if (opts.resource) query.resourceId = opts.resource;
         if (opts.client) query.clientId = (clients.find((c) => c.id === opts.client || String(c.name).toLowerCase() === opts.client!.toLowerCase())?.id as string | undefined) ?? opts.client;
         if (opts.from) query.from = opts.from;
         if (opts.to) query.to = opts.to;
         const page = await b.audits(query);
         if (g.json) return print(page.entities, [], true);
+        // People by name: a console user's email for `user:<id>`, a user by its userName (from
+        // the record when it carries it: a deleted user is named too).
+        const names = await peopleNames(b, page.entities);
         print(
           page.entities.map((r) => ({
             ...r,
-            actor: r.clientId === 'cli' ? 'CLI on the store' : r.clientId ? clientName.get(r.clientId as string) ?? r.clientId : '',
-            resource: `${r.resourceType} ${r.resourceId}`,
+            actor: r.clientId === 'cli' ? 'CLI on the store' : r.clientId ? clientName.get(r.clientId as string) ?? names.get(r.clientId as string) ?? r.clientId : '',
+            resource: `${r.resourceType} ${r.resourceType === 'User' ? names.get(`user:${String(r.resourceId)}`) ?? r.resourceId : r.resourceId}`,
             changed: changeSummary(r.changes as Record<string, { before?: unknown; after?: unknown }>),
           })),
           ['time', 'actor', 'action', 'resource', 'changed'],

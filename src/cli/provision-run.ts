@@ -223,11 +223,15 @@ async function runProvisioning(opts: SyncCliOptions, client: (o: Conn, dryRun: b
 }
 
 /** Appends the cycle's actions to the provisioning log (atomically) and drops lines older than the retention. */
+const ROUTINE_SKIPS = new Set(['unchanged since the last cycle', 'already in sync', 'membership in sync']);
+
 function appendLog(path: string, report: SyncReport, n: number, retentionDays: number): void {
   const cutoff = new Date(Date.now() - retentionDays * 86_400_000).toISOString();
   const kept = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { time: string }).time >= cutoff) : [];
   const lines = report.objects
-    .filter((o) => o.action !== 'skip' || o.errors.length > 0)
+    // Skips are logged with their reason (out of scope, soft-deleted and never provisioned,
+    // stopped by the deletion threshold), except the routine "nothing to do" of every cycle.
+    .filter((o) => o.action !== 'skip' || o.errors.length > 0 || !ROUTINE_SKIPS.has(o.reason ?? ''))
     .map((o) => JSON.stringify({
       time: report.finishedAt, cycle: n, dryRun: report.dryRun, kind: o.kind, name: o.name, sourceId: o.sourceId, targetId: o.targetId, action: o.action,
       outcome: o.action === 'fail' || o.errors.length > 0 ? 'failed' : 'ok', changes: o.changes, errors: o.errors, reason: o.reason,
@@ -259,7 +263,7 @@ export function provisionRunCommands(program: Command, connection: (c: Command) 
         if (o.json) process.stdout.write(`${JSON.stringify(l)}\n`);
         else {
           const changes = (l.changes as { path: string }[]).map((c) => c.path);
-          process.stdout.write(`${l.time}  cycle ${l.cycle}  ${l.kind} ${l.name}: ${l.action}${l.outcome === 'failed' ? ` FAILED ${(l.errors as string[]).join('; ')}` : ''}${changes.length ? ` (${changes.join(', ')})` : ''}\n`);
+          process.stdout.write(`${l.time}  cycle ${l.cycle}  ${l.kind} ${l.name}: ${l.action}${l.outcome === 'failed' ? ` FAILED ${(l.errors as string[]).join('; ')}` : ''}${changes.length ? ` (${changes.join(', ')})` : ''}${l.action === 'skip' && l.reason ? `: ${String(l.reason)}` : ''}\n`);
         }
       }
       if (!o.json && match.length === 0) process.stdout.write('No matching log lines.\n');

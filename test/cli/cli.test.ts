@@ -175,7 +175,12 @@ test('users, group members, renames and the audit trail; names in tables; option
     assert.deepEqual((await cliJson('group', 'members', 'list', 'ops')).map((m: { name: string }) => m.name).sort(), ['ops.ann', 'ops.bob']);
     await cli('group', 'members', 'remove', 'Ops', 'ops.bob@acme.com');
     assert.deepEqual((await cliJson('group', 'members', 'list', 'Ops')).map((m: { name: string }) => m.name), ['ops.ann']);
+    assert.match(await cli('group', 'members', 'Ops'), /ops\.ann/, '`group members <name>` lists them');
     await cli('user', 'delete', 'ops.bob@acme.com');
+    // A deleted user is found in the audit trail by the userName its records carry, and named.
+    const gone = await cli('audit', '--user', 'ops.bob@acme.com');
+    assert.match(gone, /delete\s+User ops\.bob@acme\.com/, gone);
+    assert.match(gone, /create\s+User ops\.bob@acme\.com/);
     await assert.rejects(cli('user', 'show', 'ops.bob@acme.com'), (e: { code: number; stderr: string }) => e.code === 1 && /No user "ops\.bob@acme\.com"/.test(e.stderr));
 
     await cliJson('division', 'rename', 'Sales', 'Sales EU');
@@ -185,7 +190,7 @@ test('users, group members, renames and the audit trail; names in tables; option
 
     const trail = await cli('audit', '--user', 'ops.ann@acme.com');
     const lines = trail.trim().split('\n').slice(2);
-    assert.match(lines[0], /update\s+User .*active/, `newest first: the enable\n${trail}`);
+    assert.match(lines[0], /update\s+User ops\.ann@acme\.com\s+active/, `newest first: the enable, the user by name\n${trail}`);
     assert.match(lines.at(-1)!, /Recovered admin \S+\s+create\s+User/, 'the SCIM create, by the client\'s name');
     assert.equal((await cliJson('audit', '--client', admin.clientId, '--limit', '500')).every((r: { clientId: string }) => r.clientId === admin.clientId), true);
 

@@ -108,13 +108,16 @@ test('provision run --every: incremental cycles, a provisioning log to search, a
   const base = ['--url', `${origin}/api/v2/scim/v2`, '--source', users, '--state', join(dir, 'cont-state.db'), '--log', log, '--every', '1s'];
   const run = service(['provision', 'run', '--token', org.token, ...base]);
   await run.waitFor(/cycle 1 .*1 created.*status active; next cycle in 1 s/);
-  writeFileSync(users, JSON.stringify({ value: [{ id: 'c1', userPrincipalName: 'cont.one@contoso.com', displayName: 'One', jobTitle: 'Lead' }, { id: 'c2', userPrincipalName: 'cont.two@contoso.com', displayName: 'Two' }] }));
+  writeFileSync(users, JSON.stringify({ value: [{ id: 'c1', userPrincipalName: 'cont.one@contoso.com', displayName: 'One', jobTitle: 'Lead' }, { id: 'c2', userPrincipalName: 'cont.two@contoso.com', displayName: 'Two' }, { id: 'c3', userPrincipalName: 'cont.three@contoso.com', displayName: 'Three', deletedDateTime: '2026-12-01T00:00:00Z' }] }));
   await run.waitFor(/cycle \d+ .*1 created, 1 updated/);
   assert.equal(await run.stop(), 0);
   assert.match(run.output(), /stopping\n$|next cycle in 1 s\n$/);
   const { stdout } = await cli('provision', 'logs', '--log', log, '--user', 'cont.one@contoso.com');
   assert.match(stdout, /user cont\.one@contoso\.com: create/);
   assert.match(stdout, /user cont\.one@contoso\.com: update \(title\)/);
+  assert.doesNotMatch(stdout, /unchanged since the last cycle/, 'the routine "nothing to do" is not logged');
+  const skipped = (await cli('provision', 'logs', '--log', log, '--user', 'cont.three@contoso.com')).stdout;
+  assert.match(skipped, /user cont\.three@contoso\.com: skip: soft-deleted in the source and not provisioned/, 'a skip is logged with its reason');
   const json = (await cli('provision', 'logs', '--log', log, '--action', 'create', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(json.map((l: { name: string }) => l.name).sort(), ['cont.one@contoso.com', 'cont.two@contoso.com']);
 
