@@ -16,14 +16,12 @@ interface CursorBody {
   readonly d: 'n' | 'b';
   /** Digest of the resource type and query. */
   readonly q: string;
-  /** Expiry, seconds since the epoch. */
-  readonly e: number;
 }
 
 function isCursorBody(b: unknown): b is CursorBody {
   if (typeof b !== 'object' || b === null || Array.isArray(b)) return false;
   const o = b as Record<string, unknown>;
-  return Number.isSafeInteger(o.p) && (o.p as number) >= 0 && (o.d === 'n' || o.d === 'b') && typeof o.q === 'string' && Number.isSafeInteger(o.e);
+  return Number.isSafeInteger(o.p) && (o.p as number) >= 0 && (o.d === 'n' || o.d === 'b') && typeof o.q === 'string';
 }
 
 /** What makes two list requests "the same query" for a cursor: everything but paging and projection. */
@@ -43,17 +41,19 @@ export class CursorCodec {
   }
 
   async encode(orgId: string, resourceType: string, params: RawListParams, position: number, direction: 'n' | 'b'): Promise<string> {
-    return this.sealer.seal(orgId, { p: position, d: direction, q: queryDigest(resourceType, params), e: Math.floor(this.now() / 1000) + CURSOR_TIMEOUT_SECONDS });
+    const body: CursorBody = { p: position, d: direction, q: queryDigest(resourceType, params) };
+    return this.sealer.sealFor(orgId, body, CURSOR_TIMEOUT_SECONDS, this.now());
   }
 
   /** The keyset a cursor stands for; '' is the first page (RFC 9865: an empty cursor starts a walk). */
   async decode(orgId: string, resourceType: string, params: RawListParams, cursor: string): Promise<Keyset> {
     if (cursor === '') return {};
-    const body = await this.sealer.open(orgId, cursor);
+    const opened = await this.sealer.openFresh(orgId, cursor, this.now());
+    if (opened === 'expired') throw scimErrors.expiredCursor(`The cursor has expired (cursors live ${CURSOR_TIMEOUT_SECONDS} s); start again with cursor=`);
+    const body = opened?.value;
     // Sealed is not well-formed: a key that ever sealed another shape must not reach the store.
     if (!isCursorBody(body)) throw scimErrors.invalidCursor('The cursor is not one this server issued for this organization');
     if (body.q !== queryDigest(resourceType, params)) throw scimErrors.invalidCursor('The cursor belongs to another query: keep filter and sorting the same while paging');
-    if (body.e * 1000 < this.now()) throw scimErrors.expiredCursor(`The cursor has expired (cursors live ${CURSOR_TIMEOUT_SECONDS} s); start again with cursor=`);
     return body.d === 'b' ? { before: body.p } : { after: body.p };
   }
 }

@@ -38,6 +38,20 @@ export class Sealer {
     return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
   }
 
+  /** Seals `value` for `seconds` from `now`: `openFresh` gives it back until then. */
+  sealFor(orgId: string, value: unknown, seconds: number, now = Date.now()): Promise<string> {
+    return this.seal(orgId, { v: value, e: Math.floor(now / 1000) + seconds });
+  }
+
+  /** What `sealFor` sealed: the value, `'expired'` once its time is up, or undefined when it was not sealed here (or is malformed). */
+  async openFresh(orgId: string, text: string, now = Date.now()): Promise<{ readonly value: unknown } | 'expired' | undefined> {
+    const body = await this.open(orgId, text);
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !('v' in body)) return undefined;
+    const { v, e } = body as { v: unknown; e: unknown };
+    if (!Number.isSafeInteger(e)) return undefined;
+    return (e as number) * 1000 < now ? 'expired' : { value: v };
+  }
+
   /** The sealed value, or undefined when `text` was not sealed by this server for this organization and purpose. */
   async open(orgId: string, text: string): Promise<unknown> {
     if (text.length > MAX_SEALED_CHARS || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;

@@ -209,6 +209,11 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
     if (o.usersOnly) throw skip('--users-only: this server does not create groups over SCIM (give --group for the member tests)');
     if (!(await groupsSupported())) fail('/Schemas did not return the Group schema: group provisioning is mandatory');
   };
+  /** Entra's lookup of a group by displayName finds `count` of them, or the test fails with `why`. */
+  const expectGroups = async (displayName: string, count: number, why: string) => {
+    const r = await request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quote(displayName)}`)}`);
+    if (resources(expectStatus(r, [200], 'the lookup Entra makes')).length !== count) fail(why, r);
+  };
   const groupMembers = async (groupId: string, userId: string) => {
     // Entra's own membership check: the group, filtered by id and member.
     const r = await request('GET', `/Groups?filter=${encodeURIComponent(`id eq ${quote(groupId)} and members eq ${quote(userId)}`)}&excludedAttributes=members`);
@@ -306,8 +311,7 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
       await requireGroups();
       shared.group = sourceGroup(`Validate ${run} group`);
       await sync(dir([], [shared.group]), shared.groupState);
-      const r = await request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quote(shared.group.displayName)}`)}`);
-      if (resources(expectStatus(r, [200], 'the lookup Entra makes')).length !== 1) fail('the group Entra created is not found by displayName', r);
+      await expectGroups(shared.group.displayName, 1, 'the group Entra created is not found by displayName');
       return pass('created, and found by displayName');
     },
     async Update_Group_Test() {
@@ -315,8 +319,7 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
       if (!shared.group) fail('needs Create_Group_Test');
       shared.group = { ...shared.group!, displayName: `Validate ${run} group renamed`, attributes: { ...shared.group!.attributes, displayName: `Validate ${run} group renamed` } };
       await sync(dir([], [shared.group]), shared.groupState);
-      const r = await request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quote(shared.group.displayName)}`)}`);
-      if (resources(expectStatus(r, [200], 'the lookup Entra makes')).length !== 1) fail('the renamed group is not found by its new displayName', r);
+      await expectGroups(shared.group.displayName, 1, 'the renamed group is not found by its new displayName');
       return pass('renamed');
     },
     async Delete_Group_Test() {
@@ -325,8 +328,7 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
       const id = shared.groupState.groups[shared.group!.id]?.targetId;
       if (!id) fail('needs Create_Group_Test');
       expectStatus(await request('DELETE', `/Groups/${encodeURIComponent(id!)}`), [200, 204], 'the delete Entra sends');
-      const r = await request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quote(shared.group!.displayName)}`)}`);
-      if (resources(expectStatus(r, [200], 'the lookup Entra makes')).length !== 0) fail('the deleted group is still found', r);
+      await expectGroups(shared.group!.displayName, 0, 'the deleted group is still found');
       return pass('gone after the delete');
     },
     async Group_Update_Add_Member_Test() {
@@ -360,8 +362,7 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
       await requireGroups();
       const g = sourceGroup(`Validate ${run} on demand`);
       await sync(dir([], [g]), emptyState());
-      const r = await request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quote(g.displayName)}`)}`);
-      if (resources(expectStatus(r, [200], 'the lookup Entra makes')).length !== 1) fail('the group provisioned on demand is not found', r);
+      await expectGroups(g.displayName, 1, 'the group provisioned on demand is not found');
       return pass('provisioned on demand');
     },
     async Restore_Group_Test() {
@@ -371,8 +372,7 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
       await sync(dir([], [g]), state);
       expectStatus(await request('DELETE', `/Groups/${encodeURIComponent(state.groups[g.id].targetId)}`), [200, 204], 'the delete Entra sends');
       await sync(dir([], [g]), emptyState());
-      const r = await request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${quote(g.displayName)}`)}`);
-      if (resources(expectStatus(r, [200], 'the lookup Entra makes')).length !== 1) fail('the group was not created again', r);
+      await expectGroups(g.displayName, 1, 'the group was not created again');
       return pass('created, deleted, created again (UnassignReassign)');
     },
     async Schema_Discoverability_Test() {

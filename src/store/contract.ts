@@ -273,16 +273,21 @@ export interface AuditPage {
   readonly next?: number;
 }
 
-/** A request that was refused: what was asked and why it was refused (the activity feed). */
-export interface RefusalRecord {
+/** What the refusal record and the request log both keep of a request. */
+interface RequestLine {
   readonly id: string;
-  readonly orgId: string;
   readonly time: string;
   readonly clientId?: string;
   readonly requestId?: string;
   readonly method: string;
+  /** The path and query, secrets redacted, cut short. */
   readonly path: string;
   readonly status: number;
+}
+
+/** A request that was refused: what was asked and why it was refused (the activity feed). */
+export interface RefusalRecord extends RequestLine {
+  readonly orgId: string;
   readonly scimType?: string;
   readonly detail: string;
   /** The request body as JSON text with passwords and secrets replaced, cut short. */
@@ -294,17 +299,9 @@ export interface RefusalRecord {
 export type RefusalQuery = TrailQuery;
 
 /** One request as the request log keeps it (SCIM, token endpoint, administration API). */
-export interface RequestRecord {
-  readonly id: string;
+export interface RequestRecord extends RequestLine {
   /** Absent when the request named no organization (an unknown token or client). */
   readonly orgId?: string;
-  readonly time: string;
-  readonly clientId?: string;
-  readonly requestId?: string;
-  readonly method: string;
-  /** The path and query, secrets redacted, cut short. */
-  readonly path: string;
-  readonly status: number;
   readonly durationMs: number;
   /** How the caller authenticated, in words ("token of the client", "expired token", "unknown token", ...). */
   readonly auth: string;

@@ -121,15 +121,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const sealer = new Sealer(h.store, 'scim-cursor');
       const token = await tokenAfterTimeTravel();
       const q = 'count=2&filter=displayName%20sw%20%22walk%22';
-      const good = (await sealer.open(org.organization.id, (await call(h, { path: `/Users?${q}&cursor=`, token })).body.nextCursor as string)) as Record<string, unknown>;
-      assert.equal(typeof good.p, 'number', 'the test opens what the server sealed');
-      const bodies = [null, [], 'x', 42, {}, { ...good, p: 'x' }, { ...good, p: -1 }, { ...good, p: 2 ** 64 }, { ...good, p: 1.5 }, { ...good, d: 'x' }, { ...good, q: 7 }, { ...good, e: 'soon' }];
-      for (const body of bodies) {
-        const r = await call(h, { path: `/Users?${q}&cursor=${await sealer.seal(org.organization.id, body)}`, token });
-        assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.raw}`);
+      const opened = await sealer.openFresh(org.organization.id, (await call(h, { path: `/Users?${q}&cursor=`, token })).body.nextCursor as string, now);
+      const good = (typeof opened === 'object' ? opened.value : undefined) as Record<string, unknown>;
+      assert.equal(typeof good?.p, 'number', 'the test opens what the server sealed');
+      const bodies = [null, [], 'x', 42, {}, { ...good, p: 'x' }, { ...good, p: -1 }, { ...good, p: 2 ** 64 }, { ...good, p: 1.5 }, { ...good, d: 'x' }, { ...good, q: 7 }];
+      const sealed = [
+        ...(await Promise.all(bodies.map((body) => sealer.sealFor(org.organization.id, body, 600, now)))),
+        // Envelopes of another shape: no expiry, an expiry that is no number, no envelope at all.
+        await sealer.seal(org.organization.id, { v: good }), await sealer.seal(org.organization.id, { v: good, e: 'soon' }), await sealer.seal(org.organization.id, good),
+      ];
+      for (const cursor of sealed) {
+        const r = await call(h, { path: `/Users?${q}&cursor=${cursor}`, token });
+        assert.equal(r.status, 400, r.raw);
         assert.equal(r.body.scimType, 'invalidCursor');
       }
-      assert.equal((await call(h, { path: `/Users?${q}&cursor=${await sealer.seal(org.organization.id, good)}`, token })).status, 200, 'the well-formed body itself is accepted');
+      assert.equal((await call(h, { path: `/Users?${q}&cursor=${await sealer.sealFor(org.organization.id, good, 600, now)}`, token })).status, 200, 'the well-formed body itself is accepted');
       // Sealed for another purpose (an audit cursor) or another organization: refused.
       assert.equal((await call(h, { path: `/Users?${q}&cursor=${await new Sealer(h.store, 'audit-cursor').seal(org.organization.id, good)}`, token })).body.scimType, 'invalidCursor');
       assert.equal((await call(h, { path: `/Users?${q}&cursor=${await sealer.seal('another-org', good)}`, token })).body.scimType, 'invalidCursor');

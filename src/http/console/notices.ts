@@ -52,7 +52,7 @@ export class ConsoleNotices {
   /** The query string that carries `outcome` to the page the redirect leads to. */
   async query(orgId: string, outcome: Outcome): Promise<string> {
     if ('ok' in outcome) return new URLSearchParams({ ok: outcome.ok }).toString();
-    const sealed = await this.sealer.seal(orgId, { m: outcome.error.slice(0, MAX_ERROR_CHARS), e: Math.floor(this.now() / 1000) + ERROR_NOTICE_SECONDS });
+    const sealed = await this.sealer.sealFor(orgId, outcome.error.slice(0, MAX_ERROR_CHARS), ERROR_NOTICE_SECONDS, this.now());
     return new URLSearchParams({ error: sealed }).toString();
   }
 
@@ -60,10 +60,8 @@ export class ConsoleNotices {
   async read(orgId: string | undefined, query: Record<string, unknown>): Promise<PageOptions['notice']> {
     if (isCode(query.ok)) return { kind: 'ok', text: NOTICES[query.ok] };
     if (orgId === undefined || typeof query.error !== 'string') return undefined;
-    const body = await this.sealer.open(orgId, query.error);
-    if (typeof body !== 'object' || body === null) return undefined;
-    const { m, e } = body as { m?: unknown; e?: unknown };
-    if (typeof m !== 'string' || typeof e !== 'number' || e * 1000 < this.now()) return undefined;
-    return { kind: 'error', text: m };
+    const opened = await this.sealer.openFresh(orgId, query.error, this.now());
+    if (typeof opened !== 'object' || typeof opened.value !== 'string') return undefined;
+    return { kind: 'error', text: opened.value };
   }
 }

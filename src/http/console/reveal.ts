@@ -20,8 +20,6 @@ interface Sealed {
   readonly r: Revealed;
   /** The session it was made for (digest). */
   readonly s: string;
-  /** Expiry, epoch seconds. */
-  readonly e: number;
 }
 
 export class Reveals {
@@ -35,15 +33,16 @@ export class Reveals {
   }
 
   seal(orgId: string, sessionHash: string, revealed: Revealed): Promise<string> {
-    const body: Sealed = { r: revealed, s: sessionHash, e: Math.floor(this.now() / 1000) + REVEAL_SECONDS };
-    return this.sealer.seal(orgId, body);
+    const body: Sealed = { r: revealed, s: sessionHash };
+    return this.sealer.sealFor(orgId, body, REVEAL_SECONDS, this.now());
   }
 
   /** What the cookie reveals to this session, or undefined (none, another session's, expired). */
   async open(orgId: string, sessionHash: string, cookie: string | undefined): Promise<Revealed | undefined> {
     if (!cookie) return undefined;
-    const body = (await this.sealer.open(orgId, cookie)) as Partial<Sealed> | undefined;
-    if (!body || typeof body !== 'object' || body.s !== sessionHash || typeof body.e !== 'number' || body.e * 1000 < this.now()) return undefined;
+    const opened = await this.sealer.openFresh(orgId, cookie, this.now());
+    const body = typeof opened === 'object' ? (opened.value as Partial<Sealed> | null) : undefined;
+    if (!body || typeof body !== 'object' || body.s !== sessionHash) return undefined;
     return body.r;
   }
 }
