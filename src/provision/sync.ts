@@ -175,9 +175,10 @@ function patchOp(profile: WireProfile, op: 'add' | 'replace' | 'remove', path: s
   return value === undefined ? { op: name, path } : { op: name, path, value };
 }
 
+/** An object whose write went through but left an error (a dropped manager reference) counts as failed. */
 function countActions(objects: readonly ObjectReport[]): Record<Action, number> {
   const summary = { create: 0, update: 0, disable: 0, delete: 0, skip: 0, fail: 0 } as Record<Action, number>;
-  for (const r of objects) summary[r.action]++;
+  for (const r of objects) summary[r.errors.length > 0 ? 'fail' : r.action]++;
   return summary;
 }
 
@@ -336,7 +337,8 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
     const managerTarget = targetIdOf(u.managerId!);
     const targetId = targetIdOf(u.id);
     if (!managerTarget || !targetId || !managerMapping) {
-      report.errors.push(`manager ${u.managerId} is not provisioned (out of scope or failed)`);
+      // Named as the administrator knows the manager; the object counts as failed (countActions).
+      report.errors.push(`manager ${String(byId.get(u.managerId!)?.attributes.userPrincipalName ?? u.managerId)} is not provisioned (out of scope or failed): the manager reference was dropped`);
       continue;
     }
     // Dry run: a user or manager created only in this run cannot be referred to; the real run will.

@@ -343,3 +343,16 @@ test('a large group is filled in PATCHes of at most 1,000 members, and every mem
   const count = ((await call(h, { path: `/Groups?filter=${encodeURIComponent(`id eq "${groupId}"`)}&attributes=members`, token: org.token })).body as { Resources: { members: unknown[] }[] }).Resources[0].members.length;
   assert.equal(count, 2100);
 });
+
+test('a manager reference the engine has to drop counts as a failure and names the manager', async () => {
+  const d = directoryFrom([
+    { id: 'mgr-out', userPrincipalName: 'dropped.manager@contoso.com', displayName: 'Manager' },
+    { id: 'rep-in', userPrincipalName: 'kept.report@contoso.com', displayName: 'Report', manager: { id: 'mgr-out' } },
+  ], []);
+  // The pilot provisions the report only: its manager is not provisioned.
+  const report = await sync(d, emptyState(), { only: ['kept.report@contoso.com'] });
+  const rep = report.objects.find((o) => o.name === 'kept.report@contoso.com')!;
+  assert.match(rep.errors.join(';'), /manager dropped\.manager@contoso\.com is not provisioned .*dropped/);
+  assert.equal(report.summary.fail, 1, 'counted as failed, not as a clean create');
+  assert.equal(report.summary.create, 0);
+});
