@@ -90,6 +90,9 @@ export function valueInWords(v: unknown): string | undefined {
   return Array.isArray(v) ? v.map(one).join(', ') : one(v);
 }
 
+const MANAGER = /:manager$/;
+const isIdRef = (v: unknown): v is { value: string } => typeof v === 'object' && v !== null && typeof (v as { value?: unknown }).value === 'string';
+
 /** An attribute path as people read it: the extension's name instead of its URN. */
 function attributeLabel(path: string): string {
   const m = /^urn:[^ ]*:(?:extension:)?([A-Za-z]+):2\.0:User:(.+)$/.exec(path);
@@ -203,6 +206,8 @@ export class ActivityFeed {
       if ('resourceId' in r) {
         ids.add(r.resourceId);
         for (const k of ['members.added', 'members.removed']) for (const side of Object.values(r.changes[k] ?? {})) if (Array.isArray(side)) for (const id of side.slice(0, 20)) ids.add(String(id));
+        // A manager is shown by name where the viewer may see that user.
+        for (const [k, v] of Object.entries(r.changes)) if (MANAGER.test(k)) for (const side of [v.before, v.after]) if (isIdRef(side)) ids.add(side.value);
       } else {
         const id = /\/(?:Users|Groups|users|groups)\/([^/?]+)/.exec(r.path)?.[1];
         if (id) ids.add(id);
@@ -252,7 +257,8 @@ export class ActivityFeed {
         continue;
       }
       details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
-      const [before, after] = [valueInWords(v.before), valueInWords(v.after)];
+      const named = (x: unknown) => (MANAGER.test(k) && isIdRef(x) && names.has(x.value) ? { ...x, display: names.get(x.value) } : x);
+      const [before, after] = [valueInWords(named(v.before)), valueInWords(named(v.after))];
       changes.push({ attribute: attributeLabel(k), ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
     }
     let text: string;

@@ -84,6 +84,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(byName.phoneNumbers.after, '+13175550100 (work), +13175550199 (mobile)');
       assert.ok(byName.emails.after!.includes(long), 'never cut in the middle of a value');
       assert.deepEqual(byName['department (enterprise)'], { attribute: 'department (enterprise)', after: 'Ops' });
+      // A manager by name, not by id.
+      const boss = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('diff.boss@contoso.com', { displayName: 'Diff Boss' }) });
+      await call(h, { method: 'PATCH', path: `/Users/${u.body.id}`, token: org.token, body: patchOp({ op: 'add', path: `${ENT}:manager`, value: boss.body.id }) });
+      const managed = (await feed(`?resource=${u.body.id}&pageSize=1`)).entries[0] as unknown as { changes: { attribute: string; after?: string }[] };
+      assert.deepEqual(managed.changes.find((c) => c.attribute === 'manager (enterprise)')?.after, 'Diff Boss');
     });
 
     test('activity cursors are sealed: unreadable, unforgeable, and bound to the organization', async () => {

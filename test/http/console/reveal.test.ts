@@ -92,3 +92,13 @@ test('a refused user filter is shown on the users page with the filter kept; ren
   assert.match(editing.body, new RegExp(`action="/console/divisions/${home}/rename"`));
   assert.match(editing.body, /users it provisions into "Home" are refused until its mapping uses the new name/);
 });
+
+test('the Connect page shows the directory at a glance: users (active and inactive), groups, clients', async () => {
+  await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'glance.one@reveal.test', displayName: 'One' } });
+  await call(h, { method: 'POST', path: '/Users', token: org.token, body: { userName: 'glance.two@reveal.test', displayName: 'Two', active: false } });
+  const page = (await h.app.inject({ url: '/console', headers: { cookie } })).body;
+  const users = (await call(h, { path: '/api/v2/users?pageSize=1', token: org.token })).body.total as number;
+  assert.match(page, new RegExp(`<strong>${users}</strong> users</a> <span class="badge ok">${users - 1} active</span> <span class="badge">1 inactive</span>`));
+  assert.match(page, /<strong>\d+<\/strong> groups/);
+  assert.match(page, /<strong>\d+<\/strong> OAuth clients/);
+});

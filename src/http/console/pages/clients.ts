@@ -79,13 +79,20 @@ export async function connectPage(s: Services, c: ConsoleCaller, ctx: AdminConte
   const clients = mayView ? await s.admin.clients.list(ctx, { pageSize: 500 }) : undefined;
   const tokens = mayView ? (await s.admin.clients.secretTokens(ctx)).entities : [];
   const expiring = tokens.filter((t) => t.expiresSoon);
-  const users = await s.admin.users.list(ctx, { pageSize: 1 }).catch(() => undefined);
+  const users = can(ctx.principal, ['directory:user:view']) ? await s.admin.users.list(ctx, { pageSize: 1 }) : undefined;
+  const activeUsers = users && users.total > 0 ? (await s.admin.users.list(ctx, { filter: 'active eq true', pageSize: 1 })).total : 0;
+  const groups = can(ctx.principal, ['directory:group:view']) ? (await s.admin.groups.list(ctx, { pageSize: 1 })).total : undefined;
   // The traffic chart needs the request log's right (audits:audit:view on every division).
   const traffic = divisionsWith(ctx.principal, ['audits:audit:view']) === ALL_DIVISIONS ? await s.admin.requests.summary(ctx) : undefined;
   return html`
 <p>In Entra ID: <em>Enterprise applications</em> → your Genesys Cloud (or SCIM) app → <em>Provisioning</em> → <em>Admin credentials</em>.</p>
 ${expiring.length > 0 ? html`<p class="notice error" role="alert">${expiring.map((t) => `The secret token of ${t.clientName} expires on ${day(t.dateExpires)}.`).join(' ')} Issue a new one and paste it into Entra, or switch to OAuth2 Client Credentials Grant.</p>` : ''}
 ${users && users.total === 0 ? html`<p class="notice">No users yet: create a client for Entra, give Entra the values below, and start provisioning.</p>` : ''}
+${users || groups !== undefined || clients ? html`<ul class="glance" aria-label="At a glance">
+  ${users ? html`<li><a href="/console/users"><strong>${String(users.total)}</strong> users</a> <span class="badge ok">${String(activeUsers)} active</span>${users.total > activeUsers ? html` <span class="badge">${String(users.total - activeUsers)} inactive</span>` : ''}</li>` : ''}
+  ${groups !== undefined ? html`<li><a href="/console/groups"><strong>${String(groups)}</strong> groups</a></li>` : ''}
+  ${clients ? html`<li><a href="/console/clients"><strong>${String(clients.total)}</strong> OAuth clients</a></li>` : ''}
+</ul>` : ''}
 ${traffic ? requestChart(traffic) : ''}
 <section aria-labelledby="client-credentials"><h2 id="client-credentials">OAuth2 Client Credentials Grant <span class="badge">recommended</span></h2>
 <p>Authentication Method: <strong>OAuth2 Client Credentials Grant</strong>. Entra asks this server for a token whenever it needs one, so provisioning never stops on an expired token.</p>
