@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import type { GraphDeltaState } from './graph.ts';
-import { emptyState, type GroupState, type StateJournal, type SyncState, type UserState } from './sync.ts';
+import { emptyState, type EscrowEntry, type GroupState, type StateJournal, type SyncState, type UserState } from './sync.ts';
 
 const FORMAT = 'scimitar-provisioning-state';
 
@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS users (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS groups (source_id TEXT PRIMARY KEY, target_id TEXT NOT NULL, members TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS graph_users (id TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS escrow (source_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, next_attempt TEXT NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 export class StateFileError extends Error {}
@@ -55,7 +56,7 @@ export class StateStore implements StateJournal {
     }
     const format = db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get() as string | undefined;
     if (format === undefined) {
-      const foreign = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'users', 'groups', 'graph_users')").pluck().get() as number;
+      const foreign = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'users', 'groups', 'graph_users', 'escrow')").pluck().get() as number;
       if (foreign > 0) {
         db.close();
         throw new StateFileError(`${path}: a SQLite file, but not a Scimitar provisioning state`);
@@ -79,6 +80,9 @@ export class StateStore implements StateJournal {
     for (const r of this.db.prepare('SELECT source_id, target_id, members, display_name FROM groups').raw().iterate() as IterableIterator<[string, string, string, string | null]>) {
       state.groups[r[0]] = { targetId: r[1], members: JSON.parse(r[2]) as string[], ...(r[3] !== null ? { displayName: r[3] } : {}) };
     }
+    for (const r of this.db.prepare('SELECT source_id, failures, next_attempt, reason FROM escrow').raw().iterate() as IterableIterator<[string, number, string, string]>) {
+      (state.escrow ??= {})[r[0]] = { failures: r[1], nextAttempt: r[2], reason: r[3] };
+    }
     const deltaLink = this.db.prepare("SELECT value FROM meta WHERE key = 'graph_users_delta_link'").pluck().get() as string | undefined;
     if (deltaLink !== undefined) {
       const users: Record<string, Record<string, unknown>> = {};
@@ -91,6 +95,11 @@ export class StateStore implements StateJournal {
   user(sourceId: string, entry: UserState | undefined): void {
     if (entry) this.putUser.run(sourceId, entry.targetId, entry.hash, entry.managerTargetId ?? null, entry.disabled ? 1 : 0);
     else this.delUser.run(sourceId);
+  }
+
+  escrow(sourceId: string, entry: EscrowEntry | undefined): void {
+    if (entry) this.db.prepare('INSERT OR REPLACE INTO escrow (source_id, failures, next_attempt, reason) VALUES (?, ?, ?, ?)').run(sourceId, entry.failures, entry.nextAttempt, entry.reason);
+    else this.db.prepare('DELETE FROM escrow WHERE source_id = ?').run(sourceId);
   }
 
   group(sourceId: string, entry: GroupState): void {

@@ -38,10 +38,20 @@ export interface UserState { targetId: string; hash: string; managerTargetId?: s
 /** `displayName`: the name last sent, so that a rename in the source is sent as Entra does (absent in states made before). */
 export interface GroupState { targetId: string; members: string[]; displayName?: string }
 
+/**
+ * A user whose create keeps failing is escrowed, as Entra escrows it: retried after
+ * ESCROW_BASE_MS, then twice as long each time, up to ESCROW_MAX_MS, instead of every cycle.
+ */
+export interface EscrowEntry { failures: number; nextAttempt: string; reason: string }
+export const ESCROW_BASE_MS = 10 * 60_000;
+export const ESCROW_MAX_MS = 24 * 3_600_000;
+
 export interface SyncState {
   version: 1;
   users: Record<string, UserState>;
   groups: Record<string, GroupState>;
+  /** Users whose creates failed, by source id (absent in states made before). */
+  escrow?: Record<string, EscrowEntry>;
   /** The Graph connector's delta state (deltaLink and the users as last seen). */
   graph?: { usersDeltaLink?: string; users: Record<string, Record<string, unknown>> };
 }
@@ -55,6 +65,7 @@ export const emptyState = (): SyncState => ({ version: 1, users: {}, groups: {} 
 export interface StateJournal {
   user(sourceId: string, entry: UserState | undefined): void;
   group(sourceId: string, entry: GroupState): void;
+  escrow?(sourceId: string, entry: EscrowEntry | undefined): void;
 }
 
 export interface SyncOptions {
@@ -212,6 +223,21 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
     if (!o.dryRun) o.journal?.user(sourceId, entry);
   };
   const pendingManagers: { u: SourceUser; report: ObjectReport }[] = [];
+  /** A failed create escrows the user (a dry run escrows nothing). */
+  const escrow = (sourceId: string, reason: string | undefined) => {
+    if (o.dryRun) return;
+    state.escrow ??= {};
+    if (reason === undefined) {
+      if (!state.escrow[sourceId]) return;
+      delete state.escrow[sourceId];
+      o.journal?.escrow?.(sourceId, undefined);
+      return;
+    }
+    const failures = (state.escrow[sourceId]?.failures ?? 0) + 1;
+    const entry = { failures, reason: reason.slice(0, 500), nextAttempt: new Date(Date.now() + Math.min(ESCROW_MAX_MS, ESCROW_BASE_MS * 2 ** Math.min(failures - 1, 20))).toISOString() };
+    state.escrow[sourceId] = entry;
+    o.journal?.escrow?.(sourceId, entry);
+  };
   let done = 0;
 
   const matchUser = async (desired: Map<string, unknown>): Promise<string | undefined> => {
@@ -259,6 +285,12 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
           report.reason = 'soft-deleted in the source and not provisioned';
           return;
         }
+        // Provisioning on demand (`only`) tries at once, as Entra's does.
+        const escrowed = state.escrow?.[u.id];
+        if (escrowed && !only && Date.parse(escrowed.nextAttempt) > Date.now()) {
+          report.reason = `escrowed after ${escrowed.failures} failed create${escrowed.failures === 1 ? '' : 's'} (${escrowed.reason}); next attempt at ${escrowed.nextAttempt}`;
+          return;
+        }
         const body: Record<string, unknown> = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT] };
         for (const [path, v] of desiredValues(userMappings, u, true)) {
           if (v === null) continue;
@@ -279,8 +311,11 @@ export async function runSync(o: SyncOptions): Promise<SyncReport> {
           r = await client.request('GET', `/Users/${encodeURIComponent(targetId)}`);
           current = r.body;
           report.changes = [];
-        } else if (r.status !== 201 && r.status !== 200) throw new Error(`create refused: ${errorDetail(r)}`);
-        else {
+        } else if (r.status !== 201 && r.status !== 200) {
+          escrow(u.id, errorDetail(r));
+          throw new Error(`create refused: ${errorDetail(r)}`);
+        } else {
+          escrow(u.id, undefined);
           targetId = r.body.id as string;
           report.action = 'create';
           report.targetId = targetId;

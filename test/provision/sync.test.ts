@@ -11,7 +11,8 @@ import { compileMappings, loadMappings, MappingError } from '../../src/provision
 import { ScimClient } from '../../src/provision/scim-client.ts';
 import type { Directory } from '../../src/provision/source.ts';
 import { readDirectory } from '../../src/provision/source.ts';
-import { emptyState, runSync, type SyncState } from '../../src/provision/sync.ts';
+import { emptyState, ESCROW_BASE_MS, runSync, type SyncState } from '../../src/provision/sync.ts';
+import { StateStore } from '../../src/provision/state.ts';
 import { htmlReport } from '../../src/provision/report.ts';
 
 let h: Harness;
@@ -355,4 +356,33 @@ test('a manager reference the engine has to drop counts as a failure and names t
   assert.match(rep.errors.join(';'), /manager dropped\.manager@contoso\.com is not provisioned .*dropped/);
   assert.equal(report.summary.fail, 1, 'counted as failed, not as a clean create');
   assert.equal(report.summary.create, 0);
+});
+
+test('a create that keeps failing is escrowed: retried with backoff across cycles, at once on demand, kept in the state file', async () => {
+  const bad = { id: 'esc-1', userPrincipalName: 'escrowed@contoso.com', displayName: 'Escrowed', telephoneNumber: 'not a phone' };
+  const path = join(dir, `escrow-${Date.now()}.db`);
+  const store = StateStore.open(path);
+  const state = store.load();
+  const first = await sync(directoryFrom([bad], []), state, { journal: store });
+  assert.equal(first.summary.fail, 1);
+  assert.equal(state.escrow?.['esc-1']?.failures, 1);
+  const waitMs = Date.parse(state.escrow!['esc-1'].nextAttempt) - Date.now();
+  assert.ok(waitMs > ESCROW_BASE_MS - 60_000 && waitMs <= ESCROW_BASE_MS, `next attempt in about ${ESCROW_BASE_MS / 60_000} min (${waitMs} ms)`);
+  // The next cycle does not try again: no create is sent.
+  const client = new ScimClient({ baseUrl: url, token: org.token, dryRun: false });
+  const second = await runSync({ client, mappings: compileMappings({}), directory: directoryFrom([bad], []), scope: { mode: 'all' }, profile: 'entra', dryRun: false, clearEmpty: false, deprovision: 'delete', concurrency: 8, state, journal: store });
+  assert.equal(client.writes, 0, 'no create sent');
+  assert.match(second.objects[0].reason ?? '', /escrowed after 1 failed create .*next attempt at/);
+  // Kept in the state file.
+  store.close();
+  const again = StateStore.open(path);
+  const reloaded = again.load();
+  assert.equal(reloaded.escrow?.['esc-1']?.failures, 1);
+  // On demand it tries at once; fixed in the source, it is created and leaves escrow.
+  const fixed = { ...bad, telephoneNumber: '+13175550100' };
+  const pod = await sync(directoryFrom([fixed], []), reloaded, { journal: again, only: ['escrowed@contoso.com'] });
+  assert.equal(pod.summary.create, 1);
+  assert.equal(reloaded.escrow?.['esc-1'], undefined);
+  assert.equal(again.load().escrow?.['esc-1'], undefined);
+  again.close();
 });
