@@ -31,7 +31,19 @@ export const NOTICES = {
 } as const;
 
 export type NoticeCode = keyof typeof NOTICES;
-export type Outcome = { readonly ok: NoticeCode } | { readonly error: string };
+/** What a form sent, to put back into it when its change is refused (never a password or secret). */
+export type FormInput = Readonly<Record<string, string | readonly string[]>>;
+export type Outcome = { readonly ok: NoticeCode } | { readonly error: string; readonly form?: FormInput };
+/** A notice as a page shows it, with the input of the refused form. */
+export type Notice = NonNullable<PageOptions['notice']> & { readonly form?: FormInput };
+
+const KEPT_INPUT = /^(?!_csrf$|.*(?:password|secret|token)).+$/i;
+/** The fields of a refused form worth putting back: bounded, and never a credential. */
+export function keptInput(form: Readonly<Record<string, string | string[] | undefined>>): FormInput {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [k, v] of Object.entries(form)) if (v !== undefined && KEPT_INPUT.test(k)) out[k] = Array.isArray(v) ? v.slice(0, 100).map((x) => x.slice(0, 1000)) : String(v).slice(0, 1000);
+  return out;
+}
 
 /** Long enough to follow a redirect, short enough that an old link shows nothing. */
 export const ERROR_NOTICE_SECONDS = 300;
@@ -52,16 +64,17 @@ export class ConsoleNotices {
   /** The query string that carries `outcome` to the page the redirect leads to. */
   async query(orgId: string, outcome: Outcome): Promise<string> {
     if ('ok' in outcome) return new URLSearchParams({ ok: outcome.ok }).toString();
-    const sealed = await this.sealer.sealFor(orgId, outcome.error.slice(0, MAX_ERROR_CHARS), ERROR_NOTICE_SECONDS, this.now());
+    const sealed = await this.sealer.sealFor(orgId, { m: outcome.error.slice(0, MAX_ERROR_CHARS), ...(outcome.form ? { f: outcome.form } : {}) }, ERROR_NOTICE_SECONDS, this.now());
     return new URLSearchParams({ error: sealed }).toString();
   }
 
   /** The notice a page's query carries; nothing for codes it does not know or errors it did not seal. */
-  async read(orgId: string | undefined, query: Record<string, unknown>): Promise<PageOptions['notice']> {
+  async read(orgId: string | undefined, query: Record<string, unknown>): Promise<Notice | undefined> {
     if (isCode(query.ok)) return { kind: 'ok', text: NOTICES[query.ok] };
     if (orgId === undefined || typeof query.error !== 'string') return undefined;
     const opened = await this.sealer.openFresh(orgId, query.error, this.now());
-    if (typeof opened !== 'object' || typeof opened.value !== 'string') return undefined;
-    return { kind: 'error', text: opened.value };
+    const body = typeof opened === 'object' ? (opened.value as { m?: unknown; f?: unknown } | null) : undefined;
+    if (!body || typeof body.m !== 'string') return undefined;
+    return { kind: 'error', text: body.m, ...(typeof body.f === 'object' && body.f !== null ? { form: body.f as FormInput } : {}) };
   }
 }

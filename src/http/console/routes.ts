@@ -16,7 +16,7 @@ import type { ActivityQuery } from '../../directory/activity.ts';
 import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../../directory/console-users.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
-import { ConsoleNotices, type NoticeCode, type Outcome } from './notices.ts';
+import { ConsoleNotices, keptInput, type FormInput, type NoticeCode, type Outcome } from './notices.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
@@ -136,7 +136,8 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
         await fn();
         return back(reply, to, orgId, { ok });
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, to, orgId, { error: e.message });
+        // The refusal goes back to the form that caused it, with what was typed.
+        if (e instanceof ScimError) return back(reply, to, orgId, { error: e.message, form: keptInput((r.body ?? {}) as Form) });
         throw e;
       }
     };
@@ -220,8 +221,11 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     });
 
     // ---- Pages ----
-    const view = (title: string, current: string, render: (r: FastifyRequest) => Promise<ReturnType<typeof html>>) =>
-      async (request: FastifyRequest, reply: FastifyReply) => send(reply, page(request.consoleCaller, { title, current, notice: await noticeOf(request) }, await render(request)));
+    const view = (title: string, current: string, render: (r: FastifyRequest, input: FormInput | undefined) => Promise<ReturnType<typeof html>>) =>
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        const notice = await noticeOf(request);
+        return send(reply, page(request.consoleCaller, { title, current, notice }, await render(request, notice?.form)));
+      };
     const opts = { ...hide, preHandler: signedIn };
 
     app.get('/console', opts, view('Connect', '/console', (r) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl)));
@@ -230,13 +234,13 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id);
       return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: await noticeOf(request) }, body));
     });
-    app.get('/console/groups', opts, view('Groups', '/console/groups', (r) => groupsPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/groups', opts, view('Groups', '/console/groups', (r, input) => groupsPage(s, r.consoleCaller!, ctxOf(r), input)));
     app.get('/console/groups/:id', opts, async (request, reply) => {
       const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>);
       return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: await noticeOf(request) }, body));
     });
-    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>)));
-    app.get('/console/roles', opts, view('Roles', '/console/roles', (r) => rolesPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r, input) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>, input)));
+    app.get('/console/roles', opts, view('Roles', '/console/roles', (r, input) => rolesPage(s, r.consoleCaller!, ctxOf(r), input)));
     app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r) => clientsPage(s, r.consoleCaller!, ctxOf(r))));
 
     const activityQuery = (q: Record<string, unknown>, limit: number): ActivityQuery => {

@@ -102,3 +102,23 @@ test('the Connect page shows the directory at a glance: users (active and inacti
   assert.match(page, /<strong>\d+<\/strong> groups/);
   assert.match(page, /<strong>\d+<\/strong> OAuth clients/);
 });
+
+test('a refused form comes back with the reason and what was typed (never a password)', async () => {
+  const res = await post('/console/divisions', { name: 'Home', description: 'typed by hand' });
+  assert.equal(res.statusCode, 303);
+  const back = (await h.app.inject({ url: String(res.headers.location), headers: { cookie } })).body;
+  assert.match(back, /role="alert">[^<]*Home/);
+  assert.match(back, /id="division-name" name="name" required maxlength="255" value="Home"/);
+  assert.match(back, /id="division-description" name="description" maxlength="1024" value="typed by hand"/);
+  const role = await h.app.inject({ method: 'POST', url: '/console/roles', headers: { ...FORM, cookie }, payload: `_csrf=${await csrf()}&name=Admin&permissions=directory%3Auser%3Aview&permissions=directory%3Agroup%3Aview` });
+  const roles = (await h.app.inject({ url: String(role.headers.location), headers: { cookie } })).body;
+  assert.match(roles, /value="directory:user:view" checked/);
+  assert.match(roles, /value="directory:group:view" checked/);
+  assert.doesNotMatch(roles, /value="directory:user:add" checked/);
+  const users = (await call(h, { path: '/api/v2/users?pageSize=1', token: org.token })).body.entities as { id: string }[];
+  const pw = await post(`/console/users/${users[0].id}/password`, { password: 'short' });
+  const sealedLink = String(pw.headers.location);
+  assert.ok(!sealedLink.includes('short'));
+  const page = (await h.app.inject({ url: sealedLink, headers: { cookie } })).body;
+  assert.doesNotMatch(page, /value="short"/, 'a password is never put back');
+});

@@ -4,12 +4,16 @@ import { can, PERMISSION_CATALOGUE } from '../../../auth/permissions.ts';
 import type { AdminContext } from '../../../directory/admin/context.ts';
 import type { Services } from '../../../services.ts';
 import type { ConsoleCaller } from '../../../directory/console-users.ts';
+import type { FormInput } from '../notices.ts';
 import { html, query, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
 
 export const MEMBERS_PAGE_SIZE = 50;
 
-export async function groupsPage(s: Services, c: ConsoleCaller, ctx: AdminContext): Promise<Html> {
+/** A refused form's field as it was typed (notices.ts), for its `value`. */
+const typed = (input: FormInput | undefined, k: string): string => (typeof input?.[k] === 'string' ? (input[k] as string) : '');
+
+export async function groupsPage(s: Services, c: ConsoleCaller, ctx: AdminContext, input?: FormInput): Promise<Html> {
   const groups = await s.admin.groups.list(ctx, { pageSize: 500 });
   const canAdd = can(ctx.principal, ['directory:group:add']);
   return html`
@@ -18,9 +22,9 @@ ${groups.total === 0 ? html`<div class="empty">No groups yet. Entra matches its 
 <tbody>${groups.entities.map((g) => html`<tr><td><a href="/console/groups/${g.id}">${g.name}</a></td><td>${g.visibility}${g.visibility === 'public' ? ' (SCIM sees it)' : ''}</td><td>${g.type}</td><td>${g.description ?? ''}</td></tr>`)}</tbody></table></div>
 ${groups.total > groups.entities.length ? html`<p class="muted">Showing ${groups.entities.length} of ${groups.total}.</p>` : ''}`}
 ${canAdd ? html`<h2>New group</h2><form method="post" action="/console/groups">${csrfField(c)}
-  <label for="group-name">Name</label><input type="text" id="group-name" name="name" required maxlength="255">
+  <label for="group-name">Name</label><input type="text" id="group-name" name="name" required maxlength="255" value="${typed(input, 'name')}">
   <label for="group-visibility">Visibility</label><select id="group-visibility" name="visibility"><option value="public">public (visible over SCIM)</option><option value="members">members</option><option value="owners">owners</option></select>
-  <label for="group-description">Description</label><input type="text" id="group-description" name="description" maxlength="1024">
+  <label for="group-description">Description</label><input type="text" id="group-description" name="description" maxlength="1024" value="${typed(input, 'description')}">
   <p><button type="submit" class="primary">Create group</button></p></form>` : ''}`;
 }
 
@@ -44,7 +48,7 @@ ${can(ctx.principal, ['directory:group:delete']) ? html`<h2>Delete</h2><form met
 }
 
 /** Divisions; a rename is a step of its own (`?edit=<id>`): Entra names divisions by name, so a rename in one click could stop its creates. */
-export async function divisionsPage(s: Services, c: ConsoleCaller, ctx: AdminContext, q: Record<string, unknown> = {}): Promise<Html> {
+export async function divisionsPage(s: Services, c: ConsoleCaller, ctx: AdminContext, q: Record<string, unknown> = {}, input?: FormInput): Promise<Html> {
   const divisions = await s.admin.divisions.list(ctx, { pageSize: 500 });
   const orgWide = (p: string) => can(ctx.principal, [p], '*');
   const editing = orgWide('authorization:division:edit') && typeof q.edit === 'string' ? q.edit : undefined;
@@ -59,12 +63,13 @@ ${divisions.entities.map((d) => html`<tr><td>${d.name}${d.homeDivision ? html` <
   ${orgWide('authorization:division:delete') && !d.homeDivision ? html`<form class="inline" method="post" action="/console/divisions/${d.id}/delete" data-confirm="${`Delete the division ${d.name}?`}">${csrfField(c)}<button type="submit" class="danger" aria-label="${`Delete ${d.name}`}">Delete</button></form>` : ''}
 </td></tr>`)}</tbody></table></div>
 ${orgWide('authorization:division:add') ? html`<h2>New division</h2><form method="post" action="/console/divisions">${csrfField(c)}
-  <label for="division-name">Name</label><input type="text" id="division-name" name="name" required maxlength="255">
-  <label for="division-description">Description</label><input type="text" id="division-description" name="description" maxlength="1024">
+  <label for="division-name">Name</label><input type="text" id="division-name" name="name" required maxlength="255" value="${typed(input, 'name')}">
+  <label for="division-description">Description</label><input type="text" id="division-description" name="description" maxlength="1024" value="${typed(input, 'description')}">
   <p><button type="submit" class="primary">Create division</button></p></form>` : ''}`;
 }
 
-export async function rolesPage(s: Services, c: ConsoleCaller, ctx: AdminContext): Promise<Html> {
+export async function rolesPage(s: Services, c: ConsoleCaller, ctx: AdminContext, input?: FormInput): Promise<Html> {
+  const ticked = new Set([input?.permissions ?? []].flat());
   const roles = await s.admin.roles.list(ctx, { pageSize: 500 });
   const orgWide = (p: string) => can(ctx.principal, [p], '*');
   const domains = [...new Set(PERMISSION_CATALOGUE.map((p) => p.split(':')[0]))];
@@ -74,8 +79,8 @@ ${roles.entities.map((r) => html`<tr><td>${r.name}${r.description ? html`<br><sp
   ${orgWide('authorization:role:delete') ? html`<form class="inline" method="post" action="/console/roles/${r.id}/delete" data-confirm="${`Delete the role ${r.name}?`}">${csrfField(c)}<button type="submit" class="danger" aria-label="${`Delete ${r.name}`}">Delete</button></form>` : ''}</td></tr>`)}
 </tbody></table></div>
 ${orgWide('authorization:role:add') ? html`<h2>New role</h2><form method="post" action="/console/roles">${csrfField(c)}
-  <label for="role-name">Name</label><input type="text" id="role-name" name="name" required maxlength="255">
-  <label for="role-description">Description</label><input type="text" id="role-description" name="description" maxlength="1024">
-  ${domains.map((d) => html`<fieldset><legend>${d}</legend>${PERMISSION_CATALOGUE.filter((p) => p.startsWith(`${d}:`)).map((p) => html`<label><input type="checkbox" name="permissions" value="${p}"> ${p}</label>`)}</fieldset>`)}
+  <label for="role-name">Name</label><input type="text" id="role-name" name="name" required maxlength="255" value="${typed(input, 'name')}">
+  <label for="role-description">Description</label><input type="text" id="role-description" name="description" maxlength="1024" value="${typed(input, 'description')}">
+  ${domains.map((d) => html`<fieldset><legend>${d}</legend>${PERMISSION_CATALOGUE.filter((p) => p.startsWith(`${d}:`)).map((p) => html`<label><input type="checkbox" name="permissions" value="${p}"${ticked.has(p) ? ' checked' : ''}> ${p}</label>`)}</fieldset>`)}
   <p><button type="submit" class="primary">Create role</button></p></form>` : ''}`;
 }
