@@ -160,3 +160,17 @@ export async function insertUsers(h: Harness, org: Org, n: number, prefix: strin
   });
   return ids;
 }
+
+/**
+ * An organization's console administrator, made through the one-time setup link as a person
+ * would: the session cookie (`name=value`) of the signed-in administrator.
+ */
+export async function consoleAdmin(app: FastifyInstance, orgId: string, userName: string, password = 'a long admin password', displayName = 'Root'): Promise<string> {
+  const token = await app.consoleAuth.createSetupToken(orgId);
+  const res = await app.inject({
+    method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token, userName, displayName, password }).toString(),
+  });
+  if (res.statusCode !== 303) throw new Error(`console setup answered ${res.statusCode}: ${res.body}`);
+  return String(res.headers['set-cookie']).split(';')[0];
+}

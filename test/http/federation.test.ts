@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { call, createOrg, PUBLIC_URL, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { call, consoleAdmin, createOrg, PUBLIC_URL, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -100,9 +100,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     test('the Connect page federates a client and removes the federation', { skip }, async () => {
       const other = await call(h, { method: 'POST', path: '/api/v2/oauth/clients', token: org.token, headers: { 'content-type': 'application/json' }, body: { name: 'Console federated', roleDivisions: [{ roleId: org.scimRoleId, divisionId: '*' }] } });
-      const setup = await h.app.consoleAuth.createSetupToken(org.organization.id);
-      const res = await h.app.inject({ method: 'POST', url: '/console/setup', headers: FORM, payload: new URLSearchParams({ token: setup, userName: `fed.${dialect}@x.test`, displayName: 'Root', password: 'a long admin password' }).toString() });
-      const cookie = String(res.headers['set-cookie']).split(';')[0];
+      const cookie = await consoleAdmin(h.app, org.organization.id, `fed.${dialect}@x.test`);
       const page = (await h.app.inject({ url: '/console', headers: { cookie } })).body;
       assert.match(page, /Workload identity federation/);
       assert.match(page, new RegExp(`name="audience"[^>]*value="${TOKEN_ENDPOINT.replace(/[.]/g, '\\.')}"`), 'the audience starts as this token endpoint');

@@ -6,7 +6,7 @@
 // added without a case fails the walk. Runs on SQLite and PostgreSQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDivision, addGroup, call, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addDivision, addGroup, call, consoleAdmin, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 import { SCIM_BASE_PATHS } from '../../src/http/app.ts';
 
@@ -53,10 +53,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       A.language = (await admin('/api/v2/routing/languages', { name: 'Alpha Language' })).body.id;
       assert.ok(A.role && A.client && A.skill && A.language && A.secretToken, 'organization A is set up');
       // B's console administrator.
-      const setup = await h.app.consoleAuth.createSetupToken(b.organization.id);
-      const res = await h.app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: 'root@b.test', displayName: 'Root B', password: B_PASSWORD }).toString() });
-      assert.equal(res.statusCode, 303, res.body);
-      session = String(res.headers['set-cookie']).split(';')[0];
+      session = await consoleAdmin(h.app, b.organization.id, 'root@b.test', B_PASSWORD, 'Root B');
       csrf = /name="_csrf" value="([^"]+)"/.exec((await h.app.inject({ url: '/console/users', headers: { cookie: session } })).body)![1];
     });
     after(async () => {

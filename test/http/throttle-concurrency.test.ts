@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices } from '../../src/services.ts';
 import { openThrottleRedis, RedisThrottleLedgers } from '../../src/auth/throttle-ledger.ts';
-import { createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { consoleAdmin, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
@@ -24,9 +24,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       h = await startHarness({ dialect });
       app = await buildApp(h.services, { publicUrl: 'https://scim.example.test', bodyLimitBytes: 1 << 20, logLevel: false });
       org = await createOrg(h);
-      const token = await app.consoleAuth.createSetupToken(org.organization.id);
-      const res = await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
-      assert.equal(res.statusCode, 303);
+      await consoleAdmin(app, org.organization.id, 'root@x.test');
     });
     after(async () => {
       if (skip) return;
@@ -74,9 +72,7 @@ describe('throttles shared by two nodes on one Redis', () => {
       const services = createServices(h.store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: 0, throttles });
       nodes.push(await buildApp(services, { publicUrl: 'https://scim.example.test', bodyLimitBytes: 1 << 20, logLevel: false }));
     }
-    const token = await nodes[0].consoleAuth.createSetupToken(org.organization.id);
-    const res = await nodes[0].inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
-    assert.equal(res.statusCode, 303);
+    await consoleAdmin(nodes[0], org.organization.id, 'root@x.test');
   });
   after(async () => {
     for (const n of nodes) await n.close();

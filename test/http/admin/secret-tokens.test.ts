@@ -3,7 +3,7 @@
 // secret), warned about 7 days before they expire (API, console, metric); on both stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, createOrg, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
+import { call, consoleAdmin, createOrg, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
 import { postgresSkipReason } from '../../helpers/postgres.ts';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -71,9 +71,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const t = (await admin('POST', `/api/v2/oauth/clients/${client.id}/tokens`, { expiresInDays: 5 })).body;
       assert.equal(t.expiresSoon, true);
       assert.equal(await metric(), before + 1);
-      const setup = await h.app.consoleAuth.createSetupToken(org.organization.id);
-      const res = await h.app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: `root.${dialect}@x.test`, displayName: 'Root', password: 'a long admin password' }).toString() });
-      const cookie = String(res.headers['set-cookie']).split(';')[0];
+      const cookie = await consoleAdmin(h.app, org.organization.id, `root.${dialect}@x.test`);
       const connect = (await h.app.inject({ url: '/console', headers: { cookie } })).body;
       assert.match(connect, /role="alert">The secret token of Entra \(expiring\) expires on \d{4}-\d{2}-\d{2}\./);
       assert.match(connect, /expires soon/);

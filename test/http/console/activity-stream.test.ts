@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApp } from '../../../src/http/app.ts';
-import { call, createOrg, entraUser, startHarness } from '../../helpers/harness.ts';
+import { call, consoleAdmin, createOrg, entraUser, startHarness } from '../../helpers/harness.ts';
 
 test('an open activity stream closes when the viewer\'s right to read it is taken away', async () => {
   const h = await startHarness();
@@ -48,9 +48,7 @@ test('open streams are capped per session and per user (429 with Retry-After); a
   const app = await buildApp(h.services, { publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 50, consoleStreamLimits: { perSession: 2, perUser: 3, perNode: 100 } });
   try {
     const org = await createOrg(h, 'genesys');
-    const setup = await app.consoleAuth.createSetupToken(org.organization.id);
-    const res = await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
-    const first = String(res.headers['set-cookie']).split(';')[0];
+    const first = await consoleAdmin(app, org.organization.id, 'root@x.test');
     const signIn = await app.inject({ method: 'POST', url: '/console/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ userName: 'root@x.test', password: 'a long admin password' }).toString() });
     const second = String(signIn.headers['set-cookie']).split(';')[0];
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -89,9 +87,7 @@ test('a stream whose session ends (signed out elsewhere) closes', async () => {
   const app = await buildApp(h.services, { publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 50 });
   try {
     const org = await createOrg(h, 'genesys');
-    const setup = await app.consoleAuth.createSetupToken(org.organization.id);
-    const res = await app.inject({ method: 'POST', url: '/console/setup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: setup, userName: 'root@x.test', displayName: 'Root', password: 'a long admin password' }).toString() });
-    const cookie = String(res.headers['set-cookie']).split(';')[0];
+    const cookie = await consoleAdmin(app, org.organization.id, 'root@x.test');
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const stream = await fetch(`${url}/console/activity/stream`, { headers: { cookie } });
     assert.equal(stream.status, 200);

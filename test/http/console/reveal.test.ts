@@ -3,7 +3,7 @@
 // and a reload neither shows it again nor repeats the action.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, createOrg, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
+import { call, consoleAdmin, createOrg, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
 
 let h: Harness;
 let org: Org;
@@ -14,9 +14,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 before(async () => {
   h = await startHarness();
   org = await createOrg(h, 'genesys', 'Reveal Org');
-  const setup = await h.app.consoleAuth.createSetupToken(org.organization.id);
-  const res = await h.app.inject({ method: 'POST', url: '/console/setup', headers: FORM, payload: new URLSearchParams({ token: setup, userName: 'root@reveal.test', displayName: 'Root', password: 'a long admin password' }).toString() });
-  cookie = String(res.headers['set-cookie']).split(';')[0];
+  cookie = await consoleAdmin(h.app, org.organization.id, 'root@reveal.test');
   const again = await h.app.inject({ method: 'POST', url: '/console/sign-in', headers: FORM, payload: new URLSearchParams({ userName: 'root@reveal.test', password: 'a long admin password' }).toString() });
   other = String(again.headers['set-cookie']).split(';')[0];
 });
