@@ -22,6 +22,22 @@ export interface TokenServiceOptions {
   readonly throttles?: ThrottleLedgers;
 }
 
+/** The client a token request turned out to be, for the request log (the service has read it already). */
+export interface ClientRef {
+  readonly id: string;
+  readonly orgId: string;
+}
+
+/** A token, and the client it was issued to. */
+export interface Issue {
+  readonly token: IssuedToken;
+  readonly client: ClientRef;
+}
+
+/** A refused token request carries why (`reason`) and, when it named a known client, which one. */
+const refused = (error: Error, reason: string | undefined, client: ClientRef | undefined) =>
+  Object.assign(error, { reason, ...(client ? { client: { id: client.id, orgId: client.orgId } } : {}) });
+
 export interface IssuedToken {
   readonly access_token: string;
   readonly token_type: 'bearer';
@@ -64,7 +80,7 @@ export class TokenService {
    * organization (address and reason, never the presented secret); the thrown error carries
    * the reason for the log line of an unknown client, which has no organization to audit in.
    */
-  async issue(clientId: string, clientSecret: string, address: string): Promise<IssuedToken> {
+  async issue(clientId: string, clientSecret: string, address: string): Promise<Issue> {
     const keys = [`client:${clientId}`, `address:${address}`];
     return this.throttle.guard(keys, (wait) => oauthErrors.throttled(wait), async () => {
       const client = await this.store.getClient(clientId);
@@ -75,7 +91,7 @@ export class TokenService {
         if (client) {
           await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
         }
-        throw Object.assign(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), { reason });
+        throw refused(reason === 'inactive client' ? oauthErrors.invalidClient('Client is inactive') : oauthErrors.invalidClient(), reason, client);
       }
       await this.throttle.succeeded(keys[0]);
       return this.mint(client);
@@ -87,7 +103,7 @@ export class TokenService {
    * federation) instead of a secret, throttled and audited as `issue`. The JWT's issuer and
    * subject name the client; `clientId`, when the request sends one, must be that client.
    */
-  async issueForAssertion(assertion: string, clientId: string | undefined, address: string): Promise<IssuedToken> {
+  async issueForAssertion(assertion: string, clientId: string | undefined, address: string): Promise<Issue> {
     let claimed: { issuer: string; subject: string };
     try {
       claimed = claimedIdentity(assertion);
@@ -112,20 +128,20 @@ export class TokenService {
         await this.throttle.failed(keys);
         if (client) await writeAudit(this.store, { orgId: client.orgId, clientId: client.id }, 'login.failed', 'OAuthClient', client.id, { address: { after: address }, reason: { after: reason } });
         // The reason is the client's to know (it holds the JWT it sent); no client is enumerated by it.
-        throw Object.assign(oauthErrors.invalidClient(reason === 'inactive client' ? 'Client is inactive' : `Client authentication failed: ${reason}`), { reason });
+        throw refused(oauthErrors.invalidClient(reason === 'inactive client' ? 'Client is inactive' : `Client authentication failed: ${reason}`), reason, client);
       }
       await this.throttle.succeeded(keys[0]);
       return this.mint(client);
     });
   }
 
-  private async mint(client: OAuthClient): Promise<IssuedToken> {
+  private async mint(client: OAuthClient): Promise<Issue> {
     const token = generateSecret();
     const lifetime = client.accessTokenValiditySeconds ?? this.options.tokenTtlSeconds;
     const expiresAt = this.now() + lifetime * 1000;
     // One statement: one round trip on PostgreSQL; on SQLite it shares the batch's commit.
     await this.store.insertToken({ tokenHash: digest(token), clientId: client.id, orgId: client.orgId, expiresAt });
-    return { access_token: token, token_type: 'bearer', expires_in: lifetime };
+    return { token: { access_token: token, token_type: 'bearer', expires_in: lifetime }, client: { id: client.id, orgId: client.orgId } };
   }
 
   /**

@@ -157,32 +157,26 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  const refusals = new RefusalRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record refused requests') });
-  app.decorate('refusals', refusals);
-  app.addHook('onClose', () => refusals.flush());
-  // Every refused request says who, where and why in one line (never a secret: the detail is
-  // the error's own message, which quotes no credential, and no header or body is logged).
-  // The request log: every API request, accepted or not, with how it authenticated.
+  // The request log: every API request, accepted or not, with how it authenticated (set by the
+  // authenticator and the token endpoint, which have read the client already).
   const requestLog = new RequestRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record requests') });
   app.decorate('requestLog', requestLog);
   app.addHook('onClose', () => requestLog.flush());
   app.addHook('onResponse', async (request, reply) => {
     const url = request.url;
     if (!LOGGED_PREFIXES.some((p) => url.startsWith(p))) return;
-    let who = request.authOutcome;
-    if (url.startsWith('/oauth/')) {
-      // The client a token request named, and its organization when it exists.
-      const client = request.oauthClientId ? await services.store.getClient(request.oauthClientId).catch(() => undefined) : undefined;
-      const assertion = (request.body as Record<string, unknown> | undefined)?.client_assertion !== undefined;
-      const auth = assertion ? 'client assertion (JWT)' : request.oauthClientId ? 'client secret' : 'no client credentials';
-      who = client ? { auth, clientId: client.id, orgId: client.orgId } : { auth: request.oauthClientId ? `${auth} of an unknown client` : auth };
-    }
+    const who = request.authOutcome;
     requestLog.record({
       ...(who?.orgId ? { orgId: who.orgId } : {}), ...(who?.clientId && who.orgId ? { clientId: who.clientId } : {}), requestId: request.id,
       method: request.method, path: redactUrl(url).slice(0, 1000), status: reply.statusCode, durationMs: reply.elapsedTime, auth: who?.auth ?? 'none',
       ...(reply.statusCode >= 400 && request.refusal ? { detail: request.refusal.detail.slice(0, 1000) } : {}),
     });
   });
+  const refusals = new RefusalRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record refused requests') });
+  app.decorate('refusals', refusals);
+  app.addHook('onClose', () => refusals.flush());
+  // Every refused request says who, where and why in one line (never a secret: the detail is
+  // the error's own message, which quotes no credential, and no header or body is logged).
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode < 400) return;
     const caller = request.scimContext ?? request.adminContext;

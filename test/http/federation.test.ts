@@ -70,6 +70,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(res.json().expires_in, 3600);
       assert.equal((await call(h, { path: '/Users', token: res.json().access_token })).status, 200);
       assert.equal((await token(await jwt(issuer), { client_id: clientId })).statusCode, 200, 'with the client id named too');
+      // The request log names the federated client, as the token service found it.
+      await h.app.requestLog.flush();
+      const logged = (await call(h, { path: '/api/v2/requests?path=%2Foauth%2Ftoken&status=200', token: org.token })).body.entries as { auth: string }[];
+      assert.ok(logged.some((e) => e.auth === 'client assertion (JWT) of Entra (federated)'), JSON.stringify(logged));
     });
 
     test('another key, another audience, an expired or replayed JWT, another subject, a symmetric algorithm: all refused as invalid_client', { skip }, async () => {

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAuthError, oauthErrors } from '../../auth/oauth-error.ts';
 import type { Metrics } from '../metrics.ts';
-import type { TokenService } from '../../auth/token-service.ts';
+import type { ClientRef, TokenService } from '../../auth/token-service.ts';
 import { tokenSchema } from '../schemas/oauth.ts';
 import { JWT_BEARER_ASSERTION } from '../../auth/client-assertion.ts';
 import { withSchema } from '../schemas/common.ts';
@@ -67,22 +67,31 @@ function checkGrantType(form: Record<string, string>): void {
 
 export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics: Metrics): void {
   app.post('/oauth/token', withSchema(tokenSchema), async (request, reply) => {
+    // How the request authenticated and, once the service knows it, as which client (the request log).
+    let auth = 'no client credentials';
+    const attribute = (client: ClientRef | undefined) => {
+      request.authOutcome = client ? { auth, clientId: client.id, orgId: client.orgId } : { auth: request.oauthClientId ? `${auth} of an unknown client` : auth };
+    };
     try {
       const form = formBody(request);
       checkGrantType(form);
       const assertion = clientAssertion(request, form);
-      let token;
+      let issued;
       if (assertion) {
+        auth = 'client assertion (JWT)';
         if (form.client_id !== undefined) request.oauthClientId = form.client_id;
-        token = await tokens.issueForAssertion(assertion, form.client_id, request.ip);
+        issued = await tokens.issueForAssertion(assertion, form.client_id, request.ip);
       } else {
         const credentials = authenticateClient(request, form);
+        auth = 'client secret';
         request.oauthClientId = credentials.clientId;
-        token = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
+        issued = await tokens.issue(credentials.clientId, credentials.clientSecret, request.ip);
       }
+      attribute(issued.client);
       metrics.token('issued');
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(issued.token);
     } catch (e) {
+      attribute((e as { client?: ClientRef }).client);
       metrics.token(e instanceof OAuthError && e.status === 429 ? 'throttled' : 'refused');
       throw e;
     }
