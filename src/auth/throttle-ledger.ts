@@ -163,16 +163,12 @@ export interface ThrottleLedgers {
 }
 
 export class RedisThrottleLedgers implements ThrottleLedgers {
-  private readonly redis: Redis;
-
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     /** Prefix of every key (tests use one each). */
     private readonly namespace = 'scimitar-throttle:',
     private readonly onTrouble: (message: string) => void = () => {},
-  ) {
-    this.redis = redis;
-  }
+  ) {}
 
   ledger(scope: string, rules: ThrottleRules): ThrottleLedger {
     return new RedisLedger(this.redis, `${this.namespace}${scope}:`, rules, this.onTrouble);

@@ -393,8 +393,8 @@ export interface Repository {
   deleteExpiredTokens(now: number): Promise<number>;
   /** The organization's secret tokens (of one client, or all), soonest to expire first. */
   listSecretTokens(orgId: string, clientId?: string): Promise<SecretTokenInfo[]>;
-  /** Deletes one secret token; false when the organization has none with that id. */
-  deleteSecretToken(orgId: string, id: string): Promise<boolean>;
+  /** Deletes one secret token of a client; false when that client has none with that id. */
+  deleteSecretToken(orgId: string, clientId: string, id: string): Promise<boolean>;
   /** Secret tokens of every organization that expire before `time` and have not yet (the metric). */
   countSecretTokensExpiring(now: number, before: number): Promise<number>;
   // routing names

@@ -267,8 +267,7 @@ export class ClientAdmin {
   async revokeSecretToken(ctx: AdminContext, clientId: string, tokenId: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const c = await this.find(tx, ctx, clientId, 'oauth:client:edit');
-      const owned = (await tx.listSecretTokens(ctx.org.id, c.id)).some((t) => t.id === tokenId);
-      if (!owned || !(await tx.deleteSecretToken(ctx.org.id, tokenId))) throw scimErrors.notFound(`Secret token ${tokenId} of OAuth client ${c.name} not found`);
+      if (!(await tx.deleteSecretToken(ctx.org.id, c.id, tokenId))) throw scimErrors.notFound(`Secret token ${tokenId} of OAuth client ${c.name} not found`);
       await writeAudit(tx, actor(ctx), 'revokeSecretToken', 'OAuthClient', c.id, { secretToken: { before: tokenId } });
     });
     await this.tokens.invalidateClient(clientId);

@@ -349,7 +349,7 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
       );
       return rows.map((r) => ({ id: r.secret_id as string, clientId: r.client_id as string, created: Number(r.created), expiresAt: Number(r.expires_at) }));
     },
-    deleteSecretToken: async (orgId, id) => (await db.run('DELETE FROM tokens WHERE org_id = ? AND secret_id = ?', [orgId, id])) === 1,
+    deleteSecretToken: async (orgId, clientId, id) => (await db.run('DELETE FROM tokens WHERE org_id = ? AND client_id = ? AND secret_id = ?', [orgId, clientId, id])) === 1,
     async countSecretTokensExpiring(now, before) {
       const rows = await db.all('SELECT COUNT(*) AS n FROM tokens WHERE secret_id IS NOT NULL AND expires_at > ? AND expires_at <= ?', [now, before]);
       return Number(rows[0]?.n ?? 0);
