@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/http/app.ts';
+import { buildApp, type AppOptions } from '../../src/http/app.ts';
+import { freePort } from './process.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { createOrganization, type CreatedOrganization } from '../../src/directory/organizations.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -173,4 +174,16 @@ export async function consoleAdmin(app: FastifyInstance, orgId: string, userName
   });
   if (res.statusCode !== 303) throw new Error(`console setup answered ${res.statusCode}: ${res.body}`);
   return String(res.headers['set-cookie']).split(';')[0];
+}
+
+/**
+ * Another app over the harness's services, listening on a free port that is also its public
+ * URL: for whatever fetches it over the network (a browser, the validator).
+ */
+export async function listening(h: Harness, options: Partial<AppOptions> = {}): Promise<{ app: FastifyInstance; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false, ...options });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, url };
 }

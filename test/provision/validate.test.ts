@@ -12,10 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/http/app.ts';
 import { validate, TEST_PLAN, type ValidationReport } from '../../src/provision/validate.ts';
-import { addGroup, call, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { freePort } from '../helpers/process.ts';
+import { addGroup, call, createOrg, listening, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 
 type Defect = 'none' | 'day-long-tokens' | 'no-external-id' | 'filter-ignores-and' | 'disable-does-nothing' | 'error-on-empty-filter';
@@ -74,10 +72,7 @@ for (const [profile, dialect] of [['standard', 'sqlite'], ['genesys', 'postgres'
     before(async () => {
       if (skip) return;
       h = await startHarness({ dialect });
-      const port = await freePort();
-      url = `http://127.0.0.1:${port}`;
-      app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false });
-      await app.listen({ port, host: '127.0.0.1' });
+      ({ app, url } = await listening(h));
       org = await createOrg(h, profile);
       if (profile === 'genesys') groupId = await addGroup(h, org, 'Validation Team');
       client = (await call(h, { method: 'POST', path: '/api/v2/oauth/clients', token: org.token, headers: { 'content-type': 'application/json' }, body: { name: 'Entra', roleDivisions: [{ roleId: org.scimRoleId, divisionId: '*' }], accessTokenValiditySeconds: 3600 } })).body;
@@ -149,10 +144,7 @@ describe('scimitar validate: Federated_Identity_Test with a local RFC 7523 issue
     await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', () => r()));
     const iss = `http://127.0.0.1:${(issuer.address() as { port: number }).port}`;
     const h = await startHarness();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false });
-    await app.listen({ port, host: '127.0.0.1' });
+    const { app, url } = await listening(h);
     try {
       const org = await createOrg(h, 'standard');
       const made = await call(h, { method: 'POST', path: '/api/v2/oauth/clients', token: org.token, headers: { 'content-type': 'application/json' }, body: { name: 'Entra (federated)', roleDivisions: [{ roleId: org.scimRoleId, divisionId: '*' }], federation: { issuer: iss, subject: 'entra-sp', audience: `${url}/oauth/token`, jwksUri: `${iss}/keys` } } });
@@ -182,10 +174,7 @@ describe('scimitar validate on the command line', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-validate-'));
   before(async () => {
     h = await startHarness();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false });
-    await app.listen({ port, host: '127.0.0.1' });
+    ({ app, url } = await listening(h));
     org = await createOrg(h, 'standard');
   });
   after(async () => {

@@ -9,9 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../src/http/app.ts';
-import { createOrg, entraUser, ENT, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
-import { freePort } from '../../helpers/process.ts';
+import { createOrg, ENT, entraUser, listening, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console';
@@ -54,10 +52,7 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startHarness();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 150 });
-    await app.listen({ port, host: '127.0.0.1' });
+    ({ app, url } = await listening(h, { consoleLiveIntervalMs: 150 }));
     org = await createOrg(h, 'genesys', 'Contoso');
     browser = await chromium.launch({
       executablePath: CHROMIUM,

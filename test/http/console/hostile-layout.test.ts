@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../src/http/app.ts';
-import { addDivision, addGroup, createOrg, ENT, entraUser, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
-import { freePort } from '../../helpers/process.ts';
+import { addDivision, addGroup, createOrg, ENT, entraUser, listening, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console-layout';
@@ -35,10 +33,7 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startHarness();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    app = await buildApp(h.services, { publicUrl: url, bodyLimitBytes: 1 << 20, logLevel: false });
-    await app.listen({ port, host: '127.0.0.1' });
+    ({ app, url } = await listening(h));
     org = await createOrg(h, 'genesys', `Org ${HTML}`);
     // Hostile data everywhere a page shows data.
     await addDivision(h, org, `Division ${LONG}`);
