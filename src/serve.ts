@@ -29,7 +29,7 @@ export function banner(config: Config, result: BootstrapResult, setupToken?: str
       '   permission; create a scoped SCIM client for Entra, see README "Administration".',
       '   Lost it? `npx scimitar recover-admin` on this store issues a new administrator secret.)',
       '',
-      'Get a token (paste it into Entra ID as the "Secret Token"):',
+      'Get a token with it (for Entra, use the console\'s Connect page: OAuth2 client credentials):',
       `  curl -s -u '${c.clientId}:${c.clientSecret}' -d grant_type=client_credentials ${config.publicUrl}/oauth/token`,
     );
   }
