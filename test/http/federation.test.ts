@@ -94,6 +94,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal(res.json().error, 'invalid_client', what);
         assert.match(res.json().error_description, reason, what);
       }
+      // The same JWT sent ten times at once gets one token.
+      const once = await jwt(issuer);
+      const burst = await Promise.all(Array.from({ length: 10 }, () => token(once)));
+      assert.deepEqual(burst.map((r) => r.statusCode).sort(), [200, ...Array(9).fill(401)]);
       const named = await token(await jwt(issuer), { client_id: org.clientId });
       assert.equal(named.statusCode, 401, 'the JWT\'s client, not another one named beside it');
       const both = await token(await jwt(issuer), { client_secret: 'x' });
