@@ -91,6 +91,30 @@ export function valueInWords(v: unknown): string | undefined {
 }
 
 const MANAGER = /:manager$/;
+/** A console user's grants (`roleId@divisionId`) and an OAuth client's (`{roleId, divisionId}`). */
+const GRANTS = 'grants';
+const CLIENT_GRANTS = 'roleDivisions';
+
+/** Grants as "Role on Division" ("on every division" for `*`), by name where known. */
+function grantsInWords(v: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (!Array.isArray(v)) return v;
+  return v.map((g) => {
+    const [roleId, divisionId] = typeof g === 'string' && g.includes('@') ? [g.slice(0, g.lastIndexOf('@')), g.slice(g.lastIndexOf('@') + 1)]
+      : typeof g === 'object' && g !== null ? [String((g as Record<string, unknown>).roleId), String((g as Record<string, unknown>).divisionId)]
+      : [undefined, undefined];
+    if (roleId === undefined) return g;
+    return `${names.get(roleId) ?? roleId} on ${divisionId === ALL_DIVISIONS ? 'every division' : names.get(divisionId!) ?? divisionId}`;
+  });
+}
+
+/** The name a record gives its resource: userName or displayName, after the change or before it. */
+function lastKnownName(r: AuditRecord): string | undefined {
+  for (const k of ['displayName', 'userName', 'name']) {
+    const c = r.changes[k];
+    for (const v of [c?.after, c?.before]) if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+}
 const isIdRef = (v: unknown): v is { value: string } => typeof v === 'object' && v !== null && typeof (v as { value?: unknown }).value === 'string';
 
 /** An attribute path as people read it: the extension's name instead of its URN. */
@@ -221,7 +245,24 @@ export class ActivityFeed {
         continue;
       }
       const g = await this.store.getGroup(ctx.org.id, id);
-      if (g) names.set(id, g.displayName);
+      if (g) {
+        names.set(id, g.displayName);
+        continue;
+      }
+      // Gone from the directory: its newest record the viewer may read names it (a deleted
+      // user's delete record carries its last userName and displayName).
+      if (!u) {
+        const last = (await this.audits.records(ctx, { limit: 1, resourceId: id })).entities[0];
+        const known = last && lastKnownName(last);
+        if (known) names.set(id, `${known} (deleted)`);
+      }
+    }
+    // Grants name their role and division (`roleDivisions`, `grants`); a division outside the
+    // viewer's scope keeps its id.
+    if (records.some((r) => 'changes' in r && (GRANTS in r.changes || CLIENT_GRANTS in r.changes))) {
+      const seen = divisionsWith(ctx.principal, ['audits:audit:view']);
+      for (const role of await this.store.listRoles(ctx.org.id)) names.set(role.id, role.name);
+      for (const d of await this.store.listDivisions(ctx.org.id)) if (seen === ALL_DIVISIONS || seen.includes(d.id)) names.set(d.id, d.name);
     }
     return names;
   }
@@ -257,7 +298,10 @@ export class ActivityFeed {
         continue;
       }
       details.push(`${k}: ${show(v.before)} -> ${show(v.after)}`);
-      const named = (x: unknown) => (MANAGER.test(k) && isIdRef(x) && names.has(x.value) ? { ...x, display: names.get(x.value) } : x);
+      const named = (x: unknown) =>
+        MANAGER.test(k) && isIdRef(x) && names.has(x.value) ? { ...x, display: names.get(x.value) }
+        : k === GRANTS || k === CLIENT_GRANTS ? grantsInWords(x, names)
+        : x;
       const [before, after] = [valueInWords(named(v.before)), valueInWords(named(v.after))];
       changes.push({ attribute: attributeLabel(k), ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
     }

@@ -91,6 +91,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(managed.changes.find((c) => c.attribute === 'manager (enterprise)')?.after, 'Diff Boss');
     });
 
+    test('names, not ids: grants by role and division, a deleted member by its last name', async () => {
+      const admin = (m: 'POST' | 'DELETE', path: string, body?: unknown) => call(h, { method: m, path: `/api/v2${path}`, token: org.token, body });
+      const role = await admin('POST', '/authorization/roles', { name: 'Readers', permissions: ['directory:user:view'] });
+      const division = await addDivision(h, org, 'Support');
+      const client = await admin('POST', '/oauth/clients', { name: 'Reporting', authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: [{ roleId: role.body.id, divisionId: division }, { roleId: role.body.id, divisionId: '*' }] });
+      assert.equal(client.status, 201, client.raw);
+      const made = (await feed(`?resource=${client.body.id}`)).entries[0] as unknown as { changes: { attribute: string; after?: string }[] };
+      assert.equal(made.changes.find((c) => c.attribute === 'roleDivisions')?.after, 'Readers on Support, Readers on every division');
+
+      const bob = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('bob.gone@contoso.com', { displayName: 'Bob Gone' }) });
+      await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: bob.body.id }] }) });
+      assert.equal((await call(h, { method: 'DELETE', path: `/Users/${bob.body.id}`, token: org.token })).status, 204);
+      const texts = (await feed(`?resource=${group}`)).entries.map((e) => e.text);
+      assert.ok(texts.includes('Admin client added Bob Gone (deleted) to Sales Team'), JSON.stringify(texts));
+      assert.ok(!texts.some((t) => t.includes(bob.body.id)), 'no id where a name is known');
+    });
+
     test('activity cursors are sealed: unreadable, unforgeable, and bound to the organization', async () => {
       const first = await feed('?pageSize=2');
       assert.ok(first.cursor);
