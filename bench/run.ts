@@ -6,8 +6,8 @@
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
-//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory")
-//   --table-only    the request scenarios only (no bulk, cursor, console, cycle or memory runs)
+//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory", "request log")
+//   --table-only    the request scenarios only (no bulk, cursor, console, request log, cycle or memory runs)
 //   --rounds <n>    interleaved rounds (default 3; 1 with --quick)
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,7 +34,7 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const write = !args.includes('--no-write') && only === undefined;
 const tableOnly = args.includes('--table-only');
 const wanted = (name: string) => only === undefined || name.toLowerCase().includes(only.toLowerCase());
-/** The runs beside the request table (bulk, cursor, console, cycle, memory). */
+/** The runs beside the request table (bulk, cursor, console, request log, cycle, memory). */
 const wantedExtra = (name: string) => !tableOnly && wanted(name);
 const DURATION = quick ? 2 : 5;
 const CONCURRENCY = quick ? [32] : [8, 32];
@@ -440,6 +440,33 @@ async function main(): Promise<void> {
         if (!pg.ok) failed = true;
       }
       notes.push(`console user list over ${USERS} users: ${pages.map((pg) => `${pg.label} ${pg.ms.toFixed(0)} ms`).join(', ')} (${pages.every((pg) => pg.ms < 200) ? 'met' : 'NOT met'}: < 200 ms per page)`);
+    }
+
+    // What recording every request costs reads: GET by id against this server (log on) and a
+    // second one on the same store with SCIMITAR_REQUEST_LOG_DAYS=0, alternately (target >= 0.95).
+    if (wantedExtra('request log')) {
+      const off = await start(SCIMITAR, { ...store.env, SCIMITAR_REQUEST_LOG_DAYS: '0' }, /Tenant URL/);
+      const offTarget: Target = { name: 'scimitar', url: off.url, base: '/api/v2/scim/v2', bearer: await token(off.url, clientId, clientSecret), data };
+      const onTarget: Target = { name: 'scimitar', url: scim.url, base: '/api/v2/scim/v2', bearer: tok, data };
+      const runs: { on: number; off: number }[] = [];
+      // A run each first, not recorded: the new server's code is cold, the other's is warm.
+      for (const t of [onTarget, offTarget]) await load(t.url, 32, scenarioRequest('get by id', t)!);
+      for (let round = 0; round < ROUNDS; round++) {
+        const pair = { on: 0, off: 0 };
+        // Each goes first in every other round, so that neither always follows the other's backlog.
+        const order = [['on', onTarget], ['off', offTarget]] as const;
+        for (const [side, t] of round % 2 === 0 ? order : [...order].reverse()) {
+          await drain(t);
+          const f = await load(t.url, 32, scenarioRequest('get by id', t)!);
+          if (f.errors > 0) failed = true;
+          pair[side] = f.rps;
+        }
+        runs.push(pair);
+      }
+      await stop(off);
+      const ratio = median(runs.map((r) => r.on / r.off));
+      rows.push(`| GET by id with the request log on / off (target >= 0.95) | 32 | ${median(runs.map((r) => r.on)).toFixed(0)} / ${median(runs.map((r) => r.off)).toFixed(0)} | | | 0 | ${ratio.toFixed(2)} |`);
+      notes.push(`request log: GET by id ${runs.map((r) => `${r.on.toFixed(0)} on / ${r.off.toFixed(0)} off`).join(', ')}; median ratio ${ratio.toFixed(2)} (${ratio >= 0.95 ? 'met' : 'NOT met'}: >= 0.95)`);
     }
 
     await stop(scim);

@@ -28,7 +28,7 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** SCIMITAR_AUDIT_RETENTION_DAYS: audit records older than this are deleted hourly. Default 365; 0 keeps them forever. */
   readonly auditRetentionDays: number;
-  /** SCIMITAR_REQUEST_LOG_DAYS: requests in the request log older than this are deleted hourly. Default 7. */
+  /** SCIMITAR_REQUEST_LOG_DAYS: requests in the request log older than this are deleted hourly. Default 7; 0 records no requests (and the sweep empties the log). */
   readonly requestLogDays: number;
   /** SCIMITAR_REQUEST_LOG_MAX: the request log keeps at most this many requests (the oldest go first). Default 1000000. */
   readonly requestLogMaxRows: number;
@@ -130,7 +130,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: int(env, 'SCIMITAR_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'SCIMITAR_RATE_LIMIT', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     auditRetentionDays: int(env, 'SCIMITAR_AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays, 0, 36500),
-    requestLogDays: int(env, 'SCIMITAR_REQUEST_LOG_DAYS', DEFAULTS.requestLogDays, 1, 365),
+    requestLogDays: int(env, 'SCIMITAR_REQUEST_LOG_DAYS', DEFAULTS.requestLogDays, 0, 365),
     requestLogMaxRows: int(env, 'SCIMITAR_REQUEST_LOG_MAX', DEFAULTS.requestLogMaxRows, 1000, 100_000_000),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
     trustProxy: trustProxy(env.SCIMITAR_TRUST_PROXY),

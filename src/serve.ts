@@ -57,7 +57,7 @@ export async function serve(config: Config): Promise<void> {
   };
   const throttleRedis = config.redisUrl ? openThrottleRedis(config.redisUrl, (m) => warn(m)) : undefined;
   const services = createServices(store, { ...config, ...(throttleRedis ? { throttles: new RedisThrottleLedgers(throttleRedis, undefined, (m) => warn(m)) } : {}) });
-  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, trustProxy: config.trustProxy, version: packageVersion() });
+  const app = await buildApp(services, { publicUrl: config.publicUrl, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, requestLog: config.requestLogDays > 0, redisUrl: config.redisUrl, trustProxy: config.trustProxy, version: packageVersion() });
   warn = (message) => app.log.warn(message);
   // Listen first, bootstrap second: a start that fails (port in use) creates nothing, so a
   // first-run secret is never created without being printed.

@@ -15,6 +15,7 @@ test('reads and validates the environment', () => {
   const c = configFromEnv({ PORT: '9000', HOST: '0.0.0.0', SCIMITAR_PUBLIC_URL: 'https://scim.example.com/', SCIMITAR_TOKEN_TTL: '3600', SCIMITAR_DB: '/tmp/x.db' });
   assert.deepEqual([c.port, c.publicUrl, c.tokenTtlSeconds, c.dbPath], [9000, 'https://scim.example.com', 3600, '/tmp/x.db']);
   assert.equal(configFromEnv({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl, 'http://localhost:9000', 'no 0.0.0.0 in the printed URLs');
+  assert.equal(configFromEnv({ SCIMITAR_REQUEST_LOG_DAYS: '0' }).requestLogDays, 0, '0 turns the request log off');
   const bad: Record<string, string>[] = [
     { PORT: 'eighty' },
     { SCIMITAR_TOKEN_TTL: '10' },

@@ -13,16 +13,46 @@ import { requirePermission, type AdminContext } from './admin/context.ts';
 import { QueuedWriter, type QueuedWriterOptions } from './queued-writer.ts';
 import { Sealer } from './sealed.ts';
 
-export class RequestRecorder extends QueuedWriter<RequestRecord> {
-  /** Every request is recorded: one write per second at most, in batches, keeps reads fast (docs/benchmarks.md). */
+/** A request as the hot path queues it: what it knows, unformatted (see `RequestRecorder`). */
+export interface RequestSeen extends Omit<RequestRecord, 'id' | 'time' | 'path' | 'orgId' | 'clientId' | 'requestId' | 'detail'> {
+  readonly orgId: string | undefined;
+  readonly clientId: string | undefined;
+  readonly requestId: string | undefined;
+  readonly detail: string | undefined;
+  /** The URL as requested; redacted and cut when written. */
+  readonly url: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
+
+export class RequestRecorder extends QueuedWriter<RequestSeen> {
+  /**
+   * Every request is recorded: one write per second at most, in batches, keeps reads fast. The
+   * request pays only for queueing what it saw; ids, times and redaction are made when the
+   * batch is written (docs/benchmarks.md, "The request log's cost on reads").
+   */
   constructor(store: Store, options: QueuedWriterOptions = {}) {
-    super((batch) => store.transaction((tx) => tx.insertRequests(batch)), { flushMs: 1000, maxQueued: 50_000, ...options });
+    super((batch) => store.transaction((tx) => tx.insertRequests(batch.map(formatted))), { flushMs: 1000, maxQueued: 50_000, ...options });
   }
 
-  record(r: Omit<RequestRecord, 'id' | 'time'>): void {
-    // Its own id: a request id may be the client's (X-Request-Id) and repeat.
-    this.enqueue({ ...r, id: randomUUID(), time: new Date().toISOString() });
+  record(r: RequestSeen): void {
+    this.enqueue(r);
   }
+}
+
+/** A URL with the values of secret-bearing query parameters replaced. */
+export function redactUrl(url: string): string {
+  return url.includes('=') ? url.replace(/([?&](?:token|access_token|client_secret|password)=)[^&#]*/gi, '$1[redacted]') : url;
+}
+
+function formatted(r: RequestSeen): RequestRecord {
+  return {
+    // Its own id: a request id may be the client's (X-Request-Id) and repeat.
+    id: randomUUID(), time: new Date(r.at).toISOString(),
+    ...(r.orgId !== undefined ? { orgId: r.orgId } : {}), ...(r.clientId !== undefined ? { clientId: r.clientId } : {}), ...(r.requestId !== undefined ? { requestId: r.requestId } : {}),
+    method: r.method, path: redactUrl(r.url).slice(0, 1000), status: r.status, durationMs: r.durationMs, auth: r.auth,
+    ...(r.detail !== undefined ? { detail: r.detail.slice(0, 1000) } : {}),
+  };
 }
 
 export interface RequestQueryInput {

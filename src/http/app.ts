@@ -12,7 +12,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { clientRateLimit } from './rate-limit.ts';
 import { RefusalRecorder, redactedExcerpt } from '../directory/refusals.ts';
-import { RequestRecorder } from '../directory/request-log.ts';
+import { redactUrl, RequestRecorder } from '../directory/request-log.ts';
 import { isValidateOnlyWrite } from '../directory/validate-only.ts';
 import { createAuthenticator } from './auth.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -32,6 +32,8 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** SCIM requests per minute per client; 0 = unlimited. */
   readonly rateLimitPerMinute?: number;
+  /** Record API requests in the request log (default true; SCIMITAR_REQUEST_LOG_DAYS=0 turns it off). */
+  readonly requestLog?: boolean;
   /** Redis for counters shared by every node (REDIS_URL); without it each node counts alone. */
   readonly redisUrl?: string;
   /** Prefix of the rate-limit keys in Redis. */
@@ -76,13 +78,6 @@ declare module 'fastify' {
   }
 }
 
-/** What the request log records: the APIs (SCIM under /api/v2/scim, the administration API, the token endpoint), not the console's pages or probes. */
-const LOGGED_PREFIXES = ['/api/', '/oauth/'];
-
-/** A URL with the values of secret-bearing query parameters replaced. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access_token|client_secret|password)=)[^&#]*/gi, '$1[redacted]');
-}
 
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
 
@@ -162,16 +157,22 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const requestLog = new RequestRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record requests') });
   app.decorate('requestLog', requestLog);
   app.addHook('onClose', () => requestLog.flush());
-  app.addHook('onResponse', async (request, reply) => {
-    const url = request.url;
-    if (!LOGGED_PREFIXES.some((p) => url.startsWith(p))) return;
-    const who = request.authOutcome;
-    requestLog.record({
-      ...(who?.orgId ? { orgId: who.orgId } : {}), ...(who?.clientId && who.orgId ? { clientId: who.clientId } : {}), requestId: request.id,
-      method: request.method, path: redactUrl(url).slice(0, 1000), status: reply.statusCode, durationMs: reply.elapsedTime, auth: who?.auth ?? 'none',
-      ...(reply.statusCode >= 400 && request.refusal ? { detail: request.refusal.detail.slice(0, 1000) } : {}),
+  // A callback hook, not an async one, and no formatting here: this runs for every request
+  // (docs/benchmarks.md, "The request log's cost on reads").
+  if (options.requestLog ?? true) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const url = request.url;
+      if (url.startsWith('/api/') || url.startsWith('/oauth/')) { // the APIs, not the console's pages or probes
+        const who = request.authOutcome;
+        requestLog.record({
+          orgId: who?.orgId || undefined, clientId: who?.orgId ? who.clientId : undefined, requestId: request.id,
+          method: request.method, url, status: reply.statusCode, durationMs: reply.elapsedTime, auth: who?.auth ?? 'none',
+          detail: reply.statusCode >= 400 ? request.refusal?.detail : undefined, at: Date.now(),
+        });
+      }
+      done();
     });
-  });
+  }
   const refusals = new RefusalRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record refused requests') });
   app.decorate('refusals', refusals);
   app.addHook('onClose', () => refusals.flush());

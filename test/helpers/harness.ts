@@ -41,6 +41,8 @@ export interface HarnessOptions {
   /** The services' clock (token expiry, login backoff). */
   now?: () => number;
   loginThrottle?: LoginThrottleOptions;
+  /** Record API requests in the request log (default true). */
+  requestLog?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -53,7 +55,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dropPostgres = () => dropSchema(pg.schema);
   } else store = openSqliteStore({ path: join(dir, 'test.db') });
   const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000, now: options.now, loginThrottle: options.loginThrottle });
-  const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: process.env.TEST_LOG_LEVEL ?? false, rateLimitPerMinute: options.rateLimitPerMinute, redisUrl: options.redisUrl, rateLimitNamespace: options.rateLimitNamespace });
+  const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: process.env.TEST_LOG_LEVEL ?? false, rateLimitPerMinute: options.rateLimitPerMinute, redisUrl: options.redisUrl, rateLimitNamespace: options.rateLimitNamespace, requestLog: options.requestLog });
   return {
     app,
     store,

@@ -92,3 +92,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+test('with the log off (SCIMITAR_REQUEST_LOG_DAYS=0) no request is recorded, and the API still answers', async () => {
+  const h = await startHarness({ requestLog: false });
+  try {
+    const org = await createOrg(h, 'genesys', 'Requests off');
+    assert.equal((await call(h, { path: '/Users?marker=not-recorded', token: org.token })).status, 200);
+    assert.equal((await call(h, { path: '/Users', token: 'nobody-s-token' })).status, 401);
+    await h.app.requestLog.flush();
+    const r = await call(h, { path: '/api/v2/requests', token: org.token });
+    assert.equal(r.status, 200, r.raw);
+    assert.deepEqual(r.body.entries, []);
+  } finally {
+    await h.close();
+  }
+});

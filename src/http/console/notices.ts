@@ -37,7 +37,8 @@ export type Outcome = { readonly ok: NoticeCode } | { readonly error: string; re
 /** A notice as a page shows it, with the input of the refused form. */
 export type Notice = NonNullable<PageOptions['notice']> & { readonly form?: FormInput };
 
-const KEPT_INPUT = /^(?!_csrf$|.*(?:password|secret|token)).+$/i;
+// A credential's field is named for it (password, clientSecret, token); accessTokenValiditySeconds is not one.
+const KEPT_INPUT = /^(?!_csrf$|.*(?:password|secret|token)$).+$/i;
 /** The fields of a refused form worth putting back: bounded, and never a credential. */
 export function keptInput(form: Readonly<Record<string, string | string[] | undefined>>): FormInput {
   const out: Record<string, string | readonly string[]> = {};

@@ -16,7 +16,8 @@ import type { ActivityQuery } from '../../directory/activity.ts';
 import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../../directory/console-users.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
-import { ConsoleNotices, keptInput, type FormInput, type NoticeCode, type Outcome } from './notices.ts';
+import { ConsoleNotices, keptInput, type Notice, type NoticeCode, type Outcome } from './notices.ts';
+import { pageNotice } from './forms.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
@@ -221,27 +222,30 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     });
 
     // ---- Pages ----
-    const view = (title: string, current: string, render: (r: FastifyRequest, input: FormInput | undefined) => Promise<ReturnType<typeof html>>) =>
+    // A form that names itself (forms.ts) shows its refusal inside it; any other at the top.
+    const view = (title: string, current: string, render: (r: FastifyRequest, notice: Notice | undefined) => Promise<ReturnType<typeof html>>) =>
       async (request: FastifyRequest, reply: FastifyReply) => {
         const notice = await noticeOf(request);
-        return send(reply, page(request.consoleCaller, { title, current, notice }, await render(request, notice?.form)));
+        return send(reply, page(request.consoleCaller, { title, current, notice: pageNotice(notice) }, await render(request, notice)));
       };
     const opts = { ...hide, preHandler: signedIn };
 
-    app.get('/console', opts, view('Connect', '/console', (r) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl)));
+    app.get('/console', opts, view('Connect', '/console', (r, notice) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl, undefined, notice)));
     app.get('/console/users', opts, view('Users', '/console/users', (r) => usersPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>)));
     app.get('/console/users/:id', opts, async (request, reply) => {
-      const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id);
-      return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: await noticeOf(request) }, body));
+      const notice = await noticeOf(request);
+      const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, notice);
+      return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: pageNotice(notice) }, body));
     });
-    app.get('/console/groups', opts, view('Groups', '/console/groups', (r, input) => groupsPage(s, r.consoleCaller!, ctxOf(r), input)));
+    app.get('/console/groups', opts, view('Groups', '/console/groups', (r, notice) => groupsPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
     app.get('/console/groups/:id', opts, async (request, reply) => {
-      const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>);
-      return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: await noticeOf(request) }, body));
+      const notice = await noticeOf(request);
+      const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>, notice);
+      return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: pageNotice(notice) }, body));
     });
-    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r, input) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>, input)));
-    app.get('/console/roles', opts, view('Roles', '/console/roles', (r, input) => rolesPage(s, r.consoleCaller!, ctxOf(r), input)));
-    app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r) => clientsPage(s, r.consoleCaller!, ctxOf(r))));
+    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r, notice) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>, notice?.form)));
+    app.get('/console/roles', opts, view('Roles', '/console/roles', (r, notice) => rolesPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
+    app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r, notice) => clientsPage(s, r.consoleCaller!, ctxOf(r), notice)));
 
     const activityQuery = (q: Record<string, unknown>, limit: number): ActivityQuery => {
       const str = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
@@ -376,14 +380,14 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     // Secrets (a new client's, a rotated one, a secret token): the POST seals the secret into a
     // short-lived cookie and redirects; /console/reveal shows it once (reveal.ts).
     const reveals = new Reveals(s.store, options.now);
-    const revealing = async (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>) => {
+    const revealing = async (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>, from = '/console/clients') => {
       const caller = r.consoleCaller!;
       try {
         const revealed = await make();
         reply.setCookie(REVEAL_COOKIE, await reveals.seal(caller.org.id, caller.session.idHash, revealed), { path: REVEAL_PATH, httpOnly: true, sameSite: 'strict', secure, maxAge: REVEAL_SECONDS });
         return reply.code(303).header('location', REVEAL_PATH).send();
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, '/console/clients', caller.org.id, { error: e.message });
+        if (e instanceof ScimError) return back(reply, from, caller.org.id, { error: e.message, form: keptInput(form(r)) });
         throw e;
       }
     };
@@ -400,14 +404,14 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       revealing(r, reply, async () => clientRevealed('Client created', await s.admin.clients.create(ctxOf(r), {
         name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [],
         ...(field(form(r), 'accessTokenValiditySeconds') ? { accessTokenValiditySeconds: Number(field(form(r), 'accessTokenValiditySeconds')) } : {}),
-      }))),
+      })), field(form(r), '_page') === '/console' ? '/console' : '/console/clients'),
     );
     app.post('/console/clients/:id/rotate', opts, async (r, reply) => revealing(r, reply, async () => clientRevealed('New secret', await s.admin.clients.rotateSecret(ctxOf(r), id(r)))));
     app.post('/console/secret-tokens', opts, async (r, reply) =>
       revealing(r, reply, async () => {
         const t = await s.admin.clients.issueSecretToken(ctxOf(r), field(form(r), 'clientId'), { expiresInDays: Number(field(form(r), 'expiresInDays')) });
         return { kind: 'secretToken', clientId: t.clientId, clientName: t.clientName, token: t.token ?? '', expires: t.dateExpires };
-      }),
+      }, '/console'),
     );
     const federate = (r: FastifyRequest, clientId: string, federation: Record<string, string> | null) =>
       s.admin.clients.get(ctxOf(r), clientId).then((c) => s.admin.clients.update(ctxOf(r), clientId, { name: c.name, federation }));

@@ -28,6 +28,7 @@ export const POSTGRES_FEATURES: DialectFeatures = {
   rowLocks: true,
   writableCte: true,
   jsonArrayAgg: (elements, order) => `coalesce(json_agg(json_build_array(${elements}) ORDER BY ${order}), '[]'::json)`,
+  columnArrays: (types) => `SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`,
 };
 
 /** `?` -> `$n`. The repository never puts `?` inside SQL string literals. */

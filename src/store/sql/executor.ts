@@ -23,6 +23,12 @@ export interface DialectFeatures {
   readonly jsonArrayAgg: (elements: string, order: string) => string;
   /** INSERT/UPDATE inside WITH (PostgreSQL): a write and its audit row in one statement. */
   readonly writableCte: boolean;
+  /**
+   * Rows given as one array per column, of these SQL types, as a row source (PostgreSQL's
+   * `unnest`): a batch of any size is one prepared statement with a parameter per column.
+   * Without it, batches are multi-row VALUES lists.
+   */
+  readonly columnArrays?: (types: readonly string[]) => string;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

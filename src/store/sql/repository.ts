@@ -3,7 +3,7 @@
 import { scimErrors, type SortKey } from '../../scim/index.ts';
 import type {
   AuditPage, AuditQuery, AuditRecord, TrailQuery, Division, DivisionFilter, GroupQuery, Keyset, GroupRecord, GroupRef, GroupVisibility, MembersWrite, MemberRef, NamedEntity, NamedKind, OAuthClient,
-  Organization, Page, Repository, Role, TokenRecord, UserQuery, UserRecord, UserRow, UserWrite,
+  Organization, Page, Repository, RequestRecord, Role, TokenRecord, UserQuery, UserRecord, UserRow, UserWrite,
 } from '../contract.ts';
 import { GROUP_SELECT, toClient, toDivision, toGroup, toOrg, toRole, toUser, userPageSelect, userSelect } from './rows.ts';
 import { compileFilter, groupColumns, userColumns, type ColumnMap, type SqlCondition } from './filter-sql.ts';
@@ -448,13 +448,21 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     },
     deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
     async insertRequests(records) {
-      // 500 rows (5,500 parameters) a statement: far below both dialects' limits, few round trips.
+      const columns = 'id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail';
+      const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
+      if (features.columnArrays) {
+        // One statement whatever the batch (every request of the last second is one batch).
+        const rows = records.map(row);
+        await db.run(
+          `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
+          Array.from({ length: 11 }, (_, c) => rows.map((r) => r[c])),
+        );
+        return;
+      }
+      // 500 rows (5,500 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
       for (let i = 0; i < records.length; i += 500) {
         const chunk = records.slice(i, i + 500);
-        await db.run(
-          `INSERT INTO requests (id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`,
-          chunk.flatMap((r) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null]),
-        );
+        await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`, chunk.flatMap(row));
       }
     },
     async queryRequests(orgId, q) {

@@ -120,3 +120,50 @@ test('a refused form comes back with the reason and what was typed (never a pass
   const page = (await h.app.inject({ url: sealedLink, headers: { cookie } })).body;
   assert.doesNotMatch(page, /value="short"/, 'a password is never put back');
 });
+
+test('a page with several forms shows a refusal inside the form that caused it, with what was typed', async () => {
+  const divisions = (await call(h, { path: '/api/v2/authorization/divisions', token: org.token })).body.entities as { id: string; name: string }[];
+  const sales = divisions.find((d) => d.name !== 'Home') ?? (await call(h, { method: 'POST', path: '/api/v2/authorization/divisions', token: org.token, body: { name: 'Sales' } })).body;
+  const formOf = (page: string, action: string) => new RegExp(`<form method="post" action="${action}"[\\s\\S]*?</form>`).exec(page)?.[0] ?? '';
+  const topAlert = (page: string) => /<h1>[^<]*<\/h1><p class="notice error"/.test(page);
+
+  // The Connect page's client form: a lifetime out of range comes back there, not to Clients.
+  const before = await clientCount();
+  const made = await post('/console/clients', { _form: 'client', _page: '/console', name: 'Typed name', roleId: org.scimRoleId, divisionId: sales.id, accessTokenValiditySeconds: '100' });
+  assert.equal(made.statusCode, 303);
+  assert.match(String(made.headers.location), /^\/console\?error=/);
+  const connect = (await h.app.inject({ url: String(made.headers.location), headers: { cookie } })).body;
+  const clientForm = formOf(connect, '/console/clients');
+  assert.match(clientForm, /role="alert">[^<]*accessTokenValiditySeconds/);
+  assert.match(clientForm, /name="name" value="Typed name"/);
+  assert.match(clientForm, new RegExp(`value="${sales.id}" selected`));
+  assert.match(clientForm, /name="accessTokenValiditySeconds"[^>]*value="100"/);
+  assert.ok(!topAlert(connect), 'shown on the form, not at the top');
+  assert.doesNotMatch(formOf(connect, '/console/federation'), /role="alert"/, 'and on no other form');
+  assert.equal(await clientCount(), before);
+
+  // The federation form keeps issuer and subject.
+  const client = (await call(h, { path: '/api/v2/oauth/clients', token: org.token })).body.entities[0] as { id: string };
+  const fed = await post('/console/federation', { _form: 'federation', clientId: client.id, issuer: 'http://not-https.example', subject: 'typed-subject' });
+  const fedPage = (await h.app.inject({ url: String(fed.headers.location), headers: { cookie } })).body;
+  const fedForm = formOf(fedPage, '/console/federation');
+  assert.match(fedForm, /role="alert"/);
+  assert.match(fedForm, /value="http:\/\/not-https\.example"/);
+  assert.match(fedForm, /value="typed-subject"/);
+
+  // A user page: the password form's refusal sits in the password form; the password is not put back.
+  const user = (await call(h, { path: '/api/v2/users?pageSize=1', token: org.token })).body.entities[0] as { id: string };
+  const pw = await post(`/console/users/${user.id}/password`, { _form: 'password', password: 'short' });
+  const userPage = (await h.app.inject({ url: String(pw.headers.location), headers: { cookie } })).body;
+  assert.match(formOf(userPage, `/console/users/${user.id}/password`), /role="alert">[^<]*12/);
+  assert.doesNotMatch(formOf(userPage, `/console/users/${user.id}/grants`), /role="alert"/);
+  assert.ok(!topAlert(userPage));
+
+  // A group page: an unknown member's email comes back in the add form.
+  const group = await call(h, { method: 'POST', path: '/api/v2/groups', token: org.token, body: { name: 'Typed Group', type: 'official', visibility: 'public' } });
+  const add = await post(`/console/groups/${group.body.id}/members`, { _form: 'add-member', userName: 'nobody@reveal.test' });
+  const groupPage = (await h.app.inject({ url: String(add.headers.location), headers: { cookie } })).body;
+  const addForm = formOf(groupPage, `/console/groups/${group.body.id}/members`);
+  assert.match(addForm, /role="alert"/);
+  assert.match(addForm, /value="nobody@reveal\.test"/);
+});

@@ -6,6 +6,8 @@ import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
 import type { Revealed } from '../reveal.ts';
+import type { Notice } from '../notices.ts';
+import { chosen, formError, formName, typed } from '../forms.ts';
 import { requestChart } from './requests.ts';
 import { SECRET_TOKEN_DAYS, type ClientEntity, type SecretTokenEntity } from '../../../directory/admin/clients.ts';
 
@@ -20,16 +22,21 @@ export interface TestResult {
   readonly body?: string;
 }
 
-/** `lifetime`: the token lifetime the form starts with (Entra's gallery requires 60 to 360 minutes). */
-async function clientForm(s: Services, c: ConsoleCaller, ctx: AdminContext, legend: string, lifetime?: number): Promise<Html> {
+/**
+ * The new-client form, on Connect and on OAuth clients (`page`: where a refusal brings it back);
+ * `lifetime`: the token lifetime it starts with (Entra's gallery requires 60 to 360 minutes).
+ */
+async function clientForm(s: Services, c: ConsoleCaller, ctx: AdminContext, legend: string, page: string, notice: Notice | undefined, lifetime?: number): Promise<Html> {
   const roles = await s.admin.roles.list(ctx, { pageSize: 500 });
   const divisions = await s.admin.divisions.list(ctx, { pageSize: 500 });
   const scim = roles.entities.find((r) => r.name === 'SCIM Provisioning');
-  return html`<form method="post" action="/console/clients">${csrfField(c)}<fieldset><legend>${legend}</legend>
-  <label for="client-name">Name</label><input type="text" id="client-name" name="name" value="Entra provisioning" required maxlength="255">
-  <label for="client-role">Role</label><select id="client-role" name="roleId">${roles.entities.map((r) => html`<option value="${r.id}"${r.id === scim?.id ? ' selected' : ''}>${r.name}</option>`)}</select>
-  <label for="client-division">Divisions the role applies to</label><select id="client-division" name="divisionId"><option value="*">all divisions</option>${divisions.entities.map((d) => html`<option value="${d.id}">${d.name}</option>`)}</select>
-  <label for="client-lifetime">Token lifetime (seconds, 300 to 172800; empty: the server's default of ${String(s.tokens.defaultLifetimeSeconds)})</label><input type="number" id="client-lifetime" name="accessTokenValiditySeconds" min="300" max="172800" step="1" value="${lifetime === undefined ? '' : String(lifetime)}">
+  const input = notice?.form?._form === 'client' ? notice.form : undefined;
+  return html`<form method="post" action="/console/clients">${csrfField(c)}${formName('client')}<input type="hidden" name="_page" value="${page}"><fieldset><legend>${legend}</legend>
+  ${formError(notice, 'client')}
+  <label for="client-name">Name</label><input type="text" id="client-name" name="name" value="${typed(input, 'name', 'Entra provisioning')}" required maxlength="255">
+  <label for="client-role">Role</label><select id="client-role" name="roleId">${roles.entities.map((r) => html`<option value="${r.id}"${chosen(input, 'roleId', r.id, scim?.id)}>${r.name}</option>`)}</select>
+  <label for="client-division">Divisions the role applies to</label><select id="client-division" name="divisionId"><option value="*">all divisions</option>${divisions.entities.map((d) => html`<option value="${d.id}"${chosen(input, 'divisionId', d.id)}>${d.name}</option>`)}</select>
+  <label for="client-lifetime">Token lifetime (seconds, 300 to 172800; empty: the server's default of ${String(s.tokens.defaultLifetimeSeconds)})</label><input type="number" id="client-lifetime" name="accessTokenValiditySeconds" min="300" max="172800" step="1" value="${typed(input, 'accessTokenValiditySeconds', lifetime === undefined ? '' : String(lifetime))}">
   <p><button type="submit" class="primary">Create client</button></p></fieldset></form>`;
 }
 
@@ -37,14 +44,15 @@ async function clientForm(s: Services, c: ConsoleCaller, ctx: AdminContext, lege
 const copyable = (id: string, value: string, secret = false) =>
   html`<code id="${id}"${secret ? html` class="secret"` : ''}>${value}</code> <button type="button" class="copy" data-copy="${id}" aria-label="${`Copy ${id.replace(/-/g, ' ')}`}">Copy</button>`;
 
-function secretTokensSection(c: ConsoleCaller, ctx: AdminContext, clients: readonly ClientEntity[], tokens: readonly SecretTokenEntity[]): Html {
+function secretTokensSection(c: ConsoleCaller, ctx: AdminContext, clients: readonly ClientEntity[], tokens: readonly SecretTokenEntity[], notice: Notice | undefined): Html {
+  const input = notice?.form?._form === 'secret-token' ? notice.form : undefined;
   const active = clients.filter((cl) => cl.state === 'active');
   const mayEdit = can(ctx.principal, ['oauth:client:edit']);
   return html`<section aria-labelledby="secret-token"><h2 id="secret-token">Bearer Authentication: Secret Token</h2>
 <p>For an app whose <em>Admin credentials</em> offer only a <strong>Secret Token</strong>: a token of a client below that lives up to ${String(SECRET_TOKEN_DAYS.max)} days and can be revoked here. Provisioning stops when it expires; Scimitar warns 7 days before, here and in <code>/metrics</code> (<code>scimitar_secret_tokens_expiring</code>).</p>
-${mayEdit && active.length > 0 ? html`<form method="post" action="/console/secret-tokens" class="row">${csrfField(c)}
-  <div><label for="token-client">Client</label><select id="token-client" name="clientId">${active.map((cl) => html`<option value="${cl.id}">${cl.name}</option>`)}</select></div>
-  <div><label for="token-days">Lifetime (days, 1 to ${String(SECRET_TOKEN_DAYS.max)})</label><input type="number" id="token-days" name="expiresInDays" min="1" max="${String(SECRET_TOKEN_DAYS.max)}" step="1" value="${String(SECRET_TOKEN_DAYS.default)}" required></div>
+${mayEdit && active.length > 0 ? html`<form method="post" action="/console/secret-tokens" class="row">${csrfField(c)}${formName('secret-token')}${formError(notice, 'secret-token')}
+  <div><label for="token-client">Client</label><select id="token-client" name="clientId">${active.map((cl) => html`<option value="${cl.id}"${chosen(input, 'clientId', cl.id)}>${cl.name}</option>`)}</select></div>
+  <div><label for="token-days">Lifetime (days, 1 to ${String(SECRET_TOKEN_DAYS.max)})</label><input type="number" id="token-days" name="expiresInDays" min="1" max="${String(SECRET_TOKEN_DAYS.max)}" step="1" value="${typed(input, 'expiresInDays', String(SECRET_TOKEN_DAYS.default))}" required></div>
   <div><button type="submit">Issue secret token</button></div></form>` : ''}
 ${tokens.length === 0 ? html`<p class="muted">No secret tokens.</p>` : html`<div class="scroll"><table><caption>Secret tokens, soonest to expire first</caption><thead><tr><th scope="col">Client</th><th scope="col">Issued</th><th scope="col">Expires</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>
 ${tokens.map((t) => html`<tr><td>${t.clientName}</td><td><time datetime="${t.dateCreated}">${day(t.dateCreated)}</time></td><td><time datetime="${t.dateExpires}">${day(t.dateExpires)}</time>${t.expiresSoon ? html` <span class="badge refused">expires soon</span>` : ''}</td><td>
@@ -55,7 +63,8 @@ ${tokens.map((t) => html`<tr><td>${t.clientName}</td><td><time datetime="${t.dat
 
 const day = (iso: string) => iso.slice(0, 10);
 
-function federationSection(c: ConsoleCaller, ctx: AdminContext, clients: readonly ClientEntity[], tokenEndpoint: string): Html {
+function federationSection(c: ConsoleCaller, ctx: AdminContext, clients: readonly ClientEntity[], tokenEndpoint: string, notice: Notice | undefined): Html {
+  const input = notice?.form?._form === 'federation' ? notice.form : undefined;
   const federated = clients.filter((cl) => cl.federation);
   const mayEdit = can(ctx.principal, ['oauth:client:edit']);
   return html`<section aria-labelledby="federation"><h2 id="federation">Workload identity federation</h2>
@@ -64,17 +73,18 @@ ${federated.length > 0 ? html`<div class="scroll"><table><caption>Federated clie
 ${federated.map((cl) => html`<tr><td>${cl.name}</td><td><code>${cl.federation!.issuer}</code></td><td><code>${cl.federation!.subject}</code></td><td><code>${cl.federation!.audience}</code></td><td>
   ${mayEdit ? html`<form class="inline" method="post" action="/console/clients/${cl.id}/federation/remove" data-confirm="${`Stop accepting JWTs for ${cl.name}?`}">${csrfField(c)}<button type="submit" class="danger">Remove</button></form>` : ''}
 </td></tr>`)}</tbody></table></div>` : ''}
-${mayEdit && clients.length > 0 ? html`<form method="post" action="/console/federation">${csrfField(c)}<fieldset><legend>Federate a client</legend>
-  <label for="fed-client">Client</label><select id="fed-client" name="clientId">${clients.map((cl) => html`<option value="${cl.id}">${cl.name}</option>`)}</select>
-  <label for="fed-issuer">Issuer (the JWT's iss, an https URL)</label><input type="url" id="fed-issuer" name="issuer" required maxlength="1024" placeholder="https://login.microsoftonline.com/&lt;tenant id&gt;/v2.0">
-  <label for="fed-subject">Subject (the JWT's sub)</label><input type="text" id="fed-subject" name="subject" required maxlength="1024">
-  <label for="fed-audience">Audience (the JWT's aud)</label><input type="text" id="fed-audience" name="audience" maxlength="1024" value="${tokenEndpoint}">
-  <label for="fed-jwks">JWKS URI (optional)</label><input type="url" id="fed-jwks" name="jwksUri" maxlength="1024">
+${mayEdit && clients.length > 0 ? html`<form method="post" action="/console/federation">${csrfField(c)}${formName('federation')}<fieldset><legend>Federate a client</legend>
+  ${formError(notice, 'federation')}
+  <label for="fed-client">Client</label><select id="fed-client" name="clientId">${clients.map((cl) => html`<option value="${cl.id}"${chosen(input, 'clientId', cl.id)}>${cl.name}</option>`)}</select>
+  <label for="fed-issuer">Issuer (the JWT's iss, an https URL)</label><input type="url" id="fed-issuer" name="issuer" required maxlength="1024" placeholder="https://login.microsoftonline.com/&lt;tenant id&gt;/v2.0" value="${typed(input, 'issuer')}">
+  <label for="fed-subject">Subject (the JWT's sub)</label><input type="text" id="fed-subject" name="subject" required maxlength="1024" value="${typed(input, 'subject')}">
+  <label for="fed-audience">Audience (the JWT's aud)</label><input type="text" id="fed-audience" name="audience" maxlength="1024" value="${typed(input, 'audience', tokenEndpoint)}">
+  <label for="fed-jwks">JWKS URI (optional)</label><input type="url" id="fed-jwks" name="jwksUri" maxlength="1024" value="${typed(input, 'jwksUri')}">
   <p><button type="submit">Save federation</button></p></fieldset></form>` : ''}
 </section>`;
 }
 
-export async function connectPage(s: Services, c: ConsoleCaller, ctx: AdminContext, publicUrl: string, test?: TestResult): Promise<Html> {
+export async function connectPage(s: Services, c: ConsoleCaller, ctx: AdminContext, publicUrl: string, test?: TestResult, notice?: Notice): Promise<Html> {
   const mayView = can(ctx.principal, ['oauth:client:view']);
   const clients = mayView ? await s.admin.clients.list(ctx, { pageSize: 500 }) : undefined;
   const tokens = mayView ? (await s.admin.clients.secretTokens(ctx)).entities : [];
@@ -102,10 +112,10 @@ ${traffic ? requestChart(traffic) : ''}
 <tr><th scope="row">Client Identifier, Client Secret</th><td>Of a client you create below: the next page shows both (the secret once).</td></tr>
 </tbody></table></div>
 ${clients ? html`<p>${String(clients.total)} OAuth client${clients.total === 1 ? '' : 's'}: <a href="/console/clients">manage them</a>.</p>` : ''}
-${can(ctx.principal, ['oauth:client:add']) ? await clientForm(s, c, ctx, 'A client for Entra', ENTRA_TOKEN_LIFETIME) : ''}
+${can(ctx.principal, ['oauth:client:add']) ? await clientForm(s, c, ctx, 'A client for Entra', '/console', notice, ENTRA_TOKEN_LIFETIME) : ''}
 </section>
-${clients ? secretTokensSection(c, ctx, clients.entities, tokens) : ''}
-${clients ? federationSection(c, ctx, clients.entities, `${publicUrl}/oauth/token`) : ''}
+${clients ? secretTokensSection(c, ctx, clients.entities, tokens, notice) : ''}
+${clients ? federationSection(c, ctx, clients.entities, `${publicUrl}/oauth/token`, notice) : ''}
 <section aria-labelledby="test-connection"><h2 id="test-connection">Test connection</h2>
 <p class="muted">Sends what Entra's Test Connection sends: a token request, then <code>GET /Users?filter=userName eq "&lt;random&gt;"</code>, and shows the answer. For Microsoft's whole gallery validation (25 tests), run <code>npx scimitar validate ${publicUrl}/api/v2/scim/v2 --client-id … --client-secret …</code> (docs/validate.md).</p>
 <form method="post" action="/console/connect/test" class="row">${csrfField(c)}
@@ -125,7 +135,7 @@ export function lifetimeText(seconds: number): string {
   return `${seconds} s`;
 }
 
-export async function clientsPage(s: Services, c: ConsoleCaller, ctx: AdminContext): Promise<Html> {
+export async function clientsPage(s: Services, c: ConsoleCaller, ctx: AdminContext, notice?: Notice): Promise<Html> {
   const clients = await s.admin.clients.list(ctx, { pageSize: 500 });
   const roles = new Map((await s.store.listRoles(ctx.org.id)).map((r) => [r.id, r.name]));
   const divisions = new Map((await s.store.listDivisions(ctx.org.id)).map((d) => [d.id, d.name]));
@@ -138,7 +148,7 @@ ${clients.entities.map((cl) => html`<tr><td>${cl.name}</td><td><code>${cl.id}</c
   <form class="inline" method="post" action="/console/clients/${cl.id}/state">${csrfField(c)}<input type="hidden" name="state" value="${cl.state === 'active' ? 'inactive' : 'active'}"><button type="submit">${cl.state === 'active' ? 'Disable' : 'Enable'}</button></form>` : ''}
   ${may('oauth:client:delete') ? html`<form class="inline" method="post" action="/console/clients/${cl.id}/delete" data-confirm="${`Delete ${cl.name}? Its tokens stop working.`}">${csrfField(c)}<button type="submit" class="danger" aria-label="${`Delete ${cl.name}`}">Delete</button></form>` : ''}
 </td></tr>`)}</tbody></table></div>
-${may('oauth:client:add') ? html`<h2>New client</h2>${await clientForm(s, c, ctx, 'New OAuth client')}` : ''}`;
+${may('oauth:client:add') ? html`<h2>New client</h2>${await clientForm(s, c, ctx, 'New OAuth client', '/console/clients', notice)}` : ''}`;
 }
 
 /** The one page that shows a secret: after create, rotate and issuing a secret token; never cached, never twice. */

@@ -4,14 +4,12 @@ import { can, PERMISSION_CATALOGUE } from '../../../auth/permissions.ts';
 import type { AdminContext } from '../../../directory/admin/context.ts';
 import type { Services } from '../../../services.ts';
 import type { ConsoleCaller } from '../../../directory/console-users.ts';
-import type { FormInput } from '../notices.ts';
+import type { FormInput, Notice } from '../notices.ts';
+import { chosen, formError, formName, typed } from '../forms.ts';
 import { html, query, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
 
 export const MEMBERS_PAGE_SIZE = 50;
-
-/** A refused form's field as it was typed (notices.ts), for its `value`. */
-const typed = (input: FormInput | undefined, k: string): string => (typeof input?.[k] === 'string' ? (input[k] as string) : '');
 
 export async function groupsPage(s: Services, c: ConsoleCaller, ctx: AdminContext, input?: FormInput): Promise<Html> {
   const groups = await s.admin.groups.list(ctx, { pageSize: 500 });
@@ -23,12 +21,12 @@ ${groups.total === 0 ? html`<div class="empty">No groups yet. Entra matches its 
 ${groups.total > groups.entities.length ? html`<p class="muted">Showing ${groups.entities.length} of ${groups.total}.</p>` : ''}`}
 ${canAdd ? html`<h2>New group</h2><form method="post" action="/console/groups">${csrfField(c)}
   <label for="group-name">Name</label><input type="text" id="group-name" name="name" required maxlength="255" value="${typed(input, 'name')}">
-  <label for="group-visibility">Visibility</label><select id="group-visibility" name="visibility"><option value="public">public (visible over SCIM)</option><option value="members">members</option><option value="owners">owners</option></select>
+  <label for="group-visibility">Visibility</label><select id="group-visibility" name="visibility"><option value="public"${chosen(input, 'visibility', 'public')}>public (visible over SCIM)</option><option value="members"${chosen(input, 'visibility', 'members')}>members</option><option value="owners"${chosen(input, 'visibility', 'owners')}>owners</option></select>
   <label for="group-description">Description</label><input type="text" id="group-description" name="description" maxlength="1024" value="${typed(input, 'description')}">
   <p><button type="submit" class="primary">Create group</button></p></form>` : ''}`;
 }
 
-export async function groupPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string, q: Record<string, unknown>): Promise<{ title: string; body: Html }> {
+export async function groupPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string, q: Record<string, unknown>, notice?: Notice): Promise<{ title: string; body: Html }> {
   const g = await s.admin.groups.get(ctx, id);
   const pageNumber = Math.max(1, Number.parseInt(String(q.page ?? '1'), 10) || 1);
   const members = await s.admin.groups.members(ctx, id, { pageSize: MEMBERS_PAGE_SIZE, pageNumber });
@@ -41,8 +39,8 @@ ${members.total === 0 ? html`<p class="empty">No members${canEdit ? ': add one b
 ${members.entities.map((m) => html`<tr><td><a href="/console/users/${m.id}">${m.name ?? m.id}</a></td>${canEdit ? html`<td><form class="inline" method="post" action="/console/groups/${id}/members/remove">${csrfField(c)}<input type="hidden" name="userId" value="${m.id}"><button type="submit" aria-label="${`Remove ${m.name ?? m.id}`}">Remove</button></form></td>` : ''}</tr>`)}
 </tbody></table></div>
 <nav class="pager" aria-label="Member pages">${pageNumber > 1 ? html`<a href="/console/groups/${id}${query({ page: pageNumber - 1 })}" rel="prev">Previous</a>` : ''}<span>Page ${pageNumber} of ${Math.max(1, members.pageCount)}</span>${pageNumber < members.pageCount ? html`<a href="/console/groups/${id}${query({ page: pageNumber + 1 })}" rel="next">Next</a>` : ''}</nav>`}
-${canEdit ? html`<form method="post" action="/console/groups/${id}/members" class="row">${csrfField(c)}
-  <div><label for="member">Add a user (email)</label><input type="email" id="member" name="userName" required></div><div><button type="submit">Add</button></div></form>` : ''}
+${canEdit ? html`<form method="post" action="/console/groups/${id}/members" class="row">${csrfField(c)}${formName('add-member')}${formError(notice, 'add-member')}
+  <div><label for="member">Add a user (email)</label><input type="email" id="member" name="userName" required value="${typed(notice?.form, 'userName')}"></div><div><button type="submit">Add</button></div></form>` : ''}
 ${can(ctx.principal, ['directory:group:delete']) ? html`<h2>Delete</h2><form method="post" action="/console/groups/${id}/delete" data-confirm="${`Delete the group ${g.name}?`}">${csrfField(c)}<button type="submit" class="danger">Delete group</button></form>` : ''}`;
   return { title: g.name, body };
 }

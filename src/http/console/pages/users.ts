@@ -9,6 +9,8 @@ import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { html, query, type Html } from '../html.ts';
 import { valueInWords, type AttributeChange } from '../../../directory/activity.ts';
 import { csrfField } from '../layout.ts';
+import type { Notice } from '../notices.ts';
+import { chosen, formError, formName } from '../forms.ts';
 
 export const USERS_PAGE_SIZE = 50;
 
@@ -86,7 +88,7 @@ function profile(resource: JsonObject): Html {
 <details><summary>All attributes as SCIM JSON</summary><pre class="json" tabindex="0">${JSON.stringify(raw, null, 2)}</pre></details>`;
 }
 
-export async function userPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string): Promise<{ title: string; body: Html }> {
+export async function userPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string, notice?: Notice): Promise<{ title: string; body: Html }> {
   const entity = await s.admin.users.get(ctx, id);
   const { resource } = await s.users.get(scimContextOf(ctx, s.registries), id, {});
   const groups = (await s.store.groupsOfUsers(ctx.org.id, [id], undefined)).get(id) ?? [];
@@ -115,13 +117,13 @@ ${groups.length === 0 ? html`<p class="muted">Member of no group.</p>` : html`<u
 <p>${manager ? (manager.displayName ? html`<a href="/console/users/${String(manager.value)}">${String(manager.displayName)}</a>` : String(manager.value)) : html`<span class="muted">None.</span>`}</p>
 <h2>Console roles</h2>
 ${grants.length === 0 ? html`<p class="muted">None: this user cannot sign in to the console.</p>` : html`<ul>${grants.map((g) => html`<li>${roleName(g.roleId)} on ${divisionName(g.divisionId)}</li>`)}</ul>`}
-${canGrantRoles ? html`<form method="post" action="/console/users/${id}/grants" class="row">${csrfField(c)}
+${canGrantRoles ? html`<form method="post" action="/console/users/${id}/grants" class="row">${csrfField(c)}${formName('grant')}${formError(notice, 'grant')}
   ${grants.map((g) => html`<input type="hidden" name="keep" value="${`${g.roleId}@${g.divisionId}`}">`)}
-  <div><label for="grant-role">Grant role</label><select id="grant-role" name="roleId"><option value="">(choose)</option>${roles.map((r) => html`<option value="${r.id}">${r.name}</option>`)}</select></div>
-  <div><label for="grant-division">on</label><select id="grant-division" name="divisionId">${divisions.map((d) => html`<option value="${d.id}">${d.name}</option>`)}<option value="*">all divisions</option></select></div>
+  <div><label for="grant-role">Grant role</label><select id="grant-role" name="roleId"><option value="">(choose)</option>${roles.map((r) => html`<option value="${r.id}"${chosen(notice?.form, 'roleId', r.id)}>${r.name}</option>`)}</select></div>
+  <div><label for="grant-division">on</label><select id="grant-division" name="divisionId">${divisions.map((d) => html`<option value="${d.id}"${chosen(notice?.form, 'divisionId', d.id)}>${d.name}</option>`)}<option value="*"${chosen(notice?.form, 'divisionId', '*')}>all divisions</option></select></div>
   <div><button type="submit">Grant</button></div></form>
   ${grants.length > 0 ? html`<form method="post" action="/console/users/${id}/grants" data-confirm="Remove every console role of this user?">${csrfField(c)}<button type="submit" class="danger">Remove all console roles</button></form>` : ''}` : ''}
-${canEdit ? html`<h2>Password</h2><form method="post" action="/console/users/${id}/password" class="row">${csrfField(c)}
+${canEdit ? html`<h2>Password</h2><form method="post" action="/console/users/${id}/password" class="row">${csrfField(c)}${formName('password')}${formError(notice, 'password')}
   <div><label for="password">New password (at least 12 characters)</label><input type="password" id="password" name="password" autocomplete="new-password" minlength="12" required></div>
   <div><button type="submit">Set password</button></div></form>` : ''}
 <h2>History</h2>
