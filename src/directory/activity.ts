@@ -107,6 +107,9 @@ function grantsInWords(v: unknown, names: ReadonlyMap<string, string>): unknown 
   });
 }
 
+const DELETED_MARK = ' (deleted)';
+const DELETED = / \(deleted\)$/;
+
 /** The name a record gives its resource: userName or displayName, after the change or before it. */
 function lastKnownName(r: AuditRecord): string | undefined {
   for (const k of ['displayName', 'userName', 'name']) {
@@ -254,7 +257,7 @@ export class ActivityFeed {
       if (!u) {
         const last = (await this.audits.records(ctx, { limit: 1, resourceId: id })).entities[0];
         const known = last && lastKnownName(last);
-        if (known) names.set(id, `${known} (deleted)`);
+        if (known) names.set(id, `${known}${DELETED_MARK}`);
       }
     }
     // Grants name their role and division (`roleDivisions`, `grants`); a division outside the
@@ -279,10 +282,11 @@ export class ActivityFeed {
     const actor = this.actor(r.clientId, names);
     const before = (k: string) => r.changes[k]?.before;
     const after = (k: string) => r.changes[k]?.after;
-    const name = names.get(r.resourceId) ||
+    const known = names.get(r.resourceId) ||
       (typeof after('userName') === 'string' && (after('userName') as string)) || (typeof before('userName') === 'string' && (before('userName') as string)) ||
       (typeof after('name') === 'string' && (after('name') as string)) || (typeof before('name') === 'string' && (before('name') as string)) ||
       (typeof after('displayName') === 'string' && (after('displayName') as string)) || r.resourceId;
+    const name = r.action === 'delete' ? known.replace(DELETED, '') : known;
     const noun = r.resourceType === 'OAuthClient' ? 'OAuth client' : r.resourceType.toLowerCase();
     const memberNames = (k: string, side: 'before' | 'after') => {
       const ids = (r.changes[k]?.[side] as unknown[] | undefined) ?? [];

@@ -13,7 +13,8 @@ class Rollback extends Error {
 
 /** `store` with every transaction rolled back after it ran to the end; its result is kept. */
 export function rollbackStore(store: Store): Store {
-  const rolledBack: Store = Object.assign(Object.create(store) as Store, {
+  const rolledBack: Store = {
+    ...store,
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       try {
         await store.transaction(async (tx) => {
@@ -25,7 +26,7 @@ export function rollbackStore(store: Store): Store {
       }
       throw new Error('unreachable: a validate-only transaction always rolls back');
     },
-  });
+  };
   // Writes atomic on their own: here inside a transaction, so that they are rolled back too.
   return Object.assign(rolledBack, writesInTransaction(rolledBack));
 }

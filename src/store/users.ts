@@ -62,12 +62,6 @@ export interface UserRepository {
   /** Which of `ids` are users of the organization (in `divisions`, when given). */
   userIdsExist(orgId: string, ids: readonly string[], divisions?: DivisionFilter): Promise<Set<string>>;
   /**
-   * Writes `u` over `previous` (the record as read) if the stored version is still
-   * previous.version; false when it moved on. Only changed columns are written, so indexes
-   * on unchanged columns are left alone.
-   */
-  updateUser(u: UserRecord, previous: UserRecord): Promise<boolean>;
-  /**
    * A user created (no `previous`) or updated (from `previous`, whose version must still be the
    * current one) together with its audit record, all or nothing, even outside a transaction:
    * one statement on PostgreSQL (one round trip), one group-committed transaction on SQLite.

@@ -199,7 +199,9 @@ test('users, group members, renames and the audit trail; names in tables; option
     await app.refusals.flush();
     const refused = await cli('activity', '--outcome', 'refused');
     assert.match(refused, /REFUSED Recovered admin \S+ tried to create user ops\.ann@acme\.com: .*already in use\n\s+POST \/api\/v2\/scim\/v2\/Users -> 409 uniqueness/);
-    assert.match(await cli('activity', '--kind', 'Group'), /The CLI \(on the store\) added (ops\.ann, [0-9a-f-]{36}|[0-9a-f-]{36}, ops\.ann) to Ops\n/, 'a deleted member is shown by id');
+    const groupActivity = await cli('activity', '--kind', 'Group');
+    assert.match(groupActivity, /The CLI \(on the store\) added (ops\.ann, ops\.bob \(deleted\)|ops\.bob \(deleted\), ops\.ann) to Ops\n/, 'a deleted member is named by its last known name');
+    assert.match(groupActivity, /The CLI \(on the store\) deleted group Doomed\n/, 'a delete does not say twice that it deleted');
 
     // Options after the command, and the same commands on a server.
     const address = await app.listen({ port: 0, host: '127.0.0.1' });

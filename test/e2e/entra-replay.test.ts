@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { describe } from 'node:test';
 import { addGroup, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 interface Step {
   name: string;
@@ -38,8 +38,8 @@ function assertSubset(actual: unknown, expected: unknown, where: string): void {
   } else assert.equal(actual, expected, where);
 }
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`Entra replay on ${dialect}`, { skip: dialect === 'postgres' ? await postgresSkipReason() : undefined }, () => {
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`Entra replay on ${dialect}`, { skip }, () => {
     let h: Harness;
     let org: Org;
     let base: string;

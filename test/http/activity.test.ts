@@ -5,9 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { redactedExcerpt } from '../../src/directory/refusals.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`activity feed (${dialect})`, { skip: dialect === 'postgres' ? await (await import('../helpers/postgres.ts')).postgresSkipReason() : undefined }, () => {
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`activity feed (${dialect})`, { skip }, () => {
     let h: Harness;
     let org: Org;
     let alice: string;

@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { call, clientWith, createOrg, ENT, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 type Op = { status: string; location?: string; bulkId?: string; response?: { detail?: string; status?: string } };
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`bulk trust (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let org: Org;
     before(async () => {

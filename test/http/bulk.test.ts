@@ -4,13 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, clientWith, createOrg, ENT, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`bulk (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let std: Org;
     let gen: Org;

@@ -4,15 +4,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, createOrg, insertUsers, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../src/directory/cursor.ts';
 import { Sealer } from '../../src/directory/sealed.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const N = 1200;
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`cursor pagination (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let org: Org;
     let now = Date.now();

@@ -4,8 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
 import { SCIM_BASE_PATHS } from '../../src/http/app.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const HOME_NAME = 'Homer Hidden';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -16,9 +16,8 @@ const SCOPED_PERMISSIONS = [
 
 type Res = Awaited<ReturnType<typeof call>>;
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`division scope (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let org: Org;
     let sales: string;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { call, createOrg, ENT, GEN, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const RUNS = 400;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -69,9 +69,8 @@ const patchArb = (keys: readonly string[]) =>
 /** JSON text, with `__proto__` kept as a real key (JSON.stringify of a parsed object keeps it). */
 const text = (v: unknown) => JSON.stringify(v);
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`fuzzing the write routes (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let genesys: Org;
     let standard: Org;

@@ -6,12 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MembersWrite, MembersWritten } from '../../src/store/contract.ts';
 import { addGroup, call, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 type WriteMembers = (w: MembersWrite) => Promise<MembersWritten | undefined>;
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`membership writes against changes made meanwhile: ${dialect}`, { skip: dialect === 'postgres' ? await postgresSkipReason() : undefined }, () => {
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`membership writes against changes made meanwhile: ${dialect}`, { skip }, () => {
     let h: Harness;
     let org: Org;
     let original: WriteMembers;

@@ -4,14 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDivision, call, clientWith, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 type Entry = { path: string; status: number; auth: string; client: string; detail?: string; outcome: string; method: string; durationMs: number };
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`request log (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let org: Org;
     let now = Date.now();

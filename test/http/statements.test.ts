@@ -4,10 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDivision, addGroup, call, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`statements per request: ${dialect}`, { skip: dialect === 'postgres' ? await postgresSkipReason() : undefined }, () => {
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`statements per request: ${dialect}`, { skip }, () => {
     let h: Harness;
     let org: Org;
     before(async () => {

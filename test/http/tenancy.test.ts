@@ -7,8 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDivision, addGroup, call, consoleAdmin, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
 import { SCIM_BASE_PATHS } from '../../src/http/app.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -21,9 +21,8 @@ type Res = Awaited<ReturnType<typeof call>> & {
   readonly sent?: readonly string[];
 };
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`tenancy (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let a: Org;
     let b: Org;

@@ -11,11 +11,10 @@ import { buildApp } from '../../src/http/app.ts';
 import { createServices } from '../../src/services.ts';
 import { openThrottleRedis, RedisThrottleLedgers } from '../../src/auth/throttle-ledger.ts';
 import { consoleAdmin, createOrg, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`throttles under concurrency (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let app: FastifyInstance;
     let org: Org;

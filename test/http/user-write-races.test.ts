@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { UserWrite } from '../../src/store/contract.ts';
 import { addDivision, call, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`user writes against changes made meanwhile: ${dialect}`, { skip: dialect === 'postgres' ? await postgresSkipReason() : undefined }, () => {
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`user writes against changes made meanwhile: ${dialect}`, { skip }, () => {
     let h: Harness;
     let org: Org;
     let original: (w: UserWrite) => Promise<boolean>;

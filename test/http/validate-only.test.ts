@@ -3,12 +3,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDivision, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const VALIDATE = { prefer: 'validate-only' };
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`validate-only (${dialect})`, { skip: dialect === 'postgres' ? await postgresSkipReason() : undefined }, () => {
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`validate-only (${dialect})`, { skip }, () => {
     let h: Harness;
     let org: Org;
     const auditCount = async () => (await call(h, { path: '/api/v2/audits?pageSize=500', token: org.token })).body.entities.length as number;

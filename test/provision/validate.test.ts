@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { validate, TEST_PLAN, type ValidationReport } from '../../src/provision/validate.ts';
 import { addGroup, call, createOrg, listening, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 type Defect = 'none' | 'day-long-tokens' | 'no-external-id' | 'filter-ignores-and' | 'disable-does-nothing' | 'error-on-empty-filter';
 
@@ -58,9 +58,9 @@ async function brokenServer(app: FastifyInstance, defect: () => Defect): Promise
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
-for (const [profile, dialect] of [['standard', 'sqlite'], ['genesys', 'postgres']] as const) {
+// Each profile on one store: the standard profile on SQLite, genesys on PostgreSQL.
+for (const [profile, { name: dialect, skip }] of [['standard', DIALECTS[0]], ['genesys', DIALECTS[1]]] as const) {
   describe(`scimitar validate against Scimitar (${profile} profile, ${dialect})`, { timeout: 300_000 }, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let app: FastifyInstance;
     let org: Org;

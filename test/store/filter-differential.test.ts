@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { addDivision, addGroup, call, createOrg, ENT, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
-import { postgresSkipReason } from '../helpers/postgres.ts';
 import { bindFilter, createRegistry, matchesFilter, parseFilter, ScimError, type JsonObject } from '../../src/scim/index.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
 
 const RUNS = 1000;
 
@@ -86,11 +86,10 @@ function filterArb(groupIds: readonly string[], groupNames: readonly string[], m
   })).f;
 }
 
-for (const [dialect, profile] of [['sqlite', 'genesys'], ['postgres', 'genesys'], ['sqlite', 'standard'], ['postgres', 'standard']] as const) {
+for (const { name: dialect, skip } of DIALECTS) for (const profile of ['genesys', 'standard'] as const) {
   describe(`filters: store and evaluator agree (${dialect}, ${profile} profile)`, async () => {
     const registry = createRegistry(profile);
     const User = registry.resourceType('User')!;
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let org: Org;
     let resources: JsonObject[] = [];

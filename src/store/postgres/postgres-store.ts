@@ -111,7 +111,8 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   const timed = (q: pg.Pool | pg.PoolClient) => timedExecutor(executor(q), () => observer);
   const repo = createSqlRepository(timed(pool), limits, POSTGRES_FEATURES);
   const stats = { transactions: 0, commits: 0 };
-  return Object.assign(Object.create(repo) as Store, {
+  const store: Store = {
+    ...repo,
     dialect: 'postgres' as const,
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       stats.transactions++;
@@ -149,7 +150,8 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     async close() {
       await pool.end();
     },
-  });
+  };
+  return store;
 }
 
 /**

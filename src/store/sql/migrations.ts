@@ -20,11 +20,11 @@ export interface DdlDialect {
    * create in an organization would queue on that one row across all nodes: there the counts
    * are kept in 16 slots per organization (migration 8) and summed when read.
    */
-  readonly userCounts: boolean;
+  readonly countRowPerOrganization: boolean;
 }
 
-export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', userCounts: true };
-export const POSTGRES_DDL: DdlDialect = { serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '', userCounts: false };
+export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', countRowPerOrganization: true };
+export const POSTGRES_DDL: DdlDialect = { serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '', countRowPerOrganization: false };
 
 const USER_COUNTS = `
 CREATE TABLE org_user_counts (org_id TEXT PRIMARY KEY, total INTEGER NOT NULL, active INTEGER NOT NULL);
@@ -204,7 +204,7 @@ CREATE INDEX audits_time ON audits(time);
       version: 4,
       name: 'per-organization user counts',
       // Unfiltered lists report totalResults from here instead of counting every row.
-      sql: d.userCounts ? USER_COUNTS : 'SELECT 1;',
+      sql: d.countRowPerOrganization ? USER_COUNTS : 'SELECT 1;',
     },
     {
       version: 5,
@@ -270,7 +270,7 @@ CREATE TABLE setup_tokens (
       name: 'per-organization user counts on PostgreSQL, in slots',
       // A page's totalResults without counting every row (a COUNT over 100,000 users is a
       // sequential scan of 25 ms on PostgreSQL). SQLite has kept its counts since version 4.
-      sql: d.userCounts ? 'SELECT 1;' : SLOTTED_USER_COUNTS,
+      sql: d.countRowPerOrganization ? 'SELECT 1;' : SLOTTED_USER_COUNTS,
     },
     {
       version: 9,

@@ -226,7 +226,8 @@ export function openSqliteStore(options: SqliteOptions): Store {
   };
   const guarded = createSqlRepository(timedExecutor(outside, () => observer), limits, features);
 
-  const store: Store = Object.assign(Object.create(guarded) as Store, {
+  const store: Store = {
+    ...guarded,
     dialect: 'sqlite' as const,
     transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       queued++;
@@ -280,7 +281,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
       reader?.close();
       db.close();
     },
-  });
+  };
   // A user and its audit row, a membership change with its version and audit row: each one
   // transaction (its commit shared with the batch).
   return Object.assign(store, writesInTransaction(store));

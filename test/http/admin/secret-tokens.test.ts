@@ -4,13 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, consoleAdmin, createOrg, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
-import { postgresSkipReason } from '../../helpers/postgres.ts';
+import { DIALECTS } from '../../helpers/dialects.ts';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`secret tokens (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let org: Org;
     before(async () => {

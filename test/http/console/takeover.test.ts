@@ -8,17 +8,16 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/http/app.ts';
 import { call, clientWith, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
-import { postgresSkipReason } from '../../helpers/postgres.ts';
 import { passwordMatches } from '../../../src/auth/secrets.ts';
 import { SCIM_PROVISIONING_PERMISSIONS } from '../../../src/directory/organizations.ts';
+import { DIALECTS } from '../../helpers/dialects.ts';
 
 const PUBLIC = 'https://scim.example.test';
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const cookieOf = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie'] ?? '').split(';')[0];
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const { name: dialect, skip } of DIALECTS) {
   describe(`console takeover (${dialect})`, async () => {
-    const skip = dialect === 'postgres' ? await postgresSkipReason() : undefined;
     let h: Harness;
     let app: FastifyInstance;
     let org: Org;

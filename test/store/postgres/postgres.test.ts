@@ -119,7 +119,7 @@ describe('PostgreSQL', { skip }, () => {
       id: randomUUID(), orgId, userName: `slot${i}@x.com`, active: true, divisionId: homeDivisionId, version: 1, created: now, lastModified: now, data: {},
     }));
     await Promise.all(made.map((user) => store.writeUser({ user, audit: { id: randomUUID(), orgId, time: now, action: 'create', resourceType: 'User', resourceId: user.id, changes: {} } })));
-    await Promise.all(made.slice(0, 10).map((u) => store.updateUser({ ...u, active: false, version: 2 }, u)));
+    await Promise.all(made.slice(0, 10).map((u) => store.writeUser({ user: { ...u, active: false, version: 2 }, previous: u, audit: { id: randomUUID(), orgId, time: now, action: 'update', resourceType: 'User', resourceId: u.id, changes: {} } })));
     await Promise.all(made.slice(50).map((u) => store.deleteUser(orgId, u.id)));
     assert.deepEqual([await total(false), await total(true)], [30050, 30040]);
     const slots = await adminQuery<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.org_user_counts WHERE org_id = $1`, [orgId]);

@@ -1,0 +1,149 @@
+// Groups in SQL: the row, members (chunked, only users that still exist), the membership
+// write with its audit record, and list queries through the planner.
+import type { GroupQuery, GroupRecord, GroupRef, GroupRepository, GroupVisibility, MemberRef, MembersWrite } from '../contract.ts';
+import { GROUP_SELECT, toGroup } from './rows.ts';
+import { groupColumns } from './filter-sql.ts';
+import type { DialectFeatures, QueryLimits, SqlExecutor } from './executor.ts';
+import { createPager } from './paging.ts';
+import { AUDIT_COLUMNS, auditInsert, auditParams, chunks, inDivisions, one, placeholders, runStatement, type Statement } from './shared.ts';
+
+export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): GroupRepository {
+  const page = createPager(db, limits);
+  const touchGroup = async (orgId: string, id: string, lastModified: string): Promise<number> => {
+    const rows = await db.returning('UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ? RETURNING version', [lastModified, orgId, id]);
+    return Number(rows[0].version);
+  };
+  // One statement per chunk; only users that still exist go in (one deleted since the caller
+  // checked it is skipped, as if deleted just after), so no foreign-key failure.
+  // `guard`: a condition each statement also needs (writeMembers: the group is there as asked).
+  const NO_GUARD: Statement = { sql: '', params: [] };
+  const addMembers = async (groupId: string, userIds: readonly string[], guard: Statement = NO_GUARD): Promise<number> => {
+    let added = 0;
+    for (const part of chunks([...new Set(userIds)])) {
+      added += await db.run(
+        `INSERT INTO group_members (group_id, user_id) SELECT ?, u.id FROM users u WHERE u.id IN (${placeholders(part.length)})${guard.sql} ON CONFLICT DO NOTHING`,
+        [groupId, ...part, ...guard.params],
+      );
+    }
+    return added;
+  };
+  const removeMembers = async (groupId: string, userIds: readonly string[], guard: Statement = NO_GUARD): Promise<number> => {
+    let removed = 0;
+    for (const part of chunks([...new Set(userIds)])) {
+      removed += await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (${placeholders(part.length)})${guard.sql}`, [groupId, ...part, ...guard.params]);
+    }
+    return removed;
+  };
+
+  return {
+    async insertGroup(g: GroupRecord) {
+      await db.run(
+        `INSERT INTO groups (id, org_id, display_name, display_name_lower, external_id, description, type, visibility, version, created, last_modified)
+          VALUES (${placeholders(11)})`,
+        [g.id, g.orgId, g.displayName, g.displayName.toLowerCase(), g.externalId ?? null, g.description ?? null, g.type, g.visibility, g.version, g.created, g.lastModified],
+      );
+    },
+    getGroup: (orgId, id) => one(db, `${GROUP_SELECT} WHERE g.org_id = ? AND g.id = ?`, [orgId, id], toGroup),
+    async updateGroup(g: GroupRecord, expectedVersion: number) {
+      const n = await db.run(
+        `UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, description = ?, type = ?, visibility = ?, version = ?, last_modified = ?
+          WHERE org_id = ? AND id = ? AND version = ?`,
+        [g.displayName, g.displayName.toLowerCase(), g.externalId ?? null, g.description ?? null, g.type, g.visibility, g.version, g.lastModified, g.orgId, g.id, expectedVersion],
+      );
+      return n === 1;
+    },
+    touchGroup,
+    async deleteGroup(orgId, id) {
+      return (await db.run('DELETE FROM groups WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
+    },
+    queryGroups(orgId, q: GroupQuery) {
+      const where = ['g.org_id = ?'];
+      const params: unknown[] = [orgId];
+      if (q.visibility) {
+        where.push('g.visibility = ?');
+        params.push(q.visibility);
+      }
+      return page<GroupRecord>({
+        from: 'groups g', where, params, columns: groupColumns(q.memberDivisionIds), select: GROUP_SELECT, seq: 'g.seq', map: toGroup, q,
+        sortValue: (row, s) => (s.attribute.name === 'meta' ? (s.sub?.name === 'created' ? row.created : row.lastModified) : (row as unknown as Record<string, unknown>)[s.attribute.name]),
+      });
+    },
+    addMembers,
+    removeMembers,
+    async writeMembers(w: MembersWrite) {
+      const where = ['org_id = ?', 'id = ?'];
+      const params: unknown[] = [w.orgId, w.groupId];
+      if (w.visibility !== undefined) {
+        where.push('visibility = ?');
+        params.push(w.visibility);
+      }
+      if (w.expectedVersion !== undefined) {
+        where.push('version = ?');
+        params.push(w.expectedVersion);
+      }
+      const target = `SELECT id, version FROM groups WHERE ${where.join(' AND ')}`;
+      const ids = [...new Set(w.userIds)];
+      if (features.writableCte) {
+        // One statement. The group row is locked first (FOR UPDATE re-checks the version
+        // against a concurrent writer's commit); only users that exist go in; the version
+        // moves and the audit row is written only if a membership row changed. The ids are
+        // one array parameter, so every size of change is the same prepared statement.
+        const change = w.kind === 'add'
+          ? 'INSERT INTO group_members (group_id, user_id) SELECT g.id, u.id FROM g JOIN users u ON u.id = ANY(?) ON CONFLICT DO NOTHING RETURNING 1'
+          : 'DELETE FROM group_members WHERE group_id IN (SELECT id FROM g) AND user_id = ANY(?) RETURNING 1';
+        const rows = await db.returning(
+          `WITH g AS (${target} FOR UPDATE),
+            changed AS (${change}),
+            touched AS (UPDATE groups SET version = version + 1, last_modified = ? WHERE id IN (SELECT id FROM g) AND EXISTS (SELECT 1 FROM changed) RETURNING version),
+            audited AS (INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(10)} FROM touched)
+          SELECT g.version AS version_read, (SELECT version FROM touched) AS touched FROM g`,
+          [...params, ids, w.lastModified, ...auditParams(w.audit)],
+        );
+        if (rows.length === 0) return undefined;
+        const touched = rows[0].touched;
+        return touched === null ? { version: Number(rows[0].version_read), changed: false } : { version: Number(touched), changed: true };
+      }
+      // Inside a transaction (the store runs it in one, and SQLite's one writer runs it alone):
+      // the rows, each statement only if the group is there as asked; the group is read only
+      // when no row changed (to tell a no-op from a group that is not there).
+      const guard = { sql: ` AND EXISTS (${target})`, params };
+      const n = w.kind === 'add' ? await addMembers(w.groupId, ids, guard) : await removeMembers(w.groupId, ids, guard);
+      if (n === 0) {
+        const g = (await db.all(target, params))[0];
+        return g ? { version: Number(g.version), changed: false } : undefined;
+      }
+      const version = await touchGroup(w.orgId, w.groupId, w.lastModified);
+      await runStatement(db, auditInsert(w.audit));
+      return { version, changed: true };
+    },
+    clearMembers(groupId, divisions) {
+      if (divisions === undefined) return db.run('DELETE FROM group_members WHERE group_id = ?', [groupId]);
+      const scope = inDivisions('u.division_id', divisions);
+      return db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id IN (SELECT u.id FROM users u WHERE 1 = 1${scope.sql})`, [groupId, ...scope.params]);
+    },
+    async listMembers(groupId, divisions): Promise<MemberRef[]> {
+      const scope = inDivisions('u.division_id', divisions);
+      const rows = await db.all(
+        `SELECT gm.user_id, u.display_name, u.division_id FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ?${scope.sql} ORDER BY u.seq`,
+        [groupId, ...scope.params],
+      );
+      return rows.map((r) => ({ userId: r.user_id as string, displayName: (r.display_name as string | null) ?? undefined, divisionId: r.division_id as string }));
+    },
+    async groupsOfUsers(orgId, userIds, visibility?: GroupVisibility) {
+      const out = new Map<string, GroupRef[]>();
+      for (const part of chunks([...new Set(userIds)])) {
+        const rows = await db.all(
+          `SELECT gm.user_id, g.id, g.display_name FROM group_members gm JOIN groups g ON g.id = gm.group_id
+            WHERE g.org_id = ? ${visibility ? 'AND g.visibility = ?' : ''} AND gm.user_id IN (${placeholders(part.length)}) ORDER BY g.display_name_lower`,
+          [orgId, ...(visibility ? [visibility] : []), ...part],
+        );
+        for (const r of rows) {
+          const list = out.get(r.user_id as string) ?? [];
+          list.push({ groupId: r.id as string, displayName: r.display_name as string });
+          out.set(r.user_id as string, list);
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// The trail in SQL: audit records, refused requests, the request log.
+import type { AuditPage, AuditQuery, AuditRecord, RequestRecord, TrailQuery, TrailRepository } from '../contract.ts';
+import type { DialectFeatures, SqlExecutor } from './executor.ts';
+import { auditInsert, one, placeholders, runStatement } from './shared.ts';
+
+/** The WHERE of a trail page (audits, refusals): organization, client, time range, position in the order asked. */
+function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: unknown[] } {
+  const where = ['org_id = ?'];
+  const params: unknown[] = [orgId];
+  const add = (sql: string, v: unknown) => {
+    where.push(sql);
+    params.push(v);
+  };
+  if (q.clientId !== undefined) add('client_id = ?', q.clientId);
+  if (q.from !== undefined) add('time >= ?', q.from);
+  if (q.to !== undefined) add('time < ?', q.to);
+  if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
+  return { where, params };
+}
+
+export function trailRepository(db: SqlExecutor, features: DialectFeatures): TrailRepository {
+  return {
+  async insertAudit(a: AuditRecord) {
+    await runStatement(db, auditInsert(a));
+  },
+  async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
+    const { where, params } = trailWhere(orgId, q);
+    if (q.resourceId !== undefined) {
+      where.push('resource_id = ?');
+      params.push(q.resourceId);
+    }
+    if (q.scope) {
+      const { divisionIds, alsoTypes } = q.scope;
+      const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
+      where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
+      params.push(...divisionIds, ...alsoTypes);
+    }
+    const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+    const more = rows.length > q.limit;
+    const page = rows.slice(0, q.limit);
+    return {
+      entities: page.map((r) => ({
+        seq: Number(r.seq),
+        id: r.id as string,
+        orgId: r.org_id as string,
+        time: r.time as string,
+        clientId: (r.client_id as string | null) ?? undefined,
+        requestId: (r.request_id as string | null) ?? undefined,
+        action: r.action as string,
+        resourceType: r.resource_type as string,
+        resourceId: r.resource_id as string,
+        ...(r.division_id ? { divisionId: r.division_id as string } : {}),
+        changes: typeof r.changes === 'string' ? JSON.parse(r.changes) : (r.changes as AuditRecord['changes']),
+      })),
+      ...(more ? { next: Number(page[page.length - 1].seq) } : {}),
+    };
+  },
+  deleteAuditsBefore: (time) => db.run('DELETE FROM audits WHERE time < ?', [time]),
+  async insertRefusals(records) {
+    // One statement per chunk: a batch from the recorder is one round trip.
+    for (let i = 0; i < records.length; i += 50) {
+      const chunk = records.slice(i, i + 50);
+      await db.run(
+        `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body, validate_only) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`,
+        chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null, r.validateOnly ? 1 : null]),
+      );
+    }
+  },
+  async queryRefusals(orgId, q) {
+    const { where, params } = trailWhere(orgId, q);
+    const rows = await db.all(`SELECT * FROM refusals WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+    const page = rows.slice(0, q.limit);
+    return {
+      entities: page.map((r) => ({
+        seq: Number(r.seq), id: r.id as string, orgId: r.org_id as string, time: r.time as string,
+        ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
+        method: r.method as string, path: r.path as string, status: Number(r.status), ...(r.scim_type ? { scimType: r.scim_type as string } : {}),
+        detail: r.detail as string, ...(r.body ? { body: r.body as string } : {}), ...(Number(r.validate_only) === 1 ? { validateOnly: true } : {}),
+      })),
+      ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
+    };
+  },
+  deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
+  async insertRequests(records) {
+    const columns = 'id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail';
+    const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
+    if (features.columnArrays) {
+      // One statement whatever the batch (every request of the last second is one batch).
+      const rows = records.map(row);
+      await db.run(
+        `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
+        Array.from({ length: 11 }, (_, c) => rows.map((r) => r[c])),
+      );
+      return;
+    }
+    // 500 rows (5,500 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
+    for (let i = 0; i < records.length; i += 500) {
+      const chunk = records.slice(i, i + 500);
+      await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`, chunk.flatMap(row));
+    }
+  },
+  async queryRequests(orgId, q) {
+    const { where, params } = trailWhere(orgId, q);
+    if (q.withUnattributed) where[0] = '(org_id = ? OR org_id IS NULL)';
+    if (q.status !== undefined) {
+      const cls = /^([2-5])xx$/.exec(q.status);
+      if (cls) {
+        where.push('status >= ? AND status < ?');
+        params.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 100);
+      } else {
+        where.push('status = ?');
+        params.push(Number(q.status));
+      }
+    }
+    if (q.path !== undefined) {
+      where.push(`path LIKE ? ESCAPE '\\'`);
+      params.push(`%${q.path.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    const rows = await db.all(`SELECT * FROM requests WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+    const page = rows.slice(0, q.limit);
+    return {
+        entities: page.map((r) => ({
+          seq: Number(r.seq), id: r.id as string, ...(r.org_id ? { orgId: r.org_id as string } : {}), time: r.time as string,
+          ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
+          method: r.method as string, path: r.path as string, status: Number(r.status), durationMs: Number(r.duration_ms), auth: r.auth as string,
+          ...(r.detail ? { detail: r.detail as string } : {}),
+        })),
+        ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
+      };
+    },
+    async requestBuckets(orgId, from, withUnattributed) {
+      // The hour is the first 13 characters of the ISO time: the same text on both dialects.
+      const rows = await db.all(
+        `SELECT substr(time, 1, 13) AS hour,
+           SUM(CASE WHEN status < 400 THEN 1 ELSE 0 END) AS ok,
+           SUM(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END) AS refused,
+           SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS failed
+         FROM requests WHERE ${withUnattributed ? '(org_id = ? OR org_id IS NULL)' : 'org_id = ?'} AND time >= ? GROUP BY substr(time, 1, 13) ORDER BY 1`,
+        [orgId, from],
+      );
+      return rows.map((r) => ({ hour: `${r.hour as string}:00:00.000Z`, ok: Number(r.ok), refused: Number(r.refused), failed: Number(r.failed) }));
+    },
+    lastAccepted: (orgId) => one(db, 'SELECT time, client_id FROM requests WHERE org_id = ? AND status < 400 ORDER BY seq DESC LIMIT 1', [orgId], (r) => ({ time: r.time as string, ...(r.client_id ? { clientId: r.client_id as string } : {}) })),
+    async pruneRequests(time, maxRows) {
+      let n = await db.run('DELETE FROM requests WHERE time < ?', [time]);
+      const rows = await db.all('SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?', [maxRows]);
+      if (rows.length > 0) n += await db.run('DELETE FROM requests WHERE seq <= ?', [Number(rows[0].seq)]);
+      return n;
+    },
+  };
+}
