@@ -7,4 +7,5 @@ if (!existsSync(entry)) {
   process.stderr.write('scimitar: the compiled CLI is missing; run `npm run build` (npm ci does it)\n');
   process.exit(1);
 }
-await import(entry.href);
+const { runCli } = await import(entry.href);
+await runCli(process.argv);

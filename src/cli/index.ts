@@ -1,6 +1,6 @@
 // `scimitar`: serve, and administer organizations, clients, divisions, groups and roles,
 // either on the store directly or against a server's administration API (--url, --token).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, configFromEnv, DEFAULTS } from '../config.ts';
 import { createOrganization, recoverAdministrator } from '../directory/organizations.ts';
@@ -313,12 +313,15 @@ for (const leaf of leaves) {
 provisionCommands(program);
 validateCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CliError || e instanceof ConfigError || e instanceof StoreOpenError || e instanceof InputFileError || e instanceof MappingError || (e instanceof Error && 'status' in e)) {
-    process.stderr.write(`scimitar: ${e.message}\n`);
-    process.exit(1);
+/** Runs the command `argv` names (bin/scimitar.js passes process.argv); a user's error is one line on stderr and exit 1. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CliError || e instanceof ConfigError || e instanceof StoreOpenError || e instanceof InputFileError || e instanceof MappingError || (e instanceof Error && 'status' in e)) {
+      process.stderr.write(`scimitar: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
   }
-  throw e;
 }

@@ -6,7 +6,6 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readJsonFile, readText } from '../provision/input-file.ts';
 import { loadMappings, MappingError, type MappingSet } from '../provision/mappings.ts';
 import { htmlReport, summaryTable } from '../provision/report.ts';
-import type { ScimClient } from '../provision/scim-client.ts';
 import type { ScopeConfig } from '../provision/scope.ts';
 import { readDirectory, type Directory } from '../provision/source.ts';
 import { certificateFromPem, GraphError, GraphSource, type GraphCertificate, type GraphDeltaState } from '../provision/graph.ts';
@@ -15,7 +14,7 @@ import { peekState, StateFileError, StateStore } from '../provision/state.ts';
 import { runSync, type SyncReport, type SyncState, type WireProfile } from '../provision/sync.ts';
 import { assessCycle, parseInterval, quarantine, type CycleHealth } from '../provision/schedule.ts';
 import { CliError } from './backend.ts';
-import type { Conn } from './provision.ts';
+import { client, connection, type Conn } from './connection.ts';
 
 type SyncCliOptions = Conn & Record<string, string | boolean | undefined>;
 
@@ -110,7 +109,7 @@ function openState(path: string, dryRun: boolean): { state: SyncState; store?: S
 }
 
 /** One cycle: read the source, sync (each acknowledged write recorded in the state as it lands), then the log. */
-async function cycle(opts: SyncCliOptions, n: number, client: (o: Conn, dryRun: boolean) => ScimClient): Promise<{ report: SyncReport; authRefusals: number }> {
+async function cycle(opts: SyncCliOptions, n: number): Promise<{ report: SyncReport; authRefusals: number }> {
   let mappings;
   try {
     mappings = loadMappings(opts.mappings as string | undefined);
@@ -167,9 +166,9 @@ function printCycle(report: SyncReport): void {
 }
 
 /** A cycle, or cycles every --every until SIGTERM/SIGINT (the current cycle is finished first). */
-async function runProvisioning(opts: SyncCliOptions, client: (o: Conn, dryRun: boolean) => ScimClient): Promise<void> {
+async function runProvisioning(opts: SyncCliOptions): Promise<void> {
   if (!opts.every) {
-    const { report } = await cycle(opts, 1, client);
+    const { report } = await cycle(opts, 1);
     printCycle(report);
     if (report.stopped) process.exitCode = 4;
     else if (report.summary.fail > 0) process.exitCode = 3;
@@ -194,7 +193,7 @@ async function runProvisioning(opts: SyncCliOptions, client: (o: Conn, dryRun: b
     const started = new Date().toISOString();
     let line: string;
     try {
-      const { report, authRefusals } = await cycle(opts, n, client);
+      const { report, authRefusals } = await cycle(opts, n);
       printCycle(report);
       health = assessCycle(report, authRefusals, health, interval);
       const s = report.summary;
@@ -240,11 +239,11 @@ function appendLog(path: string, report: SyncReport, n: number, retentionDays: n
   renameSync(`${path}.tmp`, path);
 }
 
-export function provisionRunCommands(program: Command, connection: (c: Command) => Command, client: (o: Conn, dryRun: boolean) => ScimClient): void {
+export function provisionRunCommands(program: Command): void {
   syncOptions(program.command('sync').description('run a provisioning cycle (with --every, cycles) from Microsoft Graph or Graph-shaped files to a SCIM endpoint'), connection)
-    .action((opts: SyncCliOptions) => runProvisioning(opts, client));
+    .action((opts: SyncCliOptions) => runProvisioning(opts));
   const provision = program.command('provision').description('the provisioning engine as a service');
-  syncOptions(provision.command('run').description('the same as sync; with --every 40m, a long-running service'), connection).action((opts: SyncCliOptions) => runProvisioning(opts, client));
+  syncOptions(provision.command('run').description('the same as sync; with --every 40m, a long-running service'), connection).action((opts: SyncCliOptions) => runProvisioning(opts));
   provision
     .command('logs')
     .description('search the provisioning log')

@@ -1,35 +1,13 @@
 // `scimitar expr`, `scimitar test-connection`, `scimitar sync`: the identity provider's side.
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { parseJsonText } from '../provision/input-file.ts';
 import { compileExpression, evaluateForTarget } from '../provision/expression/evaluate.ts';
 import { ExpressionError } from '../provision/expression/ast.ts';
 import { SKIP } from '../provision/expression/values.ts';
-import { errorDetail, ScimClient } from '../provision/scim-client.ts';
+import { errorDetail } from '../provision/scim-client.ts';
 import { CliError } from './backend.ts';
 import { provisionRunCommands } from './provision-run.ts';
-
-export interface Conn {
-  url: string;
-  token?: string;
-  tokenUrl?: string;
-  clientId?: string;
-  clientSecret?: string;
-}
-
-export function client(o: Conn, dryRun: boolean): ScimClient {
-  if (!o.token && !(o.clientId && o.clientSecret)) throw new CliError('give --token, or --client-id and --client-secret (with --token-url)');
-  const tokenUrl = o.tokenUrl ?? `${new URL(o.url).origin}/oauth/token`;
-  return new ScimClient({ baseUrl: o.url, token: o.token, tokenUrl, clientId: o.clientId, clientSecret: o.clientSecret, dryRun });
-}
-
-export const connection = (c: Command) =>
-  c
-    .requiredOption('--url <tenant url>', 'SCIM base URL, e.g. https://host/api/v2/scim/v2')
-    .option('--token <token>', 'bearer token')
-    .option('--client-id <id>')
-    .option('--client-secret <secret>')
-    .option('--token-url <url>', 'OAuth token endpoint (default: <origin of --url>/oauth/token)');
+import { client, connection, type Conn } from './connection.ts';
 
 export function provisionCommands(program: Command): void {
   program
@@ -62,5 +40,5 @@ export function provisionCommands(program: Command): void {
     process.stdout.write(`OK: ${opts.url} answered the test query with an empty list, as Entra expects\n`);
   });
 
-  provisionRunCommands(program, connection, client);
+  provisionRunCommands(program);
 }

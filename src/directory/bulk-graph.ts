@@ -26,7 +26,6 @@ export interface ReferenceGraph {
 }
 
 export function referenceGraph(ops: readonly BulkOperation[]): ReferenceGraph {
-  const n = ops.length;
   const producer = new Map<string, number>();
   ops.forEach((op, i) => {
     if (op.bulkId !== undefined) producer.set(op.bulkId, i);

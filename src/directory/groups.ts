@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { can, SCIM_PERMISSIONS, userViewScope } from '../auth/permissions.ts';
 import {
   applyPatch, bindValueFilter, filterMentions, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
-  parseListQuery, parsePatchPath, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
+  parseListQuery, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
   type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
 } from '../scim/index.ts';
 import { MissingReference, UniqueViolation, type GroupRecord, type MembersWritten, type Keyset, type Repository, type Store } from '../store/contract.ts';

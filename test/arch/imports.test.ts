@@ -72,3 +72,29 @@ test('imports point down the layers: scim < store < trail < auth < directory < h
   assert.deepEqual(bad.map((i) => `${i.from} -> ${i.target}`), []);
 });
 
+
+test('no module imports itself back through others (no import cycles in src)', () => {
+  const edges = new Map<string, string[]>();
+  for (const i of all) if (i.target) edges.set(i.from, [...(edges.get(i.from) ?? []), i.target]);
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]) => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') {
+      cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const next of edges.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of edges.keys()) visit(file, []);
+  assert.deepEqual(cycles, []);
+});
+
+test('the store\'s aggregate modules stand alone: none imports another (shared pieces live in shared.ts and paging.ts)', () => {
+  const aggregates = ['tenancy', 'users', 'groups', 'trail', 'console'].map((a) => `store/sql/${a}.ts`);
+  const bad = all.filter((i) => aggregates.includes(i.from) && i.target && aggregates.includes(i.target));
+  assert.deepEqual(bad.map((i) => `${i.from} -> ${i.target}`), []);
+  assert.equal(all.filter((i) => aggregates.includes(i.from)).length > 10, true, 'the scan sees them');
+});
