@@ -56,7 +56,7 @@ export class GroupService {
   }
 
   private visibility(ctx: CallContext) {
-    return ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
+    return ctx.registry.publicGroupsOnly ? ('public' as const) : undefined;
   }
 
   private requireEdit(ctx: CallContext, permissions: readonly string[] = SCIM_PERMISSIONS.groupEdit): void {
@@ -188,7 +188,7 @@ export class GroupService {
 
   private async saveAttributes(repo: Repository, ctx: CallContext, g: GroupRecord, next: JsonObject): Promise<GroupRecord> {
     const displayName = next.displayName as string;
-    if (ctx.registry.profile === 'genesys' && displayName !== g.displayName) {
+    if (!ctx.registry.groupRenames && displayName !== g.displayName) {
       throw scimErrors.mutability(`Groups are matched by name and cannot be renamed over SCIM ("${g.displayName}" -> "${displayName}"); rename it in the administration API`);
     }
     const updated: GroupRecord = { ...g, displayName, externalId: next.externalId as string | undefined, version: g.version + 1, lastModified: nowIso() };

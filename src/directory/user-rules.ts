@@ -34,7 +34,7 @@ const scimExternalIds = (r: JsonObject) => {
 
 /** A POST/PUT body may echo the derived values, but only as they would be derived. */
 export function checkDerivedInBody(ctx: CallContext, r: JsonObject): void {
-  if (ctx.registry.profile !== 'genesys') return;
+  if (!ctx.registry.derivedUserValues) return;
   const userName = String(r.userName ?? '').toLowerCase();
   if (otherEmails(r).some((e) => String(e.value).toLowerCase() !== userName)) {
     throw scimErrors.mutability('emails[type eq "other"] mirrors userName and is read-only; change userName instead');
@@ -53,7 +53,7 @@ export function checkDerivedUnchanged(ctx: CallContext, before: JsonObject, afte
   if (before.active !== undefined && after.active === undefined) {
     throw scimErrors.mutability('"active" cannot be removed: a user is always active or inactive here; replace it with false to disable the user');
   }
-  if (ctx.registry.profile !== 'genesys') return;
+  if (!ctx.registry.derivedUserValues) return;
   if (!deepEqual(otherEmails(before), otherEmails(after))) {
     throw scimErrors.mutability('emails[type eq "other"] mirrors userName and is read-only; change userName instead');
   }
@@ -84,48 +84,49 @@ async function checkRoutingNames(repo: Repository, ctx: CallContext, kind: 'skil
 }
 
 export async function prepareUser(repo: Repository, ctx: CallContext, resource: JsonObject, existing?: UserRow): Promise<PreparedUser> {
-  const genesys = ctx.registry.profile === 'genesys';
   const userName = resource.userName as string;
-  if (genesys && !EMAIL.test(userName)) throw scimErrors.invalidValue(`userName ${JSON.stringify(userName)} must be an email address (it is the login)`);
+  if (ctx.registry.userNameIsEmail && !EMAIL.test(userName)) throw scimErrors.invalidValue(`userName ${JSON.stringify(userName)} must be an email address (it is the login)`);
 
   const data: JsonObject = copyOf(resource);
   for (const k of ['id', 'meta', 'groups', 'schemas', 'password']) delete data[k];
   const password = typeof resource.password === 'string' ? resource.password : undefined;
   if (data.active === undefined) data.active = existing?.active ?? true;
 
-  if (genesys) {
+  // The derived values are not stored: they are shown from userName and externalId.
+  if (ctx.registry.derivedUserValues) {
     const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]).filter((e) => e.type !== 'other') : [];
     if (emails.length > 0) data.emails = emails;
     else delete data.emails;
-    if (Array.isArray(data.phoneNumbers)) {
-      const seen = new Set<string>();
-      data.phoneNumbers = (data.phoneNumbers as JsonObject[]).map((p) => {
-        const type = p.type as string | undefined;
-        if (type && seen.has(type)) throw scimErrors.invalidValue(`Only one phone number of type "${type}" is allowed`);
-        if (type) seen.add(type);
-        return { ...p, value: normalizePhoneNumber(type, String(p.value ?? '')) };
-      });
+  }
+  if (ctx.registry.phonesAsTel && Array.isArray(data.phoneNumbers)) {
+    const seen = new Set<string>();
+    data.phoneNumbers = (data.phoneNumbers as JsonObject[]).map((p) => {
+      const type = p.type as string | undefined;
+      if (type && seen.has(type)) throw scimErrors.invalidValue(`Only one phone number of type "${type}" is allowed`);
+      if (type) seen.add(type);
+      return { ...p, value: normalizePhoneNumber(type, String(p.value ?? '')) };
+    });
+  }
+  // The Genesys extension exists only in the registries that define it.
+  const gen = isObject(data[GENESYS_USER_SCHEMA]) ? copyOf(data[GENESYS_USER_SCHEMA] as JsonObject) : undefined;
+  if (gen) {
+    await checkRoutingNames(repo, ctx, 'skill', gen.routingSkills);
+    await checkRoutingNames(repo, ctx, 'language', gen.routingLanguages);
+    if (ctx.registry.derivedUserValues && Array.isArray(gen.externalIds)) {
+      const ids = (gen.externalIds as JsonObject[]).filter((x) => x.authority !== SCIM_AUTHORITY);
+      if (ids.length > 0) gen.externalIds = ids;
+      else delete gen.externalIds;
     }
-    const gen = isObject(data[GENESYS_USER_SCHEMA]) ? copyOf(data[GENESYS_USER_SCHEMA] as JsonObject) : undefined;
-    if (gen) {
-      await checkRoutingNames(repo, ctx, 'skill', gen.routingSkills);
-      await checkRoutingNames(repo, ctx, 'language', gen.routingLanguages);
-      if (Array.isArray(gen.externalIds)) {
-        const ids = (gen.externalIds as JsonObject[]).filter((x) => x.authority !== SCIM_AUTHORITY);
-        if (ids.length > 0) gen.externalIds = ids;
-        else delete gen.externalIds;
-      }
-      if (Object.keys(gen).length > 0) data[GENESYS_USER_SCHEMA] = gen;
-      else delete data[GENESYS_USER_SCHEMA];
-    }
-    if (Array.isArray(data.roles)) {
-      const names = (data.roles as JsonObject[]).map((r) => String(r.value ?? ''));
-      const roles = await repo.findRolesByName(ctx.org.id, names);
-      const byLower = new Map(roles.map((r) => [r.name.toLowerCase(), r.name]));
-      const missing = names.filter((n) => !byLower.has(n.toLowerCase()));
-      if (missing.length > 0) throw scimErrors.invalidValue(`Unknown role${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-      data.roles = (data.roles as JsonObject[]).map((r) => ({ ...r, value: byLower.get(String(r.value).toLowerCase()) }));
-    }
+    if (Object.keys(gen).length > 0) data[GENESYS_USER_SCHEMA] = gen;
+    else delete data[GENESYS_USER_SCHEMA];
+  }
+  if (ctx.registry.rolesByName && Array.isArray(data.roles)) {
+    const names = (data.roles as JsonObject[]).map((r) => String(r.value ?? ''));
+    const roles = await repo.findRolesByName(ctx.org.id, names);
+    const byLower = new Map(roles.map((r) => [r.name.toLowerCase(), r.name]));
+    const missing = names.filter((n) => !byLower.has(n.toLowerCase()));
+    if (missing.length > 0) throw scimErrors.invalidValue(`Unknown role${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+    data.roles = (data.roles as JsonObject[]).map((r) => ({ ...r, value: byLower.get(String(r.value).toLowerCase()) }));
   }
 
   const ent = isObject(data[ENTERPRISE_USER_SCHEMA]) ? copyOf(data[ENTERPRISE_USER_SCHEMA] as JsonObject) : {};

@@ -14,7 +14,7 @@ export function userLocation(base: string, id: string): string {
 
 /** Adds, to a copy of the stored document, the derived values that PATCH may see but never change (genesys profile). */
 function addDerived(registry: Registry, out: JsonObject, userName: string, externalId: string | undefined): void {
-  if (registry.profile !== 'genesys') return;
+  if (!registry.derivedUserValues) return;
   const emails = Array.isArray(out.emails) ? (out.emails as JsonObject[]).filter((e) => e.type !== 'other') : [];
   emails.push({ value: userName, type: 'other', primary: !emails.some((e) => e.primary === true) });
   out.emails = emails;

@@ -231,7 +231,7 @@ export class UserService {
   }
 
   private groupVisibility(ctx: CallContext) {
-    return ctx.registry.profile === 'genesys' ? ('public' as const) : undefined;
+    return ctx.registry.publicGroupsOnly ? ('public' as const) : undefined;
   }
 
   /** The groups a user's SCIM view shows: Genesys shows public groups only. */
@@ -260,7 +260,7 @@ export class UserService {
       sort: q.sort,
       keyset,
       // Genesys lists only active users when no filter is given.
-      activeOnly: !includeInactive && ctx.registry.profile === 'genesys' && filter === undefined,
+      activeOnly: !includeInactive && ctx.registry.activeOnlyByDefault && filter === undefined,
       divisionIds: divisions === ALL_DIVISIONS ? undefined : divisions,
     });
     return query;

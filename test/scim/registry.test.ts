@@ -70,3 +70,13 @@ test('discovery documents come from the registry', () => {
   assert.equal(rtDoc.endpoint, '/Users');
   assert.equal((rtDoc.meta as { location: string }).location, 'https://h/scim/ResourceTypes/User');
 });
+
+test('profile differences are capabilities of the registry, each the opposite in the other profile', () => {
+  const [genesys, standard] = [createRegistry('genesys'), createRegistry('standard')];
+  const flags = ['enforceCanonicalValues', 'groupLifecycle', 'divisionByName', 'managerMustBeUser', 'ignoreUnknownAttributes', 'userNameIsEmail', 'derivedUserValues', 'phonesAsTel', 'rolesByName', 'publicGroupsOnly', 'groupRenames', 'activeOnlyByDefault'] as const;
+  for (const f of flags) assert.equal(typeof genesys[f], 'boolean', f);
+  for (const f of flags) assert.notEqual(genesys[f], standard[f], `${f} differs between the profiles`);
+  assert.deepEqual(flags.filter((f) => genesys[f]), ['enforceCanonicalValues', 'divisionByName', 'managerMustBeUser', 'userNameIsEmail', 'derivedUserValues', 'phonesAsTel', 'rolesByName', 'publicGroupsOnly', 'activeOnlyByDefault']);
+  assert.match(genesys.note, /login email/);
+  assert.match(standard.note, /RFC 7643/);
+});

@@ -192,10 +192,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     // ---- Discovery (RFC 7644 section 4) ----
     scim.get('/ServiceProviderConfig', w(S.serviceProviderConfig), async (req, reply) => {
       const c = ctx(req);
-      const profileNote =
-        c.registry.profile === 'genesys'
-          ? 'userName is the login email; groups are matched by name and never created or deleted over SCIM; divisions are given by name.'
-          : 'Plain RFC 7643/7644: any userName; groups may be created and deleted.';
+      const profileNote = c.registry.note;
       return send(reply, 200, serviceProviderConfigDocument(c.registry, scimBaseUrl, { maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: options.bodyLimitBytes, maxResults: options.maxResults, profileNote, cursorTimeout: CURSOR_TIMEOUT_SECONDS, defaultPageSize: DEFAULT_LIST_LIMITS.defaultCount }));
     });
     const refuseFilter = (req: FastifyRequest) => {

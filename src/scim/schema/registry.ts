@@ -47,6 +47,26 @@ export interface Registry {
    * attribute").
    */
   readonly ignoreUnknownAttributes: boolean;
+  /** userName must be an email address: it is the login (genesys). */
+  readonly userNameIsEmail: boolean;
+  /**
+   * Values derived from others and shown with them (genesys): `emails[type eq "other"]`
+   * mirrors userName, and the Genesys extension's externalId of authority "scim" mirrors
+   * externalId. A body may echo them as derived, never change them.
+   */
+  readonly derivedUserValues: boolean;
+  /** Phone numbers are E.164 `tel:` URIs, one per type (genesys). */
+  readonly phonesAsTel: boolean;
+  /** `roles` values name the organization's roles, matched case-insensitively (genesys). */
+  readonly rolesByName: boolean;
+  /** SCIM sees and manages public groups only (genesys); standard: every group. */
+  readonly publicGroupsOnly: boolean;
+  /** A group's displayName is how it is matched, so SCIM cannot rename it (genesys). */
+  readonly groupRenames: boolean;
+  /** A user list without a filter shows active users only (Genesys' default). */
+  readonly activeOnlyByDefault: boolean;
+  /** What the profile means, in one sentence (ServiceProviderConfig's documentation note). */
+  readonly note: string;
   readonly schemas: readonly SchemaDef[];
   readonly resourceTypes: readonly ResourceTypeDef[];
   resourceType(nameOrEndpoint: string): ResourceTypeDef | undefined;
@@ -176,6 +196,16 @@ export function createRegistry(profile: ScimProfile = 'genesys'): Registry {
     divisionByName: genesys,
     managerMustBeUser: genesys,
     ignoreUnknownAttributes: !genesys,
+    userNameIsEmail: genesys,
+    derivedUserValues: genesys,
+    phonesAsTel: genesys,
+    rolesByName: genesys,
+    publicGroupsOnly: genesys,
+    groupRenames: !genesys,
+    activeOnlyByDefault: genesys,
+    note: genesys
+      ? 'userName is the login email; groups are matched by name and never created or deleted over SCIM; divisions are given by name.'
+      : 'Plain RFC 7643/7644: any userName; groups may be created and deleted.',
     schemas: Object.freeze(schemas),
     resourceTypes: Object.freeze(resourceTypes),
     resourceType: (key: string) => rtByKey.get(lower(key.replace(/^\//, ''))),
