@@ -1,4 +1,4 @@
-// The architecture as a test: imports point inward only (../shared/STYLE.md).
+// The architecture as a test: imports point inward only (docs/architecture.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

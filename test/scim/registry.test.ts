@@ -5,7 +5,7 @@ import { createRegistry, parsePatchPath, parseFilter, bindFilter, schemaDocument
 const genesys = createRegistry('genesys');
 const User = genesys.resourceType('User')!;
 
-// Every target path of the seed's default mapping table (../shared/spec/README.md), plus the
+// Every target path of the default mapping table (Genesys' Entra guide; src/provision/mappings.ts), plus the
 // Microsoft Teams mappings of genesys-scim.md.
 const MAPPING_TARGETS = [
   'userName',

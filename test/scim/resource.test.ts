@@ -7,7 +7,7 @@ const standard = createRegistry('standard');
 const User = genesys.resourceType('User')!;
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-// The create body of ../shared/spec/entra-client.md section 1, verbatim.
+// The create body Entra sends to the Genesys app (Microsoft's SCIM tutorial, https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups), verbatim.
 const ENTRA_CREATE = {
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
   externalId: '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef',

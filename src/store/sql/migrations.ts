@@ -268,8 +268,8 @@ CREATE TABLE setup_tokens (
     {
       version: 8,
       name: 'per-organization user counts on PostgreSQL, in slots',
-      // A page's totalResults without counting every row (a COUNT over 100,000 users is a
-      // sequential scan of 25 ms on PostgreSQL). SQLite has kept its counts since version 4.
+      // A page's totalResults without counting every row (a COUNT of an organization's users
+      // is a sequential scan on PostgreSQL). SQLite has kept its counts since version 4.
       sql: d.countRowPerOrganization ? 'SELECT 1;' : SLOTTED_USER_COUNTS,
     },
     {
@@ -277,7 +277,7 @@ CREATE TABLE setup_tokens (
       name: 'active users of an organization in list order',
       // The genesys profile's unfiltered page (active users by seq) is a range of this index,
       // with no sort: PostgreSQL sorted every active user for a page when it had no statistics
-      // yet (22 ms a page after a bulk load). SQLite's indexes end in the rowid (seq) anyway.
+      // yet (after a bulk load). SQLite's indexes end in the rowid (seq) anyway.
       sql: 'CREATE INDEX users_org_active_seq ON users(org_id, active, seq);\nDROP INDEX users_org_active;',
     },
     {

@@ -8,7 +8,7 @@ export const placeholders = (n: number) => Array.from({ length: n }, () => '?').
 /**
  * A LIMIT written into the SQL rather than bound: PostgreSQL plans a named statement once
  * (generic plan) and guesses a bound LIMIT at a tenth of the table, which made it hash-join
- * the whole users table for a page of 100 (18 ms instead of 0.9). Page sizes are few, so the
+ * the whole users table for a page of 100 (docs/benchmarks.md). Page sizes are few, so the
  * statement texts stay few; OFFSET stays bound. Only a whole number ever reaches the SQL.
  */
 export function limit(n: number): string {

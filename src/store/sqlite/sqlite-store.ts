@@ -99,7 +99,7 @@ export function openSqliteStore(options: SqliteOptions): Store {
   db.pragma('busy_timeout = 5000');
   // A 32 MiB page cache keeps hot index pages in process (system calls are the expensive
   // part of a small query on a VM). Memory-mapping the file was faster still but counts the
-  // whole file in the RSS (955 MB with 1,000,000 users): see docs/benchmarks.md.
+  // whole file in the RSS: see docs/benchmarks.md.
   db.pragma('cache_size = -32768');
   migrate(db);
 

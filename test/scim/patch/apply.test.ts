@@ -105,7 +105,7 @@ test('RFC 3.5.2.3: replace without path replaces emails and sets nickname', () =
   assert.equal(out.nickName, 'Babs');
 });
 
-// ---- Entra, from ../shared/spec/entra-client.md, on the genesys profile ----
+// ---- Entra, as its SCIM tutorial and known-issues page document it, on the genesys profile ----
 test('Entra update: capitalised ops, value-filter Add creates the element, URN paths', () => {
   const out = patch(genesysUser(), [
     { op: 'Replace', path: 'displayName', value: 'Jane Q. Doe' },
