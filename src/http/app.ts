@@ -6,8 +6,8 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { checkJsonBody, checkParameters } from './input-guard.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { Services } from '../services.ts';
-import { scimErrors } from '../scim/index.ts';
-import { errorHandler } from './errors.ts';
+import { notFound, oauthErrorHandler, scimErrorHandler } from './errors.ts';
+import { acceptForms } from './form-body.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { clientRateLimit } from './rate-limit.ts';
@@ -81,19 +81,6 @@ declare module 'fastify' {
 
 export const SCIM_BASE_PATHS = ['/api/v2/scim/v2', '/api/v2/scim'] as const;
 
-/** Form fields; `repeatable` (the console's checkboxes) gathers repeated ones into lists. */
-function parseForm(body: string, repeatable: boolean): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of new URLSearchParams(body)) {
-    if (Object.prototype.hasOwnProperty.call(out, k)) {
-      // RFC 6749 3.2: token request parameters must not be repeated.
-      if (!repeatable) throw Object.assign(new Error(`Parameter "${k}" is repeated`), { statusCode: 400 });
-      out[k] = [out[k], v].flat();
-    } else out[k] = v;
-  }
-  return out;
-}
-
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logLevel === false ? false : {
@@ -134,19 +121,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, json);
-  // Form bodies belong to the token endpoint (RFC 6749 4.4.2) and the console's forms; elsewhere they are 415.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
-    const url = request.url.toLowerCase();
-    const console = url.startsWith('/console/') || url === '/console';
-    if (!url.startsWith('/oauth/') && !console) return done(scimErrors.unsupportedMediaType('Send the body as application/scim+json or application/json'), undefined);
-    try {
-      const form = parseForm(body as string, console);
-      checkJsonBody(form);
-      done(null, form);
-    } catch (e) {
-      done(e as Error, undefined);
-    }
-  });
+  // Form bodies: only the token endpoint and the console take them (form-body.ts).
   app.addHook('preValidation', async (request) => checkParameters(request.query, request.params));
 
   app.addHook('onSend', async (request, reply) => {
@@ -204,8 +179,9 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       });
     }
   });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => errorHandler(scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  // Each surface's plugin sets its own error and not-found handlers; these are for the rest.
+  app.setErrorHandler(scimErrorHandler);
+  app.setNotFoundHandler(notFound(scimErrorHandler));
 
   // The API description, generated from the route schemas (every route declares one).
   await app.register(swagger, {
@@ -231,7 +207,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const metrics = createMetrics(app, services.store);
   app.decorate('metrics', metrics);
 
-  oauthRoutes(app, services.tokens, metrics);
+  await app.register(async (oauth) => {
+    oauth.setErrorHandler(oauthErrorHandler);
+    oauth.setNotFoundHandler(notFound(oauthErrorHandler));
+    acceptForms(oauth, false);
+    oauthRoutes(oauth, services.tokens, metrics);
+  }, { prefix: '/oauth' });
   // One limiter for both base paths: a client's budget is shared between them.
   const limit = await clientRateLimit(app, { perMinute: options.rateLimitPerMinute ?? 0, redisUrl: options.redisUrl, namespace: options.rateLimitNamespace, onBreakerOpen: () => metrics.redisBreakerOpened() });
   const authenticate = createAuthenticator(services, limit, metrics);

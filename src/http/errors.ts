@@ -1,20 +1,12 @@
-// The one place errors become HTTP responses: SCIM error messages (RFC 7644 3.12) on the
-// SCIM routes, RFC 6749 error bodies on the token endpoint. Anything unknown is a 500 that
-// reveals nothing (and is logged with its stack).
+// How errors become HTTP responses, one handler per surface, each set by the surface's own
+// plugin: SCIM error messages (RFC 7644 3.12), the administration API's Genesys-shaped
+// bodies, RFC 6749 error bodies on the token endpoint. Anything unknown is a 500 that reveals
+// nothing (and is logged with its stack).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../auth/oauth-error.ts';
 import { ScimError, scimErrors } from '../scim/index.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-
-function isOAuthRoute(request: FastifyRequest): boolean {
-  return request.url.toLowerCase().startsWith('/oauth/');
-}
-
-function isAdminRoute(request: FastifyRequest): boolean {
-  const url = request.url.toLowerCase();
-  return url.startsWith('/api/v2/') && !url.startsWith('/api/v2/scim');
-}
 
 const ADMIN_CODES: Record<number, string> = {
   400: 'bad.request', 401: 'authentication.required', 403: 'missing.permissions', 404: 'not.found', 405: 'method.not.allowed',
@@ -57,27 +49,48 @@ export function sendScimError(reply: FastifyReply, e: ScimError): FastifyReply {
   return reply.code(e.status).type(SCIM_CONTENT_TYPE).send(e.toJSON());
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * The error as a SCIM error (Fastify's own failures translated), recorded as the request's
+ * refusal; an unknown error is logged with its stack and becomes a 500 that reveals nothing.
+ */
+function refusalOf(error: unknown, request: FastifyRequest): ScimError {
+  const scim = error instanceof ScimError ? error : fromFastify(error as FastifyError);
+  if (scim) {
+    request.refusal = { ...(scim.scimType ? { scimType: scim.scimType } : {}), detail: scim.message };
+    return scim;
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  request.refusal = { detail: 'unhandled error (see the log line before this one)' };
+  return scimErrors.internal();
+}
+
+/** The SCIM API's errors (RFC 7644 3.12); also the default for routes of no surface (probes, unknown paths). */
+export function scimErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendScimError(reply, refusalOf(error, request));
+}
+
+/** The administration API's errors, in the Genesys Platform API shape. */
+export function adminErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendAdminError(reply, request, refusalOf(error, request));
+}
+
+/** The token endpoint's errors (RFC 6749 5.2), never cached. */
+export function oauthErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('cache-control', 'no-store');
   if (error instanceof OAuthError) {
     if (error.status === 401) reply.header('www-authenticate', 'Basic realm="scimitar"');
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
     const reason = (error as { reason?: string }).reason;
     if (reason) request.log.warn({ clientId: request.oauthClientId, address: request.ip, reason }, 'client authentication failed');
     request.refusal = { error: error.error, detail: reason ? `${error.message} (${reason})` : error.message };
-    return reply.code(error.status).header('cache-control', 'no-store').send(error.toJSON());
+    return reply.code(error.status).send(error.toJSON());
   }
-  let scim = error instanceof ScimError ? error : fromFastify(error as FastifyError);
-  if (scim) request.refusal = { ...(scim.scimType ? { scimType: scim.scimType } : {}), detail: scim.message };
-  if (scim && isOAuthRoute(request)) {
-    // RFC 6749 5.2: a malformed or unacceptable token request is 400 invalid_request.
-    const code = scim.status === 415 || scim.status === 413 || scim.status === 400 ? 'invalid_request' : 'server_error';
-    return reply.code(scim.status === 415 ? 400 : scim.status).header('cache-control', 'no-store').send({ error: code, error_description: scim.message });
-  }
-  if (!scim) {
-    request.log.error({ err: error }, 'unhandled error');
-    scim = scimErrors.internal();
-    request.refusal = { detail: 'unhandled error (see the log line before this one)' };
-    if (isOAuthRoute(request)) return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
-  }
-  return isAdminRoute(request) ? sendAdminError(reply, request, scim) : sendScimError(reply, scim);
+  const scim = refusalOf(error, request);
+  if (scim.status >= 500) return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
+  // A malformed or unacceptable token request (or a path with no endpoint) is invalid_request.
+  return reply.code(scim.status === 415 ? 400 : scim.status).send({ error: 'invalid_request', error_description: scim.message });
 }
+
+/** A not-found handler answering in `handler`'s format. */
+export const notFound = (handler: (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply) => (request: FastifyRequest, reply: FastifyReply) =>
+  handler(scimErrors.notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, reply);

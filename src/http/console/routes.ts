@@ -18,6 +18,7 @@ import { html } from './html.ts';
 import { page } from './layout.ts';
 import { ConsoleNotices, keptInput, type Notice, type NoticeCode, type Outcome } from './notices.ts';
 import { pageNotice } from './forms.ts';
+import { acceptForms } from '../form-body.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
@@ -84,6 +85,8 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, ASSET_DIR), 'utf8')]));
 
   await root.register(async (app) => {
+    // The console's forms; a checkbox group repeats its name.
+    acceptForms(app, true);
     await app.register(cookie);
     await app.register(helmet, {
       contentSecurityPolicy: {

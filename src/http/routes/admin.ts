@@ -11,6 +11,7 @@ import { scimErrors } from '../../scim/index.ts';
 import { prefersValidateOnly } from '../../directory/validate-only.ts';
 import { adminSchemas as S } from '../schemas/admin.ts';
 import { withSchema as w } from '../schemas/common.ts';
+import { adminErrorHandler, notFound } from '../errors.ts';
 
 export interface AdminRouteOptions {
   readonly services: Services;
@@ -49,6 +50,8 @@ interface CrudService {
 export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
   const { services: s } = options;
   app.register(async (admin) => {
+    admin.setErrorHandler(adminErrorHandler);
+    admin.setNotFoundHandler(notFound(adminErrorHandler));
     admin.addHook('preHandler', async (request, reply) => {
       const { principal, org } = await options.authenticate(request, reply);
       // Only the SCIM API can validate without writing; here the write would be made.
@@ -61,13 +64,13 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     const created = (reply: FastifyReply, entity: { selfUri: string }) => reply.code(201).header('location', `${options.publicUrl}${entity.selfUri}`).send(entity);
     const noContent = (reply: FastifyReply, _done: void) => reply.code(204).send();
 
-    admin.get('/api/v2/requests', w(S.requests), async (r) => {
+    admin.get('/requests', w(S.requests), async (r) => {
       const query = q(r);
       const str = (k: string) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string) : undefined);
       return s.admin.requests.page(ctx(r), { limit: typeof query.pageSize === 'number' ? query.pageSize : 50, cursor: str('cursor'), status: str('status'), client: str('client'), path: str('path'), from: str('from'), to: str('to') });
     });
-    admin.get('/api/v2/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
-    admin.get('/api/v2/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
+    admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
+    admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 
     /** The five routes of an entity kept in a list; each calls the service method of the same name. */
     const crud = (path: string, schemas: typeof S.divisions, service: CrudService) => {
@@ -77,38 +80,38 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       admin.put(`${path}/:id`, w(schemas.update), async (r) => service.update(ctx(r), id(r), r.body));
       admin.delete(`${path}/:id`, w(schemas.delete), async (r, reply) => noContent(reply, await service.delete(ctx(r), id(r))));
     };
-    crud('/api/v2/authorization/divisions', S.divisions, s.admin.divisions);
-    crud('/api/v2/groups', S.groups, s.admin.groups);
-    admin.get('/api/v2/groups/:id/members', w(S.groups.members), async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
-    admin.post('/api/v2/groups/:id/members', w(S.groups.addMembers), async (r, reply) => noContent(reply, await s.admin.groups.addMembers(ctx(r), id(r), r.body)));
-    admin.delete('/api/v2/groups/:id/members', w(S.groups.removeMembers), async (r, reply) => noContent(reply, await s.admin.groups.removeMembers(ctx(r), id(r), q(r).ids)));
-    crud('/api/v2/authorization/roles', S.roles, s.admin.roles);
-    crud('/api/v2/oauth/clients', S.clients, s.admin.clients);
-    admin.post('/api/v2/oauth/clients/:id/secret', w(S.clients.rotate), async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
-    admin.get('/api/v2/oauth/clients/:id/tokens', w(S.clients.secretTokens), async (r) => s.admin.clients.secretTokens(ctx(r), id(r)));
-    admin.post('/api/v2/oauth/clients/:id/tokens', w(S.clients.issueSecretToken), async (r, reply) => reply.code(201).send(await s.admin.clients.issueSecretToken(ctx(r), id(r), r.body)));
-    admin.delete('/api/v2/oauth/clients/:id/tokens/:tokenId', w(S.clients.revokeSecretToken), async (r, reply) =>
+    crud('/authorization/divisions', S.divisions, s.admin.divisions);
+    crud('/groups', S.groups, s.admin.groups);
+    admin.get('/groups/:id/members', w(S.groups.members), async (r) => s.admin.groups.members(ctx(r), id(r), q(r)));
+    admin.post('/groups/:id/members', w(S.groups.addMembers), async (r, reply) => noContent(reply, await s.admin.groups.addMembers(ctx(r), id(r), r.body)));
+    admin.delete('/groups/:id/members', w(S.groups.removeMembers), async (r, reply) => noContent(reply, await s.admin.groups.removeMembers(ctx(r), id(r), q(r).ids)));
+    crud('/authorization/roles', S.roles, s.admin.roles);
+    crud('/oauth/clients', S.clients, s.admin.clients);
+    admin.post('/oauth/clients/:id/secret', w(S.clients.rotate), async (r) => s.admin.clients.rotateSecret(ctx(r), id(r)));
+    admin.get('/oauth/clients/:id/tokens', w(S.clients.secretTokens), async (r) => s.admin.clients.secretTokens(ctx(r), id(r)));
+    admin.post('/oauth/clients/:id/tokens', w(S.clients.issueSecretToken), async (r, reply) => reply.code(201).send(await s.admin.clients.issueSecretToken(ctx(r), id(r), r.body)));
+    admin.delete('/oauth/clients/:id/tokens/:tokenId', w(S.clients.revokeSecretToken), async (r, reply) =>
       noContent(reply, await s.admin.clients.revokeSecretToken(ctx(r), id(r), (r.params as { tokenId: string }).tokenId)));
 
     for (const [path, kind] of [['skills', 'skill'], ['languages', 'language']] as [string, NamedKind][]) {
-      admin.get(`/api/v2/routing/${path}`, w(S.routing(kind).list), async (r) => s.admin.routing.list(ctx(r), kind, q(r)));
-      admin.post(`/api/v2/routing/${path}`, w(S.routing(kind).create), async (r, reply) => created(reply, await s.admin.routing.create(ctx(r), kind, r.body)));
-      admin.delete(`/api/v2/routing/${path}/:id`, w(S.routing(kind).delete), async (r, reply) => noContent(reply, await s.admin.routing.delete(ctx(r), kind, id(r))));
+      admin.get(`/routing/${path}`, w(S.routing(kind).list), async (r) => s.admin.routing.list(ctx(r), kind, q(r)));
+      admin.post(`/routing/${path}`, w(S.routing(kind).create), async (r, reply) => created(reply, await s.admin.routing.create(ctx(r), kind, r.body)));
+      admin.delete(`/routing/${path}/:id`, w(S.routing(kind).delete), async (r, reply) => noContent(reply, await s.admin.routing.delete(ctx(r), kind, id(r))));
     }
 
-    admin.get('/api/v2/users', w(S.users.list), async (r) => s.admin.users.list(ctx(r), q(r)));
-    admin.get('/api/v2/users/:id', w(S.users.get), async (r) => s.admin.users.get(ctx(r), id(r)));
-    admin.patch('/api/v2/users/:id', w(S.users.setState), async (r) => s.admin.userActions.setState(ctx(r), id(r), r.body));
-    admin.get('/api/v2/users/:id/grants', w(S.users.grants), async (r) => {
+    admin.get('/users', w(S.users.list), async (r) => s.admin.users.list(ctx(r), q(r)));
+    admin.get('/users/:id', w(S.users.get), async (r) => s.admin.users.get(ctx(r), id(r)));
+    admin.patch('/users/:id', w(S.users.setState), async (r) => s.admin.userActions.setState(ctx(r), id(r), r.body));
+    admin.get('/users/:id/grants', w(S.users.grants), async (r) => {
       await s.admin.users.get(ctx(r), id(r));
       return { grants: await s.store.listUserGrants(ctx(r).org.id, id(r)) };
     });
-    admin.put('/api/v2/users/:id/grants', w(S.users.setGrants), async (r) => {
+    admin.put('/users/:id/grants', w(S.users.setGrants), async (r) => {
       await options.consoleAuth.setGrants(ctx(r), id(r), (r.body as { grants: { roleId: string; divisionId: string }[] }).grants);
       return { grants: await s.store.listUserGrants(ctx(r).org.id, id(r)) };
     });
-    admin.delete('/api/v2/users/:id', w(S.users.delete), async (r, reply) => noContent(reply, await s.admin.userActions.delete(ctx(r), id(r))));
-    admin.get('/api/v2/activity', w(S.activity), async (r) => s.admin.activity.page(ctx(r), activityQuery(q(r))));
-    admin.get('/api/v2/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));
-  });
+    admin.delete('/users/:id', w(S.users.delete), async (r, reply) => noContent(reply, await s.admin.userActions.delete(ctx(r), id(r))));
+    admin.get('/activity', w(S.activity), async (r) => s.admin.activity.page(ctx(r), activityQuery(q(r))));
+    admin.get('/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));
+  }, { prefix: '/api/v2' });
 }

@@ -66,7 +66,7 @@ function checkGrantType(form: Record<string, string>): void {
 }
 
 export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics: Metrics): void {
-  app.post('/oauth/token', withSchema(tokenSchema), async (request, reply) => {
+  app.post('/token', withSchema(tokenSchema), async (request, reply) => {
     // How the request authenticated and, once the service knows it, as which client (the request log).
     let auth = 'no client credentials';
     const attribute = (client: ClientRef | undefined) => {

@@ -7,7 +7,7 @@ import {
   type JsonObject, type RawListParams,
 } from '../../scim/index.ts';
 import type { Services } from '../../services.ts';
-import { SCIM_CONTENT_TYPE } from '../errors.ts';
+import { notFound, SCIM_CONTENT_TYPE, scimErrorHandler } from '../errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { searchAll } from '../../directory/search.ts';
 import { CURSOR_TIMEOUT_SECONDS } from '../../directory/cursor.ts';
@@ -29,6 +29,10 @@ export interface ScimRouteOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     scimContext?: CallContext;
+  }
+  interface FastifyContextConfig {
+    /** The route may run with `Prefer: validate-only` (RFC 7240): checked in full, then rolled back. */
+    validateOnly?: boolean;
   }
 }
 
@@ -113,17 +117,18 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
   /** 201 with Location; a validated create has nothing to locate. */
   const answerCreate = (req: FastifyRequest, reply: FastifyReply, r: { resource: JsonObject; version: number; ignored?: readonly string[] }) =>
     prefersValidateOnly(req.headers.prefer) ? send(reply, 201, noteIgnored(req, r).resource, r.version) : sendCreated(reply, noteIgnored(req, r));
-  /** A write that cannot be validated without being made is refused rather than made. */
-  const VALIDATABLE = new Set(['POST /Users', 'PUT /Users/:id', 'PATCH /Users/:id', 'DELETE /Users/:id', 'POST /Groups', 'PUT /Groups/:id', 'PATCH /Groups/:id', 'DELETE /Groups/:id']);
+  /** The writes that can be checked without being made (route config `validateOnly`); any other write is refused rather than made. */
+  const validatable = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true } });
+  /** A search is a read sent as a POST: nothing to validate, so the preference changes nothing. */
+  const search = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true } });
 
   app.register(async (scim) => {
+    scim.setErrorHandler(scimErrorHandler);
+    scim.setNotFoundHandler(notFound(scimErrorHandler));
     scim.addHook('preHandler', authenticate);
     scim.addHook('preHandler', async (req) => {
-      if (req.method === 'GET' || !prefersValidateOnly(req.headers.prefer)) return;
-      const route = (req.routeOptions.url ?? '').replace(/^\/api\/v2\/scim(\/v2)?/i, '');
-      if (!VALIDATABLE.has(`${req.method} ${route}`) && !route.endsWith('/.search') && route !== '/.search') {
-        throw scimErrors.notImplemented(`validate-only is not supported for ${req.method} ${route}: nothing was done (it is for writes to Users and Groups)`);
-      }
+      if (req.method === 'GET' || !prefersValidateOnly(req.headers.prefer) || req.routeOptions.config.validateOnly) return;
+      throw scimErrors.notImplemented(`validate-only is not supported for ${req.method} ${(req.routeOptions.url ?? '').slice(scim.prefix.length)}: nothing was done (it is for writes to Users and Groups)`);
     });
 
     // ---- Queries at the root and by POST (RFC 7644 3.4.2.1, 3.4.3) ----
@@ -132,9 +137,9 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       if (p.filter === undefined) throw scimErrors.notFound('The root of the SCIM API answers queries only: add a filter, or POST /.search');
       return send(reply, 200, await searchAll(ctx(req), services.users, services.groups, p));
     });
-    scim.post('/.search', w(S.rootSearch), async (req, reply) => send(reply, 200, await searchAll(ctx(req), services.users, services.groups, parseSearchRequest(req.body))));
-    scim.post('/Users/.search', w(S.users.search), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), parseSearchRequest(req.body))));
-    scim.post('/Groups/.search', w(S.groups.search), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
+    scim.post('/.search', search(S.rootSearch), async (req, reply) => send(reply, 200, await searchAll(ctx(req), services.users, services.groups, parseSearchRequest(req.body))));
+    scim.post('/Users/.search', search(S.users.search), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), parseSearchRequest(req.body))));
+    scim.post('/Groups/.search', search(S.groups.search), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), parseSearchRequest(req.body))));
 
     // ---- Bulk (RFC 7644 3.7): per-operation results, each as its single request ----
     // Each operation counts against the client's rate limit (config.rateWeight).
@@ -151,30 +156,30 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
 
     // ---- Users ----
     scim.get('/Users', w(S.users.list), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
-    scim.post('/Users', w(S.users.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).users.create(ctx(req), req.body)));
+    scim.post('/Users', validatable(S.users.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).users.create(ctx(req), req.body)));
     scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, 'User', services.users));
-    scim.put('/Users/:id', w(S.users.replace), async (req, reply) => {
+    scim.put('/Users/:id', validatable(S.users.replace), async (req, reply) => {
       const r = noteIgnored(req, await svc(req, reply).users.replace(ctx(req), id(req), req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
-    scim.patch('/Users/:id', w(S.users.patch), async (req, reply) => {
+    scim.patch('/Users/:id', validatable(S.users.patch), async (req, reply) => {
       const r = await svc(req, reply).users.patch(ctx(req), id(req), req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
-    scim.delete('/Users/:id', w(S.users.delete), async (req, reply) => {
+    scim.delete('/Users/:id', validatable(S.users.delete), async (req, reply) => {
       await svc(req, reply).users.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
 
     // ---- Groups ----
     scim.get('/Groups', w(S.groups.list), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
-    scim.post('/Groups', w(S.groups.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).groups.create(ctx(req), req.body)));
+    scim.post('/Groups', validatable(S.groups.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).groups.create(ctx(req), req.body)));
     scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, 'Group', services.groups));
-    scim.put('/Groups/:id', w(S.groups.replace), async (req, reply) => {
+    scim.put('/Groups/:id', validatable(S.groups.replace), async (req, reply) => {
       const r = noteIgnored(req, await svc(req, reply).groups.replace(ctx(req), id(req), req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
-    scim.patch('/Groups/:id', w(S.groups.patch), async (req, reply) => {
+    scim.patch('/Groups/:id', validatable(S.groups.patch), async (req, reply) => {
       const c = ctx(req);
       const p = listParams(req.query);
       // Entra prefers 204 for group PATCH; the group comes back only when asked for.
@@ -184,7 +189,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       if (!wantsBody) return reply.code(204).header('etag', `"${r.version}"`).send();
       return send(reply, 200, r.resource, r.version);
     });
-    scim.delete('/Groups/:id', w(S.groups.delete), async (req, reply) => {
+    scim.delete('/Groups/:id', validatable(S.groups.delete), async (req, reply) => {
       await svc(req, reply).groups.delete(ctx(req), id(req), header(req, 'if-match'));
       return reply.code(204).send();
     });
