@@ -1,7 +1,8 @@
 // docs/errors.md and the error catalogue in code must agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PLAIN_STATUSES, STATUS_OF_TYPE } from '../src/scim/errors.ts';
 
 const doc = readFileSync('docs/errors.md', 'utf8');
@@ -74,3 +75,22 @@ test('every scimitar command the docs name exists, with its subcommand', async (
     }
   }
 });
+
+test('docs/architecture.md names only source files and folders that exist, and every source folder', () => {
+  const text = readFileSync('docs/architecture.md', 'utf8');
+  // Paths in backticks, relative to src/ (`store/sql/users.ts`, `provision/cycle/`) or the root (`test/...`).
+  const named = [...text.matchAll(/`((?:src\/|test\/)?(?:scim|store|trail|auth|directory|http|provision|cli|test)\/[A-Za-z0-9_./-]*|[a-z-]+\.ts)`/g)].map((m) => m[1]);
+  const exists = (p: string) => existsSync(p) || existsSync(join('src', p)) || globSource(p);
+  const missing = named.filter((p) => !p.includes('*') && !exists(p));
+  assert.deepEqual(missing, []);
+  assert.ok(named.length > 40, 'the scan sees the paths');
+  const folders = readdirSync('src', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `src/${d.name}/`);
+  assert.deepEqual(folders.filter((f) => !text.includes(f) && !text.includes(`\`${f.slice(4)}\``)), [], 'every source folder is described');
+});
+
+/** A bare file name the document uses (`wire.ts`) exists somewhere under src/. */
+function globSource(name: string): boolean {
+  if (name.includes('/')) return false;
+  const walk = (dir: string): boolean => readdirSync(dir, { withFileTypes: true }).some((d) => (d.isDirectory() ? walk(join(dir, d.name)) : d.name === name));
+  return walk('src');
+}
