@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { can, SCIM_PERMISSIONS, userViewScope } from '../auth/permissions.ts';
 import {
-  applyPatch, bindValueFilter, filterMentions, checkResourceRules, coerceAttribute, isForbiddenKey, listResponse, matchesFilter,
+  applyPatch, filterMentions, checkResourceRules, listResponse, matchesFilter,
   parseListQuery, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
-  type BoundFilter, type JsonObject, type ListResponse, type PatchOperation, type Projection, type RawListParams,
+  type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
 import { MissingReference, UniqueViolation, type GroupRecord, type MembersWritten, type Keyset, type Repository, type Store } from '../store/contract.ts';
 import { CursorCodec, listWithCursor } from './cursor.ts';
@@ -16,6 +16,7 @@ import { requireVersion, etagOf, type CallContext } from './context.ts';
 import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from '../trail/audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
+import { planGroupPatch } from './group-patch.ts';
 
 export interface GroupResult {
   readonly resource: JsonObject;
@@ -32,17 +33,6 @@ type MemberChange = { readonly kind: 'add' | 'remove'; readonly ids: readonly st
 function singleMemberChange(ops: readonly MemberOp[]): MemberChange | undefined {
   const [op, ...more] = ops;
   return more.length === 0 && op !== undefined && (op.kind === 'add' || op.kind === 'remove') && op.ids.length > 0 ? op : undefined;
-}
-
-/** `value eq "a"` or `value eq "a" or value eq "b"`: the ids, else undefined. */
-function idsOfFilter(f: BoundFilter): string[] | undefined {
-  if (f.kind === 'compare' && f.op === 'eq' && f.target.sub?.name === 'value' && typeof f.operand === 'string') return [f.operand];
-  if (f.kind === 'or') {
-    const l = idsOfFilter(f.left);
-    const r = idsOfFilter(f.right);
-    return l && r ? [...l, ...r] : undefined;
-  }
-  return undefined;
 }
 
 export class GroupService {
@@ -131,61 +121,6 @@ export class GroupService {
     return listResponse(await render(page.items), page.total, q.startIndex);
   }
 
-  /** Splits a PATCH into membership row operations and operations on the other attributes. */
-  private planPatch(ctx: CallContext, ops: readonly PatchOperation[]): { memberOps: MemberOp[]; attributeOps: PatchOperation[] } {
-    const rt = this.rt(ctx);
-    const membersDef = ctx.registry.resolve(rt, { attr: 'members' })!.attribute!;
-    const memberOps: MemberOp[] = [];
-    const attributeOps: PatchOperation[] = [];
-    const idsOf = (value: unknown, where: string): string[] => {
-      const list = (coerceAttribute(ctx.registry, membersDef, value, where, { ignoreReadOnly: true }) as JsonObject[] | undefined) ?? [];
-      return list.map((m) => {
-        if (typeof m.value !== 'string') throw scimErrors.invalidValue(`Every member in ${where} needs a "value" (the user id)`);
-        return m.value;
-      });
-    };
-    const member = (op: PatchOperation['op'], value: unknown, hasValue: boolean, where: string) => {
-      if (op === 'add') memberOps.push({ kind: 'add', ids: idsOf(value, where) });
-      else if (op === 'replace') memberOps.push({ kind: 'clear' }, { kind: 'add', ids: idsOf(value, where) });
-      // Entra's default job removes members with a value list: only those go.
-      else if (hasValue && value !== null) memberOps.push({ kind: 'remove', ids: idsOf(value, where) });
-      else memberOps.push({ kind: 'clear' });
-    };
-    for (const op of ops) {
-      if (!op.path) {
-        const rest: JsonObject = {};
-        for (const [k, v] of Object.entries(op.value as JsonObject)) {
-          if (isForbiddenKey(k)) throw scimErrors.invalidPath(`"${k}" is not allowed as an attribute name`);
-          if (k.toLowerCase() === 'members') member(op.op, v, true, 'members');
-          else rest[k] = v;
-        }
-        if (Object.keys(rest).length > 0) attributeOps.push({ op: op.op, value: rest });
-        continue;
-      }
-      const r = ctx.registry.resolve(rt, op.path.attrPath);
-      if (r?.attribute !== membersDef) {
-        attributeOps.push(op);
-        continue;
-      }
-      if (r.sub) throw scimErrors.invalidPath(`"${op.path.text}": members are added and removed whole, by value`);
-      if (op.path.filter) {
-        if (op.op !== 'remove' || op.path.subAfterFilter !== undefined) throw scimErrors.invalidPath(`"${op.path.text}": a member filter can only be removed`);
-        const parent = { schema: r.schema, core: r.core, attribute: membersDef, leaf: membersDef, relative: false };
-        let filter: BoundFilter;
-        try {
-          filter = bindValueFilter(ctx.registry, rt, parent, op.path.filter);
-        } catch (e) {
-          throw scimErrors.invalidPath(`"${op.path.text}": ${(e as Error).message}`);
-        }
-        const ids = idsOfFilter(filter);
-        memberOps.push(ids ? { kind: 'remove', ids } : { kind: 'removeWhere', filter });
-        continue;
-      }
-      member(op.op, op.value, op.value !== undefined, op.path.text);
-    }
-    return { memberOps, attributeOps };
-  }
-
   private async saveAttributes(repo: Repository, ctx: CallContext, g: GroupRecord, next: JsonObject): Promise<GroupRecord> {
     const displayName = next.displayName as string;
     if (!ctx.registry.groupRenames && displayName !== g.displayName) {
@@ -203,7 +138,7 @@ export class GroupService {
 
   async patch(ctx: CallContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection | undefined): Promise<GroupResult> {
     this.requireEdit(ctx);
-    const { memberOps, attributeOps } = this.planPatch(ctx, parsePatchRequest(body));
+    const { memberOps, attributeOps } = planGroupPatch(ctx, parsePatchRequest(body));
     // With If-Match the version is checked against a read; without, the write itself finds the group.
     let read: GroupRecord | undefined = ifMatch === undefined ? undefined : await this.visible(this.store, ctx, id);
     const [first, ...rest] = batchMemberOps(await this.resolveFor(ctx, id, memberOps, read !== undefined));

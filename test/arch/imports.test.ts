@@ -98,3 +98,9 @@ test('the store\'s aggregate modules stand alone: none imports another (shared p
   assert.deepEqual(bad.map((i) => `${i.from} -> ${i.target}`), []);
   assert.equal(all.filter((i) => aggregates.includes(i.from)).length > 10, true, 'the scan sees them');
 });
+
+test('no source file is over 350 lines unless its opening comment says why', () => {
+  const long = files(SRC).filter((f) => readFileSync(f, 'utf8').split('\n').length > 350);
+  const unexplained = long.filter((f) => !/over 350 lines/.test(readFileSync(f, 'utf8').split('\n').slice(0, 15).join('\n')));
+  assert.deepEqual(unexplained.map((f) => relative(SRC, f)), []);
+});

@@ -4,13 +4,12 @@
 // session cookie (HttpOnly, SameSite=Strict, Secure behind https), CSRF token on every
 // change, POST-redirect-GET with the outcome in the redirect's query.
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../auth/permissions.ts';
 import type { AdminContext } from '../../directory/admin/context.ts';
-import { ScimError, scimErrors } from '../../scim/index.ts';
+import { ScimError } from '../../scim/index.ts';
 import type { Services } from '../../services.ts';
 import type { ActivityQuery } from '../../directory/activity.ts';
 import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../../directory/console-users.ts';
@@ -19,11 +18,13 @@ import { page } from './layout.ts';
 import { ConsoleNotices, keptInput, type Notice, type NoticeCode, type Outcome } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { acceptForms } from '../form-body.ts';
+import { field, type ConsoleKit, type Form } from './kit.ts';
+import { directoryChanges } from './directory-changes.ts';
+import { clientChanges } from './client-changes.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
-import { clientsPage, connectPage, revealPage, type TestResult } from './pages/clients.ts';
-import { REVEAL_COOKIE, REVEAL_PATH, REVEAL_SECONDS, Reveals, type Revealed } from './reveal.ts';
+import { clientsPage, connectPage } from './pages/clients.ts';
 import { activityPage } from './pages/activity.ts';
 import { requestsPage } from './pages/requests.ts';
 
@@ -48,16 +49,6 @@ declare module 'fastify' {
     consoleCaller?: ConsoleCaller;
   }
 }
-
-type Form = Record<string, string | string[] | undefined>;
-const field = (f: Form, k: string): string => {
-  const v = f[k];
-  return typeof v === 'string' ? v.trim() : Array.isArray(v) ? String(v[0] ?? '').trim() : '';
-};
-const list = (f: Form, k: string): string[] => {
-  const v = f[k];
-  return v === undefined ? [] : [v].flat().map(String);
-};
 
 /**
  * A page of this console to return to after sign-in, or undefined: only a path under
@@ -333,129 +324,8 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     });
 
     // ---- Changes ----
-    const id = (r: FastifyRequest) => (r.params as { id: string }).id;
-    const form = (r: FastifyRequest) => (r.body ?? {}) as Form;
-    app.post('/console/users/:id/state', opts, async (r, reply) => {
-      const state = field(form(r), 'state') === 'active' ? 'active' : 'inactive';
-      return act(r, reply, `/console/users/${id(r)}`, state === 'active' ? 'user-enabled' : 'user-disabled', () => s.admin.userActions.setState(ctxOf(r), id(r), { state }));
-    });
-    app.post('/console/users/:id/delete', opts, async (r, reply) => {
-      try {
-        await s.admin.userActions.delete(ctxOf(r), id(r));
-        return back(reply, '/console/users', r.consoleCaller!.org.id, { ok: 'user-deleted' });
-      } catch (e) {
-        if (e instanceof ScimError) return back(reply, `/console/users/${id(r)}`, r.consoleCaller!.org.id, { error: e.message });
-        throw e;
-      }
-    });
-    app.post('/console/users/:id/password', opts, async (r, reply) => act(r, reply, `/console/users/${id(r)}`, 'password-set', () => auth.setPassword(ctxOf(r), id(r), String(form(r).password ?? ''))));
-    app.post('/console/users/:id/grants', opts, async (r, reply) => {
-      const f = form(r);
-      const keep = list(f, 'keep').map((k) => {
-        const at = k.lastIndexOf('@');
-        return { roleId: k.slice(0, at), divisionId: k.slice(at + 1) };
-      });
-      const added = field(f, 'roleId') ? [{ roleId: field(f, 'roleId'), divisionId: field(f, 'divisionId') || '*' }] : [];
-      return act(r, reply, `/console/users/${id(r)}`, 'grants-saved', () => auth.setGrants(ctxOf(r), id(r), [...keep, ...added]));
-    });
-    app.post('/console/groups', opts, async (r, reply) => act(r, reply, '/console/groups', 'group-created', () => s.admin.groups.create(ctxOf(r), { name: field(form(r), 'name'), visibility: field(form(r), 'visibility') || 'public', description: field(form(r), 'description') || undefined })));
-    app.post('/console/groups/:id/members', opts, async (r, reply) =>
-      act(r, reply, `/console/groups/${id(r)}`, 'member-added', async () => {
-        const ctx = ctxOf(r);
-        const found = await s.admin.users.list(ctx, { filter: `userName eq ${JSON.stringify(field(form(r), 'userName'))}`, pageSize: 1 });
-        if (found.entities.length === 0) throw scimErrors.badRequest(`No user ${field(form(r), 'userName')} that you may see`);
-        await s.admin.groups.addMembers(ctx, id(r), { memberIds: [found.entities[0].id] });
-      }),
-    );
-    app.post('/console/groups/:id/members/remove', opts, async (r, reply) => act(r, reply, `/console/groups/${id(r)}`, 'member-removed', () => s.admin.groups.removeMembers(ctxOf(r), id(r), field(form(r), 'userId'))));
-    app.post('/console/groups/:id/delete', opts, async (r, reply) => act(r, reply, '/console/groups', 'group-deleted', () => s.admin.groups.delete(ctxOf(r), id(r))));
-    app.post('/console/divisions', opts, async (r, reply) => act(r, reply, '/console/divisions', 'division-created', () => s.admin.divisions.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined })));
-    app.post('/console/divisions/:id/rename', opts, async (r, reply) =>
-      act(r, reply, '/console/divisions', 'division-renamed', async () => {
-        const d = await s.admin.divisions.get(ctxOf(r), id(r));
-        await s.admin.divisions.update(ctxOf(r), id(r), { name: field(form(r), 'name'), description: d.description });
-      }),
-    );
-    app.post('/console/divisions/:id/delete', opts, async (r, reply) => act(r, reply, '/console/divisions', 'division-deleted', () => s.admin.divisions.delete(ctxOf(r), id(r))));
-    app.post('/console/roles', opts, async (r, reply) => act(r, reply, '/console/roles', 'role-created', () => s.admin.roles.create(ctxOf(r), { name: field(form(r), 'name'), description: field(form(r), 'description') || undefined, permissions: list(form(r), 'permissions') })));
-    app.post('/console/roles/:id/delete', opts, async (r, reply) => act(r, reply, '/console/roles', 'role-deleted', () => s.admin.roles.delete(ctxOf(r), id(r))));
-
-    // Secrets (a new client's, a rotated one, a secret token): the POST seals the secret into a
-    // short-lived cookie and redirects; /console/reveal shows it once (reveal.ts).
-    const reveals = new Reveals(s.store, options.now);
-    const revealing = async (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>, from = '/console/clients') => {
-      const caller = r.consoleCaller!;
-      try {
-        const revealed = await make();
-        reply.setCookie(REVEAL_COOKIE, await reveals.seal(caller.org.id, caller.session.idHash, revealed), { path: REVEAL_PATH, httpOnly: true, sameSite: 'strict', secure, maxAge: REVEAL_SECONDS });
-        return reply.code(303).header('location', REVEAL_PATH).send();
-      } catch (e) {
-        if (e instanceof ScimError) return back(reply, from, caller.org.id, { error: e.message, form: keptInput(form(r)) });
-        throw e;
-      }
-    };
-    app.get(REVEAL_PATH, opts, async (request, reply) => {
-      const caller = request.consoleCaller!;
-      const revealed = await reveals.open(caller.org.id, caller.session.idHash, request.cookies[REVEAL_COOKIE]);
-      reply.clearCookie(REVEAL_COOKIE, { path: REVEAL_PATH });
-      if (!revealed) return send(reply, page(caller, { title: 'Nothing to show', current: '/console/clients' }, html`<p>A secret is shown once, right after it is made, and this one has been shown (or the page was opened too late). Rotate the client's secret or issue a new token for a new one.</p><p><a href="/console/clients">OAuth clients</a></p>`));
-      const title = revealed.kind === 'secretToken' ? 'Secret token issued' : revealed.title;
-      return send(reply, page(caller, { title, current: revealed.kind === 'secretToken' ? '/console' : '/console/clients' }, revealPage(caller, revealed, publicUrl)));
-    });
-    const clientRevealed = (title: string, c: { id: string; name: string; secret?: string }): Revealed => ({ kind: 'client', title, id: c.id, name: c.name, secret: c.secret ?? '' });
-    app.post('/console/clients', opts, async (r, reply) =>
-      revealing(r, reply, async () => clientRevealed('Client created', await s.admin.clients.create(ctxOf(r), {
-        name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [],
-        ...(field(form(r), 'accessTokenValiditySeconds') ? { accessTokenValiditySeconds: Number(field(form(r), 'accessTokenValiditySeconds')) } : {}),
-      })), field(form(r), '_page') === '/console' ? '/console' : '/console/clients'),
-    );
-    app.post('/console/clients/:id/rotate', opts, async (r, reply) => revealing(r, reply, async () => clientRevealed('New secret', await s.admin.clients.rotateSecret(ctxOf(r), id(r)))));
-    app.post('/console/secret-tokens', opts, async (r, reply) =>
-      revealing(r, reply, async () => {
-        const t = await s.admin.clients.issueSecretToken(ctxOf(r), field(form(r), 'clientId'), { expiresInDays: Number(field(form(r), 'expiresInDays')) });
-        return { kind: 'secretToken', clientId: t.clientId, clientName: t.clientName, token: t.token ?? '', expires: t.dateExpires };
-      }, '/console'),
-    );
-    const federate = (r: FastifyRequest, clientId: string, federation: Record<string, string> | null) =>
-      s.admin.clients.get(ctxOf(r), clientId).then((c) => s.admin.clients.update(ctxOf(r), clientId, { name: c.name, federation }));
-    app.post('/console/federation', opts, async (r, reply) =>
-      act(r, reply, '/console', 'federation-saved', () => {
-        const f = form(r);
-        return federate(r, field(f, 'clientId'), {
-          issuer: field(f, 'issuer'), subject: field(f, 'subject'), ...(field(f, 'audience') ? { audience: field(f, 'audience') } : {}), ...(field(f, 'jwksUri') ? { jwksUri: field(f, 'jwksUri') } : {}),
-        });
-      }));
-    app.post('/console/clients/:id/federation/remove', opts, async (r, reply) => act(r, reply, '/console', 'federation-removed', () => federate(r, id(r), null)));
-    app.post('/console/clients/:id/tokens/:tokenId/revoke', opts, async (r, reply) =>
-      act(r, reply, '/console', 'secret-token-revoked', () => s.admin.clients.revokeSecretToken(ctxOf(r), id(r), (r.params as { tokenId: string }).tokenId)));
-    app.post('/console/clients/:id/state', opts, async (r, reply) =>
-      act(r, reply, '/console/clients', 'client-updated', async () => {
-        const c = await s.admin.clients.get(ctxOf(r), id(r));
-        await s.admin.clients.update(ctxOf(r), id(r), { name: c.name, state: field(form(r), 'state') === 'active' ? 'active' : 'inactive' });
-      }),
-    );
-    app.post('/console/clients/:id/delete', opts, async (r, reply) => act(r, reply, '/console/clients', 'client-deleted', () => s.admin.clients.delete(ctxOf(r), id(r))));
-
-    // Test connection: a fresh token for the client, then Entra's probe through the real HTTP stack.
-    app.post('/console/connect/test', opts, async (r, reply) => {
-      const f = form(r);
-      const probe = `GET /api/v2/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}@scimitar.test"`)}`;
-      let result: TestResult;
-      const tokenRes = await root.inject({
-        method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: field(f, 'clientId'), client_secret: String(f.clientSecret ?? '') }).toString(),
-      });
-      if (tokenRes.statusCode !== 200) {
-        result = { ok: false, summary: `The token request was refused (${tokenRes.statusCode}): check the client id and secret.`, request: 'POST /oauth/token grant_type=client_credentials', status: tokenRes.statusCode, body: tokenRes.body };
-      } else {
-        const res = await root.inject({ method: 'GET', url: probe.slice(4), headers: { authorization: `Bearer ${(tokenRes.json() as { access_token: string }).access_token}` } });
-        const ok = res.statusCode === 200 && (res.json() as { totalResults?: number }).totalResults === 0;
-        result = {
-          ok, request: `POST /oauth/token -> 200\n${probe}`, status: res.statusCode, body: res.body.slice(0, 2000),
-          summary: ok ? 'Connection OK: Entra\'s Test Connection will succeed with this client.' : `Entra's probe was answered ${res.statusCode}: see the answer below.`,
-        };
-      }
-      return send(reply, page(r.consoleCaller, { title: 'Connect', current: '/console' }, await connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl, result)));
-    });
+    const kit: ConsoleKit = { services: s, auth, publicUrl, secure, now: options.now, opts, ctxOf, send, back, act, inject: (o) => root.inject(o) };
+    directoryChanges(app, kit);
+    clientChanges(app, kit);
   });
 }
