@@ -15,6 +15,7 @@ import { RoutingAdmin } from './directory/admin/routing.ts';
 import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
 import { UserActions } from './directory/admin/user-actions.ts';
 import { ActivityFeed } from './directory/activity.ts';
+import { EventFeed } from './directory/events.ts';
 import { RequestLog } from './directory/request-log.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
@@ -41,6 +42,7 @@ export interface Services {
     readonly audits: AuditReader;
     readonly activity: ActivityFeed;
     readonly requests: RequestLog;
+    readonly events: EventFeed;
   };
 }
 
@@ -85,6 +87,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       audits,
       activity: new ActivityFeed(store, audits),
       requests: new RequestLog(store),
+      events: new EventFeed(store),
     }),
   });
 }

@@ -69,6 +69,7 @@ export const PERMISSION_CATALOGUE: readonly string[] = Object.freeze([
   'oauth:client:view', 'oauth:client:add', 'oauth:client:edit', 'oauth:client:delete',
   'routing:skill:manage', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign',
   'audits:audit:view',
+  'events:feed:view',
 ]);
 
 /** The permissions of the SCIM routes, as Genesys Cloud names them. */

@@ -15,7 +15,7 @@ export type { DivisionFilter, Page, Keyset, ResourceQuery } from './paging.ts';
 export type { Organization, Division, Role, RoleDivision, OAuthClient, FederatedCredential, TokenRecord, SecretTokenInfo, NamedEntity, NamedKind, TenancyRepository } from './tenancy.ts';
 export type { UserRecord, UserWrite, UserRow, UserQuery, UserRepository } from './users.ts';
 export type { GroupVisibility, GroupRecord, MembersWrite, MembersWritten, MemberRef, GroupRef, GroupSelection, GroupQuery, GroupRepository } from './groups.ts';
-export type { AuditRecord, TrailQuery, AuditQuery, AuditPage, RequestLine, RefusalRecord, RefusalQuery, RequestRecord, RequestQuery, RequestPage, RequestBucket, RefusalPage, TrailRepository } from './trail.ts';
+export type { AuditRecord, EventPosition, EventQuery, EventRow, TrailQuery, AuditQuery, AuditPage, RequestLine, RefusalRecord, RefusalQuery, RequestRecord, RequestQuery, RequestPage, RequestBucket, RefusalPage, TrailRepository } from './trail.ts';
 export type { UserGrant, ConsoleSession, ConsoleRepository } from './console.ts';
 
 export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository;

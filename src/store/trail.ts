@@ -16,6 +16,32 @@ export interface AuditRecord {
   /** The division of the user the record describes (its division after the change); absent for resources outside divisions. */
   readonly divisionId?: string;
   readonly changes: Readonly<Record<string, { readonly before?: unknown; readonly after?: unknown }>>;
+  /** The resource's version after the change (its ETag), where the change has one. */
+  readonly version?: number;
+}
+
+/**
+ * Where a reader of change events is: the last event it took, in commit order (`commit`: the
+ * transaction's position where writers commit out of sequence order, '0' elsewhere).
+ */
+export interface EventPosition {
+  readonly commit: string;
+  readonly seq: number;
+}
+
+/** Audit rows that are change events, in commit order, after a position. */
+export interface EventQuery {
+  readonly after?: EventPosition;
+  readonly limit: number;
+  readonly resourceTypes: readonly string[];
+  readonly actions: readonly string[];
+  /** As AuditQuery.scope: a division-scoped reader. */
+  readonly scope?: AuditQuery['scope'];
+}
+
+export interface EventRow extends AuditRecord {
+  readonly seq: number;
+  readonly position: EventPosition;
 }
 
 /** A page of a trail (audit records, refused requests): by client and time, in write order or newest first. */
@@ -111,6 +137,12 @@ export interface RefusalPage {
 
 export interface TrailRepository {
   insertAudit(a: AuditRecord): Promise<void>;
+  /**
+   * Change events (audit rows of `resourceTypes` and `actions`) committed before every write
+   * still running, in commit order, after `after`: a reader that goes on from the last
+   * position it took never misses one, whatever order concurrent writes commit in.
+   */
+  queryEvents(orgId: string, q: EventQuery): Promise<EventRow[]>;
   queryAudits(orgId: string, q: AuditQuery): Promise<AuditPage>;
   deleteAuditsBefore(time: string): Promise<number>;
   insertRefusals(records: readonly RefusalRecord[]): Promise<void>;

@@ -11,7 +11,7 @@ const HOME_NAME = 'Homer Hidden';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const HOME_LOGIN = 'homer.hidden@contoso.com';
 const SCOPED_PERMISSIONS = [
-  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage',
+  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage', 'events:feed:view',
 ];
 
 type Res = Awaited<ReturnType<typeof call>>;
@@ -256,6 +256,13 @@ for (const { name: dialect, skip } of DIALECTS) {
       // Request paths name users of every division: the log needs the permission on all of them.
       'GET /api/v2/requests': async () => expectStatus(403, await as({ path: '/api/v2/requests' })),
       'GET /api/v2/requests/summary': async () => expectStatus(403, await as({ path: '/api/v2/requests/summary' })),
+      'GET /api/v2/events': async () => {
+        const r = await as({ path: '/api/v2/events?limit=1000' });
+        assert.equal(r.status, 200, r.raw);
+        assert.ok(r.body.entities.some((e: { resource: { id: string } }) => e.resource.id === salesUser), 'the Sales user\'s events');
+        assert.ok(!JSON.stringify(r.body).includes(home.id), 'nothing of the Home user');
+        return [r];
+      },
       'GET /api/v2/activity': async () => {
         const r = await as({ path: '/api/v2/activity?pageSize=200' });
         assert.equal(r.status, 200, r.raw);

@@ -213,6 +213,11 @@ for (const { name: dialect, skip } of DIALECTS) {
       'DELETE /api/v2/users/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/users/${A.user}` })),
       'GET /api/v2/requests': async () => [{ ...(await asB({ path: '/api/v2/requests?pageSize=200' })), sent: own() }, { ...(await asB({ path: `/api/v2/requests?path=${A.user}` })), sent: own() }],
       'GET /api/v2/requests/summary': async () => [await asB({ path: '/api/v2/requests/summary' })],
+      'GET /api/v2/events': async () => {
+        const all = await asB({ path: '/api/v2/events?limit=1000' });
+        assert.equal(all.status, 200, all.raw);
+        return [{ ...all, sent: own() }];
+      },
       'GET /api/v2/activity': async () => [{ ...(await asB({ path: '/api/v2/activity?pageSize=200' })), sent: own() }, { ...(await asB({ path: `/api/v2/activity?resource=${A.user}` })), sent: own() }],
       'GET /api/v2/audits': async () => {
         const byId = await asB({ path: `/api/v2/audits?resourceId=${A.user}` });

@@ -82,6 +82,50 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await store.listMembers(g), []);
     });
 
+    test('change events: in commit order with the version written, none from a transaction that failed after its change', async () => {
+      const kinds = { resourceTypes: ['User', 'Group'], actions: ['create', 'update', 'delete'] };
+      const events = async (after?: { commit: string; seq: number }) => store.queryEvents(orgId, { limit: 1000, ...kinds, ...(after ? { after } : {}) });
+      const end = (await events()).at(-1)?.position;
+      const audit = (resourceId: string, action: string) => ({ id: randomUUID(), orgId, time: now(), action, resourceType: 'User', resourceId, changes: { title: { after: action } }, divisionId: home });
+      const u = user(`ev-${randomUUID().slice(0, 8)}@x.com`);
+      await store.writeUser({ user: u, audit: audit(u.id, 'create') });
+      await store.writeUser({ user: { ...u, version: 2, displayName: 'Two' }, previous: u, audit: audit(u.id, 'update') });
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.writeUser({ user: { ...u, version: 3, displayName: 'Three' }, previous: { ...u, version: 2, displayName: 'Two' }, audit: audit(u.id, 'update') });
+        throw new Error('failed after the change');
+      }), /failed after the change/);
+      await store.insertAudit({ ...audit(u.id, 'console.signIn'), resourceType: 'User' });
+      const seen = await events(end);
+      assert.deepEqual(seen.map((e) => [e.action, e.version]), [['create', 1], ['update', 2]], 'the rolled-back update and a non-change row are no events');
+      assert.deepEqual(await events(seen.at(-1)!.position), [], 'nothing after the last');
+    });
+
+    test('change events: a reader never passes an event whose transaction is still running (PostgreSQL commits out of sequence order)', { skip: dialect.name === 'sqlite' ? 'one writer: sequence order is commit order' : undefined }, async () => {
+      const kinds = { resourceTypes: ['User'], actions: ['create', 'update', 'delete'] };
+      const events = async (after?: { commit: string; seq: number }) => store.queryEvents(orgId, { limit: 1000, ...kinds, ...(after ? { after } : {}) });
+      const end = (await events()).at(-1)?.position;
+      const audit = (resourceId: string) => ({ id: randomUUID(), orgId, time: now(), action: 'create', resourceType: 'User', resourceId, changes: {} });
+      const [slow, fast] = [user(`slow-${randomUUID().slice(0, 8)}@x.com`), user(`fast-${randomUUID().slice(0, 8)}@x.com`)];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let written!: () => void;
+      const slowWritten = new Promise<void>((r) => (written = r));
+      // The slow transaction writes its event first (the lower sequence number) and commits last.
+      const slowTx = store.transaction(async (tx) => {
+        await tx.writeUser({ user: slow, audit: audit(slow.id) });
+        written();
+        await held;
+      });
+      await slowWritten;
+      await store.writeUser({ user: fast, audit: audit(fast.id) });
+      const meanwhile = await events(end);
+      assert.deepEqual(meanwhile.map((e) => e.resourceId), [], 'the committed later event waits for the running earlier one');
+      release();
+      await slowTx;
+      const after = await events(end);
+      assert.deepEqual(after.map((e) => e.resourceId), [slow.id, fast.id]);
+    });
+
     test('writeUser stores the user and its audit row together, or neither', async () => {
       const tag = randomUUID().slice(0, 8);
       const audit = (resourceId: string, action: string) => ({ id: randomUUID(), orgId, time: now(), action, resourceType: 'User', resourceId, changes: { title: { after: action } }, divisionId: home });

@@ -69,6 +69,10 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       const str = (k: string) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string) : undefined);
       return s.admin.requests.page(ctx(r), { limit: typeof query.pageSize === 'number' ? query.pageSize : 50, cursor: str('cursor'), status: str('status'), client: str('client'), path: str('path'), from: str('from'), to: str('to') });
     });
+    admin.get('/events', w(S.events), async (r) => {
+      const query = q(r);
+      return s.admin.events.page(ctx(r), { after: typeof query.after === 'string' ? query.after : undefined, limit: typeof query.limit === 'number' ? query.limit : undefined });
+    });
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 

@@ -2,6 +2,8 @@
 // name every field an entity has: Fastify serialises from them, so a field missing here is a
 // field the API does not return (the admin tests read every field).
 import { anyObject, arrayOf, BEARER, bool, enumOf, idParams, int, object, str, type JsonSchema, type RouteSchema } from './common.ts';
+import { EVENT_TYPES } from '../../trail/events.ts';
+import { EVENT_PAGE } from '../../directory/events.ts';
 
 export const adminError = object(
   { message: str('What went wrong, in words'), code: str('Genesys error code, e.g. bad.request'), status: int('HTTP status'), contextId: str('The request id (also in x-request-id)') },
@@ -84,9 +86,20 @@ export const userEntity = object(
 export const auditEntity = object(
   {
     id: str(), time: str(undefined, { format: 'date-time' }), clientId: str(), requestId: str(), action: str(), resourceType: str(), resourceId: str(), divisionId: str(),
-    changes: anyObject('Per attribute: {before, after}'),
+    changes: anyObject('Per attribute: {before, after}'), version: int('The resource\'s version after the change (users and groups)'),
   },
   ['id', 'time', 'action', 'resourceType', 'resourceId', 'changes'],
+);
+
+const changeEvent = object(
+  {
+    id: str('Stable: the same event always has the same id'), type: enumOf(EVENT_TYPES), sequence: int('The audit trail\'s sequence number of the change'),
+    time: str(undefined, { format: 'date-time' }),
+    resource: object({ type: enumOf(['User', 'Group']), id: str(), version: str('The ETag after the change'), divisionId: str() }, ['type', 'id']),
+    actor: object({ clientId: str(), consoleUserId: str(), cli: bool() }),
+    attributes: arrayOf(str()), memberIds: arrayOf(str()), memberCount: int(),
+  },
+  ['id', 'type', 'sequence', 'time', 'resource', 'actor'],
 );
 const auditQuery = object({
   pageSize: int(undefined, { minimum: 1, maximum: 500, default: 25 }),
@@ -152,6 +165,10 @@ export const adminSchemas = {
       kind: str('User, Group, Division, Role, OAuthClient, ...'), outcome: enumOf(['accepted', 'refused']), from: str('ISO 8601'), to: str('ISO 8601'),
     }),
     response: ok(object({ entries: arrayOf(activityEntry), cursor: str('The next (older) page; absent on the last') }, ['entries'])),
+  }),
+  events: route('Events', 'Change events of users and groups, in commit order, after a position', {
+    querystring: object({ after: str('The `next` of the previous page; absent: from the oldest kept'), limit: int(undefined, { minimum: 1, maximum: EVENT_PAGE.max, default: EVENT_PAGE.default }) }),
+    response: ok(object({ entities: arrayOf(changeEvent), next: str('Where to go on from: pass as `after`') }, ['entities', 'next'])),
   }),
   me: route('Organization', 'The caller\'s organization', { response: ok(object({ id: str(), name: str(), scimProfile: enumOf(['genesys', 'standard']) }, ['id', 'name', 'scimProfile'])) }),
   divisions: crud('Divisions', 'division', divisionEntity, divisionInput),

@@ -29,6 +29,13 @@ export const POSTGRES_FEATURES: DialectFeatures = {
   writableCte: true,
   jsonArrayAgg: (elements, order) => `coalesce(json_agg(json_build_array(${elements}) ORDER BY ${order}), '[]'::json)`,
   columnArrays: (types) => `SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`,
+  // xid8 never wraps; rows written before migration 16 have none and come first.
+  commitOrder: {
+    select: `COALESCE(xid::text, '0') AS commit_pos`,
+    order: 'xid NULLS FIRST, seq',
+    visible: '(xid IS NULL OR xid < pg_snapshot_xmin(pg_current_snapshot()))',
+    after: (commit, seq) => (commit === '0' ? { sql: '(xid IS NOT NULL OR seq > ?)', params: [seq] } : { sql: '(xid > ?::xid8 OR (xid = ?::xid8 AND seq > ?))', params: [commit, commit, seq] }),
+  },
 };
 
 /** `?` -> `$n`. The repository never puts `?` inside SQL string literals. */

@@ -29,6 +29,20 @@ export interface DialectFeatures {
    * Without it, batches are multi-row VALUES lists.
    */
   readonly columnArrays?: (types: readonly string[]) => string;
+  /**
+   * Audit rows in commit order where concurrent writers commit out of sequence order
+   * (PostgreSQL: by the row's transaction id, and only rows whose transaction ended before
+   * every running one began). Without it, sequence order is commit order (one writer).
+   */
+  readonly commitOrder?: {
+    /** The row's commit position as text (column `commit_pos`). */
+    readonly select: string;
+    readonly order: string;
+    /** Rows a reader may take now: no earlier-committing row can still appear. */
+    readonly visible: string;
+    /** Rows after a position. */
+    readonly after: (commit: string, seq: number) => { readonly sql: string; readonly params: readonly unknown[] };
+  };
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({ maxCandidates: 20000 });

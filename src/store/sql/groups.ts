@@ -5,7 +5,7 @@ import { GROUP_SELECT, toGroup } from './rows.ts';
 import { groupColumns } from './filter-sql.ts';
 import type { DialectFeatures, QueryLimits, SqlExecutor } from './executor.ts';
 import { createPager } from './paging.ts';
-import { AUDIT_COLUMNS, auditInsert, auditParams, chunks, inDivisions, one, placeholders, runStatement, type Statement } from './shared.ts';
+import { AUDIT_COLUMNS, AUDIT_WIDTH, auditInsert, auditParams, chunks, inDivisions, one, placeholders, runStatement, type Statement } from './shared.ts';
 
 export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): GroupRepository {
   const page = createPager(db, limits);
@@ -95,9 +95,9 @@ export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: 
           `WITH g AS (${target} FOR UPDATE),
             changed AS (${change}),
             touched AS (UPDATE groups SET version = version + 1, last_modified = ? WHERE id IN (SELECT id FROM g) AND EXISTS (SELECT 1 FROM changed) RETURNING version),
-            audited AS (INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(10)} FROM touched)
+            audited AS (INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(AUDIT_WIDTH - 1)}, touched.version FROM touched)
           SELECT g.version AS version_read, (SELECT version FROM touched) AS touched FROM g`,
-          [...params, ids, w.lastModified, ...auditParams(w.audit)],
+          [...params, ids, w.lastModified, ...auditParams(w.audit).slice(0, AUDIT_WIDTH - 1)],
         );
         if (rows.length === 0) return undefined;
         const touched = rows[0].touched;
@@ -113,7 +113,7 @@ export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: 
         return g ? { version: Number(g.version), changed: false } : undefined;
       }
       const version = await touchGroup(w.orgId, w.groupId, w.lastModified);
-      await runStatement(db, auditInsert(w.audit));
+      await runStatement(db, auditInsert({ ...w.audit, version }));
       return { version, changed: true };
     },
     clearMembers(groupId, divisions) {

@@ -22,10 +22,22 @@ export interface DdlDialect {
    * are kept in 16 slots per organization (migration 8) and summed when read.
    */
   readonly countRowPerOrganization: boolean;
+  /**
+   * The DDL that records, on each audit row, its transaction in commit-comparable form, where
+   * several writers commit out of sequence order (PostgreSQL: the row's `xid8`). Empty where
+   * one writer commits in sequence order (SQLite).
+   */
+  readonly auditCommitOrder: string;
 }
 
-export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', countRowPerOrganization: true };
-export const POSTGRES_DDL: DdlDialect = { serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '', countRowPerOrganization: false };
+export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', countRowPerOrganization: true, auditCommitOrder: '' };
+export const POSTGRES_DDL: DdlDialect = {
+  serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '', countRowPerOrganization: false,
+  // Rows written before this step have none: they come first.
+  auditCommitOrder: `ALTER TABLE audits ADD COLUMN xid xid8;
+ALTER TABLE audits ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+CREATE INDEX audits_org_xid ON audits(org_id, xid, seq);`,
+};
 
 const USER_COUNTS = `
 CREATE TABLE org_user_counts (org_id TEXT PRIMARY KEY, total INTEGER NOT NULL, active INTEGER NOT NULL);
@@ -348,6 +360,16 @@ CREATE UNIQUE INDEX oauth_clients_federation ON oauth_clients(fed_issuer, fed_su
 );
 CREATE INDEX requests_org_seq ON requests(org_id, seq);
 CREATE INDEX requests_time ON requests(time);`,
+    },
+    {
+      version: 16,
+      name: 'change events',
+      // Every accepted change of a user or group is already an audit row written in the
+      // change's own transaction: the audit trail is the outbox. An event also says the
+      // resource's version after the change (its ETag), and on PostgreSQL the row's
+      // transaction, so that readers take events in commit order without gaps.
+      sql: `ALTER TABLE audits ADD COLUMN version ${d.bigint};
+${d.auditCommitOrder || 'SELECT 1;'}`,
     },
   ];
 }

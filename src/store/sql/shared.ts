@@ -44,8 +44,10 @@ export async function one<T>(db: SqlExecutor, sql: string, params: readonly unkn
 
 export const runStatement = (db: SqlExecutor, q: Statement) => db.run(q.sql, q.params);
 
-export const AUDIT_COLUMNS = 'id, org_id, time, client_id, request_id, action, resource_type, resource_id, division_id, changes';
+export const AUDIT_COLUMNS = 'id, org_id, time, client_id, request_id, action, resource_type, resource_id, division_id, changes, version';
+/** How many values an audit row takes (AUDIT_COLUMNS, auditParams). */
+export const AUDIT_WIDTH = 11;
 export const auditParams = (a: AuditRecord): unknown[] =>
-  [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, a.divisionId ?? null, JSON.stringify(a.changes)];
+  [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, a.divisionId ?? null, JSON.stringify(a.changes), a.version ?? null];
 
-export const auditInsert = (a: AuditRecord): Statement => ({ sql: `INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(10)})`, params: auditParams(a) });
+export const auditInsert = (a: AuditRecord): Statement => ({ sql: `INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(AUDIT_WIDTH)})`, params: auditParams(a) });

@@ -1,7 +1,7 @@
 // The trail in SQL: audit records, refused requests, the request log.
-import type { AuditPage, AuditQuery, AuditRecord, RequestRecord, TrailQuery, TrailRepository } from '../contract.ts';
-import type { DialectFeatures, SqlExecutor } from './executor.ts';
-import { auditInsert, one, placeholders, runStatement } from './shared.ts';
+import type { AuditPage, AuditQuery, AuditRecord, EventQuery, EventRow, RequestRecord, TrailQuery, TrailRepository } from '../contract.ts';
+import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
+import { auditInsert, limit, one, placeholders, runStatement } from './shared.ts';
 
 /** The WHERE of a trail page (audits, refusals): organization, client, time range, position in the order asked. */
 function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: unknown[] } {
@@ -18,107 +18,135 @@ function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: un
   return { where, params };
 }
 
+function toAudit(r: Row): AuditRecord {
+  return {
+    id: r.id as string,
+    orgId: r.org_id as string,
+    time: r.time as string,
+    clientId: (r.client_id as string | null) ?? undefined,
+    requestId: (r.request_id as string | null) ?? undefined,
+    action: r.action as string,
+    resourceType: r.resource_type as string,
+    resourceId: r.resource_id as string,
+    ...(r.division_id ? { divisionId: r.division_id as string } : {}),
+    changes: typeof r.changes === 'string' ? JSON.parse(r.changes) : (r.changes as AuditRecord['changes']),
+    ...(r.version !== null && r.version !== undefined ? { version: Number(r.version) } : {}),
+  };
+}
+
 export function trailRepository(db: SqlExecutor, features: DialectFeatures): TrailRepository {
   return {
-  async insertAudit(a: AuditRecord) {
-    await runStatement(db, auditInsert(a));
-  },
-  async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
-    const { where, params } = trailWhere(orgId, q);
-    if (q.resourceId !== undefined) {
-      where.push('resource_id = ?');
-      params.push(q.resourceId);
-    }
-    if (q.scope) {
-      const { divisionIds, alsoTypes } = q.scope;
-      const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
-      where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
-      params.push(...divisionIds, ...alsoTypes);
-    }
-    const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
-    const more = rows.length > q.limit;
-    const page = rows.slice(0, q.limit);
-    return {
-      entities: page.map((r) => ({
-        seq: Number(r.seq),
-        id: r.id as string,
-        orgId: r.org_id as string,
-        time: r.time as string,
-        clientId: (r.client_id as string | null) ?? undefined,
-        requestId: (r.request_id as string | null) ?? undefined,
-        action: r.action as string,
-        resourceType: r.resource_type as string,
-        resourceId: r.resource_id as string,
-        ...(r.division_id ? { divisionId: r.division_id as string } : {}),
-        changes: typeof r.changes === 'string' ? JSON.parse(r.changes) : (r.changes as AuditRecord['changes']),
-      })),
-      ...(more ? { next: Number(page[page.length - 1].seq) } : {}),
-    };
-  },
-  deleteAuditsBefore: (time) => db.run('DELETE FROM audits WHERE time < ?', [time]),
-  async insertRefusals(records) {
-    // One statement per chunk: a batch from the recorder is one round trip.
-    for (let i = 0; i < records.length; i += 50) {
-      const chunk = records.slice(i, i + 50);
-      await db.run(
-        `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body, validate_only) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`,
-        chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null, r.validateOnly ? 1 : null]),
-      );
-    }
-  },
-  async queryRefusals(orgId, q) {
-    const { where, params } = trailWhere(orgId, q);
-    const rows = await db.all(`SELECT * FROM refusals WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
-    const page = rows.slice(0, q.limit);
-    return {
-      entities: page.map((r) => ({
-        seq: Number(r.seq), id: r.id as string, orgId: r.org_id as string, time: r.time as string,
-        ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
-        method: r.method as string, path: r.path as string, status: Number(r.status), ...(r.scim_type ? { scimType: r.scim_type as string } : {}),
-        detail: r.detail as string, ...(r.body ? { body: r.body as string } : {}), ...(Number(r.validate_only) === 1 ? { validateOnly: true } : {}),
-      })),
-      ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
-    };
-  },
-  deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
-  async insertRequests(records) {
-    const columns = 'id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail';
-    const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
-    if (features.columnArrays) {
-      // One statement whatever the batch (every request of the last second is one batch).
-      const rows = records.map(row);
-      await db.run(
-        `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
-        Array.from({ length: 11 }, (_, c) => rows.map((r) => r[c])),
-      );
-      return;
-    }
-    // 500 rows (5,500 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
-    for (let i = 0; i < records.length; i += 500) {
-      const chunk = records.slice(i, i + 500);
-      await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`, chunk.flatMap(row));
-    }
-  },
-  async queryRequests(orgId, q) {
-    const { where, params } = trailWhere(orgId, q);
-    if (q.withUnattributed) where[0] = '(org_id = ? OR org_id IS NULL)';
-    if (q.status !== undefined) {
-      const cls = /^([2-5])xx$/.exec(q.status);
-      if (cls) {
-        where.push('status >= ? AND status < ?');
-        params.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 100);
-      } else {
-        where.push('status = ?');
-        params.push(Number(q.status));
+    async insertAudit(a: AuditRecord) {
+      await runStatement(db, auditInsert(a));
+    },
+    async queryAudits(orgId, q: AuditQuery): Promise<AuditPage> {
+      const { where, params } = trailWhere(orgId, q);
+      if (q.resourceId !== undefined) {
+        where.push('resource_id = ?');
+        params.push(q.resourceId);
       }
-    }
-    if (q.path !== undefined) {
-      where.push(`path LIKE ? ESCAPE '\\'`);
-      params.push(`%${q.path.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
-    const rows = await db.all(`SELECT * FROM requests WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
-    const page = rows.slice(0, q.limit);
-    return {
+      if (q.scope) {
+        const { divisionIds, alsoTypes } = q.scope;
+        const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
+        where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
+        params.push(...divisionIds, ...alsoTypes);
+      }
+      const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+      const more = rows.length > q.limit;
+      const page = rows.slice(0, q.limit);
+      return {
+        entities: page.map((r) => ({ ...toAudit(r), seq: Number(r.seq) })),
+        ...(more ? { next: Number(page[page.length - 1].seq) } : {}),
+      };
+    },
+    deleteAuditsBefore: (time) => db.run('DELETE FROM audits WHERE time < ?', [time]),
+    async queryEvents(orgId, q: EventQuery): Promise<EventRow[]> {
+      const where = [`org_id = ? AND resource_type IN (${placeholders(q.resourceTypes.length)}) AND action IN (${placeholders(q.actions.length)})`];
+      const params: unknown[] = [orgId, ...q.resourceTypes, ...q.actions];
+      if (q.scope) {
+        const { divisionIds, alsoTypes } = q.scope;
+        const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
+        where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
+        params.push(...divisionIds, ...alsoTypes);
+      }
+      const order = features.commitOrder;
+      if (order) {
+        where.push(order.visible);
+        if (q.after) {
+          const after = order.after(q.after.commit, q.after.seq);
+          where.push(after.sql);
+          params.push(...after.params);
+        }
+      } else if (q.after) {
+        where.push('seq > ?');
+        params.push(q.after.seq);
+      }
+      const rows = await db.all(`SELECT *${order ? `, ${order.select}` : ''} FROM audits WHERE ${where.join(' AND ')} ORDER BY ${order ? order.order : 'seq'} ${limit(q.limit)}`, params);
+      return rows.map((r) => ({ ...toAudit(r), seq: Number(r.seq), position: { commit: order ? String(r.commit_pos) : '0', seq: Number(r.seq) } }));
+    },
+    async insertRefusals(records) {
+      // One statement per chunk: a batch from the recorder is one round trip.
+      for (let i = 0; i < records.length; i += 50) {
+        const chunk = records.slice(i, i + 50);
+        await db.run(
+          `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body, validate_only) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`,
+          chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null, r.validateOnly ? 1 : null]),
+        );
+      }
+    },
+    async queryRefusals(orgId, q) {
+      const { where, params } = trailWhere(orgId, q);
+      const rows = await db.all(`SELECT * FROM refusals WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+      const page = rows.slice(0, q.limit);
+      return {
+        entities: page.map((r) => ({
+          seq: Number(r.seq), id: r.id as string, orgId: r.org_id as string, time: r.time as string,
+          ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),
+          method: r.method as string, path: r.path as string, status: Number(r.status), ...(r.scim_type ? { scimType: r.scim_type as string } : {}),
+          detail: r.detail as string, ...(r.body ? { body: r.body as string } : {}), ...(Number(r.validate_only) === 1 ? { validateOnly: true } : {}),
+        })),
+        ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
+      };
+    },
+    deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
+    async insertRequests(records) {
+      const columns = 'id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail';
+      const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
+      if (features.columnArrays) {
+        // One statement whatever the batch (every request of the last second is one batch).
+        const rows = records.map(row);
+        await db.run(
+          `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
+          Array.from({ length: 11 }, (_, c) => rows.map((r) => r[c])),
+        );
+        return;
+      }
+      // 500 rows (5,500 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
+      for (let i = 0; i < records.length; i += 500) {
+        const chunk = records.slice(i, i + 500);
+        await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`, chunk.flatMap(row));
+      }
+    },
+    async queryRequests(orgId, q) {
+      const { where, params } = trailWhere(orgId, q);
+      if (q.withUnattributed) where[0] = '(org_id = ? OR org_id IS NULL)';
+      if (q.status !== undefined) {
+        const cls = /^([2-5])xx$/.exec(q.status);
+        if (cls) {
+          where.push('status >= ? AND status < ?');
+          params.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 100);
+        } else {
+          where.push('status = ?');
+          params.push(Number(q.status));
+        }
+      }
+      if (q.path !== undefined) {
+        where.push(`path LIKE ? ESCAPE '\\'`);
+        params.push(`%${q.path.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      const rows = await db.all(`SELECT * FROM requests WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
+      const page = rows.slice(0, q.limit);
+      return {
         entities: page.map((r) => ({
           seq: Number(r.seq), id: r.id as string, ...(r.org_id ? { orgId: r.org_id as string } : {}), time: r.time as string,
           ...(r.client_id ? { clientId: r.client_id as string } : {}), ...(r.request_id ? { requestId: r.request_id as string } : {}),

@@ -5,7 +5,7 @@ import { toUser, userPageSelect, userSelect } from './rows.ts';
 import { userColumns } from './filter-sql.ts';
 import type { DialectFeatures, QueryLimits, SqlExecutor } from './executor.ts';
 import { createPager } from './paging.ts';
-import { AUDIT_COLUMNS, auditInsert, auditParams, chunks, one, placeholders, runStatement, type Statement } from './shared.ts';
+import { AUDIT_COLUMNS, AUDIT_WIDTH, auditInsert, auditParams, chunks, one, placeholders, runStatement, type Statement } from './shared.ts';
 
 function userInsert(u: UserRecord): Statement {
   return {
@@ -60,16 +60,18 @@ export function userRepository(db: SqlExecutor, limits: QueryLimits, features: D
     },
     async writeUser(w: UserWrite) {
       const q = w.previous ? userUpdate(w.user, w.previous) : userInsert(w.user);
+      // The audit row (the change event) carries the version the write made.
+      const audit = { ...w.audit, version: w.user.version };
       if (features.writableCte) {
         // One statement: the audit row is inserted only if the user row was written.
         const n = await db.run(
-          `WITH written AS (${q.sql} RETURNING id) INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(10)} FROM written`,
-          [...q.params, ...auditParams(w.audit)],
+          `WITH written AS (${q.sql} RETURNING id) INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(AUDIT_WIDTH)} FROM written`,
+          [...q.params, ...auditParams(audit)],
         );
         return n === 1;
       }
       if ((await runStatement(db, q)) !== 1) return false;
-      await runStatement(db, auditInsert(w.audit));
+      await runStatement(db, auditInsert(audit));
       return true;
     },
     async deleteUser(orgId, id) {

@@ -1,0 +1,104 @@
+// Change events: the audit trail is the outbox, so every accepted change of a user or group
+// is an event written in the change's own transaction; the pull feed gives them in commit
+// order after an opaque position, as the caller may see them. On both stores.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+
+interface Event { id: string; type: string; sequence: number; resource: { type: string; id: string; version?: string; divisionId?: string }; actor: { clientId?: string }; attributes?: string[]; memberIds?: string[] }
+
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`change events (${dialect})`, { skip }, () => {
+    let h: Harness;
+    let org: Org;
+    before(async () => {
+      h = await startHarness({ dialect });
+      org = await createOrg(h);
+    });
+    after(() => h.close());
+
+    /** Every event after `from` (all pages), and where the reader ends. */
+    const drain = async (from = '', token = org.token, limit = 3) => {
+      const events: Event[] = [];
+      let position = from;
+      for (let pages = 0; pages < 100; pages++) {
+        const r = await call(h, { path: `/api/v2/events?limit=${limit}${position ? `&after=${encodeURIComponent(position)}` : ''}`, token });
+        assert.equal(r.status, 200, r.raw);
+        events.push(...r.body.entities);
+        if (r.body.next === position) break;
+        position = r.body.next;
+        if (r.body.entities.length === 0 && pages > 0) break;
+      }
+      return { events, position };
+    };
+    const start = async () => (await drain('', org.token, 1000)).position;
+
+    test('a user\'s life as events, in order, each with the version its change made', async () => {
+      const from = await start();
+      const made = await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`life.${randomUUID().slice(0, 6)}@contoso.com`, { title: 'Engineer' }) });
+      const id = made.body.id as string;
+      const titled = await call(h, { method: 'PATCH', path: `/Users/${id}`, token: org.token, body: patchOp({ op: 'replace', path: 'title', value: 'Manager' }) });
+      const off = await call(h, { method: 'PATCH', path: `/Users/${id}`, token: org.token, body: patchOp({ op: 'replace', path: 'active', value: false }) });
+      const on = await call(h, { method: 'PATCH', path: `/Users/${id}`, token: org.token, body: patchOp({ op: 'replace', path: 'active', value: true }) });
+      assert.equal((await call(h, { method: 'DELETE', path: `/Users/${id}`, token: org.token })).status, 204);
+      const { events } = await drain(from);
+      assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'user.reactivated', 'user.deleted']);
+      assert.deepEqual(events.map((e) => e.resource.version).slice(0, 4), [made.headers.etag, titled.headers.etag, off.headers.etag, on.headers.etag]);
+      assert.ok(events.every((e) => e.resource.id === id && e.actor.clientId === org.clientId));
+      assert.deepEqual(events[1].attributes, ['title']);
+      assert.ok(events.every((e, i) => i === 0 || e.sequence > events[i - 1].sequence), 'strictly increasing');
+      assert.equal(new Set(events.map((e) => e.id)).size, events.length);
+    });
+
+    test('membership changes name their members; a group with both adds and removes yields both', async () => {
+      const group = await addGroup(h, org, `Events ${randomUUID().slice(0, 6)}`);
+      const a = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`m.a.${randomUUID().slice(0, 6)}@contoso.com`) })).body.id as string;
+      const b = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`m.b.${randomUUID().slice(0, 6)}@contoso.com`) })).body.id as string;
+      const from = await start();
+      await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: a }, { value: b }] }) });
+      await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'remove', path: `members[value eq "${a}"]` }) });
+      const { events } = await drain(from);
+      assert.deepEqual(events.map((e) => [e.type, [...(e.memberIds ?? [])].sort()]), [['group.members_added', [a, b].sort()], ['group.members_removed', [a]]]);
+      assert.ok(events.every((e) => e.resource.type === 'Group' && e.resource.id === group && e.resource.version));
+    });
+
+    test('no event for a refused write or a validate-only one; the feed pages neither repeat nor skip', async () => {
+      const from = await start();
+      assert.equal((await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('not-an-email') })).status, 400);
+      const checked = await call(h, { method: 'POST', path: '/Users', token: org.token, headers: { prefer: 'validate-only' }, body: entraUser(`checked.${randomUUID().slice(0, 6)}@contoso.com`) });
+      assert.equal(checked.status, 201);
+      assert.deepEqual((await drain(from)).events, []);
+      for (let i = 0; i < 7; i++) await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`page.${i}.${randomUUID().slice(0, 6)}@contoso.com`) });
+      const small = await drain(from, org.token, 2);
+      const large = await drain(from, org.token, 1000);
+      assert.equal(small.events.length, 7);
+      assert.deepEqual(small.events.map((e) => e.id), large.events.map((e) => e.id));
+      const again = await drain(large.position);
+      assert.deepEqual(again.events, [], 'nothing after the end');
+      const bad = await call(h, { path: '/api/v2/events?after=forged', token: org.token });
+      assert.equal(bad.status, 400);
+    });
+
+    test('a division-scoped reader sees its divisions\' users and only those members; another organization nothing; the permission is required', async () => {
+      const sales = await addDivision(h, org, `Sales ${randomUUID().slice(0, 4)}`);
+      const salesName = (await call(h, { path: `/api/v2/authorization/divisions/${sales}`, token: org.token })).body.name as string;
+      const reader = await clientWith(h, org, ['events:feed:view'], sales);
+      const from = (await drain('', reader, 1000)).position;
+      const inSales = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`rep.${randomUUID().slice(0, 6)}@contoso.com`, { [ENT]: { division: salesName } }) })).body.id as string;
+      const atHome = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`home.${randomUUID().slice(0, 6)}@contoso.com`) })).body.id as string;
+      const group = await addGroup(h, org, `Scoped ${randomUUID().slice(0, 6)}`);
+      await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: inSales }, { value: atHome }] }) });
+      await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'add', path: 'members', value: [{ value: atHome }] }) });
+      const { events } = await drain(from, reader);
+      assert.deepEqual(events.map((e) => [e.type, e.resource.id, e.memberIds]), [['user.created', inSales, undefined], ['group.members_added', group, [inSales]]]);
+      assert.ok(!JSON.stringify(events).includes(atHome), 'nothing of a user outside its divisions');
+      const other = await createOrg(h);
+      assert.ok(!JSON.stringify((await drain('', other.token, 1000)).events).includes(inSales));
+      assert.equal((await call(h, { path: '/api/v2/events', token: await clientWith(h, org, ['audits:audit:view']) })).status, 403);
+      const foreign = await call(h, { path: `/api/v2/events?after=${encodeURIComponent(from)}`, token: other.token });
+      assert.equal(foreign.status, 400, 'a position is bound to its organization');
+    });
+  });
+}
