@@ -46,6 +46,12 @@ export interface Config {
   readonly metricsHost: string;
   /** REDIS_URL: Redis for rate-limit counters and login-throttle failures shared by every node (redis://host:6379). Default: each node counts alone. */
   readonly redisUrl?: string;
+  /** SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK=1: webhooks may go to this machine (http or https on loopback). Default off. */
+  readonly webhookAllowHttpLoopback: boolean;
+  /** SCIMITAR_WEBHOOK_ALLOW_PRIVATE=1: webhooks may go to private, link-local and reserved addresses. Default off. */
+  readonly webhookAllowPrivate: boolean;
+  /** SCIMITAR_WEBHOOK_LOG_DAYS: webhook delivery attempts older than this are deleted hourly. Default 30. */
+  readonly webhookLogDays: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -60,6 +66,7 @@ export const DEFAULTS = Object.freeze({
   auditRetentionDays: 365,
   requestLogDays: 7,
   requestLogMaxRows: 1_000_000,
+  webhookLogDays: 30,
   logLevel: 'info',
 });
 
@@ -68,7 +75,15 @@ const KNOWN = new Set([
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
  'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_REQUEST_LOG_DAYS', 'SCIMITAR_REQUEST_LOG_MAX', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
+  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS',
 ]);
+
+function flag(env: Record<string, string | undefined>, key: string): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(`${key} must be 1 (on) or 0 (off); got ${JSON.stringify(raw)}`);
+}
 
 export class ConfigError extends Error {}
 
@@ -134,6 +149,9 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     requestLogMaxRows: int(env, 'SCIMITAR_REQUEST_LOG_MAX', DEFAULTS.requestLogMaxRows, 1000, 100_000_000),
     logLevel: env.SCIMITAR_LOG_LEVEL || DEFAULTS.logLevel,
     trustProxy: trustProxy(env.SCIMITAR_TRUST_PROXY),
+    webhookAllowHttpLoopback: flag(env, 'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK'),
+    webhookAllowPrivate: flag(env, 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE'),
+    webhookLogDays: int(env, 'SCIMITAR_WEBHOOK_LOG_DAYS', DEFAULTS.webhookLogDays, 1, 3650),
     metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,
     metricsHost: env.SCIMITAR_METRICS_HOST || '127.0.0.1',
     redisUrl: redisUrl(env.REDIS_URL),

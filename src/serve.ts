@@ -83,17 +83,20 @@ export async function serve(config: Config): Promise<void> {
   const sweep = async () => {
     const requests = await store.pruneRequests(new Date(Date.now() - config.requestLogDays * 86400_000).toISOString(), config.requestLogMaxRows);
     const tokens = await store.deleteExpiredTokens(Date.now());
+    const deliveries = await store.deleteDeliveriesBefore(new Date(Date.now() - config.webhookLogDays * 86400_000).toISOString());
     let removed = 0;
     if (config.auditRetentionDays > 0) {
       const cutoff = new Date(Date.now() - config.auditRetentionDays * 86400_000).toISOString();
       removed = (await store.deleteAuditsBefore(cutoff)) + (await store.deleteRefusalsBefore(cutoff));
     }
-    if (removed + tokens + requests > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens, requestsRemoved: requests }, 'retention sweep');
+    if (removed + tokens + requests + deliveries > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens, requestsRemoved: requests, deliveriesRemoved: deliveries }, 'retention sweep');
     await app.metrics.refresh();
   };
   await sweep();
   const timer = setInterval(() => void sweep().catch((err) => app.log.error({ err }, 'retention sweep failed')), AUDIT_SWEEP_MS);
   timer.unref();
+  // Every node sends webhooks; each subscription is leased to one node at a time.
+  services.webhookSender.start((err) => app.log.error({ err }, 'webhook sender failed'));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -102,6 +105,7 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(timer);
     app.log.info({ signal }, 'shutting down');
     metricsServer?.close();
+    await services.webhookSender.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();
     throttleRedis?.disconnect();

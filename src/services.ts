@@ -16,6 +16,8 @@ import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
 import { UserActions } from './directory/admin/user-actions.ts';
 import { ActivityFeed } from './directory/activity.ts';
 import { EventFeed } from './directory/events.ts';
+import { WebhookAdmin, webhookSecrets } from './directory/webhooks/admin.ts';
+import { WebhookSender } from './directory/webhooks/sender.ts';
 import { RequestLog } from './directory/request-log.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
@@ -43,7 +45,10 @@ export interface Services {
     readonly activity: ActivityFeed;
     readonly requests: RequestLog;
     readonly events: EventFeed;
+    readonly webhooks: WebhookAdmin;
   };
+  /** Sends change events to webhook subscriptions; serve.ts starts it on every node. */
+  readonly webhookSender: WebhookSender;
 }
 
 export interface ServiceOptions {
@@ -55,6 +60,9 @@ export interface ServiceOptions {
   readonly throttles?: ThrottleLedgers;
   /** The clock (tests). */
   readonly now?: () => number;
+  /** Where webhooks may go (SCIMITAR_WEBHOOK_ALLOW_*); default: public https only. */
+  readonly webhookAllowHttpLoopback?: boolean;
+  readonly webhookAllowPrivate?: boolean;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
@@ -67,7 +75,10 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const registries = Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') });
   const userReader = new UserReader(store, users, registries);
   const audits = new AuditReader(store);
+  const events = new EventFeed(store);
+  const webhookPolicy = { allowHttpLoopback: options.webhookAllowHttpLoopback ?? false, allowPrivate: options.webhookAllowPrivate ?? false };
   return Object.freeze({
+    webhookSender: new WebhookSender(store, events, webhookSecrets(store), { policy: webhookPolicy, now: options.now }),
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,
@@ -87,7 +98,8 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       audits,
       activity: new ActivityFeed(store, audits),
       requests: new RequestLog(store),
-      events: new EventFeed(store),
+      events,
+      webhooks: new WebhookAdmin(store, events, webhookPolicy),
     }),
   });
 }

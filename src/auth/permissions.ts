@@ -70,6 +70,7 @@ export const PERMISSION_CATALOGUE: readonly string[] = Object.freeze([
   'routing:skill:manage', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign',
   'audits:audit:view',
   'events:feed:view',
+  'webhooks:subscription:view', 'webhooks:subscription:add', 'webhooks:subscription:edit', 'webhooks:subscription:delete',
 ]);
 
 /** The permissions of the SCIM routes, as Genesys Cloud names them. */

@@ -37,6 +37,12 @@ export class EventFeed {
     return p;
   }
 
+  /** The position of the newest event committed (where a new subscriber starts), or undefined when there is none. */
+  async latest(orgId: string): Promise<EventPosition | undefined> {
+    const [newest] = await this.store.queryEvents(orgId, { limit: 1, resourceTypes: EVENT_RESOURCE_TYPES, actions: EVENT_ACTIONS, newestFirst: true });
+    return newest?.position;
+  }
+
   seal(orgId: string, p: EventPosition | undefined): Promise<string> {
     return this.sealer.seal(orgId, p ?? { commit: '0', seq: 0 });
   }
@@ -52,15 +58,21 @@ export class EventFeed {
 
   /** Up to `limit` audit rows after `from` and the events they stand for, as `divisions` may see them. */
   async read(orgId: string, from: EventPosition | undefined, limit: number, divisions: readonly string[] | undefined): Promise<{ rows: EventRow[]; events: ChangeEvent[] }> {
-    const rows = await this.store.queryEvents(orgId, {
+    const rows = await this.rows(orgId, from, limit, divisions);
+    return { rows, events: await this.visible(orgId, rows.flatMap(eventsOf), divisions) };
+  }
+
+  /** Up to `limit` audit rows that are events after `from`, in commit order; with `divisions`, of users in them and of groups. */
+  rows(orgId: string, from: EventPosition | undefined, limit: number, divisions: readonly string[] | undefined): Promise<EventRow[]> {
+    return this.store.queryEvents(orgId, {
       limit, resourceTypes: EVENT_RESOURCE_TYPES, actions: EVENT_ACTIONS, ...(from ? { after: from } : {}),
       ...(divisions ? { scope: { divisionIds: divisions, alsoTypes: ['Group'] } } : {}),
     });
-    const events = rows.flatMap(eventsOf);
-    return { rows, events: divisions ? await this.withoutHiddenMembers(orgId, events, divisions) : events };
   }
 
-  private async withoutHiddenMembers(orgId: string, events: ChangeEvent[], divisions: readonly string[]): Promise<ChangeEvent[]> {
+  /** `events` as a reader of `divisions` (undefined: every division) may see them. */
+  async visible(orgId: string, events: ChangeEvent[], divisions: readonly string[] | undefined): Promise<ChangeEvent[]> {
+    if (!divisions) return events;
     const ids = new Set(events.flatMap((e) => e.memberIds ?? []));
     const visible = ids.size > 0 ? await this.store.userIdsExist(orgId, [...ids], divisions) : new Set<string>();
     return events.flatMap((e) => {

@@ -1,5 +1,5 @@
 // The one repository contract every store implements (SQLite and PostgreSQL): one interface
-// per aggregate (tenancy, users, groups, the trail, the console), each in its own module, and
+// per aggregate (tenancy, users, groups, the trail, the console, webhooks), each in its own module, and
 // their intersection. Every method that touches tenant data takes the organization id and
 // never crosses it.
 import type { QueryObserver } from './sql/executor.ts';
@@ -9,6 +9,7 @@ import type { UserRepository } from './users.ts';
 import type { GroupRepository } from './groups.ts';
 import type { TrailRepository } from './trail.ts';
 import type { ConsoleRepository } from './console.ts';
+import type { WebhookRepository } from './webhooks.ts';
 
 export type { ScimProfile };
 export type { DivisionFilter, Page, Keyset, ResourceQuery } from './paging.ts';
@@ -17,8 +18,9 @@ export type { UserRecord, UserWrite, UserRow, UserQuery, UserRepository } from '
 export type { GroupVisibility, GroupRecord, MembersWrite, MembersWritten, MemberRef, GroupRef, GroupSelection, GroupQuery, GroupRepository } from './groups.ts';
 export type { AuditRecord, EventPosition, EventQuery, EventRow, TrailQuery, AuditQuery, AuditPage, RequestLine, RefusalRecord, RefusalQuery, RequestRecord, RequestQuery, RequestPage, RequestBucket, RefusalPage, TrailRepository } from './trail.ts';
 export type { UserGrant, ConsoleSession, ConsoleRepository } from './console.ts';
+export type { WebhookRecord, WebhookProgress, DeliveryRecord, WebhookRepository } from './webhooks.ts';
 
-export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository;
+export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository & WebhookRepository;
 
 export interface Store extends Repository {
   readonly dialect: 'sqlite' | 'postgres';

@@ -37,6 +37,8 @@ export interface EventQuery {
   readonly actions: readonly string[];
   /** As AuditQuery.scope: a division-scoped reader. */
   readonly scope?: AuditQuery['scope'];
+  /** The newest first (where a new reader starts); `after` is then ignored. */
+  readonly newestFirst?: boolean;
 }
 
 export interface EventRow extends AuditRecord {

@@ -73,6 +73,15 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       const query = q(r);
       return s.admin.events.page(ctx(r), { after: typeof query.after === 'string' ? query.after : undefined, limit: typeof query.limit === 'number' ? query.limit : undefined });
     });
+    admin.get('/webhooks', w(S.webhooks.list), async (r) => s.admin.webhooks.list(ctx(r)));
+    admin.post('/webhooks', w(S.webhooks.create), async (r, reply) => created(reply, await s.admin.webhooks.create(ctx(r), r.body)));
+    admin.get('/webhooks/:id', w(S.webhooks.get), async (r) => s.admin.webhooks.get(ctx(r), id(r)));
+    admin.patch('/webhooks/:id', w(S.webhooks.update), async (r) => s.admin.webhooks.update(ctx(r), id(r), r.body));
+    admin.delete('/webhooks/:id', w(S.webhooks.delete), async (r, reply) => noContent(reply, await s.admin.webhooks.delete(ctx(r), id(r))));
+    admin.post('/webhooks/:id/secret', w(S.webhooks.rotate), async (r) => s.admin.webhooks.rotateSecret(ctx(r), id(r)));
+    admin.post('/webhooks/:id/replay', w(S.webhooks.replay), async (r) => s.admin.webhooks.replay(ctx(r), id(r), r.body));
+    admin.post('/webhooks/:id/retry', w(S.webhooks.retry), async (r) => s.admin.webhooks.retry(ctx(r), id(r)));
+    admin.get('/webhooks/:id/deliveries', w(S.webhooks.deliveries), async (r) => s.admin.webhooks.deliveries(ctx(r), id(r), q(r)));
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 

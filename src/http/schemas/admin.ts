@@ -111,6 +111,28 @@ const auditQuery = object({
   order: enumOf(['asc', 'desc'], 'asc (default): oldest first; desc: newest first. A cursor continues in the order it was issued for.'),
 });
 
+const webhookInput = object(
+  {
+    url: str('https (http only to loopback when the operator allows it)', { maxLength: 2048 }),
+    eventTypes: arrayOf(enumOf(EVENT_TYPES), 'Empty or absent: every type'),
+    divisionIds: { type: ['array', 'null'], items: str(), description: 'Users of these divisions only; absent or null: every division the caller may see' },
+    description: str(undefined, { maxLength: 1024 }), enabled: bool(),
+  },
+  [], true,
+);
+const webhookEntity = object(
+  {
+    id: str(), url: str(), description: str(), eventTypes: arrayOf(str()), divisionIds: arrayOf(str()), enabled: bool(), dateCreated: str(undefined, { format: 'date-time' }),
+    delivery: object({ failing: bool(), attempts: int(), nextAttempt: str(undefined, { format: 'date-time' }), disabledReason: str() }, ['failing', 'attempts']),
+    selfUri: str(), secret: str('The signing secret (whsec_...): only in the answer that made it'),
+  },
+  ['id', 'url', 'eventTypes', 'enabled', 'dateCreated', 'delivery', 'selfUri'],
+);
+const deliveryEntity = object(
+  { id: int(), eventId: str(), eventType: str(), attempt: int(), time: str(undefined, { format: 'date-time' }), status: int(), latencyMs: int(), error: str(), response: str() },
+  ['id', 'eventId', 'eventType', 'attempt', 'time', 'latencyMs'],
+);
+
 const ok = (schema: JsonSchema) => ({ 200: schema, ...errors });
 const created = (schema: JsonSchema) => ({ 201: schema, ...errors });
 const deleted = { 204: { type: 'null', description: 'Deleted' }, ...errors };
@@ -170,6 +192,20 @@ export const adminSchemas = {
     querystring: object({ after: str('The `next` of the previous page; absent: from the oldest kept'), limit: int(undefined, { minimum: 1, maximum: EVENT_PAGE.max, default: EVENT_PAGE.default }) }),
     response: ok(object({ entities: arrayOf(changeEvent), next: str('Where to go on from: pass as `after`') }, ['entities', 'next'])),
   }),
+  webhooks: {
+    list: route('Webhooks', 'List webhook subscriptions', { response: ok(object({ entities: arrayOf(webhookEntity), total: int() }, ['entities', 'total'])) }),
+    create: route('Webhooks', 'Subscribe a URL to change events (the secret is in this answer only)', { body: webhookInput, response: created(webhookEntity) }),
+    get: route('Webhooks', 'Get a subscription', { params: idParams, response: ok(webhookEntity) }),
+    update: route('Webhooks', 'Change a subscription (the attributes given)', { params: idParams, body: webhookInput, response: ok(webhookEntity) }),
+    delete: route('Webhooks', 'Delete a subscription and its delivery log', { params: idParams, response: deleted }),
+    rotate: route('Webhooks', 'Issue a new signing secret (in this answer only)', { params: idParams, response: ok(webhookEntity) }),
+    replay: route('Webhooks', 'Send again from a position of the event feed (after), or from the oldest event kept', { params: idParams, body: object({ after: str('A `next` of GET /api/v2/events') }, [], false), response: ok(webhookEntity) }),
+    retry: route('Webhooks', 'Try the failing event again now', { params: idParams, response: ok(webhookEntity) }),
+    deliveries: route('Webhooks', 'The delivery log, newest first', {
+      params: idParams, querystring: object({ limit: int(undefined, { minimum: 1, maximum: 200, default: 50 }), before: int('A delivery id: older ones') }),
+      response: ok(object({ entities: arrayOf(deliveryEntity), before: int('Pass as before for older ones; absent at the end') }, ['entities'])),
+    }),
+  },
   me: route('Organization', 'The caller\'s organization', { response: ok(object({ id: str(), name: str(), scimProfile: enumOf(['genesys', 'standard']) }, ['id', 'name', 'scimProfile'])) }),
   divisions: crud('Divisions', 'division', divisionEntity, divisionInput),
   groups: {

@@ -33,6 +33,7 @@ export const POSTGRES_FEATURES: DialectFeatures = {
   commitOrder: {
     select: `COALESCE(xid::text, '0') AS commit_pos`,
     order: 'xid NULLS FIRST, seq',
+    reverse: 'xid DESC NULLS LAST, seq DESC',
     visible: '(xid IS NULL OR xid < pg_snapshot_xmin(pg_current_snapshot()))',
     after: (commit, seq) => (commit === '0' ? { sql: '(xid IS NOT NULL OR seq > ?)', params: [seq] } : { sql: '(xid > ?::xid8 OR (xid = ?::xid8 AND seq > ?))', params: [commit, commit, seq] }),
   },

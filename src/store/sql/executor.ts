@@ -38,6 +38,8 @@ export interface DialectFeatures {
     /** The row's commit position as text (column `commit_pos`). */
     readonly select: string;
     readonly order: string;
+    /** `order` reversed. */
+    readonly reverse: string;
     /** Rows a reader may take now: no earlier-committing row can still appear. */
     readonly visible: string;
     /** Rows after a position. */

@@ -371,5 +371,48 @@ CREATE INDEX requests_time ON requests(time);`,
       sql: `ALTER TABLE audits ADD COLUMN version ${d.bigint};
 ${d.auditCommitOrder || 'SELECT 1;'}`,
     },
+    {
+      version: 17,
+      name: 'webhooks',
+      // A subscription carries its own delivery state: the position of the last event it
+      // acknowledged (events go out in order, one subscription at a time), its retry clock and
+      // the lease of the node sending for it. The secret is sealed: it signs, so it cannot be
+      // a digest. The delivery log keeps every attempt.
+      sql: `CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  url TEXT NOT NULL,
+  description TEXT,
+  event_types TEXT NOT NULL,
+  division_ids TEXT,
+  enabled INTEGER NOT NULL,
+  secret TEXT NOT NULL,
+  created TEXT NOT NULL,
+  position_commit TEXT NOT NULL,
+  position_seq ${d.bigint} NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt ${d.bigint} NOT NULL,
+  lease_until ${d.bigint} NOT NULL,
+  lease_owner TEXT,
+  disabled_reason TEXT
+);
+CREATE INDEX webhooks_org ON webhooks(org_id, created);
+CREATE INDEX webhooks_due ON webhooks(enabled, next_attempt);
+CREATE TABLE webhook_deliveries (
+  seq ${d.serial},
+  webhook_id TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  time TEXT NOT NULL,
+  status INTEGER,
+  latency_ms INTEGER NOT NULL,
+  error TEXT,
+  response TEXT
+);
+CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, seq);
+CREATE INDEX webhook_deliveries_time ON webhook_deliveries(time);`,
+    },
   ];
 }

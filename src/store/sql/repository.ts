@@ -8,6 +8,7 @@ import { groupRepository } from './groups.ts';
 import { tenancyRepository } from './tenancy.ts';
 import { trailRepository } from './trail.ts';
 import { userRepository } from './users.ts';
+import { webhookRepository } from './webhooks.ts';
 
 export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): Repository {
   return {
@@ -16,5 +17,6 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     ...groupRepository(db, limits, features),
     ...trailRepository(db, features),
     ...consoleRepository(db),
+    ...webhookRepository(db, features),
   };
 }

@@ -72,16 +72,16 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
       const order = features.commitOrder;
       if (order) {
         where.push(order.visible);
-        if (q.after) {
+        if (q.after && !q.newestFirst) {
           const after = order.after(q.after.commit, q.after.seq);
           where.push(after.sql);
           params.push(...after.params);
         }
-      } else if (q.after) {
+      } else if (q.after && !q.newestFirst) {
         where.push('seq > ?');
         params.push(q.after.seq);
       }
-      const rows = await db.all(`SELECT *${order ? `, ${order.select}` : ''} FROM audits WHERE ${where.join(' AND ')} ORDER BY ${order ? order.order : 'seq'} ${limit(q.limit)}`, params);
+      const rows = await db.all(`SELECT *${order ? `, ${order.select}` : ''} FROM audits WHERE ${where.join(' AND ')} ORDER BY ${order ? (q.newestFirst ? order.reverse : order.order) : q.newestFirst ? 'seq DESC' : 'seq'} ${limit(q.limit)}`, params);
       return rows.map((r) => ({ ...toAudit(r), seq: Number(r.seq), position: { commit: order ? String(r.commit_pos) : '0', seq: Number(r.seq) } }));
     },
     async insertRefusals(records) {

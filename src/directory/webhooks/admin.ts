@@ -1,0 +1,206 @@
+// /api/v2/webhooks: subscriptions to change events. `{"url": "..."}` alone subscribes to every
+// event type of every division the caller may see; the signing secret is shown once, at
+// creation and at rotation. A division-scoped caller subscribes only to its divisions and
+// sees only subscriptions within them (an organization-wide one needs every division).
+import { randomUUID } from 'node:crypto';
+import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
+import { scimErrors } from '../../scim/index.ts';
+import type { DeliveryRecord, Store, WebhookRecord } from '../../store/contract.ts';
+import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
+import { EVENT_TYPES } from '../../trail/events.ts';
+import { body, optionalString, requirePermission, type AdminContext } from '../admin/context.ts';
+import type { EventFeed } from '../events.ts';
+import { Sealer } from '../sealed.ts';
+import { newSigningSecret, RETRY } from './sender.ts';
+import { checkTargetUrl, type TargetPolicy } from './target.ts';
+
+export const WEBHOOK_PERMISSIONS = { view: 'webhooks:subscription:view', add: 'webhooks:subscription:add', edit: 'webhooks:subscription:edit', delete: 'webhooks:subscription:delete' } as const;
+
+export interface WebhookEntity {
+  id: string;
+  url: string;
+  description?: string;
+  /** Empty: every event type. */
+  eventTypes: readonly string[];
+  /** Absent: every division. */
+  divisionIds?: readonly string[];
+  enabled: boolean;
+  dateCreated: string;
+  /** Delivery state: failing while the next event keeps being refused. */
+  delivery: { failing: boolean; attempts: number; nextAttempt?: string; disabledReason?: string };
+  selfUri: string;
+  /** The signing secret: only in the answer that made it. */
+  secret?: string;
+}
+
+export interface DeliveryEntity {
+  id: number;
+  eventId: string;
+  eventType: string;
+  attempt: number;
+  time: string;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  response?: string;
+}
+
+const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
+const auditable = (w: WebhookRecord) => ({ url: w.url, description: w.description, eventTypes: w.eventTypes, divisionIds: w.divisionIds, enabled: w.enabled });
+
+export class WebhookAdmin {
+  private readonly secrets: Sealer;
+
+  constructor(
+    private readonly store: Store,
+    private readonly feed: EventFeed,
+    private readonly policy: TargetPolicy,
+  ) {
+    this.secrets = webhookSecrets(store);
+  }
+
+  private entity(w: WebhookRecord, secret?: string): WebhookEntity {
+    return {
+      id: w.id, url: w.url, ...(w.description ? { description: w.description } : {}), eventTypes: w.eventTypes, ...(w.divisionIds ? { divisionIds: w.divisionIds } : {}),
+      enabled: w.enabled, dateCreated: w.created,
+      delivery: {
+        failing: w.attempts > 0, attempts: w.attempts, ...(w.attempts > 0 ? { nextAttempt: new Date(w.nextAttempt).toISOString() } : {}),
+        ...(w.disabledReason ? { disabledReason: w.disabledReason } : {}),
+      },
+      selfUri: `/api/v2/webhooks/${w.id}`, ...(secret ? { secret } : {}),
+    };
+  }
+
+  /** The caller's divisions for `permission`: undefined for every division. */
+  private scope(ctx: AdminContext, permission: string): readonly string[] | undefined {
+    const d = divisionsWith(ctx.principal, [permission]);
+    return d === ALL_DIVISIONS ? undefined : d;
+  }
+
+  /** Whether a subscription lies within what the caller may see. */
+  private within(ctx: AdminContext, w: WebhookRecord, permission: string): boolean {
+    const scope = this.scope(ctx, permission);
+    return scope === undefined || (w.divisionIds !== undefined && w.divisionIds.every((d) => scope.includes(d)));
+  }
+
+  private async visible(ctx: AdminContext, id: string, permission: string): Promise<WebhookRecord> {
+    requirePermission(ctx, permission);
+    const w = await this.store.getWebhook(ctx.org.id, id);
+    if (!w || !this.within(ctx, w, permission)) throw scimErrors.notFound(`Webhook ${id} not found`);
+    return w;
+  }
+
+  async list(ctx: AdminContext): Promise<{ entities: WebhookEntity[]; total: number }> {
+    requirePermission(ctx, WEBHOOK_PERMISSIONS.view);
+    const all = (await this.store.listWebhooks(ctx.org.id)).filter((w) => this.within(ctx, w, WEBHOOK_PERMISSIONS.view));
+    return { entities: all.map((w) => this.entity(w)), total: all.length };
+  }
+
+  async get(ctx: AdminContext, id: string): Promise<WebhookEntity> {
+    return this.entity(await this.visible(ctx, id, WEBHOOK_PERMISSIONS.view));
+  }
+
+  /** What a body asks for, checked: the URL (policy), known event types, divisions the caller holds. */
+  private async read(ctx: AdminContext, b: Record<string, unknown>, permission: string, current?: WebhookRecord) {
+    const url = b.url === undefined && current ? current.url : checkTargetUrl(b.url, this.policy).href;
+    const types = b.eventTypes === undefined ? current?.eventTypes ?? [] : b.eventTypes;
+    if (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !(EVENT_TYPES as readonly string[]).includes(t))) {
+      throw scimErrors.badRequest(`eventTypes must be a list of: ${EVENT_TYPES.join(', ')} (empty: every type)`);
+    }
+    const scope = this.scope(ctx, permission);
+    let divisionIds: readonly string[] | undefined = b.divisionIds === undefined ? current?.divisionIds ?? scope : (b.divisionIds as readonly string[] | null) ?? undefined;
+    if (divisionIds !== undefined) {
+      if (!Array.isArray(divisionIds) || divisionIds.length === 0 || divisionIds.some((d) => typeof d !== 'string')) throw scimErrors.badRequest('divisionIds must be a non-empty list of division ids, or null for every division');
+      for (const d of divisionIds) if (!(await this.store.getDivision(ctx.org.id, d))) throw scimErrors.badRequest(`Division ${d} does not exist`);
+      divisionIds = [...new Set(divisionIds)];
+    }
+    if (scope !== undefined && (divisionIds === undefined || divisionIds.some((d) => !scope.includes(d)))) throw scimErrors.forbidden(`${permission} is held only on some divisions: subscribe to those`);
+    const enabled = b.enabled === undefined ? current?.enabled ?? true : b.enabled;
+    if (typeof enabled !== 'boolean') throw scimErrors.badRequest('enabled must be true or false');
+    const description = b.description === undefined ? current?.description : optionalString(b as never, 'description') ?? undefined;
+    return { url, eventTypes: [...new Set(types as string[])], divisionIds, enabled, description };
+  }
+
+  async create(ctx: AdminContext, input: unknown): Promise<WebhookEntity & { selfUri: string }> {
+    requirePermission(ctx, WEBHOOK_PERMISSIONS.add);
+    const asked = await this.read(ctx, body(input), WEBHOOK_PERMISSIONS.add);
+    const secret = newSigningSecret();
+    // A new subscription starts at the newest event: it receives what happens from now on.
+    const rows = await this.feed.latest(ctx.org.id);
+    const w: WebhookRecord = {
+      id: randomUUID(), orgId: ctx.org.id, ...asked, ...(asked.description ? { description: asked.description } : {}), secret: await this.secrets.seal(ctx.org.id, secret),
+      created: new Date().toISOString(), position: rows ?? { commit: '0', seq: 0 }, attempts: 0, nextAttempt: 0,
+    };
+    await this.store.transaction(async (tx) => {
+      await tx.createWebhook(w);
+      await writeAudit(tx, actor(ctx), 'create', 'Webhook', w.id, diffAttributes(undefined, auditable(w)));
+    });
+    return this.entity(w, secret);
+  }
+
+  async update(ctx: AdminContext, id: string, input: unknown): Promise<WebhookEntity> {
+    const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);
+    const asked = await this.read(ctx, body(input), WEBHOOK_PERMISSIONS.edit, w);
+    // Enabling again clears the reason it was disabled and the retry clock.
+    const next: WebhookRecord = { ...w, ...asked, ...(asked.enabled && !w.enabled ? { disabledReason: undefined, attempts: 0, nextAttempt: 0 } : {}) };
+    await this.store.transaction(async (tx) => {
+      await tx.updateWebhook(next);
+      const changes = diffAttributes(auditable(w), auditable(next));
+      if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'Webhook', id, changes);
+    });
+    return this.entity(next);
+  }
+
+  async rotateSecret(ctx: AdminContext, id: string): Promise<WebhookEntity> {
+    const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);
+    const secret = newSigningSecret();
+    const next = { ...w, secret: await this.secrets.seal(ctx.org.id, secret) };
+    await this.store.transaction(async (tx) => {
+      await tx.updateWebhook(next);
+      await writeAudit(tx, actor(ctx), 'rotateSecret', 'Webhook', id, { secret: { before: '[redacted]', after: '[redacted]' } });
+    });
+    return this.entity(next, secret);
+  }
+
+  async delete(ctx: AdminContext, id: string): Promise<void> {
+    const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.delete);
+    await this.store.transaction(async (tx) => {
+      await tx.deleteWebhook(ctx.org.id, id);
+      await writeAudit(tx, actor(ctx), 'delete', 'Webhook', id, diffAttributes(auditable(w), undefined));
+    });
+  }
+
+  /** Sends again from a position of the event feed (`after`, from GET /api/v2/events), or from the oldest event kept; at once. */
+  async replay(ctx: AdminContext, id: string, input: unknown): Promise<WebhookEntity> {
+    const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);
+    const b = input === undefined || input === null ? {} : body(input);
+    const after = typeof b.after === 'string' ? await this.feed.position(ctx.org.id, b.after) : undefined;
+    await this.store.resetWebhook(ctx.org.id, id, after ?? { commit: '0', seq: 0 });
+    return this.entity({ ...w, position: after ?? { commit: '0', seq: 0 }, attempts: 0, nextAttempt: 0 });
+  }
+
+  /** Tries the failing event again now instead of at its next retry. */
+  async retry(ctx: AdminContext, id: string): Promise<WebhookEntity> {
+    const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);
+    await this.store.resetWebhook(ctx.org.id, id, w.position);
+    return this.entity({ ...w, nextAttempt: 0 });
+  }
+
+  async deliveries(ctx: AdminContext, id: string, query: Record<string, unknown>): Promise<{ entities: DeliveryEntity[]; before?: number }> {
+    await this.visible(ctx, id, WEBHOOK_PERMISSIONS.view);
+    const limit = Math.min(200, Math.max(1, Number(query.limit ?? 50) || 50));
+    const before = query.before === undefined ? undefined : Number(query.before);
+    if (before !== undefined && !Number.isSafeInteger(before)) throw scimErrors.badRequest('before must be a delivery id');
+    const rows = await this.store.listDeliveries(ctx.org.id, id, limit, before);
+    const entities = rows.map((d: DeliveryRecord) => ({
+      id: d.seq!, eventId: d.eventId, eventType: d.eventType, attempt: d.attempt, time: d.time, ...(d.status !== undefined ? { status: d.status } : {}), latencyMs: d.latencyMs,
+      ...(d.error ? { error: d.error } : {}), ...(d.response ? { response: d.response } : {}),
+    }));
+    return { entities, ...(rows.length === limit ? { before: rows.at(-1)!.seq! } : {}) };
+  }
+}
+
+/** The sealer of webhook signing secrets (its key is shared by every node through the store). */
+export const webhookSecrets = (store: Store) => new Sealer(store, 'webhook-secret');
+
+export { RETRY };

@@ -1,0 +1,178 @@
+// The webhook sender, run by every server node: it leases due subscriptions (one node per
+// subscription at a time; a lease runs out if its node dies, and another node takes over),
+// reads each one's next events after the position it acknowledged, and POSTs them one at a
+// time, in commit order, signed per Standard Webhooks. A 2xx moves the position on; a 410
+// disables the subscription; anything else (5xx, 4xx, timeout, refused connection) is retried
+// with exponential backoff and jitter, capped at an hour between attempts, for as long as the
+// event is kept: an event is never skipped. Every attempt goes to the delivery log.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Webhook } from 'standardwebhooks';
+import type { Store, WebhookRecord } from '../../store/contract.ts';
+import { eventsOf, type ChangeEvent } from '../../trail/events.ts';
+import type { EventFeed } from '../events.ts';
+import type { Sealer } from '../sealed.ts';
+import { guardedLookup, refusedAddress, type TargetPolicy } from './target.ts';
+
+export interface SenderOptions {
+  readonly policy: TargetPolicy;
+  /** How often a node looks for due subscriptions (ms). */
+  readonly intervalMs?: number;
+  /** How long a node holds a subscription it leased (ms). */
+  readonly leaseMs?: number;
+  /** How long a receiver has to answer (ms). */
+  readonly timeoutMs?: number;
+  /** Most events sent to one subscription per lease. */
+  readonly perLease?: number;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
+
+/** The wait before attempt `failures + 1`: doubling from RETRY.firstMs, at most RETRY.maxMs, jittered by ±50%. */
+export function backoffMs(failures: number, random: () => number = Math.random): number {
+  const base = Math.min(RETRY.maxMs, RETRY.firstMs * 2 ** Math.min(failures - 1, 30));
+  return Math.round(base * (0.5 + random()));
+}
+
+/** A new signing secret in Standard Webhooks' form (`whsec_` and 24 random bytes in base64). */
+export const newSigningSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+
+export interface Attempt {
+  readonly status?: number;
+  readonly error?: string;
+  readonly response?: string;
+  readonly latencyMs: number;
+}
+
+export class WebhookSender {
+  private readonly owner = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private onError: (err: unknown) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly feed: EventFeed,
+    private readonly secrets: Sealer,
+    private readonly options: SenderOptions,
+  ) {
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /** Sends until stop(); `onError` hears what failed outside a delivery (the store, a sealed secret). */
+  start(onError?: (err: unknown) => void): void {
+    if (onError) this.onError = onError;
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.tick().then(() => undefined, (err) => this.onError(err)).finally(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, this.options.intervalMs ?? 500);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round: every due subscription this node could lease, sent for. Returns the attempts made. */
+  async tick(): Promise<number> {
+    const now = this.now();
+    const hooks = await this.store.claimWebhooks(now, now + (this.options.leaseMs ?? 60_000), this.owner, 20);
+    let attempts = 0;
+    await Promise.all(hooks.map(async (hook) => {
+      try {
+        attempts += await this.send(hook);
+      } catch (err) {
+        this.onError(err);
+      } finally {
+        await this.store.releaseWebhook(hook.id, this.owner);
+      }
+    }));
+    return attempts;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Sends the subscription's next events in order until one fails or the lease's share is done. */
+  private async send(hook: WebhookRecord): Promise<number> {
+    const secret = String(await this.secrets.open(hook.orgId, hook.secret));
+    const signer = new Webhook(secret);
+    let position = hook.position;
+    let attempts = 0;
+    const limit = this.options.perLease ?? 100;
+    for (const row of await this.feed.rows(hook.orgId, position, limit, hook.divisionIds)) {
+      // The row's events as this subscription may see them, of the types it asked for.
+      const wanted = (await this.feed.visible(hook.orgId, eventsOf(row), hook.divisionIds)).filter((e) => hook.eventTypes.length === 0 || hook.eventTypes.includes(e.type));
+      for (const event of wanted) {
+        const attempt = await this.post(hook, event, signer);
+        attempts++;
+        const failures = hook.attempts + 1;
+        await this.store.insertDelivery({
+          webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: failures, time: new Date(this.now()).toISOString(),
+          ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs,
+          ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
+        });
+        if (attempt.status === 410) {
+          await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0, enabled: false, disabledReason: `the receiver answered 410 Gone to ${event.id}` });
+          return attempts;
+        }
+        if (attempt.status === undefined || attempt.status < 200 || attempt.status >= 300) {
+          await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: failures, nextAttempt: this.now() + backoffMs(failures, this.options.random) });
+          return attempts;
+        }
+        hook = { ...hook, attempts: 0 };
+      }
+      position = row.position;
+      if (!(await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0 }))) return attempts;
+    }
+    return attempts;
+  }
+
+  /** One POST: the event in Standard Webhooks' envelope, signed; what the receiver answered, or why it could not. */
+  private post(hook: WebhookRecord, event: ChangeEvent, signer: Webhook): Promise<Attempt> {
+    const url = new URL(hook.url);
+    const body = JSON.stringify({ type: event.type, timestamp: event.time, data: event });
+    // The signature's time is the wall clock's (receivers compare it with theirs); `now` schedules retries.
+    const sentAt = new Date();
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Scimitar-Webhooks/1',
+      'webhook-id': event.id,
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': signer.sign(event.id, sentAt, body),
+      'content-length': String(Buffer.byteLength(body)),
+    };
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    const refused = /^[\d.]+$|:/.test(literal) ? refusedAddress(literal, this.options.policy, url.protocol) : undefined;
+    if (refused) return Promise.resolve({ error: `refused: ${refused}`, latencyMs: 0 });
+    return new Promise<Attempt>((resolve) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'POST', headers, timeout: this.options.timeoutMs ?? 10_000, lookup: guardedLookup(this.options.policy, url.protocol) as never }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < 2000) chunks.push(c);
+          size += c.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode, response: Buffer.concat(chunks).toString('utf8').slice(0, 2000), latencyMs: elapsed() }));
+        res.on('error', (e) => resolve({ status: res.statusCode, error: e.message, latencyMs: elapsed() }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 10_000} ms`)));
+      req.on('error', (e) => resolve({ error: e.message, latencyMs: elapsed() }));
+      req.end(body);
+    });
+  }
+}
