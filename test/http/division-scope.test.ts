@@ -11,7 +11,7 @@ const HOME_NAME = 'Homer Hidden';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const HOME_LOGIN = 'homer.hidden@contoso.com';
 const SCOPED_PERMISSIONS = [
-  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage', 'events:feed:view',
+  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage', 'events:feed:view', 'webhooks:subscription:*',
 ];
 
 type Res = Awaited<ReturnType<typeof call>>;
@@ -25,10 +25,11 @@ for (const { name: dialect, skip } of DIALECTS) {
     let home: { id: string; version: string };
     let salesUser: string;
     let group: string;
+    let orgHook: string;
 
     before(async () => {
       if (skip) return;
-      h = await startHarness({ dialect });
+      h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
       org = await createOrg(h);
       sales = await addDivision(h, org, 'Sales');
       scoped = await clientWith(h, org, SCOPED_PERMISSIONS, sales);
@@ -38,6 +39,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       group = await addGroup(h, org, 'Everyone');
       const add = await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'Add', path: 'members', value: [{ value: home.id }, { value: salesUser }] }) });
       assert.equal(add.status, 204);
+      orgHook = (await call(h, { method: 'POST', path: '/api/v2/webhooks', token: org.token, body: { url: 'http://127.0.0.1:9/every-division' }, headers: { 'content-type': 'application/json' } })).body.id;
     });
     after(async () => {
       if (!skip) await h.close();
@@ -256,6 +258,26 @@ for (const { name: dialect, skip } of DIALECTS) {
       // Request paths name users of every division: the log needs the permission on all of them.
       'GET /api/v2/requests': async () => expectStatus(403, await as({ path: '/api/v2/requests' })),
       'GET /api/v2/requests/summary': async () => expectStatus(403, await as({ path: '/api/v2/requests/summary' })),
+      // An organization-wide subscription is beyond a Sales-only caller: unseen and untouchable.
+      'GET /api/v2/webhooks': async () => {
+        const r = await as({ path: '/api/v2/webhooks' });
+        assert.equal(r.status, 200, r.raw);
+        assert.ok(!r.raw.includes(orgHook));
+        return [r];
+      },
+      'POST /api/v2/webhooks': async () => {
+        const r = await as({ method: 'POST', path: '/api/v2/webhooks', body: { url: 'http://127.0.0.1:9/sales' }, headers: { 'content-type': 'application/json' } });
+        assert.equal(r.status, 201, r.raw);
+        assert.deepEqual(r.body.divisionIds, [sales], 'its divisions, no others');
+        return [r, expectStatus(403, await as({ method: 'POST', path: '/api/v2/webhooks', body: { url: 'http://127.0.0.1:9/all', divisionIds: null }, headers: { 'content-type': 'application/json' } }))[0]];
+      },
+      'GET /api/v2/webhooks/:id': async () => expectStatus(404, await as({ path: `/api/v2/webhooks/${orgHook}` })),
+      'PATCH /api/v2/webhooks/:id': async () => expectStatus(404, await as({ method: 'PATCH', path: `/api/v2/webhooks/${orgHook}`, body: { enabled: false }, headers: { 'content-type': 'application/json' } })),
+      'DELETE /api/v2/webhooks/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/webhooks/${orgHook}` })),
+      'POST /api/v2/webhooks/:id/secret': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/secret` })),
+      'POST /api/v2/webhooks/:id/replay': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/replay`, body: {}, headers: { 'content-type': 'application/json' } })),
+      'POST /api/v2/webhooks/:id/retry': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/retry` })),
+      'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(404, await as({ path: `/api/v2/webhooks/${orgHook}/deliveries` })),
       'GET /api/v2/events': async () => {
         const r = await as({ path: '/api/v2/events?limit=1000' });
         assert.equal(r.status, 200, r.raw);

@@ -26,13 +26,13 @@ for (const { name: dialect, skip } of DIALECTS) {
     let h: Harness;
     let a: Org;
     let b: Org;
-    const A = { user: '', userVersion: '', group: '', division: '', role: '', client: '', clientSecret: '', skill: '', language: '', secretTokenId: '', secretToken: '' };
+    const A = { user: '', userVersion: '', group: '', division: '', role: '', client: '', clientSecret: '', skill: '', language: '', secretTokenId: '', secretToken: '', webhook: '' };
     let session = '';
     let csrf = '';
 
     before(async () => {
       if (skip) return;
-      h = await startHarness({ dialect });
+      h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
       a = await createOrg(h, 'genesys', 'Alpha Org');
       b = await createOrg(h, 'genesys', 'Bravo Org');
       A.division = await addDivision(h, a, 'Alpha Division');
@@ -50,7 +50,8 @@ for (const { name: dialect, skip } of DIALECTS) {
       [A.secretTokenId, A.secretToken] = [secretToken.body.id, secretToken.body.token];
       A.skill = (await admin('/api/v2/routing/skills', { name: 'Alpha Skill' })).body.id;
       A.language = (await admin('/api/v2/routing/languages', { name: 'Alpha Language' })).body.id;
-      assert.ok(A.role && A.client && A.skill && A.language && A.secretToken, 'organization A is set up');
+      A.webhook = (await admin('/api/v2/webhooks', { url: 'http://127.0.0.1:9/alpha-hook', description: 'Alpha Hook' })).body.id;
+      assert.ok(A.role && A.client && A.skill && A.language && A.secretToken && A.webhook, 'organization A is set up');
       // B's console administrator.
       session = await consoleAdmin(h.app, b.organization.id, 'root@b.test', B_PASSWORD, 'Root B');
       csrf = /name="_csrf" value="([^"]+)"/.exec((await h.app.inject({ url: '/console/users', headers: { cookie: session } })).body)![1];
@@ -85,7 +86,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     };
     const NOT_FOUND = [404];
     /** B's own activity lists B's own refused requests, with the paths and bodies they sent. */
-    const own = () => ['Alpha Division', 'alice.hidden@a.test', A.user, A.group, A.division, A.role, A.client];
+    const own = () => ['Alpha Division', 'alice.hidden@a.test', A.user, A.group, A.division, A.role, A.client, A.webhook];
 
     /** One case per route template (SCIM routes without their base path). */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
@@ -213,6 +214,15 @@ for (const { name: dialect, skip } of DIALECTS) {
       'DELETE /api/v2/users/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/users/${A.user}` })),
       'GET /api/v2/requests': async () => [{ ...(await asB({ path: '/api/v2/requests?pageSize=200' })), sent: own() }, { ...(await asB({ path: `/api/v2/requests?path=${A.user}` })), sent: own() }],
       'GET /api/v2/requests/summary': async () => [await asB({ path: '/api/v2/requests/summary' })],
+      'GET /api/v2/webhooks': async () => [await asB({ path: '/api/v2/webhooks' })],
+      'POST /api/v2/webhooks': async () => expectStatus([201], await asB({ method: 'POST', path: '/api/v2/webhooks', body: { url: 'http://127.0.0.1:9/bravo-hook' } })),
+      'GET /api/v2/webhooks/:id': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/webhooks/${A.webhook}` })),
+      'PATCH /api/v2/webhooks/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'PATCH', path: `/api/v2/webhooks/${A.webhook}`, body: { enabled: false } })),
+      'DELETE /api/v2/webhooks/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/webhooks/${A.webhook}` })),
+      'POST /api/v2/webhooks/:id/secret': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/secret` })),
+      'POST /api/v2/webhooks/:id/replay': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/replay`, body: {} })),
+      'POST /api/v2/webhooks/:id/retry': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/retry` })),
+      'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/webhooks/${A.webhook}/deliveries` })),
       'GET /api/v2/events': async () => {
         const all = await asB({ path: '/api/v2/events?limit=1000' });
         assert.equal(all.status, 200, all.raw);
