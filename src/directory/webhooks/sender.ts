@@ -111,7 +111,11 @@ export class WebhookSender {
     let position = hook.position;
     let attempts = 0;
     const limit = this.options.perLease ?? 100;
+    // A node stops sending for a subscription before its lease runs out (after half of it), so
+    // that no other node can take the subscription while this one still sends.
+    const until = performance.now() + (this.options.leaseMs ?? 60_000) / 2;
     for (const row of await this.feed.rows(hook.orgId, position, limit, hook.divisionIds)) {
+      if (performance.now() > until) break;
       // The row's events as this subscription may see them, of the types it asked for.
       const wanted = (await this.feed.visible(hook.orgId, eventsOf(row), hook.divisionIds)).filter((e) => hook.eventTypes.length === 0 || hook.eventTypes.includes(e.type));
       for (const event of wanted) {
