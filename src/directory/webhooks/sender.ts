@@ -31,6 +31,8 @@ export interface SenderOptions {
 }
 
 export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
+/** How long a node holds a subscription: a node that dies leaves its subscriptions to another after this. */
+export const LEASE_MS = 30_000;
 
 /** The wait before attempt `failures + 1`: doubling from RETRY.firstMs, at most RETRY.maxMs, jittered by ±50%. */
 export function backoffMs(failures: number, random: () => number = Math.random): number {
@@ -86,7 +88,7 @@ export class WebhookSender {
   /** One round: every due subscription this node could lease, sent for. Returns the attempts made. */
   async tick(): Promise<number> {
     const now = this.now();
-    const hooks = await this.store.claimWebhooks(now, now + (this.options.leaseMs ?? 60_000), this.owner, 20);
+    const hooks = await this.store.claimWebhooks(now, now + (this.options.leaseMs ?? LEASE_MS), this.owner, 20);
     let attempts = 0;
     await Promise.all(hooks.map(async (hook) => {
       try {
@@ -113,7 +115,7 @@ export class WebhookSender {
     const limit = this.options.perLease ?? 100;
     // A node stops sending for a subscription before its lease runs out (after half of it), so
     // that no other node can take the subscription while this one still sends.
-    const until = performance.now() + (this.options.leaseMs ?? 60_000) / 2;
+    const until = performance.now() + (this.options.leaseMs ?? LEASE_MS) / 2;
     for (const row of await this.feed.rows(hook.orgId, position, limit, hook.divisionIds)) {
       if (performance.now() > until) break;
       // The row's events as this subscription may see them, of the types it asked for.
