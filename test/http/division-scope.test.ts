@@ -276,6 +276,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       'DELETE /api/v2/webhooks/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/webhooks/${orgHook}` })),
       'POST /api/v2/webhooks/:id/secret': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/secret` })),
       'POST /api/v2/webhooks/:id/replay': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/replay`, body: {}, headers: { 'content-type': 'application/json' } })),
+      'POST /api/v2/webhooks/:id/test': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/test` })),
       'POST /api/v2/webhooks/:id/retry': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/retry` })),
       'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(404, await as({ path: `/api/v2/webhooks/${orgHook}/deliveries` })),
       'GET /api/v2/events': async () => {

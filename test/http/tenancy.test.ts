@@ -221,6 +221,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       'DELETE /api/v2/webhooks/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/webhooks/${A.webhook}` })),
       'POST /api/v2/webhooks/:id/secret': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/secret` })),
       'POST /api/v2/webhooks/:id/replay': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/replay`, body: {} })),
+      'POST /api/v2/webhooks/:id/test': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/test` })),
       'POST /api/v2/webhooks/:id/retry': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/retry` })),
       'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/webhooks/${A.webhook}/deliveries` })),
       'GET /api/v2/events': async () => {
@@ -284,6 +285,14 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /console/secret-tokens': async () => expectStatus([303], await form('/console/secret-tokens', { clientId: A.client, expiresInDays: '30' })),
       'POST /console/clients/:id/tokens/:tokenId/revoke': async () => expectStatus([303], await form(`/console/clients/${A.client}/tokens/${A.secretTokenId}/revoke`)),
       'GET /console/reveal': async () => expectStatus([200], await page('/console/reveal')),
+      'GET /console/webhooks': async () => [await page('/console/webhooks')],
+      'GET /console/webhooks/:id': async () => expectStatus(NOT_FOUND, await page(`/console/webhooks/${A.webhook}`)),
+      'POST /console/webhooks': async () => expectStatus([303], await form('/console/webhooks', { url: 'http://127.0.0.1:9/bravo-console-hook' })),
+      'POST /console/webhooks/:id/secret': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/secret`)),
+      'POST /console/webhooks/:id/test': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/test`)),
+      'POST /console/webhooks/:id/retry': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/retry`)),
+      'POST /console/webhooks/:id/state': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/state`, { enabled: 'false' })),
+      'POST /console/webhooks/:id/delete': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/delete`)),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.
       'POST /console/connect/test': async () => [await form('/console/connect/test', { clientId: A.client, clientSecret: b.clientSecret })],
     };

@@ -179,6 +179,11 @@ export class WebhookAdmin {
     return this.entity({ ...w, position: after ?? { commit: '0', seq: 0 }, attempts: 0, nextAttempt: 0 });
   }
 
+  /** Sends a test event now (outside the order; the position does not move) and says what the receiver answered. */
+  async test(ctx: AdminContext, id: string, sender: { sendTest(w: WebhookRecord): Promise<{ status?: number; error?: string; latencyMs: number }> }): Promise<{ status?: number; error?: string; latencyMs: number }> {
+    return sender.sendTest(await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit));
+  }
+
   /** Tries the failing event again now instead of at its next retry. */
   async retry(ctx: AdminContext, id: string): Promise<WebhookEntity> {
     const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);

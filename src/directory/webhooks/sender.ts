@@ -145,10 +145,25 @@ export class WebhookSender {
     return attempts;
   }
 
+  /**
+   * Sends a `webhook.test` event to the subscription now, outside its order (its position does
+   * not move), and logs it: what an administrator's "Send a test event" shows.
+   */
+  async sendTest(hook: WebhookRecord): Promise<Attempt> {
+    const signer = new Webhook(String(await this.secrets.open(hook.orgId, hook.secret)));
+    const event = { id: `test-${randomUUID()}`, type: 'webhook.test', time: new Date().toISOString(), data: { message: 'A test event from Scimitar: no resource changed.' } };
+    const attempt = await this.post(hook, event, signer);
+    await this.store.insertDelivery({
+      webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: 1, time: event.time,
+      ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs, ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
+    });
+    return attempt;
+  }
+
   /** One POST: the event in Standard Webhooks' envelope, signed; what the receiver answered, or why it could not. */
-  private post(hook: WebhookRecord, event: ChangeEvent, signer: Webhook): Promise<Attempt> {
+  private post(hook: WebhookRecord, event: Pick<ChangeEvent, 'id' | 'time'> & { readonly type: string }, signer: Webhook): Promise<Attempt> {
     const url = new URL(hook.url);
-    const body = JSON.stringify({ type: event.type, timestamp: event.time, data: event });
+    const body = JSON.stringify({ type: event.type, timestamp: event.time, data: 'data' in event ? event.data : event });
     // The signature's time is the wall clock's (receivers compare it with theirs); `now` schedules retries.
     const sentAt = new Date();
     const headers = {

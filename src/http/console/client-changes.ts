@@ -10,12 +10,15 @@ import { connectPage, revealPage, type TestResult } from './pages/clients.ts';
 import { REVEAL_COOKIE, REVEAL_PATH, REVEAL_SECONDS, Reveals, type Revealed } from './reveal.ts';
 import { field, form, id, type ConsoleKit } from './kit.ts';
 
-export function clientChanges(app: FastifyInstance, k: ConsoleKit): void {
+/** A change that makes a secret: sealed into the reveal cookie, then shown once at REVEAL_PATH; a refusal goes back to `from`. */
+export type Revealing = (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>, from?: string) => Promise<FastifyReply>;
+
+export function clientChanges(app: FastifyInstance, k: ConsoleKit): Revealing {
   const { services: s, opts, ctxOf, act, back, send, secure, publicUrl } = k;
     // Secrets (a new client's, a rotated one, a secret token): the POST seals the secret into a
     // short-lived cookie and redirects; /console/reveal shows it once (reveal.ts).
     const reveals = new Reveals(s.store, k.now);
-    const revealing = async (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>, from = '/console/clients') => {
+    const revealing: Revealing = async (r, reply, make, from = '/console/clients') => {
       const caller = r.consoleCaller!;
       try {
         const revealed = await make();
@@ -31,8 +34,9 @@ export function clientChanges(app: FastifyInstance, k: ConsoleKit): void {
       const revealed = await reveals.open(caller.org.id, caller.session.idHash, request.cookies[REVEAL_COOKIE]);
       reply.clearCookie(REVEAL_COOKIE, { path: REVEAL_PATH });
       if (!revealed) return send(reply, page(caller, { title: 'Nothing to show', current: '/console/clients' }, html`<p>A secret is shown once, right after it is made, and this one has been shown (or the page was opened too late). Rotate the client's secret or issue a new token for a new one.</p><p><a href="/console/clients">OAuth clients</a></p>`));
-      const title = revealed.kind === 'secretToken' ? 'Secret token issued' : revealed.title;
-      return send(reply, page(caller, { title, current: revealed.kind === 'secretToken' ? '/console' : '/console/clients' }, revealPage(caller, revealed, publicUrl)));
+      const title = revealed.kind === 'secretToken' ? 'Secret token issued' : revealed.kind === 'webhook' ? 'Webhook signing secret' : revealed.title;
+      const current = revealed.kind === 'secretToken' ? '/console' : revealed.kind === 'webhook' ? '/console/webhooks' : '/console/clients';
+      return send(reply, page(caller, { title, current }, revealPage(caller, revealed, publicUrl)));
     });
     const clientRevealed = (title: string, c: { id: string; name: string; secret?: string }): Revealed => ({ kind: 'client', title, id: c.id, name: c.name, secret: c.secret ?? '' });
     app.post('/console/clients', opts, async (r, reply) =>
@@ -89,4 +93,5 @@ export function clientChanges(app: FastifyInstance, k: ConsoleKit): void {
       }
       return send(reply, page(r.consoleCaller, { title: 'Connect', current: '/console' }, await connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl, result)));
     });
+    return revealing;
 }

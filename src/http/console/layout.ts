@@ -20,6 +20,7 @@ const NAV: [string, string, string[], boolean?][] = [
   ['/console/clients', 'OAuth clients', ['oauth:client:view']],
   ['/console/activity', 'Activity', ['audits:audit:view']],
   ['/console/requests', 'Requests', ['audits:audit:view'], true],
+  ['/console/webhooks', 'Webhooks', ['webhooks:subscription:view']],
 ];
 
 export const csrfField = (c: ConsoleCaller) => html`<input type="hidden" name="_csrf" value="${c.session.csrf}">`;

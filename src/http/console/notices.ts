@@ -28,6 +28,10 @@ export const NOTICES = {
   'federation-saved': 'Federation saved: the client accepts JWTs from that issuer and subject.',
   'federation-removed': 'Federation removed: the client no longer accepts JWTs.',
   'secret-token-revoked': 'Secret token revoked: whoever uses it is refused from now on.',
+  'webhook-test-sent': 'Test event sent: the receiver took it (see the delivery log).',
+  'webhook-retrying': 'The failing event is being sent again now.',
+  'webhook-updated': 'Webhook saved.',
+  'webhook-deleted': 'Webhook deleted.',
 } as const;
 
 export type NoticeCode = keyof typeof NOTICES;

@@ -14,7 +14,8 @@ export const REVEAL_SECONDS = 120;
 
 export type Revealed =
   | { readonly kind: 'client'; readonly title: string; readonly id: string; readonly name: string; readonly secret: string }
-  | { readonly kind: 'secretToken'; readonly clientId: string; readonly clientName: string; readonly token: string; readonly expires: string };
+  | { readonly kind: 'secretToken'; readonly clientId: string; readonly clientName: string; readonly token: string; readonly expires: string }
+  | { readonly kind: 'webhook'; readonly id: string; readonly url: string; readonly secret: string };
 
 interface Sealed {
   readonly r: Revealed;

@@ -81,6 +81,10 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     admin.post('/webhooks/:id/secret', w(S.webhooks.rotate), async (r) => s.admin.webhooks.rotateSecret(ctx(r), id(r)));
     admin.post('/webhooks/:id/replay', w(S.webhooks.replay), async (r) => s.admin.webhooks.replay(ctx(r), id(r), r.body));
     admin.post('/webhooks/:id/retry', w(S.webhooks.retry), async (r) => s.admin.webhooks.retry(ctx(r), id(r)));
+    admin.post('/webhooks/:id/test', w(S.webhooks.test), async (r) => {
+      const a = await s.admin.webhooks.test(ctx(r), id(r), s.webhookSender);
+      return { ...(a.status !== undefined ? { status: a.status } : {}), ...(a.error ? { error: a.error } : {}), latencyMs: Math.round(a.latencyMs) };
+    });
     admin.get('/webhooks/:id/deliveries', w(S.webhooks.deliveries), async (r) => s.admin.webhooks.deliveries(ctx(r), id(r), q(r)));
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));

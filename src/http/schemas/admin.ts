@@ -201,6 +201,9 @@ export const adminSchemas = {
     rotate: route('Webhooks', 'Issue a new signing secret (in this answer only)', { params: idParams, response: ok(webhookEntity) }),
     replay: route('Webhooks', 'Send again from a position of the event feed (after), or from the oldest event kept', { params: idParams, body: object({ after: str('A `next` of GET /api/v2/events') }, [], false), response: ok(webhookEntity) }),
     retry: route('Webhooks', 'Try the failing event again now', { params: idParams, response: ok(webhookEntity) }),
+    test: route('Webhooks', 'Send a webhook.test event now (outside the order) and say what the receiver answered', {
+      params: idParams, response: ok(object({ status: int('The receiver\'s status; absent when it could not be reached'), error: str(), latencyMs: int() }, ['latencyMs'])),
+    }),
     deliveries: route('Webhooks', 'The delivery log, newest first', {
       params: idParams, querystring: object({ limit: int(undefined, { minimum: 1, maximum: 200, default: 50 }), before: int('A delivery id: older ones') }),
       response: ok(object({ entities: arrayOf(deliveryEntity), before: int('Pass as before for older ones; absent at the end') }, ['entities'])),

@@ -32,7 +32,7 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness();
+    h = await startHarness({ webhookAllowHttpLoopback: true });
     ({ app, url } = await listening(h));
     org = await createOrg(h, 'genesys', `Org ${HTML}`);
     // Hostile data everywhere a page shows data.
@@ -52,6 +52,11 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     await scim('POST', '/Users', entraUser(`refused.${'r'.repeat(120)}@contoso.com`, { phoneNumbers: [{ type: 'work', value: LONG }], [`urn:ietf:params:scim:schemas:extension:${'long'.repeat(30)}:2.0:User`]: { x: LONG } }));
     await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${LONG}"`)}&marker=${LONG}`);
     await app.inject({ method: 'POST', url: '/api/v2/oauth/clients', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: `Client ${HTML} ${LONG}`, roleDivisions: [] }) });
+    // A webhook with a long URL and description, and a failed delivery with a long answer.
+    const hook = await app.inject({ method: 'POST', url: '/api/v2/webhooks', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ url: `http://127.0.0.1:9/${LONG}?q=${LONG}`, description: `${HTML} ${LONG}` }) });
+    assert.equal(hook.statusCode, 201, hook.body);
+    ids.webhook = hook.json().id;
+    await app.inject({ method: 'POST', url: `/api/v2/webhooks/${ids.webhook}/test`, headers: { authorization: `Bearer ${org.token}` } });
     await app.requestLog.flush();
     await app.refusals.flush();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
@@ -76,6 +81,7 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     const pages: [string, string][] = [
       ['connect', '/console'], ['users', '/console/users'], ['user', `/console/users/${ids.user}`], ['groups', '/console/groups'], ['group', `/console/groups/${ids.group}`],
       ['divisions', '/console/divisions'], ['roles', '/console/roles'], ['clients', '/console/clients'], ['activity', '/console/activity'], ['requests', '/console/requests'],
+      ['webhooks', '/console/webhooks'], ['webhook', `/console/webhooks/${ids.webhook}`],
     ];
     const wide: string[] = [];
     for (const width of [390, 1280]) {

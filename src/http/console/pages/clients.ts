@@ -153,6 +153,15 @@ ${may('oauth:client:add') ? html`<h2>New client</h2>${await clientForm(s, c, ctx
 
 /** The one page that shows a secret: after create, rotate and issuing a secret token; never cached, never twice. */
 export function revealPage(c: ConsoleCaller, r: Revealed, publicUrl: string): Html {
+  if (r.kind === 'webhook') {
+    return html`<p class="notice ok" role="status">Copy the signing secret now: it is shown this once.</p>
+<p>The receiver checks each request's <code>webhook-signature</code> with it (Standard Webhooks; docs/events.md shows how in Node and Python).</p>
+<div class="scroll"><table><tbody>
+<tr><th scope="row">URL</th><td><code>${r.url}</code></td></tr>
+<tr><th scope="row">Signing secret</th><td>${copyable('signing-secret', r.secret, true)}</td></tr>
+</tbody></table></div>
+<p><a href="/console/webhooks/${r.id}">The webhook</a> · <a href="/console/webhooks">All webhooks</a></p>`;
+  }
   if (r.kind === 'secretToken') {
     return html`<p class="notice ok" role="status">Copy the token now: it is shown this once and stored only as a digest.</p>
 <p>In Entra: Authentication Method <strong>Bearer Authentication</strong>; paste these. The token expires on ${day(r.expires)}.</p>

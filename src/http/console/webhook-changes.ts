@@ -1,0 +1,39 @@
+// The console's changes to webhooks: create (the signing secret shown once), send a test
+// event, retry now, disable or enable, rotate the secret, delete. POST-redirect-GET.
+import type { FastifyInstance } from 'fastify';
+import { ScimError } from '../../scim/index.ts';
+import { keptInput } from './notices.ts';
+import type { Revealing } from './client-changes.ts';
+import { field, form, id, list, type ConsoleKit } from './kit.ts';
+
+export function webhookChanges(app: FastifyInstance, k: ConsoleKit, revealing: Revealing): void {
+  const { services: s, opts, ctxOf, act, back } = k;
+  app.post('/console/webhooks', opts, async (r, reply) =>
+    revealing(r, reply, async () => {
+      const f = form(r);
+      const made = await s.admin.webhooks.create(ctxOf(r), { url: field(f, 'url'), eventTypes: list(f, 'eventTypes'), ...(field(f, 'description') ? { description: field(f, 'description') } : {}) });
+      return { kind: 'webhook', id: made.id, url: made.url, secret: made.secret ?? '' };
+    }, '/console/webhooks'),
+  );
+  app.post('/console/webhooks/:id/secret', opts, async (r, reply) =>
+    revealing(r, reply, async () => {
+      const w = await s.admin.webhooks.rotateSecret(ctxOf(r), id(r));
+      return { kind: 'webhook', id: w.id, url: w.url, secret: w.secret ?? '' };
+    }, `/console/webhooks/${id(r)}`),
+  );
+  app.post('/console/webhooks/:id/test', opts, async (r, reply) => {
+    const to = `/console/webhooks/${id(r)}`;
+    try {
+      const a = await s.admin.webhooks.test(ctxOf(r), id(r), s.webhookSender);
+      if (a.status !== undefined && a.status >= 200 && a.status < 300) return back(reply, to, r.consoleCaller!.org.id, { ok: 'webhook-test-sent' });
+      return back(reply, to, r.consoleCaller!.org.id, { error: `The test event was not taken: ${a.status !== undefined ? `the receiver answered ${a.status}` : a.error ?? 'no answer'}`, form: keptInput(form(r)) });
+    } catch (e) {
+      if (e instanceof ScimError) return back(reply, to, r.consoleCaller!.org.id, { error: e.message, form: keptInput(form(r)) });
+      throw e;
+    }
+  });
+  app.post('/console/webhooks/:id/retry', opts, async (r, reply) => act(r, reply, `/console/webhooks/${id(r)}`, 'webhook-retrying', () => s.admin.webhooks.retry(ctxOf(r), id(r))));
+  app.post('/console/webhooks/:id/state', opts, async (r, reply) =>
+    act(r, reply, `/console/webhooks/${id(r)}`, 'webhook-updated', () => s.admin.webhooks.update(ctxOf(r), id(r), { enabled: field(form(r), 'enabled') === 'true' })));
+  app.post('/console/webhooks/:id/delete', opts, async (r, reply) => act(r, reply, '/console/webhooks', 'webhook-deleted', () => s.admin.webhooks.delete(ctxOf(r), id(r))));
+}
