@@ -74,6 +74,7 @@ export async function serve(config: Config): Promise<void> {
   // The CLI's setup link names the address this server serves, not a default.
   await store.recordServerValue(PUBLIC_URL_KEY, config.publicUrl);
   const stopListening = await services.tokens.listen();
+  const stopChanges = await services.changes.listen();
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
   // One write, so that whoever waits for the banner sees all of it.
   // First run: the console's setup link, printed once beside the credentials.
@@ -108,6 +109,7 @@ export async function serve(config: Config): Promise<void> {
     await services.webhookSender.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();
+    await stopChanges();
     throttleRedis?.disconnect();
     await store.close();
     process.exit(0);

@@ -16,6 +16,7 @@ import { AuditReader, UserReader } from './directory/admin/users-audits.ts';
 import { UserActions } from './directory/admin/user-actions.ts';
 import { ActivityFeed } from './directory/activity.ts';
 import { EventFeed } from './directory/events.ts';
+import { ChangeSignal } from './directory/change-signal.ts';
 import { WebhookAdmin, webhookSecrets } from './directory/webhooks/admin.ts';
 import { WebhookSender } from './directory/webhooks/sender.ts';
 import { RequestLog } from './directory/request-log.ts';
@@ -47,6 +48,8 @@ export interface Services {
     readonly events: EventFeed;
     readonly webhooks: WebhookAdmin;
   };
+  /** "Something changed in this organization": what live views wait on (serve.ts listens for other nodes'). */
+  readonly changes: ChangeSignal;
   /** Sends change events to webhook subscriptions; serve.ts starts it on every node. */
   readonly webhookSender: WebhookSender;
 }
@@ -78,6 +81,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const events = new EventFeed(store);
   const webhookPolicy = { allowHttpLoopback: options.webhookAllowHttpLoopback ?? false, allowPrivate: options.webhookAllowPrivate ?? false };
   return Object.freeze({
+    changes: new ChangeSignal(store),
     webhookSender: new WebhookSender(store, events, webhookSecrets(store), { policy: webhookPolicy, now: options.now }),
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),

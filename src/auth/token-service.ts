@@ -212,10 +212,13 @@ export class TokenService {
   }
 
   private forget(message: string): void {
-    if (!message.startsWith('client:')) {
+    // '*': anything may have changed (or messages were missed). Other nodes' messages that are
+    // not about clients (change signals) concern the cache not at all.
+    if (message === '*') {
       this.cache.clear();
       return;
     }
+    if (!message.startsWith('client:')) return;
     const clientId = message.slice('client:'.length);
     for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);
   }

@@ -148,6 +148,14 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       done();
     });
   }
+  // An accepted write tells the live views of its organization (change-signal.ts).
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) {
+      const orgId = request.caller?.orgId ?? request.consoleCaller?.org.id;
+      if (orgId) services.changes.notify(orgId);
+    }
+    done();
+  });
   const refusals = new RefusalRecorder(services.store, { onError: (err) => app.log.error({ err }, 'could not record refused requests') });
   app.decorate('refusals', refusals);
   app.addHook('onClose', () => refusals.flush());

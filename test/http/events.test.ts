@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addDivision, addGroup, call, clientWith, createOrg, ENT, entraUser, listening, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 
 interface Event { id: string; type: string; sequence: number; resource: { type: string; id: string; version?: string; divisionId?: string }; actor: { clientId?: string }; attributes?: string[]; memberIds?: string[] }
@@ -79,6 +79,55 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.deepEqual(again.events, [], 'nothing after the end');
       const bad = await call(h, { path: '/api/v2/events?after=forged', token: org.token });
       assert.equal(bad.status, 400);
+    });
+
+    test('as server-sent events: the backlog, then each change as it is signalled; Last-Event-ID resumes; a revoked client\'s stream ends', async () => {
+      const { app, url } = await listening(h);
+      try {
+        const reader = await clientWith(h, org, ['events:feed:view']);
+        const open = (headers: Record<string, string> = {}) => fetch(`${url}/api/v2/events`, { headers: { authorization: `Bearer ${reader}`, accept: 'text/event-stream', ...headers } });
+        const read = async (res: Response, until: (t: string) => boolean, ms = 5000) => {
+          const r = res.body!.getReader();
+          let text = '';
+          const deadline = Date.now() + ms;
+          while (!until(text) && Date.now() < deadline) {
+            const chunk = await Promise.race([r.read(), new Promise<{ done: true; value: undefined }>((done) => setTimeout(() => done({ done: true, value: undefined }), Math.max(1, deadline - Date.now())))]);
+            if (chunk.done) return { text, ended: true, reader: r };
+            text += new TextDecoder().decode(chunk.value);
+          }
+          return { text, ended: false, reader: r };
+        };
+        await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`backlog.${randomUUID().slice(0, 6)}@contoso.com`) });
+        const first = await open();
+        assert.equal(first.status, 200);
+        assert.match(String(first.headers.get('content-type')), /text\/event-stream/);
+        const backlog = await read(first, (t) => /id: \S+/.test(t));
+        const lastId = [...backlog.text.matchAll(/^id: (\S+)$/gm)].at(-1)![1];
+        const started = Date.now();
+        const made = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`sse.${randomUUID().slice(0, 6)}@contoso.com`) })).body.id as string;
+        let more = backlog.text;
+        while (!more.includes(made) && Date.now() - started < 5000) more += new TextDecoder().decode((await backlog.reader.read()).value);
+        assert.ok(more.includes(made), 'the change arrives');
+        assert.ok(Date.now() - started < 2000, 'when it is signalled, not on a timer');
+        assert.match(more, /event: user\.created\ndata: \{/);
+        await backlog.reader.cancel();
+        // Resuming after the backlog's last id: the new user, not the backlog again.
+        const resumed = await read(await open({ 'last-event-id': lastId }), (t) => t.includes(made));
+        assert.ok(resumed.text.includes(made));
+        assert.equal((resumed.text.match(/event: /g) ?? []).length, 1, 'only what came after');
+        await resumed.reader.cancel();
+        // The client is disabled: its stream ends at the next read.
+        const live = await open();
+        const clientId = (await call(h, { path: '/api/v2/oauth/clients', token: org.token })).body.entities.find((c: { name: string }) => c.name === 'limited')?.id;
+        assert.ok(clientId);
+        const ending = read(live, () => false, 5000);
+        await new Promise((r) => setTimeout(r, 200));
+        await call(h, { method: 'PUT', path: `/api/v2/oauth/clients/${clientId}`, token: org.token, body: { name: 'limited', state: 'inactive' }, headers: { 'content-type': 'application/json' } });
+        await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`after.${randomUUID().slice(0, 6)}@contoso.com`) });
+        assert.equal((await ending).ended, true, 'the stream ended');
+      } finally {
+        await app.close();
+      }
     });
 
     test('a division-scoped reader sees its divisions\' users and only those members; another organization nothing; the permission is required', async () => {

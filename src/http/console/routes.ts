@@ -43,6 +43,8 @@ export interface ConsoleOptions {
 }
 
 const COOKIE = 'scimitar_session';
+/** A live view reads the store at least this often without a change signal (writes no node signalled: the CLI on the store). */
+const LIVE_FALLBACK_MS = 15_000;
 const ASSETS: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
 const ASSET_DIR = new URL('../../../assets/console/', import.meta.url);
 
@@ -275,8 +277,15 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
       const clients = can(ctx.principal, ['oauth:client:view']) ? (await s.admin.clients.list(ctx, { pageSize: 500 })).entities : [];
       return send(reply, page(request.consoleCaller, { title: 'Activity', current: '/console/activity' }, activityPage(feed, q, clients)));
     });
-    // Server-sent events: the entries that appear after the page was loaded, oldest first.
+    // Server-sent events: the entries that appear after the page was loaded, oldest first. The
+    // stream waits for the organization's change signal (change-signal.ts), not a timer: the
+    // store is read when something changed, or after liveIntervalMs at the latest.
     const streams = new StreamSlots(options.streamLimits);
+    // Closing the app ends the open streams (a shutdown does not wait for their clients to leave).
+    const openStreams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of openStreams) end();
+    });
     app.get('/console/activity/stream', opts, async (request, reply) => {
       const ctx = ctxOf(request);
       const caller = request.consoleCaller!;
@@ -321,14 +330,19 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         } catch (err) {
           request.log.warn({ err }, 'live activity poll failed');
         }
-        if (open) timer = setTimeout(() => void poll(), options.liveIntervalMs ?? 1000);
+        if (open) void s.changes.next(ctx.org.id, options.liveIntervalMs ?? LIVE_FALLBACK_MS, closed.signal).then(poll);
       };
-      let timer = setTimeout(() => void poll(), options.liveIntervalMs ?? 1000);
-      request.raw.on('close', () => {
+      const closed = new AbortController();
+      void s.changes.next(ctx.org.id, options.liveIntervalMs ?? LIVE_FALLBACK_MS, closed.signal).then(poll);
+      const end = () => {
         open = false;
         release();
-        clearTimeout(timer);
-      });
+        closed.abort();
+        openStreams.delete(end);
+        reply.raw.end();
+      };
+      openStreams.add(end);
+      request.raw.on('close', end);
     });
 
     // ---- Changes ----

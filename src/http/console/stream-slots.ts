@@ -1,5 +1,5 @@
-// Open live streams (server-sent events) hold a connection and poll the store every second,
-// so each is a standing cost: a session may keep a few open (a page in a few tabs), a console
+// Open live streams (server-sent events) hold a connection and read the store whenever their
+// organization changes, so each is a standing cost: a session may keep a few open (a page in a few tabs), a console
 // user a few more across sessions, and a node a bounded number in all. Past a cap the stream
 // is refused with 429 and Retry-After; a slot is given back when its stream closes. Counted
 // per node (streams are connections to this node).

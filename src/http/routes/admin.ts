@@ -12,6 +12,7 @@ import { prefersValidateOnly } from '../../directory/validate-only.ts';
 import { adminSchemas as S } from '../schemas/admin.ts';
 import { withSchema as w } from '../schemas/common.ts';
 import { adminErrorHandler, notFound } from '../errors.ts';
+import { eventStreamer, wantsEventStream } from './event-stream.ts';
 
 export interface AdminRouteOptions {
   readonly services: Services;
@@ -69,9 +70,12 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       const str = (k: string) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string) : undefined);
       return s.admin.requests.page(ctx(r), { limit: typeof query.pageSize === 'number' ? query.pageSize : 50, cursor: str('cursor'), status: str('status'), client: str('client'), path: str('path'), from: str('from'), to: str('to') });
     });
-    admin.get('/events', w(S.events), async (r) => {
+    const streamEvents = eventStreamer(admin, s);
+    admin.get('/events', w(S.events), async (r, reply) => {
       const query = q(r);
-      return s.admin.events.page(ctx(r), { after: typeof query.after === 'string' ? query.after : undefined, limit: typeof query.limit === 'number' ? query.limit : undefined });
+      const after = typeof query.after === 'string' ? query.after : undefined;
+      if (wantsEventStream(r)) return streamEvents(r, reply, ctx(r), after);
+      return s.admin.events.page(ctx(r), { after, limit: typeof query.limit === 'number' ? query.limit : undefined });
     });
     admin.get('/webhooks', w(S.webhooks.list), async (r) => s.admin.webhooks.list(ctx(r)));
     admin.post('/webhooks', w(S.webhooks.create), async (r, reply) => created(reply, await s.admin.webhooks.create(ctx(r), r.body)));

@@ -100,3 +100,37 @@ test('a stream whose session ends (signed out elsewhere) closes', async () => {
     await h.close();
   }
 });
+
+test('a stream reads the store when a change is signalled, not on a timer: idle, it reads nothing; a write arrives at once', async () => {
+  const h = await startHarness();
+  // A fallback of a minute: anything sooner comes from the change signal.
+  const app = await buildApp(h.services, { publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, logLevel: false, consoleLiveIntervalMs: 60_000 });
+  try {
+    const org = await createOrg(h, 'genesys');
+    const cookie = await consoleAdmin(app, org.organization.id, 'root@signal.test');
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const reads = { n: 0 };
+    const query = h.store.queryAudits;
+    h.store.queryAudits = (...args) => {
+      reads.n++;
+      return query(...args);
+    };
+    const res = await fetch(`${url}/console/activity/stream`, { headers: { cookie } });
+    const reader = res.body!.getReader();
+    await new Promise((r) => setTimeout(r, 300));
+    const before = reads.n;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(reads.n, before, 'no reads while nothing changes');
+    const started = Date.now();
+    await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('signalled@fabrikam.com') });
+    let text = '';
+    while (!text.includes('signalled@fabrikam.com') && Date.now() - started < 5000) text += new TextDecoder().decode((await reader.read()).value);
+    assert.ok(text.includes('signalled@fabrikam.com'), 'delivered');
+    assert.ok(Date.now() - started < 2000, `promptly (${Date.now() - started} ms), not after the minute's fallback`);
+    await reader.cancel();
+    h.store.queryAudits = query;
+  } finally {
+    await app.close();
+    await h.close();
+  }
+});

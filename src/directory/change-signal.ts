@@ -1,0 +1,64 @@
+// "Something changed in this organization": what live views wait on instead of polling the
+// store. A node signals after it answered an accepted write; the signal reaches its own
+// waiters at once and, on PostgreSQL, every other node's through NOTIFY (at most one per
+// organization per SIGNAL_GAP_MS, so that a burst of writes is one notification). A waiter
+// also wakes after its own timeout, which catches writes no node signalled (the CLI on the
+// store) and signals lost while a node reconnected.
+import { EventEmitter } from 'node:events';
+import type { Store } from '../store/contract.ts';
+
+const PREFIX = 'changes:';
+export const SIGNAL_GAP_MS = 100;
+
+export class ChangeSignal {
+  private readonly local = new EventEmitter();
+  private readonly lastSent = new Map<string, number>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly store: Store) {
+    this.local.setMaxListeners(0);
+  }
+
+  /** A change of `orgId` was accepted here. */
+  notify(orgId: string): void {
+    this.local.emit(orgId);
+    if (this.pending.has(orgId)) return;
+    const wait = Math.max(0, (this.lastSent.get(orgId) ?? 0) + SIGNAL_GAP_MS - Date.now());
+    const send = () => {
+      this.pending.delete(orgId);
+      this.lastSent.set(orgId, Date.now());
+      // A lost notification costs a waiter its timeout, never a change.
+      void this.store.broadcast(`${PREFIX}${orgId}`).catch(() => undefined);
+    };
+    if (wait === 0) send();
+    else this.pending.set(orgId, setTimeout(send, wait).unref());
+  }
+
+  /** Hears the other nodes' signals; returns the stop function. */
+  listen(): Promise<() => Promise<void>> {
+    return this.store.subscribe((message) => {
+      if (message === '*') this.local.emit('*');
+      else if (message.startsWith(PREFIX)) this.local.emit(message.slice(PREFIX.length));
+    });
+  }
+
+  /** Resolves true when `orgId` changes (or anything may have), false after `ms`, or at once when `abort` fires. */
+  next(orgId: string, ms: number, abort?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (changed: boolean) => {
+        clearTimeout(timer);
+        this.local.off(orgId, onChange);
+        this.local.off('*', onChange);
+        abort?.removeEventListener('abort', onAbort);
+        resolve(changed);
+      };
+      const onChange = () => done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(false), ms);
+      this.local.on(orgId, onChange);
+      this.local.on('*', onChange);
+      abort?.addEventListener('abort', onAbort, { once: true });
+      if (abort?.aborted) done(false);
+    });
+  }
+}

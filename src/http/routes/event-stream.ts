@@ -1,0 +1,64 @@
+// GET /api/v2/events with `Accept: text/event-stream`: the feed as server-sent events. Each
+// event is an SSE `event: <type>` with the event as `data`; the last of each batch carries
+// `id: <position>`, which a client sends back as Last-Event-ID when it reconnects (so a
+// reconnect may repeat a batch's first events, never skip one). The stream waits for the
+// organization's change signal, reads the store then (or every LIVE_FALLBACK_MS at the
+// latest), re-checks the token each time (a revoked or expired token ends the stream), and
+// takes a slot: a few open streams per client, a bounded number per node (429 beyond).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminContext } from '../../directory/admin/context.ts';
+import type { Services } from '../../services.ts';
+import { STREAM_RETRY_AFTER_SECONDS, StreamSlots } from '../console/stream-slots.ts';
+
+const LIVE_FALLBACK_MS = 15_000;
+export const EVENT_STREAM_LIMITS = { perSession: 3, perUser: 3, perNode: 500 } as const;
+
+export function wantsEventStream(request: FastifyRequest): boolean {
+  return String(request.headers.accept ?? '').includes('text/event-stream');
+}
+
+/** The stream handler; `app`'s closing ends every open stream (a shutdown does not wait for clients to leave). */
+export function eventStreamer(app: FastifyInstance, s: Services, options: { readonly fallbackMs?: number } = {}) {
+  const slots = new StreamSlots(EVENT_STREAM_LIMITS);
+  const open = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const c of open) c.abort();
+  });
+  return async (request: FastifyRequest, reply: FastifyReply, ctx: AdminContext, after: string | undefined): Promise<FastifyReply | void> => {
+    // The first page answers now: a bad position or a missing permission is a plain error.
+    let page = await s.admin.events.page(ctx, { after: (request.headers['last-event-id'] as string | undefined) || after, limit: 100 });
+    const release = slots.take(ctx.principal.clientId, ctx.principal.clientId);
+    if (!release) {
+      request.refusal = { detail: 'too many event streams open for this client' };
+      return reply.code(429).header('retry-after', String(STREAM_RETRY_AFTER_SECONDS)).send({ message: 'Too many event streams are open for this client: close one, or try again shortly.', code: 'too.many.requests', status: 429 });
+    }
+    const token = /^Bearer\s+(\S+)/i.exec(String(request.headers.authorization ?? ''))?.[1] ?? '';
+    reply.hijack();
+    reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    reply.raw.write('retry: 3000\n\n');
+    const closed = new AbortController();
+    open.add(closed);
+    request.raw.on('close', () => closed.abort());
+    try {
+      while (!closed.signal.aborted) {
+        page.entities.forEach((e, i) => reply.raw.write(`${i === page.entities.length - 1 ? `id: ${page.next}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+        const position = page.next;
+        if (page.entities.length < 100) {
+          const changed = await s.changes.next(ctx.org.id, options.fallbackMs ?? LIVE_FALLBACK_MS, closed.signal);
+          if (closed.signal.aborted) break;
+          if (!changed) reply.raw.write(': keep-alive\n\n');
+        }
+        // Each read with the token as it is now.
+        const principal = await s.tokens.authenticate(token);
+        if (!principal || principal.clientId !== ctx.principal.clientId) break;
+        page = await s.admin.events.page({ ...ctx, principal }, { after: position, limit: 100 });
+      }
+    } catch (err) {
+      request.log.warn({ err }, 'event stream ended');
+    } finally {
+      open.delete(closed);
+      release();
+      reply.raw.end();
+    }
+  };
+}
