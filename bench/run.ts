@@ -6,11 +6,12 @@
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
-//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory", "request log")
+//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory", "request log", "events")
 //   --table-only    the request scenarios only (no bulk, cursor, console, request log, cycle or memory runs)
 //   --rounds <n>    interleaved rounds (default 3; 1 with --quick)
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -329,7 +330,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const data: Preloaded = await preload({ dbPath: store.dbPath, databaseUrl: store.databaseUrl, clientId, clientSecret, users: USERS, bigGroupMembers: BIG_GROUP, candidates: CANDIDATES });
     notes.push(`preload of ${USERS} users and a ${BIG_GROUP}-member group: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const scim = await start(SCIMITAR, { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret, SCIMITAR_BODY_LIMIT: String(8 << 20) }, /Tenant URL/);
+    const scim = await start(SCIMITAR, { ...store.env, SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret, SCIMITAR_BODY_LIMIT: String(8 << 20), SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK: '1' }, /Tenant URL/);
     const tok = await token(scim.url, clientId, clientSecret);
     const userNames = data.userNames;
     let failed = false;
@@ -467,6 +468,48 @@ async function main(): Promise<void> {
       const ratio = median(runs.map((r) => r.on / r.off));
       rows.push(`| GET by id with the request log on / off (target >= 0.95) | 32 | ${median(runs.map((r) => r.on)).toFixed(0)} / ${median(runs.map((r) => r.off)).toFixed(0)} | | | 0 | ${ratio.toFixed(2)} |`);
       notes.push(`request log: GET by id ${runs.map((r) => `${r.on.toFixed(0)} on / ${r.off.toFixed(0)} off`).join(', ')}; median ratio ${ratio.toFixed(2)} (${ratio >= 0.95 ? 'met' : 'NOT met'}: >= 0.95)`);
+    }
+
+    // Change events: PATCHes at a steady 1,000 a second with a webhook subscribed; each event's
+    // time from its change (the audit row's time) to its receipt at a receiver on loopback
+    // (target p99 < 1 s); and PATCH at full speed with and without the subscription (target:
+    // no more than 10% slower).
+    if (wantedExtra('events')) {
+      const onTarget: Target = { name: 'scimitar', url: scim.url, base: '/api/v2/scim/v2', bearer: tok, data };
+      const patch = () => scenarioRequest('patch', onTarget)!;
+      await load(scim.url, 32, patch());
+      const without = await load(scim.url, 32, patch());
+      const received: number[] = [];
+      const seen = new Set<string>();
+      const rx = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const id = String(req.headers['webhook-id']);
+          if (!seen.has(id)) {
+            seen.add(id);
+            received.push(Date.now() - Date.parse((JSON.parse(body) as { timestamp: string }).timestamp));
+          }
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => rx.listen(0, '127.0.0.1', () => r()));
+      const hook = await fetch(`${scim.url}/api/v2/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:${(rx.address() as { port: number }).port}/hook`, eventTypes: ['user.updated'] }) });
+      const hookId = ((await hook.json()) as { id: string }).id;
+      const paced = await autocannon({ url: scim.url, connections: 16, duration: DURATION * 2, overallRate: 1000, requests: [patch()] as never[] });
+      const sent = paced.requests.total - paced.non2xx - paced.errors;
+      const deadline = Date.now() + 60_000;
+      while (received.length < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const withHook = await load(scim.url, 32, patch());
+      await fetch(`${scim.url}/api/v2/webhooks/${hookId}`, { method: 'DELETE', headers: { authorization: `Bearer ${tok}` } });
+      await new Promise<void>((r) => rx.close(() => r()));
+      const sorted = [...received].sort((a, b) => a - b);
+      const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+      const ratio = withHook.rps / without.rps;
+      if (received.length < sent) failed = true;
+      rows.push(`| events: PATCH at 1,000/s with a webhook; change to receipt (target p99 < 1000 ms) | 16 | ${(received.length / (DURATION * 2)).toFixed(0)} delivered/s | ${p(0.5).toFixed(0)} | ${p(0.99).toFixed(0)} | ${sent - Math.min(sent, received.length)} | |`);
+      rows.push(`| events: PATCH with / without a subscribed webhook (target >= 0.90) | 32 | ${withHook.rps.toFixed(0)} / ${without.rps.toFixed(0)} | | | ${withHook.errors} | ${ratio.toFixed(2)} |`);
+      notes.push(`change events: ${sent} PATCHes at ${(sent / (DURATION * 2)).toFixed(0)}/s, ${received.length} events received once each; change to receipt p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms (${p(0.99) < 1000 ? 'met' : 'NOT met'}: < 1000 ms); PATCH ${withHook.rps.toFixed(0)} req/s with the subscription vs ${without.rps.toFixed(0)} without: ${ratio.toFixed(2)} (${ratio >= 0.9 ? 'met' : 'NOT met'}: >= 0.90)`);
     }
 
     await stop(scim);

@@ -56,9 +56,10 @@ for (const { name: dialect, skip } of DIALECTS) {
         const n = await sender.tick();
         if (n === 0) {
           clock += 4 * 3_600_000;
-          if ((await sender.tick()) === 0) return;
+          if ((await sender.tick()) === 0) break;
         }
       }
+      await sender.flushLog();
     };
     const newUser = async (extra: Record<string, unknown> = {}) => (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser(`wh.${randomUUID().slice(0, 8)}@contoso.com`, extra) })).body.id as string;
 

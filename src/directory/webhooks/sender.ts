@@ -6,14 +6,28 @@
 // with exponential backoff and jitter, capped at an hour between attempts, for as long as the
 // event is kept: an event is never skipped. Every attempt goes to the delivery log.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import type { Store, WebhookRecord } from '../../store/contract.ts';
 import { eventsOf, type ChangeEvent } from '../../trail/events.ts';
 import type { EventFeed } from '../events.ts';
 import type { Sealer } from '../sealed.ts';
 import { guardedLookup, refusedAddress, type TargetPolicy } from './target.ts';
+import { QueuedWriter } from '../queued-writer.ts';
+import type { DeliveryRecord } from '../../store/contract.ts';
+
+class DeliveryRecorder extends QueuedWriter<DeliveryRecord> {
+  constructor(store: Store, options: { onError: (err: unknown) => void }) {
+    super((batch) => store.transaction(async (tx) => {
+      for (const d of batch) await tx.insertDelivery(d);
+    }), { flushMs: 200, maxQueued: 50_000, onError: options.onError });
+  }
+
+  record(d: DeliveryRecord): void {
+    this.enqueue(d);
+  }
+}
 
 export interface SenderOptions {
   readonly policy: TargetPolicy;
@@ -33,6 +47,8 @@ export interface SenderOptions {
 export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
 /** How long a node holds a subscription: a node that dies leaves its subscriptions to another after this. */
 export const LEASE_MS = 30_000;
+/** Acknowledged rows between two saves of a subscription's position. */
+const SAVE_EVERY = 50;
 
 /** The wait before attempt `failures + 1`: doubling from RETRY.firstMs, at most RETRY.maxMs, jittered by ±50%. */
 export function backoffMs(failures: number, random: () => number = Math.random): number {
@@ -56,6 +72,10 @@ export class WebhookSender {
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private onError: (err: unknown) => void;
+  /** Attempts go to the delivery log in batches, off the sending path. */
+  private readonly log: DeliveryRecorder;
+  /** Connections to receivers are kept open between deliveries (one event at a time per subscription). */
+  private readonly agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
 
   constructor(
     private readonly store: Store,
@@ -64,6 +84,12 @@ export class WebhookSender {
     private readonly options: SenderOptions,
   ) {
     this.onError = options.onError ?? (() => undefined);
+    this.log = new DeliveryRecorder(store, { onError: (err) => this.onError(err) });
+  }
+
+  /** Writes the delivery log's queue now (tests, and stop()). */
+  flushLog(): Promise<void> {
+    return this.log.flush();
   }
 
   /** Sends until stop(); `onError` hears what failed outside a delivery (the store, a sealed secret). */
@@ -72,8 +98,10 @@ export class WebhookSender {
     this.stopped = false;
     const loop = () => {
       if (this.stopped) return;
-      this.running = this.tick().then(() => undefined, (err) => this.onError(err)).finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.options.intervalMs ?? 500);
+      let busy = false;
+      this.running = this.tick().then((n) => void (busy = n > 0), (err) => this.onError(err)).finally(() => {
+        // A round that sent something goes on at once (a backlog drains); an idle one waits.
+        if (!this.stopped) this.timer = setTimeout(loop, busy ? 0 : this.options.intervalMs ?? 500);
       });
     };
     this.timer = setTimeout(loop, 0);
@@ -83,6 +111,9 @@ export class WebhookSender {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.log.flush();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   /** One round: every due subscription this node could lease, sent for. Returns the attempts made. */
@@ -111,37 +142,51 @@ export class WebhookSender {
     const secret = String(await this.secrets.open(hook.orgId, hook.secret));
     const signer = new Webhook(secret);
     let position = hook.position;
+    let failures = hook.attempts;
     let attempts = 0;
-    const limit = this.options.perLease ?? 100;
+    // Progress is saved every SAVE_EVERY acknowledged rows and when the lease's share ends: a
+    // node that dies in between sends those few again (at least once, same webhook-id).
+    let unsaved = 0;
+    const save = async () => {
+      if (unsaved === 0) return true;
+      unsaved = 0;
+      return this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0 });
+    };
     // A node stops sending for a subscription before its lease runs out (after half of it), so
     // that no other node can take the subscription while this one still sends.
     const until = performance.now() + (this.options.leaseMs ?? LEASE_MS) / 2;
-    for (const row of await this.feed.rows(hook.orgId, position, limit, hook.divisionIds)) {
-      if (performance.now() > until) break;
-      // The row's events as this subscription may see them, of the types it asked for.
-      const wanted = (await this.feed.visible(hook.orgId, eventsOf(row), hook.divisionIds)).filter((e) => hook.eventTypes.length === 0 || hook.eventTypes.includes(e.type));
-      for (const event of wanted) {
-        const attempt = await this.post(hook, event, signer);
-        attempts++;
-        const failures = hook.attempts + 1;
-        await this.store.insertDelivery({
-          webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: failures, time: new Date(this.now()).toISOString(),
-          ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs,
-          ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
-        });
-        if (attempt.status === 410) {
-          await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0, enabled: false, disabledReason: `the receiver answered 410 Gone to ${event.id}` });
-          return attempts;
+    while (performance.now() < until) {
+      const rows = await this.feed.rows(hook.orgId, position, this.options.perLease ?? 200, hook.divisionIds);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (performance.now() > until) break;
+        // The row's events as this subscription may see them, of the types it asked for.
+        const wanted = (await this.feed.visible(hook.orgId, eventsOf(row), hook.divisionIds)).filter((e) => hook.eventTypes.length === 0 || hook.eventTypes.includes(e.type));
+        for (const event of wanted) {
+          const attempt = await this.post(hook, event, signer);
+          attempts++;
+          this.log.record({
+            webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: failures + 1, time: new Date(this.now()).toISOString(),
+            ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs,
+            ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
+          });
+          if (attempt.status === 410) {
+            unsaved = 0;
+            await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0, enabled: false, disabledReason: `the receiver answered 410 Gone to ${event.id}` });
+            return attempts;
+          }
+          if (attempt.status === undefined || attempt.status < 200 || attempt.status >= 300) {
+            unsaved = 0;
+            await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: failures + 1, nextAttempt: this.now() + backoffMs(failures + 1, this.options.random) });
+            return attempts;
+          }
+          failures = 0;
         }
-        if (attempt.status === undefined || attempt.status < 200 || attempt.status >= 300) {
-          await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: failures, nextAttempt: this.now() + backoffMs(failures, this.options.random) });
-          return attempts;
-        }
-        hook = { ...hook, attempts: 0 };
+        position = row.position;
+        if (++unsaved >= SAVE_EVERY && !(await save())) return attempts;
       }
-      position = row.position;
-      if (!(await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0 }))) return attempts;
     }
+    await save();
     return attempts;
   }
 
@@ -153,6 +198,7 @@ export class WebhookSender {
     const signer = new Webhook(String(await this.secrets.open(hook.orgId, hook.secret)));
     const event = { id: `test-${randomUUID()}`, type: 'webhook.test', time: new Date().toISOString(), data: { message: 'A test event from Scimitar: no resource changed.' } };
     const attempt = await this.post(hook, event, signer);
+    await this.log.flush();
     await this.store.insertDelivery({
       webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: 1, time: event.time,
       ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs, ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
@@ -181,7 +227,8 @@ export class WebhookSender {
     if (refused) return Promise.resolve({ error: `refused: ${refused}`, latencyMs: 0 });
     return new Promise<Attempt>((resolve) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, { method: 'POST', headers, timeout: this.options.timeoutMs ?? 10_000, lookup: guardedLookup(this.options.policy, url.protocol) as never }, (res) => {
+      const agent = url.protocol === 'https:' ? this.agents.https : this.agents.http;
+      const req = send(url, { method: 'POST', headers, agent, timeout: this.options.timeoutMs ?? 10_000, lookup: guardedLookup(this.options.policy, url.protocol) as never }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
