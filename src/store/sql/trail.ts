@@ -18,6 +18,14 @@ function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: un
   return { where, params };
 }
 
+/** A division-scoped reader's condition: rows of users in its divisions, or of the types that live outside divisions. */
+function addScope(scope: NonNullable<AuditQuery['scope']>, where: string[], params: unknown[]): void {
+  const { divisionIds, alsoTypes } = scope;
+  const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
+  where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
+  params.push(...divisionIds, ...alsoTypes);
+}
+
 function toAudit(r: Row): AuditRecord {
   return {
     id: r.id as string,
@@ -45,12 +53,7 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
         where.push('resource_id = ?');
         params.push(q.resourceId);
       }
-      if (q.scope) {
-        const { divisionIds, alsoTypes } = q.scope;
-        const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
-        where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
-        params.push(...divisionIds, ...alsoTypes);
-      }
+      if (q.scope) addScope(q.scope, where, params);
       const rows = await db.all(`SELECT * FROM audits WHERE ${where.join(' AND ')} ORDER BY seq${q.newestFirst ? ' DESC' : ''} LIMIT ?`, [...params, q.limit + 1]);
       const more = rows.length > q.limit;
       const page = rows.slice(0, q.limit);
@@ -63,12 +66,7 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
     async queryEvents(orgId, q: EventQuery): Promise<EventRow[]> {
       const where = [`org_id = ? AND resource_type IN (${placeholders(q.resourceTypes.length)}) AND action IN (${placeholders(q.actions.length)})`];
       const params: unknown[] = [orgId, ...q.resourceTypes, ...q.actions];
-      if (q.scope) {
-        const { divisionIds, alsoTypes } = q.scope;
-        const parts = [...(divisionIds.length > 0 ? [`division_id IN (${placeholders(divisionIds.length)})`] : []), ...(alsoTypes.length > 0 ? [`resource_type IN (${placeholders(alsoTypes.length)})`] : [])];
-        where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
-        params.push(...divisionIds, ...alsoTypes);
-      }
+      if (q.scope) addScope(q.scope, where, params);
       const order = features.commitOrder;
       if (order) {
         where.push(order.visible);
