@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, InjectOptions, LightMyRequestRespons
 import type { AdminContext } from '../../directory/admin/context.ts';
 import type { ConsoleAuth } from '../../directory/console-users.ts';
 import type { Services } from '../../services.ts';
-import type { NoticeCode, Outcome } from './notices.ts';
+import type { Notice, NoticeCode, Outcome } from './notices.ts';
 
 export interface ConsoleKit {
   readonly services: Services;
@@ -22,6 +22,8 @@ export interface ConsoleKit {
   back(reply: FastifyReply, path: string, orgId: string, outcome: Outcome): Promise<FastifyReply>;
   /** Runs a change and redirects to `to`: with `ok`, or with the refusal and what was typed. */
   act(r: FastifyRequest, reply: FastifyReply, to: string, ok: NoticeCode, fn: () => Promise<unknown>): Promise<FastifyReply>;
+  /** The outcome a redirect carried to this page (notices.ts). */
+  noticeOf(r: FastifyRequest): Promise<Notice | undefined>;
   /** A request through the whole app (Test connection). */
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
 }

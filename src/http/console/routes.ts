@@ -22,7 +22,6 @@ import { field, type ConsoleKit, type Form } from './kit.ts';
 import { directoryChanges } from './directory-changes.ts';
 import { clientChanges } from './client-changes.ts';
 import { webhookChanges } from './webhook-changes.ts';
-import { webhookPage, webhooksPage } from './pages/webhooks.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
@@ -243,12 +242,6 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     });
     app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r, notice) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>, notice?.form)));
     app.get('/console/roles', opts, view('Roles', '/console/roles', (r, notice) => rolesPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
-    app.get('/console/webhooks', opts, view('Webhooks', '/console/webhooks', (r, notice) => webhooksPage(s, r.consoleCaller!, ctxOf(r), notice)));
-    app.get('/console/webhooks/:id', opts, async (request, reply) => {
-      const notice = await noticeOf(request);
-      const { title, body } = await webhookPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, notice);
-      return send(reply, page(request.consoleCaller, { title, current: '/console/webhooks', notice: pageNotice(notice) }, body));
-    });
     app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r, notice) => clientsPage(s, r.consoleCaller!, ctxOf(r), notice)));
 
     const activityQuery = (q: Record<string, unknown>, limit: number): ActivityQuery => {
@@ -346,7 +339,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     });
 
     // ---- Changes ----
-    const kit: ConsoleKit = { services: s, auth, publicUrl, secure, now: options.now, opts, ctxOf, send, back, act, inject: (o) => root.inject(o) };
+    const kit: ConsoleKit = { services: s, auth, publicUrl, secure, now: options.now, opts, ctxOf, send, back, act, noticeOf, inject: (o) => root.inject(o) };
     directoryChanges(app, kit);
     webhookChanges(app, kit, clientChanges(app, kit));
   });

@@ -1,13 +1,26 @@
-// The console's changes to webhooks: create (the signing secret shown once), send a test
-// event, retry now, disable or enable, rotate the secret, delete. POST-redirect-GET.
+// The console's webhook pages and changes: the list and a webhook's page; create (the signing
+// secret shown once), send a test event, retry now, disable or enable, rotate the secret,
+// delete, each POST-redirect-GET.
 import type { FastifyInstance } from 'fastify';
 import { ScimError } from '../../scim/index.ts';
 import { keptInput } from './notices.ts';
+import { pageNotice } from './forms.ts';
+import { page } from './layout.ts';
+import { webhookPage, webhooksPage } from './pages/webhooks.ts';
 import type { Revealing } from './client-changes.ts';
 import { field, form, id, list, type ConsoleKit } from './kit.ts';
 
 export function webhookChanges(app: FastifyInstance, k: ConsoleKit, revealing: Revealing): void {
-  const { services: s, opts, ctxOf, act, back } = k;
+  const { services: s, opts, ctxOf, act, back, send, noticeOf } = k;
+  app.get('/console/webhooks', opts, async (request, reply) => {
+    const notice = await noticeOf(request);
+    return send(reply, page(request.consoleCaller, { title: 'Webhooks', current: '/console/webhooks', notice: pageNotice(notice) }, await webhooksPage(s, request.consoleCaller!, ctxOf(request), notice)));
+  });
+  app.get('/console/webhooks/:id', opts, async (request, reply) => {
+    const notice = await noticeOf(request);
+    const { title, body } = await webhookPage(s, request.consoleCaller!, ctxOf(request), id(request), notice);
+    return send(reply, page(request.consoleCaller, { title, current: '/console/webhooks', notice: pageNotice(notice) }, body));
+  });
   app.post('/console/webhooks', opts, async (r, reply) =>
     revealing(r, reply, async () => {
       const f = form(r);
