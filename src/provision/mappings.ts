@@ -6,6 +6,7 @@ import { parseJsonText, readText } from './input-file.ts';
 import { parsePatchPath } from '../scim/index.ts';
 import { ExpressionError, type Expr } from './expression/ast.ts';
 import { compileExpression } from './expression/evaluate.ts';
+import { ENTERPRISE_USER_SCHEMA } from '../scim/index.ts';
 
 export type MappingSource =
   | { readonly type: 'direct'; readonly attribute: string }
@@ -33,7 +34,7 @@ export interface MappingSet {
   readonly groups: readonly CompiledMapping[];
 }
 
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const ENT = ENTERPRISE_USER_SCHEMA;
 
 export const DEFAULT_USER_MAPPINGS: readonly Mapping[] = [
   { target: 'userName', source: { type: 'direct', attribute: 'userPrincipalName' }, apply: 'always', match: 1 },

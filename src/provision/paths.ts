@@ -1,10 +1,7 @@
 // Reading and writing SCIM attribute paths on plain JSON resources, the way a client sees
 // them: `emails[type eq "work"].value`, `urn:...:User:department`, `name.givenName`. Only
 // `eq` clauses joined by `and` can name an element (that is what mappings use).
-import { parsePatchPath, type Filter, type JsonObject } from '../scim/index.ts';
-
-const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+import { GROUP_SCHEMA, parsePatchPath, USER_SCHEMA, type Filter, type JsonObject } from '../scim/index.ts';
 
 function eqClauses(f: Filter): Record<string, string | number | boolean> {
   if (f.kind === 'compare' && f.op === 'eq' && f.value.kind !== 'null') return { [f.path.attr]: f.value.value };
@@ -15,7 +12,7 @@ function eqClauses(f: Filter): Record<string, string | number | boolean> {
 const keyOf = (o: JsonObject, name: string) => Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase());
 
 function containerOf(resource: JsonObject, uri: string | undefined, create: boolean): JsonObject | undefined {
-  if (uri === undefined || uri.toLowerCase() === CORE_USER.toLowerCase() || uri.toLowerCase() === CORE_GROUP.toLowerCase()) return resource;
+  if (uri === undefined || uri.toLowerCase() === USER_SCHEMA.toLowerCase() || uri.toLowerCase() === GROUP_SCHEMA.toLowerCase()) return resource;
   const k = keyOf(resource, uri);
   if (k !== undefined && typeof resource[k] === 'object' && resource[k] !== null) return resource[k] as JsonObject;
   if (!create) return undefined;

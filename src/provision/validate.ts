@@ -8,6 +8,7 @@
 // creates has a random name and is deleted at the end, whatever happened. One module on
 // purpose (over 350 lines): the 25 tests share the run's client, its names and its clean-up.
 import { randomUUID } from 'node:crypto';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from '../scim/index.ts';
 import { compileMappings, type Mapping, type MappingSet } from './mappings.ts';
 import { ScimClient, type ScimResponse } from './scim-client.ts';
 import type { Directory, SourceGroup, SourceUser } from './source.ts';
@@ -54,9 +55,8 @@ export interface ValidateOptions {
   readonly signal?: AbortSignal;
 }
 
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENT = ENTERPRISE_USER_SCHEMA;
+const PATCH_OP = PATCH_OP_SCHEMA;
 
 /** Entra's default attribute mappings for a custom (non-gallery) SCIM app. */
 export const ENTRA_DEFAULT_USER_MAPPINGS: readonly Mapping[] = [
@@ -486,7 +486,7 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
 
   function directUser(userName: string): Record<string, unknown> {
     return {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT], userName, active: true, displayName: `Validate ${run} ${userName.split('@')[0]}`,
+      schemas: [USER_SCHEMA, ENT], userName, active: true, displayName: `Validate ${run} ${userName.split('@')[0]}`,
       externalId: `ext-${run}-${n}`, emails: [{ type: 'work', primary: true, value: userName }], name: { givenName: 'Validate', familyName: 'Direct' },
       title: 'Engineer', preferredLanguage: 'en-US', [ENT]: { department: 'Research' },
     };

@@ -2,6 +2,7 @@
 // absent, where the target allows it), renamed when the source renamed it, and its members
 // reconciled: only members this engine provisioned are its to manage, in batches of
 // MEMBERS_PER_PATCH.
+import { GROUP_SCHEMA } from '../../scim/index.ts';
 import { errorDetail } from '../scim-client.ts';
 import { groupInScope } from '../scope.ts';
 import type { SourceGroup } from '../source.ts';
@@ -26,7 +27,7 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
       if (found.length > 1) throw new Error(`${found.length} target groups are named "${g.displayName}"`);
       let targetId = found[0]?.id;
       if (!targetId) {
-        const c = await client.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: g.displayName, externalId: g.id });
+        const c = await client.request('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: g.displayName, externalId: g.id });
         if (c.status !== 201 && c.status !== 200) throw new Error(`group "${g.displayName}" does not exist on the target and could not be created: ${errorDetail(c)}`);
         targetId = c.body.id as string;
         report.action = 'create';

@@ -2,6 +2,7 @@
 // attributes, in order), create it when absent (escrowed with backoff when creates keep
 // failing), else send only what changed; an unchanged user since the last cycle costs no
 // request. A manager not yet on the target is left for the managers step.
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../../scim/index.ts';
 import { fingerprint } from '../expression/functions.ts';
 import { readPath, sameValue, writePath } from '../paths.ts';
 import { errorDetail } from '../scim-client.ts';
@@ -9,7 +10,7 @@ import { outOfScope } from '../scope.ts';
 import type { SourceUser } from '../source.ts';
 import type { Cycle } from './context.ts';
 import type { ObjectReport } from './types.ts';
-import { desiredValues, ENT, isFilterPath, managerValue, patchOp, pool, quoteFilter, sendPatch, wireValue } from './wire.ts';
+import { desiredValues, isFilterPath, managerValue, patchOp, pool, quoteFilter, sendPatch, wireValue } from './wire.ts';
 
 export async function syncUsers(c: Cycle): Promise<void> {
   let done = 0;
@@ -78,7 +79,7 @@ async function syncUser(c: Cycle, u: SourceUser, report: ObjectReport): Promise<
       report.reason = `escrowed after ${escrowed.failures} failed create${escrowed.failures === 1 ? '' : 's'} (${escrowed.reason}); next attempt at ${escrowed.nextAttempt}`;
       return;
     }
-    const body: Record<string, unknown> = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT] };
+    const body: Record<string, unknown> = { schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] };
     for (const [path, v] of desiredValues(userMappings, u, true)) {
       if (v === null) continue;
       writePath(body, path, wireValue(path, v, profile, false));

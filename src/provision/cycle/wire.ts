@@ -1,5 +1,6 @@
 // How the cycle speaks to the target: values as the wire profile sends them (Entra's quirks
 // or plain RFC), PATCH operations, and the one PATCH request whose refusal is an error.
+import { PATCH_OP_SCHEMA } from '../../scim/index.ts';
 import { evaluateForTarget } from '../expression/evaluate.ts';
 import { SKIP } from '../expression/values.ts';
 import type { CompiledMapping } from '../mappings.ts';
@@ -8,8 +9,6 @@ import type { SourceUser } from '../source.ts';
 import type { WireProfile } from './types.ts';
 
 const BOOLEAN_TARGETS = new Set(['active']);
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-export const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const quoteFilter = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** Runs `fn` over `items`, at most `concurrency` at a time. */
@@ -56,7 +55,7 @@ export const managerValue = (profile: WireProfile, targetId: string) => (profile
  * `gone` is set, when it answered 404; an Error naming `what` was refused otherwise.
  */
 export async function sendPatch(client: ScimClient, path: string, ops: readonly unknown[], what: string, options: { readonly gone?: boolean } = {}): Promise<ScimResponse> {
-  const r = await client.request('PATCH', path, { schemas: [PATCH_OP], Operations: ops });
+  const r = await client.request('PATCH', path, { schemas: [PATCH_OP_SCHEMA], Operations: ops });
   if (r.status === 200 || r.status === 204 || (options.gone && r.status === 404)) return r;
   throw new Error(`${what} refused: ${errorDetail(r)}`);
 }
