@@ -4,14 +4,14 @@
 // sees only subscriptions within them (an organization-wide one needs every division).
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
-import { scimErrors } from '../../scim/index.ts';
+import { scimErrors, type JsonObject } from '../../scim/index.ts';
 import type { DeliveryRecord, Store, WebhookRecord } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { EVENT_TYPES } from '../../trail/events.ts';
 import { body, optionalString, requirePermission, type AdminContext } from '../admin/context.ts';
 import type { EventFeed } from '../events.ts';
 import { Sealer } from '../sealed.ts';
-import { newSigningSecret, RETRY } from './sender.ts';
+import { newSigningSecret } from './sender.ts';
 import { checkTargetUrl, type TargetPolicy } from './target.ts';
 
 export const WEBHOOK_PERMISSIONS = { view: 'webhooks:subscription:view', add: 'webhooks:subscription:add', edit: 'webhooks:subscription:edit', delete: 'webhooks:subscription:delete' } as const;
@@ -101,7 +101,7 @@ export class WebhookAdmin {
   }
 
   /** What a body asks for, checked: the URL (policy), known event types, divisions the caller holds. */
-  private async read(ctx: AdminContext, b: Record<string, unknown>, permission: string, current?: WebhookRecord) {
+  private async read(ctx: AdminContext, b: JsonObject, permission: string, current?: WebhookRecord) {
     const url = b.url === undefined && current ? current.url : checkTargetUrl(b.url, this.policy).href;
     const types = b.eventTypes === undefined ? current?.eventTypes ?? [] : b.eventTypes;
     if (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !(EVENT_TYPES as readonly string[]).includes(t))) {
@@ -117,7 +117,7 @@ export class WebhookAdmin {
     if (scope !== undefined && (divisionIds === undefined || divisionIds.some((d) => !scope.includes(d)))) throw scimErrors.forbidden(`${permission} is held only on some divisions: subscribe to those`);
     const enabled = b.enabled === undefined ? current?.enabled ?? true : b.enabled;
     if (typeof enabled !== 'boolean') throw scimErrors.badRequest('enabled must be true or false');
-    const description = b.description === undefined ? current?.description : optionalString(b as never, 'description') ?? undefined;
+    const description = b.description === undefined ? current?.description : optionalString(b, 'description');
     return { url, eventTypes: [...new Set(types as string[])], divisionIds, enabled, description };
   }
 
@@ -128,7 +128,7 @@ export class WebhookAdmin {
     // A new subscription starts at the newest event: it receives what happens from now on.
     const rows = await this.feed.latest(ctx.org.id);
     const w: WebhookRecord = {
-      id: randomUUID(), orgId: ctx.org.id, ...asked, ...(asked.description ? { description: asked.description } : {}), secret: await this.secrets.seal(ctx.org.id, secret),
+      id: randomUUID(), orgId: ctx.org.id, ...asked, secret: await this.secrets.seal(ctx.org.id, secret),
       created: new Date().toISOString(), position: rows ?? { commit: '0', seq: 0 }, attempts: 0, nextAttempt: 0,
     };
     await this.store.transaction(async (tx) => {
@@ -208,4 +208,3 @@ export class WebhookAdmin {
 /** The sealer of webhook signing secrets (its key is shared by every node through the store). */
 export const webhookSecrets = (store: Store) => new Sealer(store, 'webhook-secret');
 
-export { RETRY };

@@ -13,7 +13,7 @@ import type { Store, WebhookRecord } from '../../store/contract.ts';
 import { eventsOf, type ChangeEvent } from '../../trail/events.ts';
 import type { EventFeed } from '../events.ts';
 import type { Sealer } from '../sealed.ts';
-import { guardedLookup, refusedAddress, type TargetPolicy } from './target.ts';
+import { guardedLookup, refusedLiteral, type TargetPolicy } from './target.ts';
 import { QueuedWriter } from '../queued-writer.ts';
 import type { DeliveryRecord } from '../../store/contract.ts';
 
@@ -58,6 +58,14 @@ export function backoffMs(failures: number, random: () => number = Math.random):
 
 /** A new signing secret in Standard Webhooks' form (`whsec_` and 24 random bytes in base64). */
 export const newSigningSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+
+/** The delivery log's row for attempt number `n` at `event`. */
+function deliveryOf(hook: WebhookRecord, event: { readonly id: string; readonly type: string }, n: number, time: string, a: Attempt): DeliveryRecord {
+  return {
+    webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: n, time,
+    ...(a.status !== undefined ? { status: a.status } : {}), latencyMs: a.latencyMs, ...(a.error ? { error: a.error } : {}), ...(a.response ? { response: a.response } : {}),
+  };
+}
 
 export interface Attempt {
   readonly status?: number;
@@ -165,11 +173,7 @@ export class WebhookSender {
         for (const event of wanted) {
           const attempt = await this.post(hook, event, signer);
           attempts++;
-          this.log.record({
-            webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: failures + 1, time: new Date(this.now()).toISOString(),
-            ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs,
-            ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
-          });
+          this.log.record(deliveryOf(hook, event, failures + 1, new Date(this.now()).toISOString(), attempt));
           if (attempt.status === 410) {
             unsaved = 0;
             await this.store.saveWebhookProgress(hook.id, this.owner, { position, attempts: 0, nextAttempt: 0, enabled: false, disabledReason: `the receiver answered 410 Gone to ${event.id}` });
@@ -198,11 +202,9 @@ export class WebhookSender {
     const signer = new Webhook(String(await this.secrets.open(hook.orgId, hook.secret)));
     const event = { id: `test-${randomUUID()}`, type: 'webhook.test', time: new Date().toISOString(), data: { message: 'A test event from Scimitar: no resource changed.' } };
     const attempt = await this.post(hook, event, signer);
+    this.log.record(deliveryOf(hook, event, 1, event.time, attempt));
+    // The administrator reads the log next: it is written before the answer.
     await this.log.flush();
-    await this.store.insertDelivery({
-      webhookId: hook.id, orgId: hook.orgId, eventId: event.id, eventType: event.type, attempt: 1, time: event.time,
-      ...(attempt.status !== undefined ? { status: attempt.status } : {}), latencyMs: attempt.latencyMs, ...(attempt.error ? { error: attempt.error } : {}), ...(attempt.response ? { response: attempt.response } : {}),
-    });
     return attempt;
   }
 
@@ -222,8 +224,7 @@ export class WebhookSender {
     };
     const started = performance.now();
     const elapsed = () => performance.now() - started;
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    const refused = /^[\d.]+$|:/.test(literal) ? refusedAddress(literal, this.options.policy, url.protocol) : undefined;
+    const refused = refusedLiteral(url, this.options.policy);
     if (refused) return Promise.resolve({ error: `refused: ${refused}`, latencyMs: 0 });
     return new Promise<Attempt>((resolve) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

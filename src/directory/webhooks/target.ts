@@ -37,6 +37,12 @@ export function refusedAddress(address: string, policy: TargetPolicy, protocol: 
   return undefined;
 }
 
+/** Why a URL whose host is an IP address may not be connected to; undefined for a name (checked at lookup) or an allowed address. */
+export function refusedLiteral(url: URL, policy: TargetPolicy): string | undefined {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) !== 0 ? refusedAddress(host, policy, url.protocol) : undefined;
+}
+
 /** The URL as a webhook target, or a 400 saying why not (before any connection). */
 export function checkTargetUrl(raw: unknown, policy: TargetPolicy): URL {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) throw scimErrors.badRequest('url is required: an https URL of at most 2048 characters');
@@ -53,10 +59,8 @@ export function checkTargetUrl(raw: unknown, policy: TargetPolicy): URL {
     if (!loopbackName) throw scimErrors.badRequest('url must be https (http only for a loopback receiver, when the operator allows it)');
     if (!policy.allowHttpLoopback) throw scimErrors.badRequest('http to loopback is off: the operator enables it with SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK=1');
   } else if (url.protocol !== 'https:') throw scimErrors.badRequest('url must be https');
-  if (isIP(host) !== 0) {
-    const why = refusedAddress(host, policy, url.protocol);
-    if (why) throw scimErrors.badRequest(`url refused: ${why}`);
-  }
+  const why = refusedLiteral(url, policy);
+  if (why) throw scimErrors.badRequest(`url refused: ${why}`);
   return url;
 }
 
