@@ -307,12 +307,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
           // Each delivery with the viewer's rights as they are now: a session ended, or a grant
           // taken away, closes the stream; a narrower grant narrows what it delivers.
           const caller = await auth.caller(cookieValue);
-          if (!caller || !can(caller.principal, ['audits:audit:view'])) {
-            open = false;
-            release();
-            reply.raw.end();
-            return;
-          }
+          if (!caller || !can(caller.principal, ['audits:audit:view'])) return end();
           const now = { ...ctx, principal: caller.principal };
           const fresh = (await s.admin.activity.page(now, { ...q, cursor: undefined })).entries.filter((e) => !seen.has(e.id));
           for (const e of fresh.reverse()) {
@@ -323,10 +318,11 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         } catch (err) {
           request.log.warn({ err }, 'live activity poll failed');
         }
-        if (open) void s.changes.next(ctx.org.id, options.liveIntervalMs ?? LIVE_FALLBACK_MS, closed.signal).then(poll);
+        if (open) waitForChange();
       };
       const closed = new AbortController();
-      void s.changes.next(ctx.org.id, options.liveIntervalMs ?? LIVE_FALLBACK_MS, closed.signal).then(poll);
+      const waitForChange = () => void s.changes.next(ctx.org.id, options.liveIntervalMs ?? LIVE_FALLBACK_MS, closed.signal).then(poll);
+      waitForChange();
       const end = () => {
         open = false;
         release();
