@@ -152,6 +152,14 @@ for (const { name: dialect, skip } of DIALECTS) {
         assert.equal(r.status, 400, `${url}: ${r.raw}`);
       }
       assert.equal((await api('POST', '/webhooks', { url: rx.url, eventTypes: ['user.exploded'] })).status, 400);
+      // Bad bodies and parameters are a clear 400, never a 500.
+      for (const body of [{ url: 5 }, { url: rx.url, divisionIds: 'x' }, { url: rx.url, divisionIds: [] }, { url: rx.url, divisionIds: [randomUUID()] }, { url: rx.url, enabled: 'yes' }, [1], { url: `https://a.example/${'x'.repeat(3000)}` }, { url: 'https://a.example/\u0000' }]) {
+        const r = await api('POST', '/webhooks', body);
+        assert.equal(r.status, 400, `${JSON.stringify(body).slice(0, 80)}: ${r.raw}`);
+      }
+      assert.equal((await api('POST', `/webhooks/${made.body.id}/replay`, { after: 'forged' })).status, 400);
+      assert.equal((await api('GET', `/webhooks/${made.body.id}/deliveries?before=abc`)).status, 400);
+      assert.equal((await api('PATCH', `/webhooks/${made.body.id}`, { enabled: 'no' })).status, 400);
       assert.equal((await api('GET', '/webhooks', undefined, await clientWith(h, org, ['directory:user:view']))).status, 403);
       const other = await createOrg(h);
       assert.equal((await api('GET', `/webhooks/${made.body.id}`, undefined, other.token)).status, 404);
