@@ -19,6 +19,7 @@ import { EventFeed } from './directory/events.ts';
 import { ChangeSignal } from './directory/change-signal.ts';
 import { WebhookAdmin, webhookSecrets } from './directory/webhooks/admin.ts';
 import { WebhookSender } from './directory/webhooks/sender.ts';
+import { SetSigner } from './directory/webhooks/set-signer.ts';
 import { RequestLog } from './directory/request-log.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
@@ -52,6 +53,8 @@ export interface Services {
   readonly changes: ChangeSignal;
   /** Sends change events to webhook subscriptions; serve.ts starts it on every node. */
   readonly webhookSender: WebhookSender;
+  /** Signs Security Event Tokens with each organization's key and publishes its public half. */
+  readonly setSigner: SetSigner;
 }
 
 export interface ServiceOptions {
@@ -66,6 +69,8 @@ export interface ServiceOptions {
   /** Where webhooks may go (SCIMITAR_WEBHOOK_ALLOW_*); default: public https only. */
   readonly webhookAllowHttpLoopback?: boolean;
   readonly webhookAllowPrivate?: boolean;
+  /** The server's public URL: the issuer of Security Event Tokens (default http://localhost:8080). */
+  readonly publicUrl?: string;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
@@ -80,9 +85,12 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const audits = new AuditReader(store);
   const events = new EventFeed(store);
   const webhookPolicy = { allowHttpLoopback: options.webhookAllowHttpLoopback ?? false, allowPrivate: options.webhookAllowPrivate ?? false };
+  const setSigner = new SetSigner(store, options.publicUrl ?? 'http://localhost:8080');
+  const changes = new ChangeSignal(store);
   return Object.freeze({
-    changes: new ChangeSignal(store),
-    webhookSender: new WebhookSender(store, events, webhookSecrets(store), { policy: webhookPolicy, now: options.now }),
+    changes,
+    webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now }),
+    setSigner,
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,
@@ -103,7 +111,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       activity: new ActivityFeed(store, audits),
       requests: new RequestLog(store),
       events,
-      webhooks: new WebhookAdmin(store, events, webhookPolicy),
+      webhooks: new WebhookAdmin(store, events, webhookPolicy, setSigner, changes),
     }),
   });
 }

@@ -18,7 +18,7 @@ export type { UserRecord, UserWrite, UserRow, UserQuery, UserRepository } from '
 export type { GroupVisibility, GroupRecord, MembersWrite, MembersWritten, MemberRef, GroupRef, GroupSelection, GroupQuery, GroupRepository } from './groups.ts';
 export type { AuditRecord, EventPosition, EventQuery, EventRow, TrailQuery, AuditQuery, AuditPage, RequestLine, RefusalRecord, RefusalQuery, RequestRecord, RequestQuery, RequestPage, RequestBucket, RefusalPage, TrailRepository } from './trail.ts';
 export type { UserGrant, ConsoleSession, ConsoleRepository } from './console.ts';
-export type { WebhookRecord, WebhookProgress, DeliveryRecord, WebhookRepository } from './webhooks.ts';
+export type { WebhookRecord, WebhookProgress, WebhookFormat, WebhookMethod, DeliveryRecord, WebhookRepository } from './webhooks.ts';
 
 export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository & WebhookRepository;
 

@@ -2,17 +2,25 @@
 // their delivery state (position, retry clock, lease), and the delivery log.
 import type { EventPosition } from './trail.ts';
 
+/** How events are written: Standard Webhooks JSON, or RFC 9967 Security Event Tokens. */
+export type WebhookFormat = 'webhook' | 'set';
+/** Sent to the URL as they happen, or kept until the receiver polls (RFC 8936; SETs only). */
+export type WebhookMethod = 'push' | 'poll';
+
 export interface WebhookRecord {
   readonly id: string;
   readonly orgId: string;
+  /** Where events are pushed; empty for a polled subscription. */
   readonly url: string;
+  readonly format: WebhookFormat;
+  readonly method: WebhookMethod;
   readonly description?: string;
   /** Event types sent; empty: every type. */
   readonly eventTypes: readonly string[];
   /** Divisions whose users' events are sent; undefined: every division. */
   readonly divisionIds?: readonly string[];
   readonly enabled: boolean;
-  /** The signing secret, sealed. */
+  /** The signing secret, sealed (empty for SETs: the organization's key signs them). */
   readonly secret: string;
   readonly created: string;
   /** The last event acknowledged (or passed over as not subscribed). */
@@ -57,7 +65,7 @@ export interface WebhookRepository {
   updateWebhook(w: WebhookRecord): Promise<boolean>;
   deleteWebhook(orgId: string, id: string): Promise<boolean>;
   /**
-   * Leases up to `limit` enabled subscriptions due at `now` whose lease has run out, for
+   * Leases up to `limit` enabled pushed subscriptions due at `now` whose lease has run out, for
    * `owner` until `leaseUntil`: of several nodes, exactly one gets each.
    */
   claimWebhooks(now: number, leaseUntil: number, owner: string, limit: number): Promise<WebhookRecord[]>;

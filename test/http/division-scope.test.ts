@@ -279,6 +279,14 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /api/v2/webhooks/:id/test': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/test` })),
       'POST /api/v2/webhooks/:id/retry': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/retry` })),
       'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(404, await as({ path: `/api/v2/webhooks/${orgHook}/deliveries` })),
+      'POST /api/v2/webhooks/:id/poll': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/poll`, body: { returnImmediately: true }, headers: { 'content-type': 'application/json' } })),
+      // The organization's public SET keys: no division's data in them.
+      'GET /api/v2/events/issuers/:orgId/jwks': async () => {
+        const r = await as({ path: `/api/v2/events/issuers/${org.organization.id}/jwks` });
+        assert.equal(r.status, 200, r.raw);
+        assert.ok(!r.raw.includes(home.id) && !r.raw.includes(salesUser));
+        return [r];
+      },
       'GET /api/v2/events': async () => {
         const r = await as({ path: '/api/v2/events?limit=1000' });
         assert.equal(r.status, 200, r.raw);

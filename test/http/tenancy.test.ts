@@ -224,6 +224,14 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /api/v2/webhooks/:id/test': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/test` })),
       'POST /api/v2/webhooks/:id/retry': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/retry` })),
       'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/webhooks/${A.webhook}/deliveries` })),
+      'POST /api/v2/webhooks/:id/poll': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/poll`, body: { returnImmediately: true, ack: ['x'] } })),
+      // Public by design (a receiver verifies SETs with it): each organization's own key, nothing else of it.
+      'GET /api/v2/events/issuers/:orgId/jwks': async () => {
+        const own = await asB({ path: `/api/v2/events/issuers/${b.organization.id}/jwks` });
+        assert.equal(own.status, 200, own.raw);
+        assert.deepEqual(Object.keys(own.body), ['keys']);
+        return [own, expectStatus(NOT_FOUND, await asB({ path: '/api/v2/events/issuers/no-such-org/jwks' }))[0]];
+      },
       'GET /api/v2/events': async () => {
         const all = await asB({ path: '/api/v2/events?limit=1000' });
         assert.equal(all.status, 200, all.raw);

@@ -41,7 +41,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       if (skip) return;
       h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
       org = await createOrg(h);
-      sender = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), { policy: { allowHttpLoopback: true, allowPrivate: false }, now: () => clock, random: () => 0.5 });
+      sender = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), h.services.setSigner, { policy: { allowHttpLoopback: true, allowPrivate: false }, now: () => clock, random: () => 0.5 });
       rx = await receiver();
     });
     after(async () => {

@@ -5,12 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
 import { scimErrors, type JsonObject } from '../../scim/index.ts';
-import type { DeliveryRecord, Store, WebhookRecord } from '../../store/contract.ts';
+import type { DeliveryRecord, Store, WebhookMethod, WebhookFormat, WebhookRecord } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { EVENT_TYPES } from '../../trail/events.ts';
 import { body, optionalString, requirePermission, type AdminContext } from '../admin/context.ts';
-import type { EventFeed } from '../events.ts';
+import type { ChangeSignal } from '../change-signal.ts';
+import { EVENTS_PERMISSION, type EventFeed } from '../events.ts';
 import { Sealer } from '../sealed.ts';
+import { SetPoller, type PollAnswer } from './poll.ts';
+import type { SetSigner } from './set-signer.ts';
 import { newSigningSecret } from './sender.ts';
 import { checkTargetUrl, type TargetPolicy } from './target.ts';
 
@@ -18,7 +21,15 @@ export const WEBHOOK_PERMISSIONS = { view: 'webhooks:subscription:view', add: 'w
 
 export interface WebhookEntity {
   id: string;
-  url: string;
+  /** Absent for a polled subscription. */
+  url?: string;
+  format: WebhookFormat;
+  deliveryMethod: WebhookMethod;
+  /** SETs: the `iss` they carry and where its public keys are. */
+  issuer?: string;
+  jwksUri?: string;
+  /** Polled SETs: where the receiver polls (RFC 8936). */
+  pollUri?: string;
   description?: string;
   /** Empty: every event type. */
   eventTypes: readonly string[];
@@ -46,22 +57,28 @@ export interface DeliveryEntity {
 }
 
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
-const auditable = (w: WebhookRecord) => ({ url: w.url, description: w.description, eventTypes: w.eventTypes, divisionIds: w.divisionIds, enabled: w.enabled });
+const auditable = (w: WebhookRecord) => ({ url: w.url, format: w.format, method: w.method, description: w.description, eventTypes: w.eventTypes, divisionIds: w.divisionIds, enabled: w.enabled });
 
 export class WebhookAdmin {
   private readonly secrets: Sealer;
+  private readonly poller: SetPoller;
 
   constructor(
     private readonly store: Store,
     private readonly feed: EventFeed,
     private readonly policy: TargetPolicy,
+    private readonly signer: SetSigner,
+    changes: ChangeSignal,
   ) {
     this.secrets = webhookSecrets(store);
+    this.poller = new SetPoller(store, feed, signer, changes);
   }
 
   private entity(w: WebhookRecord, secret?: string): WebhookEntity {
+    const set = w.format === 'set' ? { issuer: this.signer.issuer(w.orgId), jwksUri: `${this.signer.issuer(w.orgId)}/jwks` } : {};
     return {
-      id: w.id, url: w.url, ...(w.description ? { description: w.description } : {}), eventTypes: w.eventTypes, ...(w.divisionIds ? { divisionIds: w.divisionIds } : {}),
+      id: w.id, ...(w.url ? { url: w.url } : {}), format: w.format, deliveryMethod: w.method, ...set, ...(w.method === 'poll' ? { pollUri: `/api/v2/webhooks/${w.id}/poll` } : {}),
+      ...(w.description ? { description: w.description } : {}), eventTypes: w.eventTypes, ...(w.divisionIds ? { divisionIds: w.divisionIds } : {}),
       enabled: w.enabled, dateCreated: w.created,
       delivery: {
         failing: w.attempts > 0, attempts: w.attempts, ...(w.attempts > 0 ? { nextAttempt: new Date(w.nextAttempt).toISOString() } : {}),
@@ -102,7 +119,14 @@ export class WebhookAdmin {
 
   /** What a body asks for, checked: the URL (policy), known event types, divisions the caller holds. */
   private async read(ctx: AdminContext, b: JsonObject, permission: string, current?: WebhookRecord) {
-    const url = b.url === undefined && current ? current.url : checkTargetUrl(b.url, this.policy).href;
+    const format = (b.format ?? current?.format ?? 'webhook') as WebhookFormat;
+    const method = (b.deliveryMethod ?? current?.method ?? 'push') as WebhookMethod;
+    if (format !== 'webhook' && format !== 'set') throw scimErrors.badRequest('format must be "webhook" (Standard Webhooks) or "set" (RFC 9967 Security Event Tokens)');
+    if (method !== 'push' && method !== 'poll') throw scimErrors.badRequest('deliveryMethod must be "push" or "poll"');
+    if (current && (format !== current.format || method !== current.method)) throw scimErrors.badRequest('format and deliveryMethod are fixed when a subscription is made: make another subscription');
+    if (method === 'poll' && format !== 'set') throw scimErrors.badRequest('only Security Event Tokens (format "set") are polled (RFC 8936); read Standard Webhooks events from GET /api/v2/events');
+    if (method === 'poll' && b.url !== undefined) throw scimErrors.badRequest('a polled subscription has no url: the receiver polls its pollUri');
+    const url = method === 'poll' ? '' : b.url === undefined && current ? current.url : checkTargetUrl(b.url, this.policy).href;
     const types = b.eventTypes === undefined ? current?.eventTypes ?? [] : b.eventTypes;
     if (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !(EVENT_TYPES as readonly string[]).includes(t))) {
       throw scimErrors.badRequest(`eventTypes must be a list of: ${EVENT_TYPES.join(', ')} (empty: every type)`);
@@ -118,17 +142,18 @@ export class WebhookAdmin {
     const enabled = b.enabled === undefined ? current?.enabled ?? true : b.enabled;
     if (typeof enabled !== 'boolean') throw scimErrors.badRequest('enabled must be true or false');
     const description = b.description === undefined ? current?.description : optionalString(b, 'description');
-    return { url, eventTypes: [...new Set(types as string[])], divisionIds, enabled, description };
+    return { url, format, method, eventTypes: [...new Set(types as string[])], divisionIds, enabled, description };
   }
 
   async create(ctx: AdminContext, input: unknown): Promise<WebhookEntity & { selfUri: string }> {
     requirePermission(ctx, WEBHOOK_PERMISSIONS.add);
     const asked = await this.read(ctx, body(input), WEBHOOK_PERMISSIONS.add);
-    const secret = newSigningSecret();
+    // SETs are signed with the organization's key: such a subscription has no secret.
+    const secret = asked.format === 'webhook' ? newSigningSecret() : undefined;
     // A new subscription starts at the newest event: it receives what happens from now on.
     const rows = await this.feed.latest(ctx.org.id);
     const w: WebhookRecord = {
-      id: randomUUID(), orgId: ctx.org.id, ...asked, secret: await this.secrets.seal(ctx.org.id, secret),
+      id: randomUUID(), orgId: ctx.org.id, ...asked, secret: secret ? await this.secrets.seal(ctx.org.id, secret) : '',
       created: new Date().toISOString(), position: rows ?? { commit: '0', seq: 0 }, attempts: 0, nextAttempt: 0,
     };
     await this.store.transaction(async (tx) => {
@@ -153,6 +178,7 @@ export class WebhookAdmin {
 
   async rotateSecret(ctx: AdminContext, id: string): Promise<WebhookEntity> {
     const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);
+    if (w.format === 'set') throw scimErrors.badRequest(`Security Event Tokens are signed with the organization's key, published at ${this.signer.issuer(w.orgId)}/jwks: this subscription has no secret`);
     const secret = newSigningSecret();
     const next = { ...w, secret: await this.secrets.seal(ctx.org.id, secret) };
     await this.store.transaction(async (tx) => {
@@ -180,8 +206,21 @@ export class WebhookAdmin {
   }
 
   /** Sends a test event now (outside the order; the position does not move) and says what the receiver answered. */
+  /**
+   * RFC 8936: acknowledges what the receiver `ack`s (or refused, `setErrs`) and answers the next
+   * SETs. Polling needs the event feed's permission over the subscription's divisions.
+   */
+  async poll(ctx: AdminContext, id: string, input: unknown, abort?: AbortSignal): Promise<PollAnswer> {
+    const w = await this.visible(ctx, id, EVENTS_PERMISSION);
+    if (w.method !== 'poll') throw scimErrors.badRequest('this subscription is pushed to its url: only a subscription with deliveryMethod "poll" is polled');
+    if (!w.enabled) throw scimErrors.conflict('this subscription is disabled: enable it to poll');
+    return this.poller.poll(w, input === undefined || input === null ? {} : body(input), abort);
+  }
+
   async test(ctx: AdminContext, id: string, sender: { sendTest(w: WebhookRecord): Promise<{ status?: number; error?: string; latencyMs: number }> }): Promise<{ status?: number; error?: string; latencyMs: number }> {
-    return sender.sendTest(await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit));
+    const w = await this.visible(ctx, id, WEBHOOK_PERMISSIONS.edit);
+    if (w.method === 'poll') throw scimErrors.badRequest('a polled subscription has no url to send a test to');
+    return sender.sendTest(w);
   }
 
   /** Tries the failing event again now instead of at its next retry. */

@@ -10,11 +10,14 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import type { Store, WebhookRecord } from '../../store/contract.ts';
-import { eventsOf, type ChangeEvent } from '../../trail/events.ts';
+import type { ChangeEvent } from '../../trail/events.ts';
+import { SET_MEDIA_TYPE } from '../../trail/security-events.ts';
 import type { EventFeed } from '../events.ts';
 import type { Sealer } from '../sealed.ts';
 import { guardedLookup, refusedLiteral, type TargetPolicy } from './target.ts';
 import { QueuedWriter } from '../queued-writer.ts';
+import type { SetSigner } from './set-signer.ts';
+import { subscribedEvents } from './subscribed.ts';
 import type { DeliveryRecord } from '../../store/contract.ts';
 
 class DeliveryRecorder extends QueuedWriter<DeliveryRecord> {
@@ -74,6 +77,30 @@ export interface Attempt {
   readonly latencyMs: number;
 }
 
+/** A signed event ready to POST. */
+interface OutgoingEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Standard Webhooks: the JSON envelope `{type, timestamp, data}`, signed over "id.timestamp.body". */
+function webhookRequest(signer: Webhook, event: { readonly id: string; readonly type: string; readonly time: string }, data: unknown): OutgoingEvent {
+  const body = JSON.stringify({ type: event.type, timestamp: event.time, data });
+  // The signature's time is the wall clock's (receivers compare it with theirs).
+  const sentAt = new Date();
+  return {
+    id: event.id, type: event.type, body,
+    headers: { 'content-type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': signer.sign(event.id, sentAt, body) },
+  };
+}
+
+/** RFC 8935 §2: the SET itself is the body; the receiver answers 202, or 400 with a JSON error. */
+function setRequest(id: string, jwt: string, type = 'webhook.test'): OutgoingEvent {
+  return { id, type, body: jwt, headers: { 'content-type': SET_MEDIA_TYPE, accept: 'application/json' } };
+}
+
 export class WebhookSender {
   private readonly owner = randomUUID();
   private timer: NodeJS.Timeout | undefined;
@@ -89,6 +116,7 @@ export class WebhookSender {
     private readonly store: Store,
     private readonly feed: EventFeed,
     private readonly secrets: Sealer,
+    private readonly setSigner: SetSigner,
     private readonly options: SenderOptions,
   ) {
     this.onError = options.onError ?? (() => undefined);
@@ -147,8 +175,7 @@ export class WebhookSender {
 
   /** Sends the subscription's next events in order until one fails or the lease's share is done. */
   private async send(hook: WebhookRecord): Promise<number> {
-    const secret = String(await this.secrets.open(hook.orgId, hook.secret));
-    const signer = new Webhook(secret);
+    const signer = await this.signer(hook);
     let position = hook.position;
     let failures = hook.attempts;
     let attempts = 0;
@@ -169,9 +196,8 @@ export class WebhookSender {
       for (const row of rows) {
         if (performance.now() > until) break;
         // The row's events as this subscription may see them, of the types it asked for.
-        const wanted = (await this.feed.visible(hook.orgId, eventsOf(row), hook.divisionIds)).filter((e) => hook.eventTypes.length === 0 || hook.eventTypes.includes(e.type));
-        for (const event of wanted) {
-          const attempt = await this.post(hook, event, signer);
+        for (const event of await subscribedEvents(this.feed, hook, row)) {
+          const attempt = await this.post(hook, await signer(event));
           attempts++;
           this.log.record(deliveryOf(hook, event, failures + 1, new Date(this.now()).toISOString(), attempt));
           if (attempt.status === 410) {
@@ -199,29 +225,29 @@ export class WebhookSender {
    * not move), and logs it: what an administrator's "Send a test event" shows.
    */
   async sendTest(hook: WebhookRecord): Promise<Attempt> {
-    const signer = new Webhook(String(await this.secrets.open(hook.orgId, hook.secret)));
-    const event = { id: `test-${randomUUID()}`, type: 'webhook.test', time: new Date().toISOString(), data: { message: 'A test event from Scimitar: no resource changed.' } };
-    const attempt = await this.post(hook, event, signer);
+    const event = { id: `test-${randomUUID()}`, type: 'webhook.test', time: new Date().toISOString() };
+    const request = hook.format === 'set'
+      ? setRequest(event.id, await this.setSigner.signTest(hook.orgId, event.id, hook.url))
+      : webhookRequest(new Webhook(String(await this.secrets.open(hook.orgId, hook.secret))), event, { message: 'A test event from Scimitar: no resource changed.' });
+    const attempt = await this.post(hook, request);
     this.log.record(deliveryOf(hook, event, 1, event.time, attempt));
     // The administrator reads the log next: it is written before the answer.
     await this.log.flush();
     return attempt;
   }
 
-  /** One POST: the event in Standard Webhooks' envelope, signed; what the receiver answered, or why it could not. */
-  private post(hook: WebhookRecord, event: Pick<ChangeEvent, 'id' | 'time'> & { readonly type: string }, signer: Webhook): Promise<Attempt> {
+  /** How this subscription writes each event: signed by its secret (Standard Webhooks) or as a SET signed by the organization's key. */
+  private async signer(hook: WebhookRecord): Promise<(event: ChangeEvent) => Promise<OutgoingEvent>> {
+    if (hook.format === 'set') return async (event) => setRequest(event.id, await this.setSigner.sign(hook.orgId, event, hook.url), event.type);
+    const webhook = new Webhook(String(await this.secrets.open(hook.orgId, hook.secret)));
+    return async (event) => webhookRequest(webhook, event, event);
+  }
+
+  /** One POST of a signed event; what the receiver answered, or why it could not. */
+  private post(hook: WebhookRecord, out: OutgoingEvent): Promise<Attempt> {
     const url = new URL(hook.url);
-    const body = JSON.stringify({ type: event.type, timestamp: event.time, data: 'data' in event ? event.data : event });
-    // The signature's time is the wall clock's (receivers compare it with theirs); `now` schedules retries.
-    const sentAt = new Date();
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'Scimitar-Webhooks/1',
-      'webhook-id': event.id,
-      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-      'webhook-signature': signer.sign(event.id, sentAt, body),
-      'content-length': String(Buffer.byteLength(body)),
-    };
+    const { body } = out;
+    const headers = { ...out.headers, 'user-agent': 'Scimitar-Webhooks/1', 'content-length': String(Buffer.byteLength(body)) };
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     const refused = refusedLiteral(url, this.options.policy);

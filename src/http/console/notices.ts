@@ -32,6 +32,7 @@ export const NOTICES = {
   'webhook-retrying': 'The failing event is being sent again now.',
   'webhook-updated': 'Webhook saved.',
   'webhook-deleted': 'Webhook deleted.',
+  'set-subscribed': 'Subscribed: Security Event Tokens are signed with this organization\'s key; the receiver verifies them with the keys at the subscription\'s JWKS URL.',
 } as const;
 
 export type NoticeCode = keyof typeof NOTICES;

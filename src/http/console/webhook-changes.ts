@@ -21,17 +21,24 @@ export function webhookChanges(app: FastifyInstance, k: ConsoleKit, revealing: R
     const { title, body } = await webhookPage(s, request.consoleCaller!, ctxOf(request), id(request), notice);
     return send(reply, page(request.consoleCaller, { title, current: '/console/webhooks', notice: pageNotice(notice) }, body));
   });
-  app.post('/console/webhooks', opts, async (r, reply) =>
-    revealing(r, reply, async () => {
-      const f = form(r);
-      const made = await s.admin.webhooks.create(ctxOf(r), { url: field(f, 'url'), eventTypes: list(f, 'eventTypes'), ...(field(f, 'description') ? { description: field(f, 'description') } : {}) });
-      return { kind: 'webhook', id: made.id, url: made.url, secret: made.secret ?? '' };
-    }, '/console/webhooks'),
-  );
+  app.post('/console/webhooks', opts, async (r, reply) => {
+    const f = form(r);
+    // "webhook", "set-push" or "set-poll": the format and how it is delivered.
+    const [format, deliveryMethod = 'push'] = (field(f, 'kind') || 'webhook').split('-');
+    const asked = {
+      ...(field(f, 'url') ? { url: field(f, 'url') } : {}), format, deliveryMethod, eventTypes: list(f, 'eventTypes'), ...(field(f, 'description') ? { description: field(f, 'description') } : {}),
+    };
+    // A SET subscription has no secret to show: it is signed with the organization's key.
+    if (format === 'set') return act(r, reply, '/console/webhooks', 'set-subscribed', () => s.admin.webhooks.create(ctxOf(r), asked));
+    return revealing(r, reply, async () => {
+      const made = await s.admin.webhooks.create(ctxOf(r), asked);
+      return { kind: 'webhook', id: made.id, url: made.url ?? '', secret: made.secret ?? '' };
+    }, '/console/webhooks');
+  });
   app.post('/console/webhooks/:id/secret', opts, async (r, reply) =>
     revealing(r, reply, async () => {
       const w = await s.admin.webhooks.rotateSecret(ctxOf(r), id(r));
-      return { kind: 'webhook', id: w.id, url: w.url, secret: w.secret ?? '' };
+      return { kind: 'webhook', id: w.id, url: w.url ?? '', secret: w.secret ?? '' };
     }, `/console/webhooks/${id(r)}`),
   );
   app.post('/console/webhooks/:id/test', opts, async (r, reply) => {

@@ -89,6 +89,12 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       const a = await s.admin.webhooks.test(ctx(r), id(r), s.webhookSender);
       return { ...(a.status !== undefined ? { status: a.status } : {}), ...(a.error ? { error: a.error } : {}), latencyMs: Math.round(a.latencyMs) };
     });
+    admin.post('/webhooks/:id/poll', w(S.webhooks.poll), async (r, reply) => {
+      // A long poll ends when its caller goes away (the response's close: the request's fires once its body is read).
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      return s.admin.webhooks.poll(ctx(r), id(r), r.body, gone.signal);
+    });
     admin.get('/webhooks/:id/deliveries', w(S.webhooks.deliveries), async (r) => s.admin.webhooks.deliveries(ctx(r), id(r), q(r)));
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
@@ -135,4 +141,15 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     admin.get('/activity', w(S.activity), async (r) => s.admin.activity.page(ctx(r), activityQuery(q(r))));
     admin.get('/audits', w(S.audits), async (r) => s.admin.audits.query(ctx(r), q(r)));
   }, { prefix: '/api/v2' });
+
+  // Public: a receiver fetches the keys that verify an organization's Security Event Tokens
+  // without any credential (the SETs' iss names this URL's parent).
+  app.register(async (open) => {
+    open.setErrorHandler(adminErrorHandler);
+    open.get('/api/v2/events/issuers/:orgId/jwks', w(S.jwks), async (r, reply) => {
+      const { orgId } = r.params as { orgId: string };
+      if (!(await s.store.getOrganization(orgId))) throw scimErrors.notFound(`No issuer ${orgId}`);
+      return reply.header('cache-control', 'public, max-age=300').send(await s.setSigner.jwks(orgId));
+    });
+  });
 }

@@ -113,7 +113,9 @@ const auditQuery = object({
 
 const webhookInput = object(
   {
-    url: str('https (http only to loopback when the operator allows it)', { maxLength: 2048 }),
+    url: str('https (http only to loopback when the operator allows it); absent for a polled subscription', { maxLength: 2048 }),
+    format: enumOf(['webhook', 'set'], '"webhook" (default): Standard Webhooks JSON signed with the secret; "set": RFC 9967 Security Event Tokens signed with the organization\'s key'),
+    deliveryMethod: enumOf(['push', 'poll'], '"push" (default): POSTed to url; "poll": kept until the receiver polls (RFC 8936, SETs only)'),
     eventTypes: arrayOf(enumOf(EVENT_TYPES), 'Empty or absent: every type'),
     divisionIds: { type: ['array', 'null'], items: str(), description: 'Users of these divisions only; absent or null: every division the caller may see' },
     description: str(undefined, { maxLength: 1024 }), enabled: bool(),
@@ -122,11 +124,13 @@ const webhookInput = object(
 );
 const webhookEntity = object(
   {
-    id: str(), url: str(), description: str(), eventTypes: arrayOf(str()), divisionIds: arrayOf(str()), enabled: bool(), dateCreated: str(undefined, { format: 'date-time' }),
+    id: str(), url: str(), format: enumOf(['webhook', 'set']), deliveryMethod: enumOf(['push', 'poll']),
+    issuer: str('SETs: their iss'), jwksUri: str('SETs: the public keys that verify them'), pollUri: str('Polled SETs: where the receiver polls (POST)'),
+    description: str(), eventTypes: arrayOf(str()), divisionIds: arrayOf(str()), enabled: bool(), dateCreated: str(undefined, { format: 'date-time' }),
     delivery: object({ failing: bool(), attempts: int(), nextAttempt: str(undefined, { format: 'date-time' }), disabledReason: str() }, ['failing', 'attempts']),
     selfUri: str(), secret: str('The signing secret (whsec_...): only in the answer that made it'),
   },
-  ['id', 'url', 'eventTypes', 'enabled', 'dateCreated', 'delivery', 'selfUri'],
+  ['id', 'format', 'deliveryMethod', 'eventTypes', 'enabled', 'dateCreated', 'delivery', 'selfUri'],
 );
 const deliveryEntity = object(
   { id: int(), eventId: str(), eventType: str(), attempt: int(), time: str(undefined, { format: 'date-time' }), status: int(), latencyMs: int(), error: str(), response: str() },
@@ -204,11 +208,26 @@ export const adminSchemas = {
     test: route('Webhooks', 'Send a webhook.test event now (outside the order) and say what the receiver answered', {
       params: idParams, response: ok(object({ status: int('The receiver\'s status; absent when it could not be reached'), error: str(), latencyMs: int() }, ['latencyMs'])),
     }),
+    poll: route('Webhooks', 'RFC 8936 poll: acknowledge SETs (ack, setErrs) and receive the next ones', {
+      params: idParams,
+      body: object({
+        ack: arrayOf(str(undefined, { maxLength: 256 }), 'jti values the receiver processed'),
+        setErrs: { type: 'object', additionalProperties: object({ err: str(undefined, { maxLength: 256 }), description: str(undefined, { maxLength: 4096 }) }, ['err']), description: 'jti → why the receiver refused it (not sent again)' },
+        maxEvents: int('SETs to return (0: only acknowledge)', { minimum: 0, maximum: 1000 }),
+        returnImmediately: bool('false (default): wait up to 20 s for an event'),
+      }, [], true),
+      response: ok(object({ sets: { type: 'object', additionalProperties: str(), description: 'jti → SET' }, moreAvailable: bool() }, ['sets', 'moreAvailable'])),
+    }),
     deliveries: route('Webhooks', 'The delivery log, newest first', {
       params: idParams, querystring: object({ limit: int(undefined, { minimum: 1, maximum: 200, default: 50 }), before: int('A delivery id: older ones') }),
       response: ok(object({ entities: arrayOf(deliveryEntity), before: int('Pass as before for older ones; absent at the end') }, ['entities'])),
     }),
   },
+  jwks: {
+    summary: 'The public keys that verify an organization\'s Security Event Tokens (no authentication)', tags: ['Events'],
+    params: object({ orgId: str('The organization id (the end of the SETs\' iss)', { maxLength: 256 }) }, ['orgId']),
+    response: { 200: object({ keys: arrayOf(anyObject()) }, ['keys']), ...errors },
+  } satisfies RouteSchema,
   me: route('Organization', 'The caller\'s organization', { response: ok(object({ id: str(), name: str(), scimProfile: enumOf(['genesys', 'standard']) }, ['id', 'name', 'scimProfile'])) }),
   divisions: crud('Divisions', 'division', divisionEntity, divisionInput),
   groups: {

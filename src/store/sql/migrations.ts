@@ -414,5 +414,14 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, seq);
 CREATE INDEX webhook_deliveries_time ON webhook_deliveries(time);`,
     },
+    {
+      version: 18,
+      name: 'security event tokens',
+      // A subscription's events go out as Standard Webhooks (signed with its secret) or as
+      // RFC 9967 Security Event Tokens (signed with the organization's key), pushed to its
+      // URL (RFC 8935) or held until the receiver polls for them (RFC 8936; no URL).
+      sql: `ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT 'webhook';
+ALTER TABLE webhooks ADD COLUMN delivery_method TEXT NOT NULL DEFAULT 'push';`,
+    },
   ];
 }

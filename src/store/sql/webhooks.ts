@@ -10,6 +10,8 @@ function toWebhook(r: Row): WebhookRecord {
     id: r.id as string,
     orgId: r.org_id as string,
     url: r.url as string,
+    format: (r.format as WebhookRecord['format'] | undefined) ?? 'webhook',
+    method: (r.delivery_method as WebhookRecord['method'] | undefined) ?? 'push',
     ...(r.description ? { description: r.description as string } : {}),
     eventTypes: JSON.parse(r.event_types as string) as string[],
     ...(r.division_ids ? { divisionIds: JSON.parse(r.division_ids as string) as string[] } : {}),
@@ -35,10 +37,10 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
   return {
     async createWebhook(w) {
       await db.run(
-        `INSERT INTO webhooks (id, org_id, url, description, event_types, division_ids, enabled, secret, created, position_commit, position_seq, attempts, next_attempt, lease_until, lease_owner, disabled_reason)
-          VALUES (${placeholders(16)})`,
+        `INSERT INTO webhooks (id, org_id, url, description, event_types, division_ids, enabled, secret, created, position_commit, position_seq, attempts, next_attempt, lease_until, lease_owner, disabled_reason, format, delivery_method)
+          VALUES (${placeholders(18)})`,
         [w.id, w.orgId, w.url, w.description ?? null, JSON.stringify(w.eventTypes), w.divisionIds ? JSON.stringify(w.divisionIds) : null, w.enabled ? 1 : 0, w.secret, w.created,
-          w.position.commit, w.position.seq, w.attempts, w.nextAttempt, 0, null, w.disabledReason ?? null],
+          w.position.commit, w.position.seq, w.attempts, w.nextAttempt, 0, null, w.disabledReason ?? null, w.format, w.method],
       );
     },
     getWebhook: (orgId, id) => one(db, 'SELECT * FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id], toWebhook),
@@ -47,8 +49,8 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
     },
     async updateWebhook(w) {
       return (await db.run(
-        'UPDATE webhooks SET url = ?, description = ?, event_types = ?, division_ids = ?, enabled = ?, secret = ?, disabled_reason = ?, attempts = ?, next_attempt = ? WHERE org_id = ? AND id = ?',
-        [w.url, w.description ?? null, JSON.stringify(w.eventTypes), w.divisionIds ? JSON.stringify(w.divisionIds) : null, w.enabled ? 1 : 0, w.secret, w.disabledReason ?? null, w.attempts, w.nextAttempt, w.orgId, w.id],
+        'UPDATE webhooks SET url = ?, format = ?, delivery_method = ?, description = ?, event_types = ?, division_ids = ?, enabled = ?, secret = ?, disabled_reason = ?, attempts = ?, next_attempt = ? WHERE org_id = ? AND id = ?',
+        [w.url, w.format, w.method, w.description ?? null, JSON.stringify(w.eventTypes), w.divisionIds ? JSON.stringify(w.divisionIds) : null, w.enabled ? 1 : 0, w.secret, w.disabledReason ?? null, w.attempts, w.nextAttempt, w.orgId, w.id],
       )) === 1;
     },
     async deleteWebhook(orgId, id) {
@@ -56,7 +58,7 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
       return (await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
     },
     async claimWebhooks(now, leaseUntil, owner, n) {
-      const candidates = `SELECT id FROM webhooks WHERE enabled = 1 AND next_attempt <= ? AND lease_until < ? ORDER BY next_attempt ${limit(n)}${features.rowLocks ? ' FOR UPDATE SKIP LOCKED' : ''}`;
+      const candidates = `SELECT id FROM webhooks WHERE enabled = 1 AND delivery_method = 'push' AND next_attempt <= ? AND lease_until < ? ORDER BY next_attempt ${limit(n)}${features.rowLocks ? ' FOR UPDATE SKIP LOCKED' : ''}`;
       const rows = await db.returning(
         `UPDATE webhooks SET lease_until = ?, lease_owner = ? WHERE id IN (${candidates}) AND lease_until < ? RETURNING *`,
         [leaseUntil, owner, now, now, now],

@@ -80,3 +80,23 @@ test('a refused URL comes back inside the form with what was typed', async () =>
   assert.match(formHtml, /value="http:\/\/example\.com\/hook"/);
   assert.match(formHtml, /value="typed by hand"/);
 });
+
+test('a Security Event Token subscription has no secret to show: the page names its issuer, keys and, when polled, where to poll', async () => {
+  const polled = await post('/console/webhooks', { _form: 'webhook', kind: 'set-poll', url: '', description: 'Polled SETs' });
+  assert.equal(polled.statusCode, 303, polled.body);
+  assert.match(String(polled.headers.location), /^\/console\/webhooks\?ok=set-subscribed$/);
+  const list = await follow(polled);
+  assert.match(list, /Subscribed: Security Event Tokens are signed/);
+  assert.match(list, /Polled by the receiver/);
+  const id = [...list.matchAll(/href="\/console\/webhooks\/([0-9a-f-]{36})">Polled by the receiver/g)][0][1];
+  const page = (await h.app.inject({ url: `/console/webhooks/${id}`, headers: { cookie } })).body;
+  assert.match(page, new RegExp(`/api/v2/events/issuers/${org.organization.id}/jwks`));
+  assert.match(page, new RegExp(`POST https://scim\\.example\\.test/api/v2/webhooks/${id}/poll`));
+  assert.ok(!page.includes('Rotate secret') && !page.includes('Send a test event'), 'no secret to rotate, no URL to test');
+
+  // A URL with polling is refused inside the form, with what was typed.
+  const refused = await post('/console/webhooks', { _form: 'webhook', kind: 'set-poll', url: 'http://127.0.0.1:9/x' });
+  const back = await follow(refused);
+  assert.match(back, /a polled subscription has no url/);
+  assert.match(back, /<option value="set-poll" selected>/);
+});
