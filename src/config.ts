@@ -52,6 +52,8 @@ export interface Config {
   readonly webhookAllowPrivate: boolean;
   /** SCIMITAR_WEBHOOK_LOG_DAYS: webhook delivery attempts older than this are deleted hourly. Default 30. */
   readonly webhookLogDays: number;
+  /** SCIMITAR_SECRET_KEY (at least 32 characters): seals provisioning jobs' target credentials at rest. Jobs cannot be saved without it. */
+  readonly secretKey?: string;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -75,7 +77,7 @@ const KNOWN = new Set([
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
  'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_REQUEST_LOG_DAYS', 'SCIMITAR_REQUEST_LOG_MAX', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
-  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS',
+  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS', 'SCIMITAR_SECRET_KEY',
 ]);
 
 function flag(env: Record<string, string | undefined>, key: string): boolean {
@@ -86,6 +88,11 @@ function flag(env: Record<string, string | undefined>, key: string): boolean {
 }
 
 export class ConfigError extends Error {}
+
+function secretKey(raw: string): string {
+  if (raw.length < 32) throw new ConfigError('SCIMITAR_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  return raw;
+}
 
 function int(env: Record<string, string | undefined>, key: string, def: number, min: number, max: number): number {
   const raw = env[key];
@@ -152,6 +159,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     webhookAllowHttpLoopback: flag(env, 'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK'),
     webhookAllowPrivate: flag(env, 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE'),
     webhookLogDays: int(env, 'SCIMITAR_WEBHOOK_LOG_DAYS', DEFAULTS.webhookLogDays, 1, 3650),
+    ...(env.SCIMITAR_SECRET_KEY ? { secretKey: secretKey(env.SCIMITAR_SECRET_KEY) } : {}),
     metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,
     metricsHost: env.SCIMITAR_METRICS_HOST || '127.0.0.1',
     redisUrl: redisUrl(env.REDIS_URL),

@@ -98,6 +98,7 @@ export async function serve(config: Config): Promise<void> {
   timer.unref();
   // Every node sends webhooks; each subscription is leased to one node at a time.
   services.webhookSender.start((err) => app.log.error({ err }, 'webhook sender failed'));
+  services.jobRunner.start((err) => app.log.error({ err }, 'provisioning job runner failed'));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -107,6 +108,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     metricsServer?.close();
     await services.webhookSender.stop();
+    await services.jobRunner.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();
     await stopChanges();

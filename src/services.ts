@@ -20,6 +20,9 @@ import { ChangeSignal } from './directory/change-signal.ts';
 import { WebhookAdmin, webhookSecrets } from './directory/webhooks/admin.ts';
 import { WebhookSender } from './directory/webhooks/sender.ts';
 import { SetSigner } from './directory/webhooks/set-signer.ts';
+import { JobAdmin } from './directory/provisioning/admin.ts';
+import { JobRunner } from './directory/provisioning/runner.ts';
+import { SecretBox } from './directory/provisioning/secret-box.ts';
 import { RequestLog } from './directory/request-log.ts';
 import { createRegistry, type Registry } from './scim/index.ts';
 import type { ScimProfile, Store } from './store/contract.ts';
@@ -48,6 +51,7 @@ export interface Services {
     readonly requests: RequestLog;
     readonly events: EventFeed;
     readonly webhooks: WebhookAdmin;
+    readonly jobs: JobAdmin;
   };
   /** "Something changed in this organization": what live views wait on (serve.ts listens for other nodes'). */
   readonly changes: ChangeSignal;
@@ -55,6 +59,8 @@ export interface Services {
   readonly webhookSender: WebhookSender;
   /** Signs Security Event Tokens with each organization's key and publishes its public half. */
   readonly setSigner: SetSigner;
+  /** Runs provisioning jobs; serve.ts starts it on every node. */
+  readonly jobRunner: JobRunner;
 }
 
 export interface ServiceOptions {
@@ -71,6 +77,8 @@ export interface ServiceOptions {
   readonly webhookAllowPrivate?: boolean;
   /** The server's public URL: the issuer of Security Event Tokens (default http://localhost:8080). */
   readonly publicUrl?: string;
+  /** SCIMITAR_SECRET_KEY: seals provisioning jobs' target credentials (without it, jobs cannot be saved or run). */
+  readonly secretKey?: string;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
@@ -87,10 +95,12 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const webhookPolicy = { allowHttpLoopback: options.webhookAllowHttpLoopback ?? false, allowPrivate: options.webhookAllowPrivate ?? false };
   const setSigner = new SetSigner(store, options.publicUrl ?? 'http://localhost:8080');
   const changes = new ChangeSignal(store);
+  const box = options.secretKey ? new SecretBox(options.secretKey) : undefined;
   return Object.freeze({
     changes,
     webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now }),
     setSigner,
+    jobRunner: new JobRunner(store, events, box, { now: options.now }),
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,
@@ -112,6 +122,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       requests: new RequestLog(store),
       events,
       webhooks: new WebhookAdmin(store, events, webhookPolicy, setSigner, changes),
+      jobs: new JobAdmin(store, events, webhookPolicy, box),
     }),
   });
 }

@@ -71,6 +71,7 @@ export const PERMISSION_CATALOGUE: readonly string[] = Object.freeze([
   'audits:audit:view',
   'events:feed:view',
   'webhooks:subscription:view', 'webhooks:subscription:add', 'webhooks:subscription:edit', 'webhooks:subscription:delete',
+  'provisioning:job:view', 'provisioning:job:add', 'provisioning:job:edit', 'provisioning:job:delete', 'provisioning:job:run',
 ]);
 
 /** The permissions of the SCIM routes, as Genesys Cloud names them. */

@@ -18,6 +18,18 @@ export interface ScimClientOptions {
   readonly backoffMs?: number;
   /** Longest wait honoured for a Retry-After, in seconds. */
   readonly maxRetryAfterSeconds?: number;
+  /** Hears each request's final answer (provisioning on demand shows them). */
+  readonly onExchange?: (x: ScimExchange) => void;
+}
+
+/** One request to the target and its final answer. */
+export interface ScimExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+  readonly validateOnly: boolean;
+  readonly status: number;
+  readonly answer?: unknown;
 }
 
 export interface ScimResponse {
@@ -67,7 +79,11 @@ export class ScimClient {
       body: 'grant_type=client_credentials',
     });
     const body = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
-    if (!res.ok || !body.access_token) throw new ScimHttpError(res.status, `token request failed: ${body.error_description ?? res.statusText}`);
+    if (!res.ok || !body.access_token) {
+      // The token service refusing the client is the target refusing the credentials (quarantine).
+      if (res.status === 400 || res.status === 401 || res.status === 403) this.authRefusals++;
+      throw new ScimHttpError(res.status, `token request failed: ${body.error_description ?? res.statusText}`);
+    }
     return body.access_token;
   }
 
@@ -139,6 +155,7 @@ export class ScimClient {
       }
       if (res.status === 401 || res.status === 403) this.authRefusals++;
       const applied = res.headers.get('preference-applied');
+      this.o.onExchange?.({ method, path, ...(body !== undefined ? { body } : {}), validateOnly: extra.prefer === VALIDATE_ONLY, status: res.status, ...(json !== undefined ? { answer: json } : {}) });
       return { status: res.status, body: json, ...(applied ? { preferenceApplied: applied.split(',').map((p) => p.trim().split(';')[0].trim().toLowerCase()) } : {}) };
     }
   }

@@ -1,5 +1,6 @@
 // The one repository contract every store implements (SQLite and PostgreSQL): one interface
-// per aggregate (tenancy, users, groups, the trail, the console, webhooks), each in its own module, and
+// per aggregate (tenancy, users, groups, the trail, the console, webhooks,
+// provisioning jobs), each in its own module, and
 // their intersection. Every method that touches tenant data takes the organization id and
 // never crosses it.
 import type { QueryObserver } from './sql/executor.ts';
@@ -10,6 +11,7 @@ import type { GroupRepository } from './groups.ts';
 import type { TrailRepository } from './trail.ts';
 import type { ConsoleRepository } from './console.ts';
 import type { WebhookRepository } from './webhooks.ts';
+import type { ProvisioningRepository } from './provisioning.ts';
 
 export type { ScimProfile };
 export type { DivisionFilter, Page, Keyset, ResourceQuery } from './paging.ts';
@@ -20,7 +22,9 @@ export type { AuditRecord, EventPosition, EventQuery, EventRow, TrailQuery, Audi
 export type { UserGrant, ConsoleSession, ConsoleRepository } from './console.ts';
 export type { WebhookRecord, WebhookProgress, WebhookFormat, WebhookMethod, DeliveryRecord, WebhookRepository } from './webhooks.ts';
 
-export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository & WebhookRepository;
+export type { JobStatus, JobHealth, JobCycleSummary, ProvisioningJobRecord, JobProgress, JobLogRecord, JobStateKind, ProvisioningRepository } from './provisioning.ts';
+
+export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository & WebhookRepository & ProvisioningRepository;
 
 export interface Store extends Repository {
   readonly dialect: 'sqlite' | 'postgres';

@@ -11,7 +11,7 @@ const HOME_NAME = 'Homer Hidden';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const HOME_LOGIN = 'homer.hidden@contoso.com';
 const SCOPED_PERMISSIONS = [
-  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage', 'events:feed:view', 'webhooks:subscription:*',
+  'directory:user:*', 'directory:group:*', 'audits:audit:view', 'authorization:division:*', 'authorization:role:*', 'oauth:client:*', 'routing:skill:manage', 'events:feed:view', 'webhooks:subscription:*', 'provisioning:job:*',
 ];
 
 type Res = Awaited<ReturnType<typeof call>>;
@@ -26,10 +26,11 @@ for (const { name: dialect, skip } of DIALECTS) {
     let salesUser: string;
     let group: string;
     let orgHook: string;
+    let orgJob: string;
 
     before(async () => {
       if (skip) return;
-      h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
+      h = await startHarness({ dialect, webhookAllowHttpLoopback: true, secretKey: 'a division test secret key of 32+ characters' });
       org = await createOrg(h);
       sales = await addDivision(h, org, 'Sales');
       scoped = await clientWith(h, org, SCOPED_PERMISSIONS, sales);
@@ -40,6 +41,8 @@ for (const { name: dialect, skip } of DIALECTS) {
       const add = await call(h, { method: 'PATCH', path: `/Groups/${group}`, token: org.token, body: patchOp({ op: 'Add', path: 'members', value: [{ value: home.id }, { value: salesUser }] }) });
       assert.equal(add.status, 204);
       orgHook = (await call(h, { method: 'POST', path: '/api/v2/webhooks', token: org.token, body: { url: 'http://127.0.0.1:9/every-division' }, headers: { 'content-type': 'application/json' } })).body.id;
+      orgJob = (await call(h, { method: 'POST', path: '/api/v2/provisioning/jobs', token: org.token, body: { name: 'Every division', target: { url: 'http://127.0.0.1:9/scim', token: 't' } }, headers: { 'content-type': 'application/json' } })).body.id;
+      assert.ok(orgJob);
     });
     after(async () => {
       if (!skip) await h.close();
@@ -279,6 +282,29 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /api/v2/webhooks/:id/test': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/test` })),
       'POST /api/v2/webhooks/:id/retry': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/retry` })),
       'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(404, await as({ path: `/api/v2/webhooks/${orgHook}/deliveries` })),
+      // An organization-wide job reads every division: beyond a Sales-only caller, unseen and untouchable.
+      'GET /api/v2/provisioning/jobs': async () => {
+        const r = await as({ path: '/api/v2/provisioning/jobs' });
+        assert.equal(r.status, 200, r.raw);
+        assert.ok(!r.raw.includes(orgJob));
+        return [r];
+      },
+      'POST /api/v2/provisioning/jobs': async () => {
+        const r = await as({ method: 'POST', path: '/api/v2/provisioning/jobs', body: { name: 'Sales job', target: { url: 'http://127.0.0.1:9/scim', token: 't' } } });
+        assert.equal(r.status, 201, r.raw);
+        assert.deepEqual(r.body.divisionIds, [sales], 'its divisions, no others');
+        return [r, expectStatus(403, await as({ method: 'POST', path: '/api/v2/provisioning/jobs', body: { name: 'All', target: { url: 'http://127.0.0.1:9/scim', token: 't' }, divisionIds: null } }))[0]];
+      },
+      'GET /api/v2/provisioning/jobs/:id': async () => expectStatus(404, await as({ path: `/api/v2/provisioning/jobs/${orgJob}` })),
+      'PATCH /api/v2/provisioning/jobs/:id': async () => expectStatus(404, await as({ method: 'PATCH', path: `/api/v2/provisioning/jobs/${orgJob}`, body: { pilot: false } })),
+      'DELETE /api/v2/provisioning/jobs/:id': async () => expectStatus(404, await as({ method: 'DELETE', path: `/api/v2/provisioning/jobs/${orgJob}` })),
+      'POST /api/v2/provisioning/jobs/:id/start': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/start` })),
+      'POST /api/v2/provisioning/jobs/:id/stop': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/stop` })),
+      'POST /api/v2/provisioning/jobs/:id/restart': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/restart` })),
+      'GET /api/v2/provisioning/jobs/:id/status': async () => expectStatus(404, await as({ path: `/api/v2/provisioning/jobs/${orgJob}/status` })),
+      'POST /api/v2/provisioning/jobs/:id/provision-on-demand': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/provision-on-demand`, body: { user: HOME_LOGIN } })),
+      'POST /api/v2/provisioning/jobs/:id/test-connection': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/test-connection` })),
+      'GET /api/v2/provisioning/jobs/:id/logs': async () => expectStatus(404, await as({ path: `/api/v2/provisioning/jobs/${orgJob}/logs` })),
       'POST /api/v2/webhooks/:id/poll': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/poll`, body: { returnImmediately: true }, headers: { 'content-type': 'application/json' } })),
       // The organization's public SET keys: no division's data in them.
       'GET /api/v2/events/issuers/:orgId/jwks': async () => {

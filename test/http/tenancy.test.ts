@@ -26,13 +26,13 @@ for (const { name: dialect, skip } of DIALECTS) {
     let h: Harness;
     let a: Org;
     let b: Org;
-    const A = { user: '', userVersion: '', group: '', division: '', role: '', client: '', clientSecret: '', skill: '', language: '', secretTokenId: '', secretToken: '', webhook: '' };
+    const A = { user: '', userVersion: '', group: '', division: '', role: '', client: '', clientSecret: '', skill: '', language: '', secretTokenId: '', secretToken: '', webhook: '', job: '' };
     let session = '';
     let csrf = '';
 
     before(async () => {
       if (skip) return;
-      h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
+      h = await startHarness({ dialect, webhookAllowHttpLoopback: true, secretKey: 'a tenancy test secret key of 32+ characters' });
       a = await createOrg(h, 'genesys', 'Alpha Org');
       b = await createOrg(h, 'genesys', 'Bravo Org');
       A.division = await addDivision(h, a, 'Alpha Division');
@@ -51,7 +51,8 @@ for (const { name: dialect, skip } of DIALECTS) {
       A.skill = (await admin('/api/v2/routing/skills', { name: 'Alpha Skill' })).body.id;
       A.language = (await admin('/api/v2/routing/languages', { name: 'Alpha Language' })).body.id;
       A.webhook = (await admin('/api/v2/webhooks', { url: 'http://127.0.0.1:9/alpha-hook', description: 'Alpha Hook' })).body.id;
-      assert.ok(A.role && A.client && A.skill && A.language && A.secretToken && A.webhook, 'organization A is set up');
+      A.job = (await admin('/api/v2/provisioning/jobs', { name: 'Alpha Job', target: { url: 'http://127.0.0.1:9/alpha-scim', token: 'alpha-token' } })).body.id;
+      assert.ok(A.role && A.client && A.skill && A.language && A.secretToken && A.webhook && A.job, 'organization A is set up');
       // B's console administrator.
       session = await consoleAdmin(h.app, b.organization.id, 'root@b.test', B_PASSWORD, 'Root B');
       csrf = /name="_csrf" value="([^"]+)"/.exec((await h.app.inject({ url: '/console/users', headers: { cookie: session } })).body)![1];
@@ -86,7 +87,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     };
     const NOT_FOUND = [404];
     /** B's own activity lists B's own refused requests, with the paths and bodies they sent. */
-    const own = () => ['Alpha Division', 'alice.hidden@a.test', A.user, A.group, A.division, A.role, A.client, A.webhook];
+    const own = () => ['Alpha Division', 'alice.hidden@a.test', A.user, A.group, A.division, A.role, A.client, A.webhook, A.job, 'Alpha Job', 'alpha-scim'];
 
     /** One case per route template (SCIM routes without their base path). */
     const cases: Record<string, (scim: string) => Promise<Res[]>> = {
@@ -224,6 +225,18 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /api/v2/webhooks/:id/test': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/test` })),
       'POST /api/v2/webhooks/:id/retry': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/retry` })),
       'GET /api/v2/webhooks/:id/deliveries': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/webhooks/${A.webhook}/deliveries` })),
+      'GET /api/v2/provisioning/jobs': async () => [{ ...(await asB({ path: '/api/v2/provisioning/jobs' })), sent: own() }],
+      'POST /api/v2/provisioning/jobs': async () => expectStatus([201], await asB({ method: 'POST', path: '/api/v2/provisioning/jobs', body: { name: 'Bravo Job', target: { url: 'http://127.0.0.1:9/bravo-scim', token: 't' } } })),
+      'GET /api/v2/provisioning/jobs/:id': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/provisioning/jobs/${A.job}` })),
+      'PATCH /api/v2/provisioning/jobs/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'PATCH', path: `/api/v2/provisioning/jobs/${A.job}`, body: { pilot: false } })),
+      'DELETE /api/v2/provisioning/jobs/:id': async () => expectStatus(NOT_FOUND, await asB({ method: 'DELETE', path: `/api/v2/provisioning/jobs/${A.job}` })),
+      'POST /api/v2/provisioning/jobs/:id/start': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/start` })),
+      'POST /api/v2/provisioning/jobs/:id/stop': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/stop` })),
+      'POST /api/v2/provisioning/jobs/:id/restart': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/restart` })),
+      'GET /api/v2/provisioning/jobs/:id/status': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/provisioning/jobs/${A.job}/status` })),
+      'POST /api/v2/provisioning/jobs/:id/provision-on-demand': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/provision-on-demand`, body: { user: 'alice.hidden@a.test' } })),
+      'POST /api/v2/provisioning/jobs/:id/test-connection': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/test-connection` })),
+      'GET /api/v2/provisioning/jobs/:id/logs': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/provisioning/jobs/${A.job}/logs` })),
       'POST /api/v2/webhooks/:id/poll': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/poll`, body: { returnImmediately: true, ack: ['x'] } })),
       // Public by design (a receiver verifies SETs with it): each organization's own key, nothing else of it.
       'GET /api/v2/events/issuers/:orgId/jwks': async () => {

@@ -96,6 +96,18 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       return s.admin.webhooks.poll(ctx(r), id(r), r.body, gone.signal);
     });
     admin.get('/webhooks/:id/deliveries', w(S.webhooks.deliveries), async (r) => s.admin.webhooks.deliveries(ctx(r), id(r), q(r)));
+    admin.get('/provisioning/jobs', w(S.jobs.list), async (r) => s.admin.jobs.list(ctx(r)));
+    admin.post('/provisioning/jobs', w(S.jobs.create), async (r, reply) => created(reply, await s.admin.jobs.create(ctx(r), r.body)));
+    admin.get('/provisioning/jobs/:id', w(S.jobs.get), async (r) => s.admin.jobs.get(ctx(r), id(r)));
+    admin.patch('/provisioning/jobs/:id', w(S.jobs.update), async (r) => s.admin.jobs.update(ctx(r), id(r), r.body));
+    admin.delete('/provisioning/jobs/:id', w(S.jobs.delete), async (r, reply) => noContent(reply, await s.admin.jobs.delete(ctx(r), id(r))));
+    for (const action of ['start', 'stop', 'restart'] as const) {
+      admin.post(`/provisioning/jobs/:id/${action}`, w(S.jobs.action(action === 'restart' ? 'Forget the job\'s state and run a full cycle' : `${action[0].toUpperCase()}${action.slice(1)} the job`)), async (r) => s.admin.jobs.setRunning(ctx(r), id(r), action));
+    }
+    admin.get('/provisioning/jobs/:id/status', w(S.jobs.status), async (r) => s.admin.jobs.get(ctx(r), id(r)));
+    admin.post('/provisioning/jobs/:id/provision-on-demand', w(S.jobs.onDemand), async (r) => s.admin.jobs.provisionOnDemand(ctx(r), id(r), r.body));
+    admin.post('/provisioning/jobs/:id/test-connection', w(S.jobs.test), async (r) => s.admin.jobs.testConnection(ctx(r), id(r)));
+    admin.get('/provisioning/jobs/:id/logs', w(S.jobs.logs), async (r) => s.admin.jobs.logs(ctx(r), id(r), q(r)));
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));
 

@@ -137,6 +137,38 @@ const deliveryEntity = object(
   ['id', 'eventId', 'eventType', 'attempt', 'time', 'latencyMs'],
 );
 
+const jobInput = object(
+  {
+    name: str(undefined, { maxLength: 200 }),
+    source: object({ type: enumOf(['directory']) }, ['type']),
+    target: object({
+      url: str('The target\'s SCIM base URL', { maxLength: 2048 }), token: str('A bearer token (or client credentials below)', { maxLength: 8192 }),
+      tokenUrl: str(undefined, { maxLength: 2048 }), clientId: str(undefined, { maxLength: 1024 }), clientSecret: str(undefined, { maxLength: 8192 }),
+    }),
+    mappings: { type: ['object', 'null'], additionalProperties: true, description: '{"users": [...], "groups": [...]} as in a mapping file; absent: the Genesys app\'s defaults' },
+    scopingFilters: { type: ['array', 'null'], items: anyObject(), description: '[{"clauses": [{"attribute", "operator", "value"}]}]' },
+    deprovision: enumOf(['disable', 'delete', 'none']), deletionThreshold: int(undefined, { minimum: 0 }), profile: enumOf(['entra', 'rfc']), clearEmpty: bool(),
+    divisionIds: { type: ['array', 'null'], items: str() }, fullEveryHours: { type: 'number', minimum: 1, maximum: 720 }, pilot: bool('Validate-only: nothing is written on the target'),
+  },
+  [], true,
+);
+const jobEntity = object(
+  {
+    id: str(), name: str(), source: anyObject(), target: anyObject('url, tokenUrl, clientId and how it authenticates: never a secret'), mappings: anyObject(), scopingFilters: arrayOf(anyObject()),
+    deprovision: str(), deletionThreshold: int(), profile: str(), clearEmpty: bool(), divisionIds: arrayOf(str()), fullEveryHours: { type: 'number' },
+    status: enumOf(['stopped', 'running']), pilot: bool(), health: anyObject('quarantined, reason, since'), lastCycle: anyObject(), nextFullReconciliation: str(undefined, { format: 'date-time' }),
+    dateCreated: str(undefined, { format: 'date-time' }), selfUri: str(),
+  },
+  ['id', 'name', 'source', 'target', 'status', 'pilot', 'health', 'dateCreated', 'selfUri'],
+);
+const jobLogEntry = object(
+  {
+    seq: int(), time: str(undefined, { format: 'date-time' }), cycle: str(), objectKind: str(), sourceId: str(), name: str(), action: str(), reason: str(), targetId: str(),
+    changes: arrayOf(anyObject()), errors: arrayOf(str()),
+  },
+  ['seq', 'time', 'cycle', 'objectKind', 'sourceId', 'name', 'action'],
+);
+
 const ok = (schema: JsonSchema) => ({ 200: schema, ...errors });
 const created = (schema: JsonSchema) => ({ 201: schema, ...errors });
 const deleted = { 204: { type: 'null', description: 'Deleted' }, ...errors };
@@ -221,6 +253,23 @@ export const adminSchemas = {
     deliveries: route('Webhooks', 'The delivery log, newest first', {
       params: idParams, querystring: object({ limit: int(undefined, { minimum: 1, maximum: 200, default: 50 }), before: int('A delivery id: older ones') }),
       response: ok(object({ entities: arrayOf(deliveryEntity), before: int('Pass as before for older ones; absent at the end') }, ['entities'])),
+    }),
+  },
+  jobs: {
+    list: route('Provisioning', 'List provisioning jobs', { response: ok(object({ entities: arrayOf(jobEntity), total: int() }, ['entities', 'total'])) }),
+    create: route('Provisioning', 'Make a job (stopped, in validate-only pilot) that pushes this directory to a SCIM service', { body: jobInput, response: created(jobEntity) }),
+    get: route('Provisioning', 'Get a job', { params: idParams, response: ok(jobEntity) }),
+    update: route('Provisioning', 'Change a job (the attributes given)', { params: idParams, body: jobInput, response: ok(jobEntity) }),
+    delete: route('Provisioning', 'Delete a job with its state and log', { params: idParams, response: deleted }),
+    action: (what: string) => route('Provisioning', what, { params: idParams, response: ok(jobEntity) }),
+    status: route('Provisioning', 'A job\'s status: running or not, pilot, last cycle, quarantine', { params: idParams, response: ok(jobEntity) }),
+    onDemand: route('Provisioning', 'Provision one user now (id or userName): every request and answer', {
+      params: idParams, body: object({ user: str('A user id or userName', { maxLength: 1024 }) }, ['user']), response: ok(anyObject()),
+    }),
+    test: route('Provisioning', 'Test the connection to the target (a user search)', { params: idParams, response: ok(object({ ok: bool(), status: int(), detail: str() }, ['ok', 'detail'])) }),
+    logs: route('Provisioning', 'The provisioning log, newest first', {
+      params: idParams, querystring: object({ limit: int(undefined, { minimum: 1, maximum: 500 }), before: int(), user: str(undefined, { maxLength: 1024 }), action: str(undefined, { maxLength: 32 }) }),
+      response: ok(object({ entities: arrayOf(jobLogEntry), before: int() }, ['entities'])),
     }),
   },
   jwks: {

@@ -423,5 +423,57 @@ CREATE INDEX webhook_deliveries_time ON webhook_deliveries(time);`,
       sql: `ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT 'webhook';
 ALTER TABLE webhooks ADD COLUMN delivery_method TEXT NOT NULL DEFAULT 'push';`,
     },
+    {
+      version: 19,
+      name: 'provisioning jobs',
+      // A job carries its own run state, as a webhook subscription does: the last change event
+      // pushed, the next full reconciliation, the quarantine backoff, and the lease of the node
+      // running it. What it last sent per source object is its state (no file of its own); its
+      // log keeps what each cycle did to each object.
+      sql: `CREATE TABLE provisioning_jobs (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  created TEXT NOT NULL,
+  config TEXT NOT NULL,
+  target_secret TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pilot INTEGER NOT NULL,
+  position_commit TEXT NOT NULL,
+  position_seq ${d.bigint} NOT NULL,
+  next_full ${d.bigint} NOT NULL,
+  next_run ${d.bigint} NOT NULL,
+  health TEXT NOT NULL,
+  last_cycle TEXT,
+  lease_until ${d.bigint} NOT NULL,
+  lease_owner TEXT
+);
+CREATE INDEX provisioning_jobs_org ON provisioning_jobs(org_id, created);
+CREATE INDEX provisioning_jobs_due ON provisioning_jobs(status, next_run);
+CREATE TABLE provisioning_state (
+  job_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (job_id, kind, source_id)
+);
+CREATE TABLE provisioning_log (
+  seq ${d.serial},
+  job_id TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  time TEXT NOT NULL,
+  cycle TEXT NOT NULL,
+  object_kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  reason TEXT,
+  target_id TEXT,
+  changes TEXT,
+  errors TEXT
+);
+CREATE INDEX provisioning_log_job ON provisioning_log(job_id, seq);
+CREATE INDEX provisioning_log_time ON provisioning_log(time);`,
+    },
   ];
 }

@@ -9,6 +9,7 @@ import { tenancyRepository } from './tenancy.ts';
 import { trailRepository } from './trail.ts';
 import { userRepository } from './users.ts';
 import { webhookRepository } from './webhooks.ts';
+import { provisioningRepository } from './provisioning.ts';
 
 export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): Repository {
   return {
@@ -18,5 +19,6 @@ export function createSqlRepository(db: SqlExecutor, limits: QueryLimits, featur
     ...trailRepository(db, features),
     ...consoleRepository(db),
     ...webhookRepository(db, features),
+    ...provisioningRepository(db, features),
   };
 }

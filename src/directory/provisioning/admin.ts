@@ -1,0 +1,217 @@
+// /api/v2/provisioning/jobs: jobs that push this organization's directory to a downstream SCIM
+// service. A new job starts stopped and in validate-only pilot; the target's credentials are
+// sealed with SCIMITAR_SECRET_KEY and never shown again. A division-scoped caller makes jobs of
+// its divisions only, sees only jobs within them, and such a job reads and pushes only users
+// of those divisions.
+import { randomUUID } from 'node:crypto';
+import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
+import { scimErrors, type JsonObject } from '../../scim/index.ts';
+import type { JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
+import { body, requirePermission, requiredString, type AdminContext } from '../admin/context.ts';
+import type { EventFeed } from '../events.ts';
+import type { TargetPolicy } from '../webhooks/target.ts';
+import { readJobConfig, type JobConfig } from './job-config.ts';
+import { credentialScope, runJobCycle, targetClient } from './job-cycle.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export const JOB_PERMISSIONS = {
+  view: 'provisioning:job:view', add: 'provisioning:job:add', edit: 'provisioning:job:edit', delete: 'provisioning:job:delete', run: 'provisioning:job:run',
+} as const;
+
+export interface JobEntity {
+  id: string;
+  name: string;
+  source: JobConfig['source'];
+  /** The target without its credentials. */
+  target: JobConfig['target'];
+  mappings?: JobConfig['mappings'];
+  scopingFilters?: JobConfig['scopingFilters'];
+  deprovision: JobConfig['deprovision'];
+  deletionThreshold: number;
+  profile: JobConfig['profile'];
+  clearEmpty: boolean;
+  divisionIds?: readonly string[];
+  fullEveryHours: number;
+  status: ProvisioningJobRecord['status'];
+  pilot: boolean;
+  health: ProvisioningJobRecord['health'];
+  lastCycle?: ProvisioningJobRecord['lastCycle'];
+  nextFullReconciliation?: string;
+  dateCreated: string;
+  selfUri: string;
+}
+
+const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
+const auditable = (j: ProvisioningJobRecord): JsonObject => ({ name: j.name, ...(j.config as JsonObject), status: j.status, pilot: j.pilot });
+
+export class JobAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly feed: EventFeed,
+    private readonly policy: TargetPolicy,
+    private readonly box: SecretBox | undefined,
+  ) {}
+
+  entity(j: ProvisioningJobRecord): JobEntity {
+    const c = j.config as unknown as JobConfig;
+    return {
+      id: j.id, name: j.name, source: c.source, target: c.target, ...(c.mappings ? { mappings: c.mappings } : {}), ...(c.scopingFilters ? { scopingFilters: c.scopingFilters } : {}),
+      deprovision: c.deprovision, deletionThreshold: c.deletionThreshold, profile: c.profile, clearEmpty: c.clearEmpty, ...(c.divisionIds ? { divisionIds: c.divisionIds } : {}),
+      fullEveryHours: c.fullEveryHours, status: j.status, pilot: j.pilot, health: j.health, ...(j.lastCycle ? { lastCycle: j.lastCycle } : {}),
+      ...(j.status === 'running' && j.nextFull > 0 ? { nextFullReconciliation: new Date(j.nextFull).toISOString() } : {}),
+      dateCreated: j.created, selfUri: `/api/v2/provisioning/jobs/${j.id}`,
+    };
+  }
+
+  private secretBox(): SecretBox {
+    if (!this.box) throw scimErrors.conflict('Provisioning jobs keep their target credentials sealed with SCIMITAR_SECRET_KEY: set it (at least 32 characters) and restart the server');
+    return this.box;
+  }
+
+  private scope(ctx: AdminContext, permission: string): readonly string[] | undefined {
+    const d = divisionsWith(ctx.principal, [permission]);
+    return d === ALL_DIVISIONS ? undefined : d;
+  }
+
+  private within(ctx: AdminContext, j: ProvisioningJobRecord, permission: string): boolean {
+    const scope = this.scope(ctx, permission);
+    const divisions = (j.config as unknown as JobConfig).divisionIds;
+    return scope === undefined || (divisions !== undefined && divisions.every((d) => scope.includes(d)));
+  }
+
+  /** The job, when the caller holds `permission` over all its divisions (else not found). */
+  async visible(ctx: AdminContext, id: string, permission: string): Promise<ProvisioningJobRecord> {
+    requirePermission(ctx, permission);
+    const j = await this.store.getJob(ctx.org.id, id);
+    if (!j || !this.within(ctx, j, permission)) throw scimErrors.notFound(`Provisioning job ${id} not found`);
+    return j;
+  }
+
+  async list(ctx: AdminContext): Promise<{ entities: JobEntity[]; total: number }> {
+    requirePermission(ctx, JOB_PERMISSIONS.view);
+    const all = (await this.store.listJobs(ctx.org.id)).filter((j) => this.within(ctx, j, JOB_PERMISSIONS.view));
+    return { entities: all.map((j) => this.entity(j)), total: all.length };
+  }
+
+  async get(ctx: AdminContext, id: string): Promise<JobEntity> {
+    return this.entity(await this.visible(ctx, id, JOB_PERMISSIONS.view));
+  }
+
+  /** The divisions a body asks for, checked against the caller's scope (a scoped caller's default: its divisions). */
+  private async divisions(ctx: AdminContext, b: JsonObject, permission: string, current?: readonly string[]): Promise<readonly string[] | undefined> {
+    const scope = this.scope(ctx, permission);
+    let d: readonly string[] | undefined = b.divisionIds === undefined ? current ?? scope : (b.divisionIds as readonly string[] | null) ?? undefined;
+    if (d !== undefined) {
+      if (!Array.isArray(d) || d.length === 0 || d.some((x) => typeof x !== 'string')) throw scimErrors.badRequest('divisionIds must be a non-empty list of division ids, or null for every division');
+      for (const x of d) if (!(await this.store.getDivision(ctx.org.id, x))) throw scimErrors.badRequest(`Division ${x} does not exist`);
+      d = [...new Set(d)];
+    }
+    if (scope !== undefined && (d === undefined || d.some((x) => !scope.includes(x)))) throw scimErrors.forbidden(`${permission} is held only on some divisions: a job may read those only`);
+    return d;
+  }
+
+  async create(ctx: AdminContext, input: unknown): Promise<JobEntity> {
+    requirePermission(ctx, JOB_PERMISSIONS.add);
+    const box = this.secretBox();
+    const b = body(input);
+    const name = requiredString(b, 'name', 200);
+    const { config, credentials } = readJobConfig(b, this.policy);
+    const divisionIds = await this.divisions(ctx, b, JOB_PERMISSIONS.add);
+    const id = randomUUID();
+    // A new job starts at the newest event, stopped, in pilot: the first real cycle is the administrator's choice.
+    const j: ProvisioningJobRecord = {
+      id, orgId: ctx.org.id, name, created: new Date().toISOString(), config: { ...config, ...(divisionIds ? { divisionIds } : {}) } as unknown as JsonObject,
+      targetSecret: box.seal(credentialScope({ orgId: ctx.org.id, id }), credentials), status: 'stopped', pilot: b.pilot === undefined ? true : b.pilot === true,
+      position: (await this.feed.latest(ctx.org.id)) ?? { commit: '0', seq: 0 }, nextFull: 0, nextRun: 0, health: { quarantined: false, level: 0 },
+    };
+    if (b.pilot !== undefined && typeof b.pilot !== 'boolean') throw scimErrors.badRequest('pilot must be true or false');
+    await this.store.transaction(async (tx) => {
+      await tx.createJob(j);
+      await writeAudit(tx, actor(ctx), 'create', 'ProvisioningJob', id, diffAttributes(undefined, auditable(j)));
+    });
+    return this.entity(j);
+  }
+
+  async update(ctx: AdminContext, id: string, input: unknown): Promise<JobEntity> {
+    const j = await this.visible(ctx, id, JOB_PERMISSIONS.edit);
+    const b = body(input);
+    const current = j.config as unknown as JobConfig;
+    const { config, credentials } = readJobConfig(b, this.policy, current);
+    const divisionIds = await this.divisions(ctx, b, JOB_PERMISSIONS.edit, current.divisionIds);
+    if (b.pilot !== undefined && typeof b.pilot !== 'boolean') throw scimErrors.badRequest('pilot must be true or false');
+    const name = b.name === undefined ? j.name : requiredString(b, 'name', 200);
+    const next: ProvisioningJobRecord = {
+      ...j, name, config: { ...config, ...(divisionIds ? { divisionIds } : { divisionIds: undefined }) } as unknown as JsonObject, pilot: b.pilot === undefined ? j.pilot : (b.pilot as boolean),
+      ...(credentials ? { targetSecret: this.secretBox().seal(credentialScope(j), credentials) } : {}),
+    };
+    await this.store.transaction(async (tx) => {
+      await tx.updateJob(next);
+      const changes = { ...diffAttributes(auditable(j), auditable(next)), ...(credentials ? { 'target.credentials': { before: '[redacted]', after: '[redacted]' } } : {}) };
+      if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'ProvisioningJob', id, changes);
+    });
+    return this.entity(next);
+  }
+
+  async delete(ctx: AdminContext, id: string): Promise<void> {
+    const j = await this.visible(ctx, id, JOB_PERMISSIONS.delete);
+    await this.store.transaction(async (tx) => {
+      await tx.deleteJob(ctx.org.id, id);
+      await writeAudit(tx, actor(ctx), 'delete', 'ProvisioningJob', id, diffAttributes(auditable(j), undefined));
+    });
+  }
+
+  /** Start (running), stop, or restart (forget the state: the next cycle is a full one from scratch). */
+  async setRunning(ctx: AdminContext, id: string, action: 'start' | 'stop' | 'restart'): Promise<JobEntity> {
+    const j = await this.visible(ctx, id, JOB_PERMISSIONS.run);
+    if (action !== 'stop') this.secretBox();
+    const next: ProvisioningJobRecord = {
+      ...j, status: action === 'stop' ? 'stopped' : 'running',
+      // Starting runs a full cycle at once; a quarantine ends when the administrator starts the job again.
+      ...(action !== 'stop' ? { nextFull: 0, nextRun: 0, health: { quarantined: false, level: 0 } } : {}),
+      ...(action === 'restart' ? { position: (await this.feed.latest(ctx.org.id)) ?? { commit: '0', seq: 0 } } : {}),
+    };
+    await this.store.transaction(async (tx) => {
+      if (action === 'restart') await tx.clearJobState(id);
+      await tx.updateJob(next);
+      await writeAudit(tx, actor(ctx), action, 'ProvisioningJob', id, { status: { before: j.status, after: next.status } });
+    });
+    return this.entity(next);
+  }
+
+  /** One user now (by id or userName), every request and answer shown: Entra's "Provision on demand". */
+  async provisionOnDemand(ctx: AdminContext, id: string, input: unknown) {
+    const j = await this.visible(ctx, id, JOB_PERMISSIONS.run);
+    const user = requiredString(body(input), 'user', 1024);
+    const r = await runJobCycle(this.store, this.secretBox(), j, 'on-demand', [user]);
+    const object = r.report.objects.find((o) => o.kind === 'user' && (o.sourceId === user || o.name.toLowerCase() === user.toLowerCase()));
+    if (!object) throw scimErrors.notFound(`No user ${user} in this job's source${(j.config as unknown as JobConfig).divisionIds ? ' (its divisions)' : ''}`);
+    return {
+      pilot: j.pilot, user: { id: object.sourceId, name: object.name }, action: object.action, ...(object.reason ? { reason: object.reason } : {}),
+      ...(object.targetId ? { targetId: object.targetId } : {}), changes: object.changes, errors: object.errors,
+      steps: r.exchanges.map((x) => ({ request: { method: x.method, path: x.path, ...(x.body !== undefined ? { body: x.body } : {}), validateOnly: x.validateOnly }, response: { status: x.status, ...(x.answer !== undefined ? { body: x.answer } : {}) } })),
+    };
+  }
+
+  /** Asks the target for one page of users: what Entra's "Test Connection" does. */
+  async testConnection(ctx: AdminContext, id: string): Promise<{ ok: boolean; status?: number; detail: string }> {
+    const j = await this.visible(ctx, id, JOB_PERMISSIONS.run);
+    try {
+      const r = await targetClient(j, this.secretBox()).request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}@scimitar.invalid"`)}&count=1`);
+      return r.status === 200 ? { ok: true, status: 200, detail: 'The target answered a user search.' } : { ok: false, status: r.status, detail: `The target answered ${r.status}: ${JSON.stringify(r.body ?? '').slice(0, 500)}` };
+    } catch (e) {
+      return { ok: false, detail: (e as Error).message };
+    }
+  }
+
+  async logs(ctx: AdminContext, id: string, q: Record<string, unknown>): Promise<{ entities: JobLogRecord[]; before?: number }> {
+    await this.visible(ctx, id, JOB_PERMISSIONS.view);
+    const limit = Math.min(500, Math.max(1, Number(q.limit ?? 100) || 100));
+    const before = q.before === undefined ? undefined : Number(q.before);
+    if (before !== undefined && !Number.isSafeInteger(before)) throw scimErrors.badRequest('before must be a log entry id');
+    const rows = await this.store.listJobLogs(ctx.org.id, id, {
+      limit, ...(before !== undefined ? { before } : {}), ...(typeof q.user === 'string' && q.user ? { sourceId: q.user } : {}), ...(typeof q.action === 'string' && q.action ? { action: q.action } : {}),
+    });
+    return { entities: rows.map(({ orgId: _o, jobId: _j, ...rest }) => rest as JobLogRecord), ...(rows.length === limit ? { before: rows.at(-1)!.seq! } : {}) };
+  }
+}

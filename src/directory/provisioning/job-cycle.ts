@@ -1,0 +1,66 @@
+// One cycle of a job: read the organization's directory, run the provisioning engine against
+// the job's target with the job's state, record what was acknowledged and what happened to
+// each object. A full reconciliation compares every user with the target (its recorded
+// fingerprints are set aside, so drift on the target is repaired); a cycle for changes sends
+// only what changed since the last; on demand runs one user, at once, with every request and
+// answer kept.
+import { ScimClient, type ScimExchange } from '../../provision/scim-client.ts';
+import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
+import type { JobCycleSummary, JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import { jobMappings, type JobConfig, type JobCredentials } from './job-config.ts';
+import { loadJobState, StoreJournal } from './job-state.ts';
+import { readOwnDirectory } from './own-directory.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export type CycleKind = JobCycleSummary['kind'];
+
+export interface JobCycleResult {
+  readonly report: SyncReport;
+  readonly authRefusals: number;
+  readonly summary: JobCycleSummary;
+  readonly exchanges: readonly ScimExchange[];
+}
+
+/** What the secret box seals a job's credentials for: its organization and itself. */
+export const credentialScope = (job: Pick<ProvisioningJobRecord, 'orgId' | 'id'>) => `provisioning-job\n${job.orgId}\n${job.id}`;
+
+/** The client a job talks to its target with (validate-only in pilot). */
+export function targetClient(job: ProvisioningJobRecord, box: SecretBox, onExchange?: (x: ScimExchange) => void): ScimClient {
+  const c = job.config as unknown as JobConfig;
+  const secret = box.open(credentialScope(job), job.targetSecret) as JobCredentials;
+  return new ScimClient({
+    baseUrl: c.target.url, dryRun: job.pilot, maxRetries: 2, backoffMs: 200, maxRetryAfterSeconds: 10,
+    ...(secret.token ? { token: secret.token } : { tokenUrl: c.target.tokenUrl, clientId: c.target.clientId, clientSecret: secret.clientSecret }),
+    ...(onExchange ? { onExchange } : {}),
+  });
+}
+
+const logged = (o: ObjectReport, kind: CycleKind) => kind === 'on-demand' || o.action !== 'skip' || o.errors.length > 0;
+
+export async function runJobCycle(store: Store, box: SecretBox, job: ProvisioningJobRecord, kind: CycleKind, only?: readonly string[]): Promise<JobCycleResult> {
+  const c = job.config as unknown as JobConfig;
+  const exchanges: ScimExchange[] = [];
+  const client = targetClient(job, box, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
+  const directory = await readOwnDirectory(store, job.orgId, c.divisionIds);
+  const state = await loadJobState(store, job.id);
+  if (kind === 'full') for (const u of Object.values(state.users)) u.hash = '';
+  const journal = job.pilot ? undefined : new StoreJournal(store, job.id);
+  const report = await runSync({
+    client, mappings: jobMappings(c), directory, scope: { mode: 'all', ...(c.scopingFilters ? { filters: c.scopingFilters } : {}) }, profile: c.profile, dryRun: job.pilot,
+    ...(only ? { only } : {}), clearEmpty: c.clearEmpty, deprovision: c.deprovision, deletionThreshold: { count: c.deletionThreshold }, concurrency: 4, state, ...(journal ? { journal } : {}),
+  });
+  await journal?.flush();
+  const time = new Date().toISOString();
+  const rows: JobLogRecord[] = report.objects.filter((o) => logged(o, kind)).map((o) => ({
+    jobId: job.id, orgId: job.orgId, time, cycle: kind, objectKind: o.kind, sourceId: o.sourceId, name: o.name, action: o.action,
+    ...(o.reason ? { reason: o.reason } : {}), ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.changes.length > 0 ? { changes: o.changes } : {}), ...(o.errors.length > 0 ? { errors: o.errors } : {}),
+  }));
+  if (report.stopped) rows.push({ jobId: job.id, orgId: job.orgId, time, cycle: kind, objectKind: 'user', sourceId: '', name: '(the cycle)', action: 'stopped', reason: report.stopped });
+  if (rows.length > 0) await store.insertJobLogs(rows);
+  const { create, update, disable, delete: deleted, skip, fail } = report.summary;
+  const summary: JobCycleSummary = {
+    kind, startedAt: report.startedAt, finishedAt: report.finishedAt, pilot: job.pilot,
+    counts: { create, update, disable, delete: deleted, skip, fail, requests: report.summary.requests }, ...(report.stopped ? { stopped: report.stopped } : {}),
+  };
+  return { report, authRefusals: client.authRefusals, summary, exchanges };
+}

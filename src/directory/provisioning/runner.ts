@@ -1,0 +1,125 @@
+// The job runner, run by every server node: it leases running jobs (one node per job at a
+// time; a lease runs out if its node dies, and another node takes the job over), and runs a
+// cycle when the job's full reconciliation is due or change events arrived after the last
+// position it pushed. The position is read before the cycle reads the directory, so a change
+// committed during a cycle is pushed by the next. A cycle whose target refuses the
+// credentials, or in which most objects fail, quarantines the job as Entra does: the next
+// attempt comes after a doubling wait, up to a day; a healthy cycle ends it.
+import { randomUUID } from 'node:crypto';
+import { assessCycle } from '../../provision/schedule.ts';
+import type { JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import type { EventFeed } from '../events.ts';
+import type { JobConfig } from './job-config.ts';
+import { runJobCycle, type CycleKind } from './job-cycle.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export const JOB_LEASE_MS = 30_000;
+/** The first quarantine wait; it doubles with each quarantined cycle, up to a day. */
+export const QUARANTINE_BASE_MS = 60_000;
+const HOUR = 3_600_000;
+
+export interface RunnerOptions {
+  readonly intervalMs?: number;
+  readonly leaseMs?: number;
+  readonly now?: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+export class JobRunner {
+  private readonly owner = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly feed: EventFeed,
+    private readonly box: SecretBox | undefined,
+    private readonly options: RunnerOptions = {},
+  ) {}
+
+  start(onError?: (err: unknown) => void): void {
+    const report = onError ?? this.options.onError ?? (() => undefined);
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.tick().then(() => undefined, report).finally(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, this.options.intervalMs ?? 1000);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** One round: each job this node could lease, run when something is due. Returns the cycles run. */
+  async tick(): Promise<number> {
+    if (!this.box) return 0;
+    const lease = this.options.leaseMs ?? JOB_LEASE_MS;
+    const jobs = await this.store.claimJobs(this.now(), this.now() + lease, this.owner, 5);
+    let cycles = 0;
+    for (const job of jobs) {
+      // A long cycle keeps its lease; a node that dies stops renewing it.
+      const keep = setInterval(() => void this.store.extendJobLease(job.id, this.owner, this.now() + lease).catch(() => undefined), lease / 3);
+      try {
+        if (await this.runIfDue(job)) cycles++;
+      } finally {
+        clearInterval(keep);
+        await this.store.releaseJob(job.id, this.owner);
+      }
+    }
+    return cycles;
+  }
+
+  private async runIfDue(job: ProvisioningJobRecord): Promise<boolean> {
+    const c = job.config as unknown as JobConfig;
+    const now = this.now();
+    const full = job.nextFull <= now;
+    const latest = (await this.feed.latest(job.orgId)) ?? job.position;
+    const changed = !full && (await this.feed.rows(job.orgId, job.position, 1, c.divisionIds)).length > 0;
+    if (!full && !changed) {
+      // Events outside the job's divisions move its position on without a cycle.
+      if (latest.commit !== job.position.commit || latest.seq !== job.position.seq) await this.save(job, { position: latest, nextFull: job.nextFull, nextRun: 0, health: job.health });
+      return false;
+    }
+    const kind: CycleKind = full ? 'full' : 'changes';
+    let health: JobHealth;
+    let nextRun = 0;
+    let lastCycle;
+    try {
+      const r = await runJobCycle(this.store, this.box!, job, kind);
+      lastCycle = r.summary;
+      const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
+      health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);
+      if (assessed.quarantined) nextRun = now + assessed.nextInMs;
+    } catch (e) {
+      // The target could not be reached at all, or the credentials do not open.
+      const level = (job.health.quarantined ? job.health.level : 0) + 1;
+      health = this.health(job, true, (e as Error).message, level);
+      nextRun = now + Math.min(24 * HOUR, QUARANTINE_BASE_MS * 2 ** level);
+    }
+    // A quarantined cycle does not move the position: its changes are sent again when it ends.
+    await this.save(job, {
+      position: health.quarantined ? job.position : latest, nextFull: full && !health.quarantined ? now + c.fullEveryHours * HOUR : job.nextFull, nextRun, health,
+      ...(lastCycle ? { lastCycle } : {}),
+    });
+    return true;
+  }
+
+  private health(job: ProvisioningJobRecord, quarantined: boolean, reason: string | undefined, level: number): JobHealth {
+    if (!quarantined) return { quarantined: false, level: 0 };
+    return { quarantined: true, level, ...(reason ? { reason } : {}), since: job.health.quarantined && job.health.since ? job.health.since : new Date(this.now()).toISOString() };
+  }
+
+  private save(job: ProvisioningJobRecord, p: Parameters<Store['saveJobProgress']>[2]): Promise<boolean> {
+    return this.store.saveJobProgress(job.id, this.owner, p);
+  }
+}

@@ -1,0 +1,215 @@
+// Scimitar as a hub: server A runs a provisioning job that pushes its own directory to server B
+// (standard profile) over real HTTP with B's OAuth client credentials and the Genesys guide's
+// mappings. A's store is each dialect in turn; B is SQLite. Users created, changed, disabled
+// and deleted in A over SCIM arrive in B within 5 s each (the runner started as a server
+// starts it), group memberships follow, B's refusals land in A's job log with B's error, a
+// revoked client on B quarantines the job with the reason, the pilot writes nothing, and
+// provision on demand shows every request and answer.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { call, clientWith, createOrg, entraUser, listening, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+import type { FastifyInstance } from 'fastify';
+
+const SECRET_KEY = 'a test secret key that is long enough';
+
+/** Polls `probe` until it returns a value, for at most `ms`. */
+async function within<T>(ms: number, probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`provisioning jobs: A pushes to B (${dialect})`, { skip }, () => {
+    let a: Harness;
+    let b: Harness;
+    let orgA: Org;
+    let orgB: Org;
+    let bApp: FastifyInstance;
+    let bUrl = '';
+    let jobId = '';
+    let jobClient = { id: '', secret: '' };
+    before(async () => {
+      if (skip) return;
+      a = await startHarness({ dialect, secretKey: SECRET_KEY, webhookAllowHttpLoopback: true });
+      b = await startHarness();
+      orgA = await createOrg(a);
+      orgB = await createOrg(b, 'standard');
+      ({ app: bApp, url: bUrl } = await listening(b));
+      // The job's own client on B (SCIM permissions), so that revoking it leaves B's administrator.
+      const c = await call(b, { method: 'POST', path: '/api/v2/oauth/clients', token: orgB.token, headers: { 'content-type': 'application/json' },
+        body: { name: 'Scimitar A', authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: [{ roleId: orgB.scimRoleId, divisionId: '*' }] } });
+      assert.equal(c.status, 201, c.raw);
+      jobClient = { id: c.body.id, secret: c.body.secret };
+    });
+    after(async () => {
+      if (skip) return;
+      await a.services.jobRunner.stop();
+      await bApp.close();
+      await a.close();
+      await b.close();
+    });
+    const apiA = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, token = orgA.token) =>
+      call(a, { method, path: `/api/v2${path}`, token, body, ...(body !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) });
+    const scimA = (method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => call(a, { method, path, token: orgA.token, body });
+    /** B's user with this userName, or undefined. */
+    const inB = async (userName: string) => {
+      const r = await call(b, { path: `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, token: orgB.token });
+      return (r.body.Resources ?? [])[0] as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const target = () => ({ url: `${bUrl}/api/v2/scim/v2`, tokenUrl: `${bUrl}/oauth/token`, clientId: jobClient.id, clientSecret: jobClient.secret });
+
+    test('a job is made stopped and in pilot; its credentials are never shown; the pilot writes nothing on B', async () => {
+      const bad = await apiA('POST', '/provisioning/jobs', { name: 'no target' });
+      assert.equal(bad.status, 400, bad.raw);
+      assert.equal((await apiA('POST', '/provisioning/jobs', { name: 'x', target: { url: 'http://10.0.0.1/scim', token: 't' } })).status, 400, 'private targets are refused');
+      const made = await apiA('POST', '/provisioning/jobs', { name: 'to B', target: target(), deprovision: 'delete' });
+      assert.equal(made.status, 201, made.raw);
+      jobId = made.body.id;
+      assert.equal(made.body.status, 'stopped');
+      assert.equal(made.body.pilot, true);
+      assert.equal(made.body.target.credential, 'clientCredentials');
+      for (const r of [made, await apiA('GET', `/provisioning/jobs/${jobId}`), await apiA('GET', '/provisioning/jobs')]) assert.ok(!r.raw.includes(jobClient.secret), 'the secret never comes back');
+      const rows = await a.store.listJobs(orgA.organization.id);
+      assert.ok(!JSON.stringify(rows).includes(jobClient.secret), 'sealed at rest');
+
+      const test = await apiA('POST', `/provisioning/jobs/${jobId}/test-connection`);
+      assert.equal(test.body.ok, true, test.raw);
+
+      assert.equal((await scimA('POST', '/Users', entraUser('pilot.user@contoso.com', { title: 'Pilot' }))).status, 201);
+      assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/start`)).body.status, 'running');
+      assert.equal(await a.services.jobRunner.tick(), 1, 'the start runs a cycle');
+      const status = (await apiA('GET', `/provisioning/jobs/${jobId}/status`)).body;
+      assert.equal(status.lastCycle.pilot, true);
+      assert.equal(status.lastCycle.counts.create, 1, JSON.stringify(status));
+      assert.equal(await inB('pilot.user@contoso.com'), undefined, 'validate-only: B made nothing');
+      const log = (await apiA('GET', `/provisioning/jobs/${jobId}/logs`)).body.entities;
+      assert.ok(log.some((e: { action: string; name: string }) => e.action === 'create' && e.name === 'pilot.user@contoso.com'));
+    });
+
+    test('live: creates, changes, deactivations, group members and deletes reach B within 5 s each', async () => {
+      assert.equal((await apiA('PATCH', `/provisioning/jobs/${jobId}`, { pilot: false })).body.pilot, false);
+      await apiA('POST', `/provisioning/jobs/${jobId}/start`);
+      a.services.jobRunner.start();
+      await within(5000, () => inB('pilot.user@contoso.com'), 'the existing user arrives with the first full cycle');
+
+      const made = await scimA('POST', '/Users', entraUser('ada@contoso.com', { title: 'Engineer', [ENTERPRISE]: { department: 'R&D' } }));
+      const ada = made.body.id as string;
+      const inBAda = await within(5000, () => inB('ada@contoso.com'), 'a new user');
+      assert.equal(inBAda.title, 'Engineer');
+      assert.equal(inBAda[ENTERPRISE]?.department, 'R&D');
+
+      await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: 'title', value: 'Principal' }));
+      await within(5000, async () => ((await inB('ada@contoso.com'))?.title === 'Principal' ? true : undefined), 'a changed title');
+      await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: `${ENTERPRISE}:department`, value: 'Sales' }));
+      await within(5000, async () => ((await inB('ada@contoso.com'))?.[ENTERPRISE]?.department === 'Sales' ? true : undefined), 'a moved department');
+
+      // A public group of A, with Ada added over SCIM: B gets the group and the member.
+      const group = await apiA('POST', '/groups', { name: 'Hub Readers', type: 'official', visibility: 'public' });
+      assert.equal(group.status, 201, group.raw);
+      await scimA('PATCH', `/Groups/${group.body.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: ada }] }));
+      const bAda = (await inB('ada@contoso.com'))!.id;
+      await within(5000, async () => {
+        const g = await call(b, { path: `/Groups?filter=${encodeURIComponent('displayName eq "Hub Readers"')}`, token: orgB.token });
+        const members = (g.body.Resources?.[0]?.members ?? []) as { value: string }[];
+        return members.some((m) => m.value === bAda) ? true : undefined;
+      }, 'a group member');
+
+      await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: 'active', value: false }));
+      await within(5000, async () => ((await inB('ada@contoso.com'))?.active === false ? true : undefined), 'a deactivation');
+
+      await scimA('DELETE', `/Users/${ada}`);
+      await within(5000, async () => ((await inB('ada@contoso.com')) === undefined ? true : undefined), 'a deletion (deprovision: delete)');
+      await a.services.jobRunner.stop();
+      const log = (await apiA('GET', `/provisioning/jobs/${jobId}/logs?user=${ada}`)).body.entities as { action: string }[];
+      for (const action of ['create', 'update', 'disable', 'delete']) assert.ok(log.some((e) => e.action === action), `${action} is in the log: ${JSON.stringify(log.map((e) => e.action))}`);
+    });
+
+    test('provision on demand shows each request and the answer; B\'s refusal lands in the job log with B\'s error', async () => {
+      const grace = await scimA('POST', '/Users', entraUser('grace@contoso.com', { title: 'Admiral' }));
+      assert.equal(grace.status, 201);
+      const shown = await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'grace@contoso.com' });
+      assert.equal(shown.status, 200, shown.raw);
+      assert.equal(shown.body.action, 'create');
+      const steps = shown.body.steps as { request: { method: string; path: string; body?: Record<string, unknown> }; response: { status: number } }[];
+      assert.ok(steps.some((s) => s.request.method === 'GET' && s.request.path.includes('filter=userName')), 'the match on the target');
+      const create = steps.find((s) => s.request.method === 'POST')!;
+      assert.equal(create.request.body?.userName, 'grace@contoso.com');
+      assert.equal(create.response.status, 201);
+      assert.ok(await inB('grace@contoso.com'));
+      assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'nobody@contoso.com' })).status, 404);
+
+      // A mapping that sends B a value it refuses for one user (a title over B's 65,536 characters): B's 400 and detail are in A's log.
+      const refuse = { target: 'title', source: { type: 'expression', expression: `Switch([jobTitle], [jobTitle], "Refuse me", ConvertToBase64(ConvertToBase64(ConvertToBase64("${'x'.repeat(5_000)}"))))` }, apply: 'always' };
+      const mapped = await apiA('PATCH', `/provisioning/jobs/${jobId}`, { mappings: { users: [
+        { target: 'userName', source: { type: 'direct', attribute: 'userPrincipalName' }, apply: 'always', match: 1 },
+        { target: 'displayName', source: { type: 'direct', attribute: 'displayName' }, apply: 'always' },
+        refuse,
+      ] } });
+      assert.equal(mapped.status, 200, mapped.raw);
+      const bad = await apiA('PATCH', `/provisioning/jobs/${jobId}`, { mappings: { users: [{ target: 'title', source: { type: 'expression', expression: 'Left([jobTitle], ' } }] } });
+      assert.equal(bad.status, 400, 'a mapping that does not compile is refused with where');
+      assert.match(bad.body.message, /users\[0\]/);
+      await scimA('POST', '/Users', entraUser('refused@contoso.com', { title: 'Refuse me' }));
+      await a.services.jobRunner.tick();
+      const log = (await apiA('GET', `/provisioning/jobs/${jobId}/logs?user=refused@contoso.com`)).body.entities as { action: string; errors?: string[] }[];
+      const failed = log.find((e) => e.action === 'fail');
+      assert.ok(failed, JSON.stringify(log));
+      assert.match(failed!.errors!.join(' '), /400 invalidValue: The value of "title" is longer than 65536/);
+      assert.equal(await inB('refused@contoso.com'), undefined);
+    });
+
+    test('revoking A\'s client on B quarantines the job with the reason; starting it again ends the quarantine', async () => {
+      const revoked = await call(b, { method: 'DELETE', path: `/api/v2/oauth/clients/${jobClient.id}`, token: orgB.token });
+      assert.equal(revoked.status, 204, revoked.raw);
+      await scimA('POST', '/Users', entraUser(`after.revoke.${randomUUID().slice(0, 6)}@contoso.com`));
+      await a.services.jobRunner.tick();
+      const status = (await apiA('GET', `/provisioning/jobs/${jobId}/status`)).body;
+      assert.equal(status.health.quarantined, true, JSON.stringify(status));
+      assert.match(status.health.reason, /refused the credentials/);
+      assert.ok(status.health.since);
+      assert.equal(await a.services.jobRunner.tick(), 0, 'a quarantined job waits');
+      const started = await apiA('POST', `/provisioning/jobs/${jobId}/start`);
+      assert.equal(started.body.health.quarantined, false);
+    });
+
+    test('permissions and divisions: a Sales-scoped administrator sees and runs only Sales jobs, which read only Sales users', async () => {
+      const sales = (await apiA('POST', '/authorization/divisions', { name: 'Sales' })).body.id as string;
+      const role = (await apiA('POST', '/authorization/roles', { name: 'Sales provisioner', permissions: ['provisioning:job:view', 'provisioning:job:add', 'provisioning:job:run', 'provisioning:job:edit'] })).body.id;
+      const client = await apiA('POST', '/oauth/clients', { name: 'sales', authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: [{ roleId: role, divisionId: sales }] });
+      const token = (await a.app.inject({ method: 'POST', url: '/oauth/token', headers: { authorization: `Basic ${Buffer.from(`${client.body.id}:${client.body.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' })).json().access_token as string;
+      assert.equal((await apiA('GET', `/provisioning/jobs/${jobId}`, undefined, token)).status, 404, 'the organization-wide job is beyond Sales');
+      assert.deepEqual((await apiA('GET', '/provisioning/jobs', undefined, token)).body.entities, []);
+      assert.equal((await apiA('POST', '/provisioning/jobs', { name: 'all', target: { url: 'http://127.0.0.1:9/scim', token: 't' }, divisionIds: null }, token)).status, 403);
+      const made = await apiA('POST', '/provisioning/jobs', { name: 'sales only', target: { url: 'http://127.0.0.1:9/scim', token: 't' } }, token);
+      assert.equal(made.status, 201, made.raw);
+      assert.deepEqual(made.body.divisionIds, [sales]);
+      const noRun = await clientToken(a, orgA, ['provisioning:job:view']);
+      assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/start`, undefined, noRun)).status, 403);
+      const other = await createOrg(a);
+      assert.equal((await apiA('GET', `/provisioning/jobs/${jobId}`, undefined, other.token)).status, 404);
+    });
+  });
+}
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+const clientToken = (h: Harness, org: Org, permissions: string[]) => clientWith(h, org, permissions);
+
+test('without SCIMITAR_SECRET_KEY a job cannot be saved, and the answer says why', async () => {
+  const h = await startHarness();
+  try {
+    const org = await createOrg(h);
+    const r = await call(h, { method: 'POST', path: '/api/v2/provisioning/jobs', token: org.token, body: { name: 'x', target: { url: 'https://scim.example.com/scim/v2', token: 't' } }, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 409, r.raw);
+    assert.match(r.raw, /SCIMITAR_SECRET_KEY/);
+  } finally {
+    await h.close();
+  }
+});
