@@ -100,7 +100,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     changes,
     webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now }),
     setSigner,
-    jobRunner: new JobRunner(store, events, box, { now: options.now }),
+    jobRunner: new JobRunner(store, events, box, changes, { now: options.now }),
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,

@@ -14,6 +14,7 @@ export class ChangeSignal {
   private readonly local = new EventEmitter();
   private readonly lastSent = new Map<string, number>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly watchers = new Set<(orgId: string) => void>();
 
   constructor(private readonly store: Store) {
     this.local.setMaxListeners(0);
@@ -22,6 +23,7 @@ export class ChangeSignal {
   /** A change of `orgId` was accepted here. */
   notify(orgId: string): void {
     this.local.emit(orgId);
+    for (const w of this.watchers) w(orgId);
     if (this.pending.has(orgId)) return;
     const wait = Math.max(0, (this.lastSent.get(orgId) ?? 0) + SIGNAL_GAP_MS - Date.now());
     const send = () => {
@@ -38,8 +40,17 @@ export class ChangeSignal {
   listen(): Promise<() => Promise<void>> {
     return this.store.subscribe((message) => {
       if (message === '*') this.local.emit('*');
-      else if (message.startsWith(PREFIX)) this.local.emit(message.slice(PREFIX.length));
+      else if (message.startsWith(PREFIX)) {
+        this.local.emit(message.slice(PREFIX.length));
+        for (const w of this.watchers) w(message.slice(PREFIX.length));
+      }
     });
+  }
+
+  /** Hears every organization's changes (here and, on PostgreSQL, from other nodes) until the returned function is called. */
+  watch(watcher: (orgId: string) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** Resolves true when `orgId` changes (or anything may have), false after `ms`, or at once when `abort` fires. */

@@ -78,8 +78,10 @@ export interface ProvisioningRepository {
   createJob(j: ProvisioningJobRecord): Promise<void>;
   getJob(orgId: string, id: string): Promise<ProvisioningJobRecord | undefined>;
   listJobs(orgId: string): Promise<ProvisioningJobRecord[]>;
-  /** Writes what an administrator may change (name, config, secret, status, pilot) and the schedule. */
+  /** Writes what an administrator may change (name, config, secret, status, pilot); never the runner's state. */
   updateJob(j: ProvisioningJobRecord): Promise<boolean>;
+  /** Makes the job due now with a clean health (start, restart), at `position` when given. */
+  resetJob(orgId: string, id: string, position?: EventPosition): Promise<boolean>;
   /** Deletes the job with its state and log. */
   deleteJob(orgId: string, id: string): Promise<boolean>;
   /** Leases up to `limit` running jobs whose lease ran out and whose backoff is over: of several nodes, one gets each. */

@@ -101,7 +101,9 @@ for (const { name: dialect, skip } of DIALECTS) {
 
       const made = await scimA('POST', '/Users', entraUser('ada@contoso.com', { title: 'Engineer', [ENTERPRISE]: { department: 'R&D' } }));
       const ada = made.body.id as string;
-      const inBAda = await within(5000, () => inB('ada@contoso.com'), 'a new user');
+      const inBAda = await within(5000, () => inB('ada@contoso.com'), 'a new user').catch(async (e) => {
+        throw new Error(`${(e as Error).message}; the job: ${(await apiA('GET', `/provisioning/jobs/${jobId}/status`)).raw}; its log: ${(await apiA('GET', `/provisioning/jobs/${jobId}/logs`)).raw.slice(0, 1500)}`);
+      });
       assert.equal(inBAda.title, 'Engineer');
       assert.equal(inBAda[ENTERPRISE]?.department, 'R&D');
 
@@ -190,6 +192,9 @@ for (const { name: dialect, skip } of DIALECTS) {
       const made = await apiA('POST', '/provisioning/jobs', { name: 'sales only', target: { url: 'http://127.0.0.1:9/scim', token: 't' } }, token);
       assert.equal(made.status, 201, made.raw);
       assert.deepEqual(made.body.divisionIds, [sales]);
+      const unreachable = await apiA('POST', `/provisioning/jobs/${made.body.id}/provision-on-demand`, { user: 'nobody@contoso.com' }, token);
+      assert.equal(unreachable.status, 503, 'a target that does not answer is a clear 503, never a 500');
+      assert.match(unreachable.body.message, /could not be reached: fetch failed/);
       const noRun = await clientToken(a, orgA, ['provisioning:job:view']);
       assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/start`, undefined, noRun)).status, 403);
       const other = await createOrg(a);

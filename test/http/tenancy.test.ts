@@ -314,6 +314,23 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /console/webhooks/:id/retry': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/retry`)),
       'POST /console/webhooks/:id/state': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/state`, { enabled: 'false' })),
       'POST /console/webhooks/:id/delete': async () => expectStatus([303], await form(`/console/webhooks/${A.webhook}/delete`)),
+      'GET /console/provisioning': async () => [await page('/console/provisioning')],
+      'GET /console/provisioning/:id': async () => expectStatus(NOT_FOUND, await page(`/console/provisioning/${A.job}`)),
+      'POST /console/provisioning': async () => expectStatus([303], await form('/console/provisioning', { name: 'Bravo console job', url: 'http://127.0.0.1:9/bravo-scim', token: 't' })),
+      'POST /console/provisioning/:id/start': async () => {
+        const r = expectStatus([303], await form(`/console/provisioning/${A.job}/start`));
+        assert.equal((await h.store.getJob(a.organization.id, A.job))?.status, 'stopped', 'A\'s job did not start');
+        return r;
+      },
+      'POST /console/provisioning/:id/stop': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/stop`)),
+      'POST /console/provisioning/:id/restart': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/restart`)),
+      'POST /console/provisioning/:id/mode': async () => {
+        const r = expectStatus([303], await form(`/console/provisioning/${A.job}/mode`, { pilot: 'false' }));
+        assert.equal((await h.store.getJob(a.organization.id, A.job))?.pilot, true, 'A\'s job stayed in pilot');
+        return r;
+      },
+      'POST /console/provisioning/:id/test': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/test`)),
+      'POST /console/provisioning/:id/on-demand': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/on-demand`, { user: 'alice.hidden@a.test' })),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.
       'POST /console/connect/test': async () => [await form('/console/connect/test', { clientId: A.client, clientSecret: b.clientSecret })],
     };

@@ -5,7 +5,7 @@
 // of those divisions.
 import { randomUUID } from 'node:crypto';
 import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
-import { scimErrors, type JsonObject } from '../../scim/index.ts';
+import { ScimError, scimErrors, type JsonObject } from '../../scim/index.ts';
 import type { JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { body, requirePermission, requiredString, type AdminContext } from '../admin/context.ts';
@@ -174,6 +174,7 @@ export class JobAdmin {
     await this.store.transaction(async (tx) => {
       if (action === 'restart') await tx.clearJobState(id);
       await tx.updateJob(next);
+      if (action !== 'stop') await tx.resetJob(ctx.org.id, id, action === 'restart' ? next.position : undefined);
       await writeAudit(tx, actor(ctx), action, 'ProvisioningJob', id, { status: { before: j.status, after: next.status } });
     });
     return this.entity(next);
@@ -183,7 +184,14 @@ export class JobAdmin {
   async provisionOnDemand(ctx: AdminContext, id: string, input: unknown) {
     const j = await this.visible(ctx, id, JOB_PERMISSIONS.run);
     const user = requiredString(body(input), 'user', 1024);
-    const r = await runJobCycle(this.store, this.secretBox(), j, 'on-demand', [user]);
+    let r;
+    try {
+      r = await runJobCycle(this.store, this.secretBox(), j, 'on-demand', [user]);
+    } catch (e) {
+      if (e instanceof ScimError) throw e;
+      // The target could not be reached: 503 with why (the core has no 502; RFC 7644 3.12 lists none).
+      throw new ScimError(503, undefined, `The target could not be reached: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`);
+    }
     const object = r.report.objects.find((o) => o.kind === 'user' && (o.sourceId === user || o.name.toLowerCase() === user.toLowerCase()));
     if (!object) throw scimErrors.notFound(`No user ${user} in this job's source${(j.config as unknown as JobConfig).divisionIds ? ' (its divisions)' : ''}`);
     return {

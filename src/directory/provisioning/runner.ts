@@ -4,10 +4,14 @@
 // position it pushed. The position is read before the cycle reads the directory, so a change
 // committed during a cycle is pushed by the next. A cycle whose target refuses the
 // credentials, or in which most objects fail, quarantines the job as Entra does: the next
-// attempt comes after a doubling wait, up to a day; a healthy cycle ends it.
+// attempt comes after a doubling wait, up to a day; a healthy cycle ends it. A node also hears
+// the change signal (its own writes at once, other nodes' by NOTIFY): an organization that
+// changed runs its jobs at the next round, before its events are sealed in the feed (on
+// PostgreSQL an event is read only once every older transaction has ended).
 import { randomUUID } from 'node:crypto';
 import { assessCycle } from '../../provision/schedule.ts';
 import type { JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import type { ChangeSignal } from '../change-signal.ts';
 import type { EventFeed } from '../events.ts';
 import type { JobConfig } from './job-config.ts';
 import { runJobCycle, type CycleKind } from './job-cycle.ts';
@@ -30,17 +34,24 @@ export class JobRunner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** A counter of signals, the last one of each organization, and where each job's last cycle here began. */
+  private signals = 0;
+  private readonly signalledAt = new Map<string, number>();
+  private readonly ranAt = new Map<string, number>();
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly feed: EventFeed,
     private readonly box: SecretBox | undefined,
+    private readonly changes: ChangeSignal | undefined,
     private readonly options: RunnerOptions = {},
   ) {}
 
   start(onError?: (err: unknown) => void): void {
     const report = onError ?? this.options.onError ?? (() => undefined);
     this.stopped = false;
+    this.unwatch ??= this.changes?.watch((orgId) => this.signalledAt.set(orgId, ++this.signals));
     const loop = () => {
       if (this.stopped) return;
       this.running = this.tick().then(() => undefined, report).finally(() => {
@@ -53,6 +64,8 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.unwatch?.();
+    this.unwatch = undefined;
     await this.running;
   }
 
@@ -84,13 +97,16 @@ export class JobRunner {
     const now = this.now();
     const full = job.nextFull <= now;
     const latest = (await this.feed.latest(job.orgId)) ?? job.position;
-    const changed = !full && (await this.feed.rows(job.orgId, job.position, 1, c.divisionIds)).length > 0;
+    const signalled = (this.signalledAt.get(job.orgId) ?? 0) > (this.ranAt.get(job.id) ?? 0);
+    const changed = !full && (signalled || (await this.feed.rows(job.orgId, job.position, 1, c.divisionIds)).length > 0);
     if (!full && !changed) {
       // Events outside the job's divisions move its position on without a cycle.
       if (latest.commit !== job.position.commit || latest.seq !== job.position.seq) await this.save(job, { position: latest, nextFull: job.nextFull, nextRun: 0, health: job.health });
       return false;
     }
     const kind: CycleKind = full ? 'full' : 'changes';
+    // Noted before the cycle reads the directory: a change signalled meanwhile runs the next round.
+    this.ranAt.set(job.id, this.signals);
     let health: JobHealth;
     let nextRun = 0;
     let lastCycle;

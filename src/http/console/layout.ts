@@ -21,6 +21,7 @@ const NAV: [string, string, string[], boolean?][] = [
   ['/console/activity', 'Activity', ['audits:audit:view']],
   ['/console/requests', 'Requests', ['audits:audit:view'], true],
   ['/console/webhooks', 'Webhooks', ['webhooks:subscription:view']],
+  ['/console/provisioning', 'Provisioning', ['provisioning:job:view']],
 ];
 
 export const csrfField = (c: ConsoleCaller) => html`<input type="hidden" name="_csrf" value="${c.session.csrf}">`;

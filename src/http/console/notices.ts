@@ -32,6 +32,12 @@ export const NOTICES = {
   'webhook-retrying': 'The failing event is being sent again now.',
   'webhook-updated': 'Webhook saved.',
   'webhook-deleted': 'Webhook deleted.',
+  'job-created': 'Job created: stopped, in pilot. Test the connection, provision one user on demand, then start it.',
+  'job-start': 'Provisioning started: a full cycle runs now, then changes are pushed as they happen.',
+  'job-stop': 'Provisioning stopped.',
+  'job-restart': 'Restarted: the job compares every user with the target again now.',
+  'job-updated': 'Job saved.',
+  'job-connected': 'Test connection succeeded: the target answered a user search.',
   'set-subscribed': 'Subscribed: Security Event Tokens are signed with this organization\'s key; the receiver verifies them with the keys at the subscription\'s JWKS URL.',
 } as const;
 

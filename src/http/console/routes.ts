@@ -21,6 +21,7 @@ import { acceptForms } from '../form-body.ts';
 import { field, type ConsoleKit, type Form } from './kit.ts';
 import { directoryChanges } from './directory-changes.ts';
 import { clientChanges } from './client-changes.ts';
+import { provisioningChanges } from './provisioning-changes.ts';
 import { webhookChanges } from './webhook-changes.ts';
 import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
@@ -338,5 +339,6 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
     const kit: ConsoleKit = { services: s, auth, publicUrl, secure, now: options.now, opts, ctxOf, send, back, act, noticeOf, inject: (o) => root.inject(o) };
     directoryChanges(app, kit);
     webhookChanges(app, kit, clientChanges(app, kit));
+    provisioningChanges(app, kit);
   });
 }

@@ -41,9 +41,15 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
     },
     async updateJob(j) {
       return (await db.run(
-        `UPDATE provisioning_jobs SET name = ?, config = ?, target_secret = ?, status = ?, pilot = ?, position_commit = ?, position_seq = ?, next_full = ?, next_run = ?, health = ?
-          WHERE org_id = ? AND id = ?`,
-        [j.name, JSON.stringify(j.config), j.targetSecret, j.status, j.pilot ? 1 : 0, j.position.commit, j.position.seq, j.nextFull, j.nextRun, JSON.stringify(j.health), j.orgId, j.id],
+        'UPDATE provisioning_jobs SET name = ?, config = ?, target_secret = ?, status = ?, pilot = ? WHERE org_id = ? AND id = ?',
+        [j.name, JSON.stringify(j.config), j.targetSecret, j.status, j.pilot ? 1 : 0, j.orgId, j.id],
+      )) === 1;
+    },
+    async resetJob(orgId, id, position) {
+      const health = JSON.stringify({ quarantined: false, level: 0 });
+      return (await db.run(
+        `UPDATE provisioning_jobs SET next_full = 0, next_run = 0, health = ?${position ? ', position_commit = ?, position_seq = ?' : ''} WHERE org_id = ? AND id = ?`,
+        [health, ...(position ? [position.commit, position.seq] : []), orgId, id],
       )) === 1;
     },
     async deleteJob(orgId, id) {

@@ -301,7 +301,7 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     assert.notEqual(outline, 'none', 'the focused element is outlined');
     await page.keyboard.press('Enter');
-    assert.match(page.url(), /#main$/);
+    await page.waitForURL(/#main$/);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'q', 'then the search field');
     await page.close();

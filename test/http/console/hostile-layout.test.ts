@@ -32,7 +32,7 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ webhookAllowHttpLoopback: true });
+    h = await startHarness({ webhookAllowHttpLoopback: true, secretKey: 'a hostile layout test secret key, 32+ long' });
     ({ app, url } = await listening(h));
     org = await createOrg(h, 'genesys', `Org ${HTML}`);
     // Hostile data everywhere a page shows data.
@@ -57,6 +57,11 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     assert.equal(hook.statusCode, 201, hook.body);
     ids.webhook = hook.json().id;
     await app.inject({ method: 'POST', url: `/api/v2/webhooks/${ids.webhook}/test`, headers: { authorization: `Bearer ${org.token}` } });
+    // A provisioning job with a long name and target, and a log entry with a long error (its target does not answer).
+    const job = await app.inject({ method: 'POST', url: '/api/v2/provisioning/jobs', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: `Job ${HTML} ${LONG}`.slice(0, 200), target: { url: `http://127.0.0.1:9/${LONG}`, token: 't' } }) });
+    assert.equal(job.statusCode, 201, job.body);
+    ids.job = job.json().id;
+    await app.inject({ method: 'POST', url: `/api/v2/provisioning/jobs/${ids.job}/provision-on-demand`, headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ user: `${'u'.repeat(180)}@contoso.com` }) });
     await app.requestLog.flush();
     await app.refusals.flush();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
@@ -81,7 +86,7 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     const pages: [string, string][] = [
       ['connect', '/console'], ['users', '/console/users'], ['user', `/console/users/${ids.user}`], ['groups', '/console/groups'], ['group', `/console/groups/${ids.group}`],
       ['divisions', '/console/divisions'], ['roles', '/console/roles'], ['clients', '/console/clients'], ['activity', '/console/activity'], ['requests', '/console/requests'],
-      ['webhooks', '/console/webhooks'], ['webhook', `/console/webhooks/${ids.webhook}`],
+      ['webhooks', '/console/webhooks'], ['webhook', `/console/webhooks/${ids.webhook}`], ['jobs', '/console/provisioning'], ['job', `/console/provisioning/${ids.job}`],
     ];
     const wide: string[] = [];
     for (const width of [390, 1280]) {

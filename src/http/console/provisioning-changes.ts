@@ -1,0 +1,62 @@
+// The console's provisioning pages and changes: the job list and a job's page; create, start,
+// stop, restart, pilot or live, Test connection, each POST-redirect-GET; provision on demand
+// answers with its steps on the job's page.
+import type { FastifyInstance } from 'fastify';
+import { ScimError } from '../../scim/index.ts';
+import { keptInput } from './notices.ts';
+import { pageNotice } from './forms.ts';
+import { page } from './layout.ts';
+import { jobPage, jobsPage, onDemandResult } from './pages/provisioning.ts';
+import { field, form, id, type ConsoleKit } from './kit.ts';
+
+export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
+  const { services: s, opts, ctxOf, act, back, send, noticeOf } = k;
+  app.get('/console/provisioning', opts, async (request, reply) => {
+    const notice = await noticeOf(request);
+    return send(reply, page(request.consoleCaller, { title: 'Provisioning', current: '/console/provisioning', notice: pageNotice(notice) }, await jobsPage(s, request.consoleCaller!, ctxOf(request), notice)));
+  });
+  app.get('/console/provisioning/:id', opts, async (request, reply) => {
+    const notice = await noticeOf(request);
+    const { title, body } = await jobPage(s, request.consoleCaller!, ctxOf(request), id(request), (request.query ?? {}) as Record<string, unknown>, notice);
+    return send(reply, page(request.consoleCaller, { title, current: '/console/provisioning', notice: pageNotice(notice) }, body));
+  });
+  app.post('/console/provisioning', opts, async (r, reply) => {
+    const f = form(r);
+    const target = field(f, 'token')
+      ? { url: field(f, 'url'), token: field(f, 'token') }
+      : { url: field(f, 'url'), tokenUrl: field(f, 'tokenUrl'), clientId: field(f, 'clientId'), clientSecret: field(f, 'clientSecret') };
+    try {
+      const made = await s.admin.jobs.create(ctxOf(r), { name: field(f, 'name'), target });
+      return back(reply, `/console/provisioning/${made.id}`, r.consoleCaller!.org.id, { ok: 'job-created' });
+    } catch (e) {
+      if (e instanceof ScimError) return back(reply, '/console/provisioning', r.consoleCaller!.org.id, { error: e.message, form: keptInput(f) });
+      throw e;
+    }
+  });
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    app.post(`/console/provisioning/:id/${action}`, opts, async (r, reply) => act(r, reply, `/console/provisioning/${id(r)}`, `job-${action}`, () => s.admin.jobs.setRunning(ctxOf(r), id(r), action)));
+  }
+  app.post('/console/provisioning/:id/mode', opts, async (r, reply) =>
+    act(r, reply, `/console/provisioning/${id(r)}`, 'job-updated', () => s.admin.jobs.update(ctxOf(r), id(r), { pilot: field(form(r), 'pilot') === 'true' })));
+  app.post('/console/provisioning/:id/test', opts, async (r, reply) => {
+    const to = `/console/provisioning/${id(r)}`;
+    try {
+      const t = await s.admin.jobs.testConnection(ctxOf(r), id(r));
+      return back(reply, to, r.consoleCaller!.org.id, t.ok ? { ok: 'job-connected' } : { error: `Test connection failed: ${t.detail}` });
+    } catch (e) {
+      if (e instanceof ScimError) return back(reply, to, r.consoleCaller!.org.id, { error: e.message });
+      throw e;
+    }
+  });
+  app.post('/console/provisioning/:id/on-demand', opts, async (r, reply) => {
+    const f = form(r);
+    try {
+      const result = await s.admin.jobs.provisionOnDemand(ctxOf(r), id(r), { user: field(f, 'user') });
+      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), {}, undefined, onDemandResult(result));
+      return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body));
+    } catch (e) {
+      if (e instanceof ScimError) return back(reply, `/console/provisioning/${id(r)}`, r.consoleCaller!.org.id, { error: e.message, form: keptInput(f) });
+      throw e;
+    }
+  });
+}

@@ -1,0 +1,106 @@
+// The console's Provisioning page in Chromium, against a second Scimitar as the target: an
+// administrator makes a job from the form (stopped, in pilot), tests the connection, provisions
+// one user on demand and sees each step (the match on the target, the create with its request
+// and the target's answer), goes live after a confirmation, starts the job, and the user's
+// change arrives on the target.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { call, createOrg, entraUser, listening, patchOp, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
+  let a: Harness;
+  let b: Harness;
+  let orgA: Org;
+  let orgB: Org;
+  let aApp: FastifyInstance;
+  let bApp: FastifyInstance;
+  let aUrl = '';
+  let bUrl = '';
+  let browser: Browser;
+  let p: Page;
+  let client = { id: '', secret: '' };
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM}`);
+    a = await startHarness({ secretKey: 'a console provisioning test secret key', webhookAllowHttpLoopback: true });
+    b = await startHarness();
+    orgA = await createOrg(a, 'genesys', 'Hub');
+    orgB = await createOrg(b, 'standard', 'Downstream');
+    ({ app: aApp, url: aUrl } = await listening(a));
+    ({ app: bApp, url: bUrl } = await listening(b));
+    const c = await call(b, { method: 'POST', path: '/api/v2/oauth/clients', token: orgB.token, headers: { 'content-type': 'application/json' }, body: { name: 'From the hub', roleDivisions: [{ roleId: orgB.scimRoleId, divisionId: '*' }] } });
+    client = { id: c.body.id, secret: c.body.secret };
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+    p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    p.setDefaultTimeout(10_000);
+    p.on('dialog', (d) => void d.accept());
+    await p.goto(`${aUrl}/console/setup?token=${await aApp.consoleAuth.createSetupToken(orgA.organization.id)}`);
+    await p.getByLabel('Email (your sign-in name)').fill('root@hub.test');
+    await p.getByLabel('Name', { exact: true }).fill('Root');
+    await p.getByLabel('Password (at least 12 characters)').fill('a long admin password');
+    await p.getByRole('button', { name: 'Create administrator' }).click();
+    await p.waitForURL(`${aUrl}/console**`);
+  });
+  after(async () => {
+    await a?.services.jobRunner.stop();
+    await browser?.close();
+    await aApp?.close();
+    await bApp?.close();
+    await a?.close();
+    await b?.close();
+  });
+
+  test('make a job, test it, provision one user on demand with every step shown, go live, start', async () => {
+    const made = await call(a, { method: 'POST', path: '/Users', token: orgA.token, body: entraUser('lin@contoso.com', { title: 'Analyst' }) });
+    assert.equal(made.status, 201);
+    await p.goto(`${aUrl}/console/provisioning`);
+    assert.match(await p.locator('main').innerText(), /No provisioning jobs yet/);
+    await p.getByLabel('Name', { exact: true }).fill('to Downstream');
+    await p.getByLabel('Tenant URL').fill(`${bUrl}/api/v2/scim/v2`);
+    await p.getByLabel('Token endpoint').fill(`${bUrl}/oauth/token`);
+    await p.getByLabel('Client identifier').fill(client.id);
+    await p.getByLabel('Client secret').fill(client.secret);
+    await p.getByRole('button', { name: 'Create job' }).click();
+    await p.waitForURL(/\/console\/provisioning\/[0-9a-f-]{36}/);
+    const main = () => p.locator('main').innerText();
+    assert.match(await main(), /Job created: stopped, in pilot/);
+    assert.ok(!(await p.content()).includes(client.secret), 'the secret is not on the page');
+
+    await p.getByRole('button', { name: 'Test connection' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Test connection succeeded/);
+
+    await p.getByLabel('User (id or userName)').fill('lin@contoso.com');
+    await p.getByRole('button', { name: 'Provision', exact: true }).click();
+    await p.waitForLoadState();
+    const shown = await main();
+    assert.match(shown, /Provision on demand: lin@contoso\.com/);
+    assert.match(shown, /Match on the target: GET \/Users\?filter=userName/);
+    assert.match(shown, /Create: POST \/Users Prefer: validate-only → 201/);
+    await p.locator('details', { hasText: 'Request' }).first().evaluate((d) => d.setAttribute('open', ''));
+    assert.match(await main(), /"userName": "lin@contoso\.com"/);
+    assert.equal((await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "lin@contoso.com"')}`, token: orgB.token })).body.totalResults, 0, 'the pilot made nothing');
+
+    await p.getByRole('button', { name: 'Go live' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Live: writes are made on the target/);
+    a.services.jobRunner.start();
+    await p.getByRole('button', { name: 'Start provisioning' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Provisioning started/);
+    const inB = async () => (await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "lin@contoso.com"')}`, token: orgB.token })).body.Resources?.[0];
+    for (let i = 0; i < 50 && !(await inB()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await inB())?.title, 'Analyst');
+    await call(a, { method: 'PATCH', path: `/Users/${made.body.id}`, token: orgA.token, body: patchOp({ op: 'replace', path: 'title', value: 'Lead' }) });
+    for (let i = 0; i < 50 && (await inB())?.title !== 'Lead'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await inB())?.title, 'Lead');
+    await p.reload();
+    assert.match(await main(), /running/);
+    assert.match(await main(), /Provisioning log[\s\S]*lin@contoso\.com/);
+  });
+});
