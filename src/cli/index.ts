@@ -12,6 +12,7 @@ import { provisionCommands } from './provision.ts';
 import { validateCommand } from './validate.ts';
 import { packageVersion } from '../version.ts';
 import { directoryCommands } from './directory-commands.ts';
+import { jobCommands } from './job-commands.ts';
 import { ConsoleAuth } from '../directory/console-users.ts';
 import { createServices } from '../services.ts';
 import { InputFileError } from '../provision/input-file.ts';
@@ -298,12 +299,13 @@ renameCommand(role, 'roles');
 role.command('list').action(async (_o, cmd: Command) => withBackend(cmd, async (b, g) => print(await b.list('roles'), ['id', 'name', 'permissions'], g.json ?? false)));
 
 const directoryLeaves = directoryCommands(program, { withBackend, find });
+const jobLeaves = jobCommands(program, globals);
 
 // Options may also follow an administration command (`scimitar client list --json --url ...`):
 // each leaf takes them too, with no default of its own, so that one given before the
 // command is not overridden.
 const storeLeaves = [program.commands.find((c) => c.name() === 'recover-admin')!, ...program.commands.find((c) => c.name() === 'console')!.commands];
-const leaves = [...[org, client, division, group, role].flatMap((p) => p.commands.filter((c) => c.commands.length === 0)), ...directoryLeaves, ...storeLeaves];
+const leaves = [...[org, client, division, group, role].flatMap((p) => p.commands.filter((c) => c.commands.length === 0)), ...directoryLeaves, ...storeLeaves, ...jobLeaves];
 for (const leaf of leaves) {
   if (!leaf.options.some((o) => o.long === '--json')) leaf.option('--json', 'print JSON instead of tables');
   leaf.option('--db <path>', 'SQLite store').option('--database-url <url>', 'PostgreSQL store').option('--org <id|name>', 'organization');

@@ -1,0 +1,63 @@
+// `scimitar job ...` against a running server: make a job that pushes to a second server,
+// provision one user on demand (each request printed), go live, start, read the status and
+// the log; without --url the commands say that jobs live in a server.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { call, createOrg, entraUser, listening, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+
+const run = promisify(execFile);
+let a: Harness;
+let b: Harness;
+let orgA: Org;
+let orgB: Org;
+let aApp: FastifyInstance;
+let bApp: FastifyInstance;
+let aUrl = '';
+let bUrl = '';
+
+const cli = async (...args: string[]) => (await run(process.execPath, ['bin/scimitar.js', ...args], { env: { ...process.env, SCIMITAR_DB: '', SCIMITAR_TOKEN: '' } })).stdout;
+const onA = (...args: string[]) => cli('--url', aUrl, '--token', orgA.token, ...args);
+
+before(async () => {
+  a = await startHarness({ secretKey: 'a CLI provisioning test secret key, long', webhookAllowHttpLoopback: true });
+  b = await startHarness();
+  orgA = await createOrg(a);
+  orgB = await createOrg(b, 'standard');
+  ({ app: aApp, url: aUrl } = await listening(a));
+  ({ app: bApp, url: bUrl } = await listening(b));
+});
+after(async () => {
+  await a.services.jobRunner.stop();
+  await aApp.close();
+  await bApp.close();
+  await a.close();
+  await b.close();
+});
+
+test('job create, on-demand, live, start, show, logs, delete over the API', async () => {
+  await call(a, { method: 'POST', path: '/Users', token: orgA.token, body: entraUser('kim@contoso.com', { title: 'Ops' }) });
+  const made = JSON.parse(await onA('job', 'create', 'to B', '--target-url', `${bUrl}/api/v2/scim/v2`, '--target-token-url', `${bUrl}/oauth/token`, '--target-client-id', orgB.clientId, '--target-client-secret', orgB.clientSecret, '--json'));
+  assert.equal(made.state, 'stopped');
+  assert.equal(made.pilot, true);
+  const shown = await onA('job', 'on-demand', made.id, 'kim@contoso.com');
+  assert.match(shown, /^kim@contoso\.com: create \[pilot\]/);
+  assert.match(shown, /GET \/Users\?filter=userName.* -> 200/);
+  assert.match(shown, /POST \/Users \(validate-only\) -> 201/);
+  assert.equal(JSON.parse(await onA('job', 'live', made.id, '--json')).pilot, false);
+  await onA('job', 'start', made.id);
+  assert.equal(await a.services.jobRunner.tick(), 1);
+  const inB = await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "kim@contoso.com"')}`, token: orgB.token });
+  assert.equal(inB.body.Resources[0].title, 'Ops');
+  const status = JSON.parse(await onA('job', 'show', made.id, '--json'));
+  assert.equal(status.status, 'running');
+  assert.equal(status.lastCycle.counts.create, 1);
+  assert.match(await onA('job', 'list'), /to B/);
+  const log = JSON.parse(await onA('job', 'logs', made.id, '--user', 'kim@contoso.com', '--json'));
+  assert.ok(log.some((e: { action: string; cycle: string }) => e.action === 'create' && e.cycle === 'full'));
+  assert.match(await onA('job', 'delete', made.id), /deleted/);
+  await assert.rejects(onA('job', 'show', made.id), (e: { stderr: string }) => /404/.test(e.stderr));
+  await assert.rejects(cli('job', 'list'), (e: { stderr: string }) => /jobs run there/.test(e.stderr));
+});
