@@ -38,20 +38,20 @@ export class JobRunner {
   private signals = 0;
   private readonly signalledAt = new Map<string, number>();
   private readonly ranAt = new Map<string, number>();
-  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly feed: EventFeed,
     private readonly box: SecretBox | undefined,
-    private readonly changes: ChangeSignal | undefined,
+    changes: ChangeSignal | undefined,
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    changes?.watch((orgId) => this.signalledAt.set(orgId, ++this.signals));
+  }
 
   start(onError?: (err: unknown) => void): void {
     const report = onError ?? this.options.onError ?? (() => undefined);
     this.stopped = false;
-    this.unwatch ??= this.changes?.watch((orgId) => this.signalledAt.set(orgId, ++this.signals));
     const loop = () => {
       if (this.stopped) return;
       this.running = this.tick().then(() => undefined, report).finally(() => {
@@ -64,8 +64,6 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.unwatch?.();
-    this.unwatch = undefined;
     await this.running;
   }
 
