@@ -122,7 +122,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       requests: new RequestLog(store),
       events,
       webhooks: new WebhookAdmin(store, events, webhookPolicy, setSigner, changes),
-      jobs: new JobAdmin(store, events, webhookPolicy, box),
+      jobs: new JobAdmin(store, events, webhookPolicy, box, userReader),
     }),
   });
 }

@@ -147,6 +147,17 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.ok(await inB('grace@contoso.com'));
       assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'nobody@contoso.com' })).status, 404);
 
+      // The mapping preview: a value for a user, or the error with its position.
+      const ok = await apiA('POST', `/provisioning/jobs/${jobId}/preview`, { expression: 'Join(" / ", [jobTitle], ToUpper([userPrincipalName]))', user: 'grace@contoso.com' });
+      assert.equal(ok.status, 200, ok.raw);
+      assert.equal(ok.body.value, 'Admiral / GRACE@CONTOSO.COM');
+      assert.equal(ok.body.source.jobTitle, 'Admiral');
+      const broken = await apiA('POST', `/provisioning/jobs/${jobId}/preview`, { expression: 'Join(" ", [jobTitle], Nope([mail]))', user: 'grace@contoso.com' });
+      assert.equal(broken.status, 200);
+      assert.match(broken.body.error.message, /Nope/);
+      assert.equal(broken.body.error.position, 23, 'where the unknown function starts');
+      assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/preview`, { expression: '[mail]', user: 'nobody@contoso.com' })).status, 404);
+
       // A mapping that sends B a value it refuses for one user (a title over B's 65,536 characters): B's 400 and detail are in A's log.
       const refuse = { target: 'title', source: { type: 'expression', expression: `Switch([jobTitle], [jobTitle], "Refuse me", ConvertToBase64(ConvertToBase64(ConvertToBase64("${'x'.repeat(5_000)}"))))` }, apply: 'always' };
       const mapped = await apiA('PATCH', `/provisioning/jobs/${jobId}`, { mappings: { users: [

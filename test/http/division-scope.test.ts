@@ -303,6 +303,13 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /api/v2/provisioning/jobs/:id/restart': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/restart` })),
       'GET /api/v2/provisioning/jobs/:id/status': async () => expectStatus(404, await as({ path: `/api/v2/provisioning/jobs/${orgJob}/status` })),
       'POST /api/v2/provisioning/jobs/:id/provision-on-demand': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/provision-on-demand`, body: { user: HOME_LOGIN } })),
+      'POST /api/v2/provisioning/jobs/:id/preview': async () => {
+        // The org-wide job is unseen; a Sales job's preview never reads a Home user.
+        const own = await as({ method: 'POST', path: '/api/v2/provisioning/jobs', body: { name: 'Sales preview', target: { url: 'http://127.0.0.1:9/scim', token: 't' } } });
+        const home = await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${own.body.id}/preview`, body: { expression: '[jobTitle]', user: HOME_LOGIN } });
+        assert.ok(!home.raw.includes('Secret title'));
+        return [...expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/preview`, body: { expression: '[jobTitle]', user: 'sam.sales@contoso.com' } })), ...expectStatus(404, home)];
+      },
       'POST /api/v2/provisioning/jobs/:id/test-connection': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/provisioning/jobs/${orgJob}/test-connection` })),
       'GET /api/v2/provisioning/jobs/:id/logs': async () => expectStatus(404, await as({ path: `/api/v2/provisioning/jobs/${orgJob}/logs` })),
       'POST /api/v2/webhooks/:id/poll': async () => expectStatus(404, await as({ method: 'POST', path: `/api/v2/webhooks/${orgHook}/poll`, body: { returnImmediately: true }, headers: { 'content-type': 'application/json' } })),

@@ -235,6 +235,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       'POST /api/v2/provisioning/jobs/:id/restart': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/restart` })),
       'GET /api/v2/provisioning/jobs/:id/status': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/provisioning/jobs/${A.job}/status` })),
       'POST /api/v2/provisioning/jobs/:id/provision-on-demand': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/provision-on-demand`, body: { user: 'alice.hidden@a.test' } })),
+      'POST /api/v2/provisioning/jobs/:id/preview': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/preview`, body: { expression: '[jobTitle]', user: 'alice.hidden@a.test' } })),
       'POST /api/v2/provisioning/jobs/:id/test-connection': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/provisioning/jobs/${A.job}/test-connection` })),
       'GET /api/v2/provisioning/jobs/:id/logs': async () => expectStatus(NOT_FOUND, await asB({ path: `/api/v2/provisioning/jobs/${A.job}/logs` })),
       'POST /api/v2/webhooks/:id/poll': async () => expectStatus(NOT_FOUND, await asB({ method: 'POST', path: `/api/v2/webhooks/${A.webhook}/poll`, body: { returnImmediately: true, ack: ['x'] } })),
@@ -330,6 +331,7 @@ for (const { name: dialect, skip } of DIALECTS) {
         return r;
       },
       'POST /console/provisioning/:id/test': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/test`)),
+      'POST /console/provisioning/:id/preview': async () => expectStatus(NOT_FOUND, await form(`/console/provisioning/${A.job}/preview`, { expression: '[jobTitle]', user: 'alice.hidden@a.test' })),
       'POST /console/provisioning/:id/on-demand': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/on-demand`, { user: 'alice.hidden@a.test' })),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.
       'POST /console/connect/test': async () => [await form('/console/connect/test', { clientId: A.client, clientSecret: b.clientSecret })],

@@ -14,6 +14,11 @@ import type { TargetPolicy } from '../webhooks/target.ts';
 import { readJobConfig, type JobConfig } from './job-config.ts';
 import { credentialScope, runJobCycle, targetClient } from './job-cycle.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { UserReader } from '../admin/users-audits.ts';
+import { ExpressionError } from '../../provision/expression/ast.ts';
+import { compileExpression, evaluateForTarget } from '../../provision/expression/evaluate.ts';
+import { SKIP } from '../../provision/expression/values.ts';
+import { graphUserOf } from './own-directory.ts';
 
 export const JOB_PERMISSIONS = {
   view: 'provisioning:job:view', add: 'provisioning:job:add', edit: 'provisioning:job:edit', delete: 'provisioning:job:delete', run: 'provisioning:job:run',
@@ -51,6 +56,7 @@ export class JobAdmin {
     private readonly feed: EventFeed,
     private readonly policy: TargetPolicy,
     private readonly box: SecretBox | undefined,
+    private readonly users: UserReader,
   ) {}
 
   entity(j: ProvisioningJobRecord): JobEntity {
@@ -193,12 +199,37 @@ export class JobAdmin {
       throw new ScimError(503, undefined, `The target could not be reached: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`);
     }
     const object = r.report.objects.find((o) => o.kind === 'user' && (o.sourceId === user || o.name.toLowerCase() === user.toLowerCase()));
-    if (!object) throw scimErrors.notFound(`No user ${user} in this job's source${(j.config as unknown as JobConfig).divisionIds ? ' (its divisions)' : ''}`);
+    if (!object) throw scimErrors.notFound(`No such user (by id or userName) in this job's source${(j.config as unknown as JobConfig).divisionIds ? ' (its divisions)' : ''}`);
     return {
       pilot: j.pilot, user: { id: object.sourceId, name: object.name }, action: object.action, ...(object.reason ? { reason: object.reason } : {}),
       ...(object.targetId ? { targetId: object.targetId } : {}), changes: object.changes, errors: object.errors,
       steps: r.exchanges.map((x) => ({ request: { method: x.method, path: x.path, ...(x.body !== undefined ? { body: x.body } : {}), validateOnly: x.validateOnly }, response: { status: x.status, ...(x.answer !== undefined ? { body: x.answer } : {}) } })),
     };
+  }
+
+  /**
+   * The mapping editor's live preview: `expression` evaluated for one user of the job's source
+   * (by id or userName) as the engine reads it. A user the caller may not view, or outside the
+   * job's divisions, is not found; an expression that does not parse or run says why and where.
+   */
+  async preview(ctx: AdminContext, id: string, input: unknown) {
+    const j = await this.visible(ctx, id, JOB_PERMISSIONS.view);
+    const b = body(input);
+    const expression = requiredString(b, 'expression', 10_000);
+    const key = requiredString(b, 'user', 1024);
+    const found = /^[0-9a-f-]{36}$/i.test(key) ? key : ((await this.users.list(ctx, { filter: `userName eq ${JSON.stringify(key)}`, pageSize: '1' })).entities[0]?.id as string | undefined);
+    if (found) await this.users.get(ctx, found);
+    const row = found ? await this.store.getUser(ctx.org.id, found) : undefined;
+    const divisions = (j.config as unknown as JobConfig).divisionIds;
+    if (!row || (divisions && !divisions.includes(row.divisionId))) throw scimErrors.notFound('No such user (by id or userName) in this job\'s source');
+    const source = graphUserOf(row);
+    try {
+      const value = evaluateForTarget(compileExpression(expression), source);
+      return { user: { id: row.id, name: row.userName }, ...(value === SKIP ? { skipped: true } : { value }), source };
+    } catch (e) {
+      if (!(e instanceof ExpressionError)) throw e;
+      return { user: { id: row.id, name: row.userName }, error: { message: e.message, ...(e.position !== undefined ? { position: e.position + 1 } : {}) }, source };
+    }
   }
 
   /** Asks the target for one page of users: what Entra's "Test Connection" does. */

@@ -6,7 +6,7 @@ import { ScimError } from '../../scim/index.ts';
 import { keptInput } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { page } from './layout.ts';
-import { jobPage, jobsPage, onDemandResult } from './pages/provisioning.ts';
+import { jobPage, jobsPage, onDemandResult, previewResult } from './pages/provisioning.ts';
 import { field, form, id, type ConsoleKit } from './kit.ts';
 
 export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
@@ -47,6 +47,20 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
       if (e instanceof ScimError) return back(reply, to, r.consoleCaller!.org.id, { error: e.message });
       throw e;
     }
+  });
+  // The preview changes nothing: it answers with the job's page and the result under the form.
+  app.post('/console/provisioning/:id/preview', opts, async (r, reply) => {
+    const f = form(r);
+    const asked = { expression: field(f, 'expression'), user: field(f, 'user') };
+    let result;
+    try {
+      result = previewResult(asked.expression, await s.admin.jobs.preview(ctxOf(r), id(r), asked));
+    } catch (e) {
+      if (!(e instanceof ScimError) || e.status === 404 && !(await s.store.getJob(r.consoleCaller!.org.id, id(r)))) throw e;
+      result = previewResult(asked.expression, { user: { name: asked.user }, error: { message: e.message } });
+    }
+    const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), { previewExpression: asked.expression, previewUser: asked.user }, undefined, undefined, result);
+    return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body));
   });
   app.post('/console/provisioning/:id/on-demand', opts, async (r, reply) => {
     const f = form(r);

@@ -106,6 +106,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     }
     admin.get('/provisioning/jobs/:id/status', w(S.jobs.status), async (r) => s.admin.jobs.get(ctx(r), id(r)));
     admin.post('/provisioning/jobs/:id/provision-on-demand', w(S.jobs.onDemand), async (r) => s.admin.jobs.provisionOnDemand(ctx(r), id(r), r.body));
+    admin.post('/provisioning/jobs/:id/preview', w(S.jobs.preview), async (r) => s.admin.jobs.preview(ctx(r), id(r), r.body));
     admin.post('/provisioning/jobs/:id/test-connection', w(S.jobs.test), async (r) => s.admin.jobs.testConnection(ctx(r), id(r)));
     admin.get('/provisioning/jobs/:id/logs', w(S.jobs.logs), async (r) => s.admin.jobs.logs(ctx(r), id(r), q(r)));
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));

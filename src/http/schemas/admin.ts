@@ -266,6 +266,10 @@ export const adminSchemas = {
     onDemand: route('Provisioning', 'Provision one user now (id or userName): every request and answer', {
       params: idParams, body: object({ user: str('A user id or userName', { maxLength: 1024 }) }, ['user']), response: ok(anyObject()),
     }),
+    preview: route('Provisioning', 'Evaluate a mapping expression for one user of the job\'s source: the value, or the error with its position', {
+      params: idParams, body: object({ expression: str(undefined, { maxLength: 10000 }), user: str('A user id or userName', { maxLength: 1024 }) }, ['expression', 'user']),
+      response: ok(object({ user: anyObject(), value: {}, skipped: bool(), error: object({ message: str(), position: int('1-based') }, ['message']), source: anyObject('The user as the engine reads it (Graph attribute names)') }, ['user', 'source'])),
+    }),
     test: route('Provisioning', 'Test the connection to the target (a user search)', { params: idParams, response: ok(object({ ok: bool(), status: int(), detail: str() }, ['ok', 'detail'])) }),
     logs: route('Provisioning', 'The provisioning log, newest first', {
       params: idParams, querystring: object({ limit: int(undefined, { minimum: 1, maximum: 500 }), before: int(), user: str(undefined, { maxLength: 1024 }), action: str(undefined, { maxLength: 32 }) }),

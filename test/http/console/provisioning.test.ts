@@ -75,7 +75,7 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.waitForLoadState();
     assert.match(await main(), /Test connection succeeded/);
 
-    await p.getByLabel('User (id or userName)').fill('lin@contoso.com');
+    await p.getByLabel('User (id or userName)', { exact: true }).fill('lin@contoso.com');
     await p.getByRole('button', { name: 'Provision', exact: true }).click();
     await p.waitForLoadState();
     const shown = await main();
@@ -85,6 +85,18 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.locator('details', { hasText: 'Request' }).first().evaluate((d) => d.setAttribute('open', ''));
     assert.match(await main(), /"userName": "lin@contoso\.com"/);
     assert.equal((await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "lin@contoso.com"')}`, token: orgB.token })).body.totalResults, 0, 'the pilot made nothing');
+
+    // The mapping preview: the error with its position, then the value.
+    await p.getByLabel('Expression').fill('Join(" ", [jobTitle], Nope([mail]))');
+    await p.getByLabel('For user (id or userName)').fill('lin@contoso.com');
+    await p.getByRole('button', { name: 'Evaluate' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Unknown function "Nope"/);
+    assert.match(await main(), /\^ position 23/);
+    await p.getByLabel('Expression').fill('Join(" / ", [jobTitle], [userPrincipalName])');
+    await p.getByRole('button', { name: 'Evaluate' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /For lin@contoso\.com: "Analyst \/ lin@contoso\.com"/);
 
     await p.getByRole('button', { name: 'Go live' }).click();
     await p.waitForLoadState();

@@ -69,7 +69,24 @@ ${r.errors.length > 0 ? html`<ul>${r.errors.map((e) => html`<li>${e}</li>`)}</ul
 ${s.request.body !== undefined ? html`<details><summary>Request</summary><pre>${JSON.stringify(s.request.body, null, 2)}</pre></details>` : ''}${s.response.body !== undefined ? html`<details><summary>Answer</summary><pre>${JSON.stringify(s.response.body, null, 2)}</pre></details>` : ''}</li>`)}</ol>`;
 }
 
-export async function jobPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string, query: Record<string, unknown>, notice?: Notice, shown?: Html): Promise<{ title: string; body: Html }> {
+export interface PreviewResult {
+  readonly user: { readonly name: string };
+  readonly value?: unknown;
+  readonly skipped?: boolean;
+  readonly error?: { readonly message: string; readonly position?: number };
+}
+
+/** The preview's answer: the value, or the error with a caret under its position in the expression. */
+export function previewResult(expression: string, r: PreviewResult): Html {
+  if (r.error) {
+    const at = r.error.position;
+    return html`<div class="notice error" role="alert"><p>${r.error.message}</p>${at !== undefined ? html`<pre class="caret">${expression}
+${' '.repeat(Math.max(0, at - 1))}^ position ${String(at)}</pre>` : ''}</div>`;
+  }
+  return html`<p>For <strong>${r.user.name}</strong>: ${r.skipped ? html`<span class="muted">no value: the attribute is not sent</span>` : html`<code>${JSON.stringify(r.value ?? null)}</code>`}</p>`;
+}
+
+export async function jobPage(s: Services, c: ConsoleCaller, ctx: AdminContext, id: string, query: Record<string, unknown>, notice?: Notice, shown?: Html, preview?: Html): Promise<{ title: string; body: Html }> {
   const j = await s.admin.jobs.get(ctx, id);
   const user = typeof query.user === 'string' ? query.user : '';
   const action = typeof query.action === 'string' ? query.action : '';
@@ -98,6 +115,12 @@ ${action_('test', 'Test connection')}
 <label for="on-demand-user">User (id or userName)</label><input type="text" id="on-demand-user" name="user" required maxlength="1024" value="${typed(notice?.form?._form === 'on-demand' ? notice.form : undefined, 'user')}">
 <p><button type="submit" class="primary">Provision</button></p></form>` : ''}
 ${shown ?? ''}
+<h2>Try an expression</h2>
+<form method="post" action="/console/provisioning/${id}/preview">${csrfField(c)}
+<label for="preview-expression">Expression (Entra's language: <code>[attribute]</code>, functions)</label><input type="text" id="preview-expression" name="expression" required maxlength="10000" value="${String(query.previewExpression ?? '')}" placeholder="Join(&quot; &quot;, [givenName], [surname])">
+<label for="preview-user">For user (id or userName)</label><input type="text" id="preview-user" name="user" required maxlength="1024" value="${String(query.previewUser ?? '')}">
+<p><button type="submit">Evaluate</button></p></form>
+${preview ?? ''}
 <h2>Mappings</h2>
 <div class="scroll"><table><thead><tr><th scope="col">Target attribute</th><th scope="col">Source</th><th scope="col">Applied</th></tr></thead><tbody>${mappingRows(users)}</tbody></table></div>
 <p class="muted">Groups: ${groups.map((m) => m.target).join(', ')}. Change mappings with PATCH /api/v2/provisioning/jobs/${id} ({"mappings": {"users": [...]}}), as in a mapping file.</p>
