@@ -6,7 +6,7 @@
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
-//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "memory", "request log", "events")
+//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "jobs", "memory", "request log", "events")
 //   --table-only    the request scenarios only (no bulk, cursor, console, request log, cycle or memory runs)
 //   --rounds <n>    interleaved rounds (default 3; 1 with --quick)
 import autocannon from 'autocannon';
@@ -317,6 +317,101 @@ async function consolePages(url: string, storeArgs: string[], sample: string): P
   return out;
 }
 
+const JOB_USERS = quick ? 2_000 : 100_000;
+const JOB_CHANGE_RATE = 100;
+
+/**
+ * Provisioning jobs: hub A (JOB_USERS users, SCIMITAR_SECRET_KEY) pushes to downstream B, both
+ * Scimitar servers in their own processes. Measured: the first full cycle (every user created
+ * on B), a full reconciliation after a restart (every user matched and compared on B), and the
+ * time from a change accepted by A to the PATCH B answered, at JOB_CHANGE_RATE changes a second
+ * (read off B's request log: the end of B's PATCH of that user).
+ */
+async function provisioningJobs(dir: string, clientId: string, clientSecret: string, rows: string[], notes: string[], fail: () => void): Promise<void> {
+  const hubStore = await storeEnv(dir, 'hub');
+  const downStore = await storeEnv(dir, 'downstream');
+  process.stderr.write(`jobs: preloading ${JOB_USERS} users on the hub...\n`);
+  const hubData = await preload({ dbPath: hubStore.dbPath, databaseUrl: hubStore.databaseUrl, clientId, clientSecret, users: JOB_USERS, bigGroupMembers: 0 });
+  await preload({ dbPath: downStore.dbPath, databaseUrl: downStore.databaseUrl, clientId, clientSecret, users: 0, bigGroupMembers: 0 });
+  const creds = { SCIMITAR_BOOTSTRAP_CLIENT_ID: clientId, SCIMITAR_BOOTSTRAP_CLIENT_SECRET: clientSecret };
+  const hub = await start(SCIMITAR, { ...hubStore.env, ...creds, SCIMITAR_SECRET_KEY: 'bench secret key for provisioning jobs, 32+', SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK: '1' }, /Tenant URL/);
+  const down = await start(SCIMITAR, { ...downStore.env, ...creds, SCIMITAR_RATE_LIMIT: '0' }, /Tenant URL/);
+  try {
+    const hubTok = await token(hub.url, clientId, clientSecret);
+    const downTok = await token(down.url, clientId, clientSecret);
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${hub.url}/api/v2/provisioning/jobs${path}`, { method, headers: { authorization: `Bearer ${hubTok}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return (await r.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const job = await api('POST', '', { name: 'bench', pilot: false, deprovision: 'none', target: { url: `${down.url}/api/v2/scim/v2`, tokenUrl: `${down.url}/oauth/token`, clientId, clientSecret } });
+    /** Starts (or restarts) the job and waits for its full cycle: seconds, and the cycle's counts. */
+    const fullCycle = async (verb: 'start' | 'restart') => {
+      const t0 = Date.now();
+      await api('POST', `/${job.id}/${verb}`);
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 250));
+        const st = await api('GET', `/${job.id}/status`);
+        if (st.lastCycle?.kind === 'full' && Date.parse(st.lastCycle.startedAt) >= t0 - 1000) return { seconds: (Date.parse(st.lastCycle.finishedAt) - t0) / 1000, counts: st.lastCycle.counts as Record<string, number>, health: st.health };
+        if (Date.now() - t0 > 3_600_000) throw new Error('jobs: the full cycle did not end within an hour');
+      }
+    };
+    process.stderr.write('jobs: first full cycle...\n');
+    const first = await fullCycle('start');
+    if (first.counts.fail > 0 || first.health.quarantined) fail();
+    rows.push(`| job: first full cycle, ${JOB_USERS} users created on the target | 4 | ${(JOB_USERS / first.seconds).toFixed(0)} users/s | | | ${first.counts.fail} | |`);
+    process.stderr.write('jobs: full reconciliation (restart)...\n');
+    const recon = await fullCycle('restart');
+    if (recon.counts.fail > 0) fail();
+    rows.push(`| job: full reconciliation of ${JOB_USERS} users (each matched and compared) | 4 | ${(JOB_USERS / recon.seconds).toFixed(0)} users/s | | | ${recon.counts.fail} | |`);
+
+    // Changes at JOB_CHANGE_RATE a second, each user once: a new title, A's answer time recorded.
+    const n = JOB_CHANGE_RATE * DURATION * 2;
+    const picked = hubData.userIds.slice(0, n);
+    const names = hubData.userNames.slice(0, n);
+    const changedAt = new Map<string, number>();
+    const t0 = Date.now();
+    await Promise.all(picked.map(async (id, i) => {
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / JOB_CHANGE_RATE - Date.now())));
+      const r = await fetch(`${hub.url}/api/v2/scim/v2/Users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${hubTok}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `Changed ${i}` }] }) });
+      if (r.status === 200) changedAt.set(names[i], Date.now());
+      else await r.text();
+    }));
+    // B's ids of those users, then B's PATCHes of them (the request log: start and duration).
+    const downId = new Map<string, string>();
+    for (const name of names) {
+      const r = (await (await fetch(`${down.url}/api/v2/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}&attributes=id`, { headers: { authorization: `Bearer ${downTok}` } })).json()) as { Resources?: { id: string }[] };
+      if (r.Resources?.[0]) downId.set(r.Resources[0].id, name);
+    }
+    const arrived = new Map<string, number>();
+    const deadline = Date.now() + 120_000;
+    while (arrived.size < changedAt.size && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      let cursor: string | undefined;
+      do {
+        const page = (await (await fetch(`${down.url}/api/v2/requests?pageSize=200&from=${new Date(t0 - 1000).toISOString()}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${downTok}` } })).json()) as { entries: { time: string; method: string; path: string; status: number; durationMs: number }[]; cursor?: string };
+        for (const e of page.entries) {
+          const name = e.method === 'PATCH' && e.status < 300 ? downId.get(e.path.split('?')[0].split('/').at(-1)!) : undefined;
+          if (name && changedAt.has(name)) {
+            const end = Date.parse(e.time) + e.durationMs;
+            if (end >= changedAt.get(name)! - 50 && !(arrived.get(name)! <= end)) arrived.set(name, end);
+          }
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    const lat = [...arrived].map(([name, end]) => Math.max(0, end - changedAt.get(name)!)).sort((a, b) => a - b);
+    const q = (x: number) => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))] ?? NaN;
+    if (arrived.size < changedAt.size) fail();
+    rows.push(`| job: change in A to PATCH answered by B, at ${JOB_CHANGE_RATE} changes/s | 1 | ${arrived.size} of ${changedAt.size} arrived | ${q(0.5).toFixed(0)} | ${q(0.99).toFixed(0)} | ${changedAt.size - arrived.size} | |`);
+    notes.push(`provisioning job: first full cycle of ${JOB_USERS} users ${first.seconds.toFixed(1)} s (${(JOB_USERS / first.seconds).toFixed(0)} users/s); full reconciliation after a restart ${recon.seconds.toFixed(1)} s (${(JOB_USERS / recon.seconds).toFixed(0)} users/s); ${changedAt.size} changes at ${JOB_CHANGE_RATE}/s reached the target with p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms (${arrived.size} of ${changedAt.size} seen in the target's request log)`);
+  } finally {
+    await stop(hub);
+    await stop(down);
+    await hubStore.cleanup();
+    await downStore.cleanup();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'scimitar-bench-'));
   const clientId = 'bench-client';
@@ -518,6 +613,7 @@ async function main(): Promise<void> {
 
     // The provisioning cycles, then memory and start-up with a large store.
     if (wantedExtra('cycle')) await provisioningCycles(dir, clientId, clientSecret, rows, notes, () => (failed = true));
+    if (wantedExtra('jobs')) await provisioningJobs(dir, clientId, clientSecret, rows, notes, () => (failed = true));
     if (wantedExtra('memory')) await memoryRun(dir, clientId, clientSecret, rows, notes);
 
     const header = [
