@@ -359,10 +359,12 @@ async function provisioningJobs(dir: string, clientId: string, clientSecret: str
     const first = await fullCycle('start');
     if (first.counts.fail > 0 || first.health.quarantined) fail();
     rows.push(`| job: first full cycle, ${JOB_USERS} users created on the target | 4 | ${(JOB_USERS / first.seconds).toFixed(0)} users/s | | | ${first.counts.fail} | |`);
+    process.stderr.write(`${rows.at(-1)}\n`);
     process.stderr.write('jobs: full reconciliation (restart)...\n');
     const recon = await fullCycle('restart');
     if (recon.counts.fail > 0) fail();
     rows.push(`| job: full reconciliation of ${JOB_USERS} users (each matched and compared) | 4 | ${(JOB_USERS / recon.seconds).toFixed(0)} users/s | | | ${recon.counts.fail} | |`);
+    process.stderr.write(`${rows.at(-1)}\n`);
 
     // Changes at JOB_CHANGE_RATE a second, each user once: a new title, A's answer time recorded.
     const n = JOB_CHANGE_RATE * DURATION * 2;
@@ -372,10 +374,10 @@ async function provisioningJobs(dir: string, clientId: string, clientSecret: str
     const t0 = Date.now();
     await Promise.all(picked.map(async (id, i) => {
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / JOB_CHANGE_RATE - Date.now())));
-      const r = await fetch(`${hub.url}/api/v2/scim/v2/Users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${hubTok}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `Changed ${i}` }] }) });
+      const r = await fetch(`${hub.url}/api/v2/scim/v2/Users/${id}`, { signal: AbortSignal.timeout(30_000), method: 'PATCH', headers: { authorization: `Bearer ${hubTok}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `Changed ${i}` }] }) });
       if (r.status === 200) changedAt.set(names[i], Date.now());
       else await r.text();
-    }));
+    }).map((p) => p.catch(() => undefined)));
     // B's ids of those users, then B's PATCHes of them (the request log: start and duration).
     const downId = new Map<string, string>();
     for (const name of names) {

@@ -63,6 +63,14 @@ for (const { name: dialect, skip } of DIALECTS) {
       const r = await call(b, { path: `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, token: orgB.token });
       return (r.body.Resources ?? [])[0] as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
+    /** Rounds of the runner until one runs a cycle (on PostgreSQL an event is readable once every older transaction of the cluster has ended). */
+    const untilCycle = async () => {
+      for (let i = 0; i < 100; i++) {
+        if ((await a.services.jobRunner.tick()) > 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail('no cycle ran within 10 s');
+    };
     const target = () => ({ url: `${bUrl}/api/v2/scim/v2`, tokenUrl: `${bUrl}/oauth/token`, clientId: jobClient.id, clientSecret: jobClient.secret });
 
     test('a job is made stopped and in pilot; its credentials are never shown; the pilot writes nothing on B', async () => {
@@ -109,6 +117,12 @@ for (const { name: dialect, skip } of DIALECTS) {
 
       await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: 'title', value: 'Principal' }));
       await within(5000, async () => ((await inB('ada@contoso.com'))?.title === 'Principal' ? true : undefined), 'a changed title');
+      // A cycle for a changed user reads that user only: no other user is even looked at.
+      const afterTitle = await within(5000, async () => {
+        const st = (await apiA('GET', `/provisioning/jobs/${jobId}/status`)).body;
+        return st.lastCycle?.kind === 'changes' && st.lastCycle.counts.update === 1 ? st.lastCycle : undefined;
+      }, 'the title cycle recorded');
+      assert.equal(afterTitle.counts.skip, 0, JSON.stringify(afterTitle));
       await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: `${ENTERPRISE}:department`, value: 'Sales' }));
       await within(5000, async () => ((await inB('ada@contoso.com'))?.[ENTERPRISE]?.department === 'Sales' ? true : undefined), 'a moved department');
 
@@ -170,7 +184,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal(bad.status, 400, 'a mapping that does not compile is refused with where');
       assert.match(bad.body.message, /users\[0\]/);
       await scimA('POST', '/Users', entraUser('refused@contoso.com', { title: 'Refuse me' }));
-      await a.services.jobRunner.tick();
+      await untilCycle();
       const log = (await apiA('GET', `/provisioning/jobs/${jobId}/logs?user=refused@contoso.com`)).body.entities as { action: string; errors?: string[] }[];
       const failed = log.find((e) => e.action === 'fail');
       assert.ok(failed, JSON.stringify(log));
@@ -182,7 +196,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       const revoked = await call(b, { method: 'DELETE', path: `/api/v2/oauth/clients/${jobClient.id}`, token: orgB.token });
       assert.equal(revoked.status, 204, revoked.raw);
       await scimA('POST', '/Users', entraUser(`after.revoke.${randomUUID().slice(0, 6)}@contoso.com`));
-      await a.services.jobRunner.tick();
+      await untilCycle();
       const status = (await apiA('GET', `/provisioning/jobs/${jobId}/status`)).body;
       assert.equal(status.health.quarantined, true, JSON.stringify(status));
       assert.match(status.health.reason, /refused the credentials/);

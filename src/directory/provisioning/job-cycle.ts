@@ -9,7 +9,7 @@ import { runSync, type ObjectReport, type SyncReport } from '../../provision/syn
 import type { JobCycleSummary, JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { jobMappings, type JobConfig, type JobCredentials } from './job-config.ts';
 import { loadJobState, StoreJournal } from './job-state.ts';
-import { readOwnDirectory } from './own-directory.ts';
+import { readOwnDirectory, readOwnUsers } from './own-directory.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export type CycleKind = JobCycleSummary['kind'];
@@ -37,11 +37,17 @@ export function targetClient(job: ProvisioningJobRecord, box: SecretBox, onExcha
 
 const logged = (o: ObjectReport, kind: CycleKind) => kind === 'on-demand' || o.action !== 'skip' || o.errors.length > 0;
 
-export async function runJobCycle(store: Store, box: SecretBox, job: ProvisioningJobRecord, kind: CycleKind, only?: readonly string[]): Promise<JobCycleResult> {
+/**
+ * `only`: these users only (ids or userNames; on demand). `changedUsers`: a cycle for changes
+ * that reads just these users (ids): no groups, no deprovisioning, the cost of the change
+ * rather than of the directory.
+ */
+export async function runJobCycle(store: Store, box: SecretBox, job: ProvisioningJobRecord, kind: CycleKind, only?: readonly string[], changedUsers?: readonly string[]): Promise<JobCycleResult> {
   const c = job.config as unknown as JobConfig;
   const exchanges: ScimExchange[] = [];
   const client = targetClient(job, box, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
-  const directory = await readOwnDirectory(store, job.orgId, c.divisionIds);
+  const directory = changedUsers ? await readOwnUsers(store, job.orgId, changedUsers, c.divisionIds) : await readOwnDirectory(store, job.orgId, c.divisionIds);
+  only ??= changedUsers;
   const state = await loadJobState(store, job.id);
   if (kind === 'full') for (const u of Object.values(state.users)) u.hash = '';
   const journal = job.pilot ? undefined : new StoreJournal(store, job.id);

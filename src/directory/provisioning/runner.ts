@@ -10,6 +10,7 @@
 // PostgreSQL an event is read only once every older transaction has ended).
 import { randomUUID } from 'node:crypto';
 import { assessCycle } from '../../provision/schedule.ts';
+import { eventsOf } from '../../trail/events.ts';
 import type { JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import type { ChangeSignal } from '../change-signal.ts';
 import type { EventFeed } from '../events.ts';
@@ -21,6 +22,24 @@ export const JOB_LEASE_MS = 30_000;
 /** The first quarantine wait; it doubles with each quarantined cycle, up to a day. */
 export const QUARANTINE_BASE_MS = 60_000;
 const HOUR = 3_600_000;
+/** A cycle for at most this many changed rows reads only the users they name. */
+export const INCREMENTAL_ROWS = 1000;
+/** How long a signalled change may stay unreadable in the feed before a cycle reads the whole directory for it. */
+export const SIGNAL_GRACE_MS = 3000;
+
+/**
+ * The users a run of change events names, when a cycle for them alone is enough: only user
+ * creates and updates. A deletion, a move between divisions or any group change needs the
+ * whole directory (deprovisioning, scope, memberships): undefined.
+ */
+export function changedUsersOf(rows: Parameters<typeof eventsOf>[0][]): string[] | undefined {
+  const ids = new Set<string>();
+  for (const e of rows.flatMap(eventsOf)) {
+    if (e.resource.type !== 'User' || e.type === 'user.deleted' || e.type === 'user.moved') return undefined;
+    ids.add(e.resource.id);
+  }
+  return ids.size > 0 ? [...ids] : undefined;
+}
 
 export interface RunnerOptions {
   readonly intervalMs?: number;
@@ -37,6 +56,8 @@ export class JobRunner {
   /** A counter of signals, the last one of each organization, and where each job's last cycle here began. */
   private signals = 0;
   private readonly signalledAt = new Map<string, number>();
+  /** When each organization's oldest signal not yet run for arrived (epoch ms). */
+  private readonly signalTime = new Map<string, number>();
   private readonly ranAt = new Map<string, number>();
 
   constructor(
@@ -46,7 +67,10 @@ export class JobRunner {
     changes: ChangeSignal | undefined,
     private readonly options: RunnerOptions = {},
   ) {
-    changes?.watch((orgId) => this.signalledAt.set(orgId, ++this.signals));
+    changes?.watch((orgId) => {
+      this.signalledAt.set(orgId, ++this.signals);
+      if (!this.signalTime.has(orgId)) this.signalTime.set(orgId, Date.now());
+    });
   }
 
   start(onError?: (err: unknown) => void): void {
@@ -96,20 +120,28 @@ export class JobRunner {
     const full = job.nextFull <= now;
     const latest = (await this.feed.latest(job.orgId)) ?? job.position;
     const signalled = (this.signalledAt.get(job.orgId) ?? 0) > (this.ranAt.get(job.id) ?? 0);
-    const changed = !full && (signalled || (await this.feed.rows(job.orgId, job.position, 1, c.divisionIds)).length > 0);
-    if (!full && !changed) {
-      // Events outside the job's divisions move its position on without a cycle.
-      if (latest.commit !== job.position.commit || latest.seq !== job.position.seq) await this.save(job, { position: latest, nextFull: job.nextFull, nextRun: 0, health: job.health });
-      return false;
+    const rows = full ? [] : await this.feed.rows(job.orgId, job.position, INCREMENTAL_ROWS + 1, c.divisionIds);
+    if (!full && rows.length === 0) {
+      // A signal whose events the feed does not show yet (PostgreSQL shows an event once every
+      // older transaction has ended): wait for them a little, then read the whole directory.
+      if (!signalled || Date.now() - (this.signalTime.get(job.orgId) ?? Date.now()) < SIGNAL_GRACE_MS) {
+        // Events outside the job's divisions move its position on without a cycle.
+        if (!signalled && (latest.commit !== job.position.commit || latest.seq !== job.position.seq)) await this.save(job, { position: latest, nextFull: job.nextFull, nextRun: 0, health: job.health });
+        return false;
+      }
     }
+    const changedUsers = !full && rows.length > 0 && rows.length <= INCREMENTAL_ROWS ? changedUsersOf(rows) : undefined;
+    // A cycle for a few users moves the position past their rows only; one over the whole directory past everything read before it began.
+    const reached = changedUsers ? rows.at(-1)!.position : latest;
     const kind: CycleKind = full ? 'full' : 'changes';
     // Noted before the cycle reads the directory: a change signalled meanwhile runs the next round.
     this.ranAt.set(job.id, this.signals);
+    this.signalTime.delete(job.orgId);
     let health: JobHealth;
     let nextRun = 0;
     let lastCycle;
     try {
-      const r = await runJobCycle(this.store, this.box!, job, kind);
+      const r = await runJobCycle(this.store, this.box!, job, kind, undefined, changedUsers);
       lastCycle = r.summary;
       const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
       health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);
@@ -122,7 +154,7 @@ export class JobRunner {
     }
     // A quarantined cycle does not move the position: its changes are sent again when it ends.
     await this.save(job, {
-      position: health.quarantined ? job.position : latest, nextFull: full && !health.quarantined ? now + c.fullEveryHours * HOUR : job.nextFull, nextRun, health,
+      position: health.quarantined ? job.position : reached, nextFull: full && !health.quarantined ? now + c.fullEveryHours * HOUR : job.nextFull, nextRun, health,
       ...(lastCycle ? { lastCycle } : {}),
     });
     return true;

@@ -171,6 +171,11 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     await p.goto(`${url}/console/activity`);
     await p.locator('#live-status', { hasText: 'Live' }).waitFor();
     await accessible(p, 'activity');
+    // From here on the page learns of changes over the stream it holds open: the network log
+    // shows no request at all while two entries arrive (no polling).
+    const madeByPage: string[] = [];
+    const record = (r: { url(): string }) => madeByPage.push(r.url());
+    p.on('request', record);
     await scim('PATCH', `/Users/${alice.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Manager' }] });
     const changed = p.locator('#feed li', { hasText: 'Admin client changed user Alice Adams' });
     await changed.waitFor({ timeout: 10_000 });
@@ -180,6 +185,8 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     const entry = p.locator('#feed li[data-outcome=refused]', { hasText: 'tried to create user dave@contoso.com' });
     await entry.waitFor({ timeout: 10_000 });
     assert.match(await entry.innerText(), /317-555-0104.*not valid: use E\.164/);
+    p.off('request', record);
+    assert.deepEqual(madeByPage, [], 'the feed updated without a request from the page');
     await shot(p, 'activity');
     await p.getByLabel('Outcome').selectOption('refused');
     await p.getByRole('button', { name: 'Filter' }).click();
