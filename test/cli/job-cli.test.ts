@@ -5,41 +5,29 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import { call, createOrg, entraUser, listening, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { call, entraUser, type Harness, type Org } from '../helpers/harness.ts';
+import { startHub, type Hub } from '../helpers/hub.ts';
 
 const run = promisify(execFile);
+let hub: Hub;
 let a: Harness;
 let b: Harness;
 let orgA: Org;
 let orgB: Org;
-let aApp: FastifyInstance;
-let bApp: FastifyInstance;
 let aUrl = '';
-let bUrl = '';
 
 const cli = async (...args: string[]) => (await run(process.execPath, ['bin/scimitar.js', ...args], { env: { ...process.env, SCIMITAR_DB: '', SCIMITAR_TOKEN: '' } })).stdout;
 const onA = (...args: string[]) => cli('--url', aUrl, '--token', orgA.token, ...args);
 
 before(async () => {
-  a = await startHarness({ secretKey: 'a CLI provisioning test secret key, long', webhookAllowHttpLoopback: true });
-  b = await startHarness();
-  orgA = await createOrg(a);
-  orgB = await createOrg(b, 'standard');
-  ({ app: aApp, url: aUrl } = await listening(a));
-  ({ app: bApp, url: bUrl } = await listening(b));
+  hub = await startHub({ listenA: true });
+  ({ a, b, orgA, orgB, aUrl } = hub);
 });
-after(async () => {
-  await a.services.jobRunner.stop();
-  await aApp.close();
-  await bApp.close();
-  await a.close();
-  await b.close();
-});
+after(() => hub.close());
 
 test('job create, on-demand, live, start, show, logs, delete over the API', async () => {
   await call(a, { method: 'POST', path: '/Users', token: orgA.token, body: entraUser('kim@contoso.com', { title: 'Ops' }) });
-  const made = JSON.parse(await onA('job', 'create', 'to B', '--target-url', `${bUrl}/api/v2/scim/v2`, '--target-token-url', `${bUrl}/oauth/token`, '--target-client-id', orgB.clientId, '--target-client-secret', orgB.clientSecret, '--json'));
+  const made = JSON.parse(await onA('job', 'create', 'to B', '--target-url', hub.target().url, '--target-token-url', hub.target().tokenUrl, '--target-client-id', hub.client.id, '--target-client-secret', hub.client.secret, '--json'));
   assert.equal(made.state, 'stopped');
   assert.equal(made.pilot, true);
   const shown = await onA('job', 'on-demand', made.id, 'kim@contoso.com');

@@ -8,11 +8,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { call, clientWith, createOrg, entraUser, listening, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { call, clientWith, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { startHub, type Hub } from '../helpers/hub.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import type { FastifyInstance } from 'fastify';
 
-const SECRET_KEY = 'a test secret key that is long enough';
 
 /** Polls `probe` until it returns a value, for at most `ms`. */
 async function within<T>(ms: number, probe: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -27,33 +26,21 @@ async function within<T>(ms: number, probe: () => Promise<T | undefined>, what: 
 
 for (const { name: dialect, skip } of DIALECTS) {
   describe(`provisioning jobs: A pushes to B (${dialect})`, { skip }, () => {
+    let hub: Hub;
     let a: Harness;
     let b: Harness;
     let orgA: Org;
     let orgB: Org;
-    let bApp: FastifyInstance;
-    let bUrl = '';
     let jobId = '';
     let jobClient = { id: '', secret: '' };
     before(async () => {
       if (skip) return;
-      a = await startHarness({ dialect, secretKey: SECRET_KEY, webhookAllowHttpLoopback: true });
-      b = await startHarness();
-      orgA = await createOrg(a);
-      orgB = await createOrg(b, 'standard');
-      ({ app: bApp, url: bUrl } = await listening(b));
-      // The job's own client on B (SCIM permissions), so that revoking it leaves B's administrator.
-      const c = await call(b, { method: 'POST', path: '/api/v2/oauth/clients', token: orgB.token, headers: { 'content-type': 'application/json' },
-        body: { name: 'Scimitar A', authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: [{ roleId: orgB.scimRoleId, divisionId: '*' }] } });
-      assert.equal(c.status, 201, c.raw);
-      jobClient = { id: c.body.id, secret: c.body.secret };
+      hub = await startHub({ dialect });
+      ({ a, b, orgA, orgB } = hub);
+      jobClient = hub.client;
     });
     after(async () => {
-      if (skip) return;
-      await a.services.jobRunner.stop();
-      await bApp.close();
-      await a.close();
-      await b.close();
+      if (!skip) await hub.close();
     });
     const apiA = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, token = orgA.token) =>
       call(a, { method, path: `/api/v2${path}`, token, body, ...(body !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) });
@@ -71,7 +58,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       }
       assert.fail('no cycle ran within 10 s');
     };
-    const target = () => ({ url: `${bUrl}/api/v2/scim/v2`, tokenUrl: `${bUrl}/oauth/token`, clientId: jobClient.id, clientSecret: jobClient.secret });
+    const target = () => hub.target();
 
     test('a job is made stopped and in pilot; its credentials are never shown; the pilot writes nothing on B', async () => {
       const bad = await apiA('POST', '/provisioning/jobs', { name: 'no target' });

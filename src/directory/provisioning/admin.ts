@@ -4,11 +4,11 @@
 // its divisions only, sees only jobs within them, and such a job reads and pushes only users
 // of those divisions.
 import { randomUUID } from 'node:crypto';
-import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
 import { ScimError, scimErrors, type JsonObject } from '../../scim/index.ts';
 import type { JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { body, requirePermission, requiredString, type AdminContext } from '../admin/context.ts';
+import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
 import type { EventFeed } from '../events.ts';
 import type { TargetPolicy } from '../webhooks/target.ts';
 import { readJobConfig, type JobConfig } from './job-config.ts';
@@ -75,46 +75,22 @@ export class JobAdmin {
     return this.box;
   }
 
-  private scope(ctx: AdminContext, permission: string): readonly string[] | undefined {
-    const d = divisionsWith(ctx.principal, [permission]);
-    return d === ALL_DIVISIONS ? undefined : d;
-  }
-
-  private within(ctx: AdminContext, j: ProvisioningJobRecord, permission: string): boolean {
-    const scope = this.scope(ctx, permission);
-    const divisions = (j.config as unknown as JobConfig).divisionIds;
-    return scope === undefined || (divisions !== undefined && divisions.every((d) => scope.includes(d)));
-  }
-
   /** The job, when the caller holds `permission` over all its divisions (else not found). */
   async visible(ctx: AdminContext, id: string, permission: string): Promise<ProvisioningJobRecord> {
     requirePermission(ctx, permission);
     const j = await this.store.getJob(ctx.org.id, id);
-    if (!j || !this.within(ctx, j, permission)) throw scimErrors.notFound(`Provisioning job ${id} not found`);
+    if (!j || !withinCaller(ctx, (j.config as unknown as JobConfig).divisionIds, permission)) throw scimErrors.notFound(`Provisioning job ${id} not found`);
     return j;
   }
 
   async list(ctx: AdminContext): Promise<{ entities: JobEntity[]; total: number }> {
     requirePermission(ctx, JOB_PERMISSIONS.view);
-    const all = (await this.store.listJobs(ctx.org.id)).filter((j) => this.within(ctx, j, JOB_PERMISSIONS.view));
+    const all = (await this.store.listJobs(ctx.org.id)).filter((j) => withinCaller(ctx, (j.config as unknown as JobConfig).divisionIds, JOB_PERMISSIONS.view));
     return { entities: all.map((j) => this.entity(j)), total: all.length };
   }
 
   async get(ctx: AdminContext, id: string): Promise<JobEntity> {
     return this.entity(await this.visible(ctx, id, JOB_PERMISSIONS.view));
-  }
-
-  /** The divisions a body asks for, checked against the caller's scope (a scoped caller's default: its divisions). */
-  private async divisions(ctx: AdminContext, b: JsonObject, permission: string, current?: readonly string[]): Promise<readonly string[] | undefined> {
-    const scope = this.scope(ctx, permission);
-    let d: readonly string[] | undefined = b.divisionIds === undefined ? current ?? scope : (b.divisionIds as readonly string[] | null) ?? undefined;
-    if (d !== undefined) {
-      if (!Array.isArray(d) || d.length === 0 || d.some((x) => typeof x !== 'string')) throw scimErrors.badRequest('divisionIds must be a non-empty list of division ids, or null for every division');
-      for (const x of d) if (!(await this.store.getDivision(ctx.org.id, x))) throw scimErrors.badRequest(`Division ${x} does not exist`);
-      d = [...new Set(d)];
-    }
-    if (scope !== undefined && (d === undefined || d.some((x) => !scope.includes(x)))) throw scimErrors.forbidden(`${permission} is held only on some divisions: a job may read those only`);
-    return d;
   }
 
   async create(ctx: AdminContext, input: unknown): Promise<JobEntity> {
@@ -123,7 +99,7 @@ export class JobAdmin {
     const b = body(input);
     const name = requiredString(b, 'name', 200);
     const { config, credentials } = readJobConfig(b, this.policy);
-    const divisionIds = await this.divisions(ctx, b, JOB_PERMISSIONS.add);
+    const divisionIds = await askedDivisions(ctx, this.store, b, JOB_PERMISSIONS.add, undefined, 'a job may read');
     const id = randomUUID();
     // A new job starts at the newest event, stopped, in pilot: the first real cycle is the administrator's choice.
     const j: ProvisioningJobRecord = {
@@ -144,7 +120,7 @@ export class JobAdmin {
     const b = body(input);
     const current = j.config as unknown as JobConfig;
     const { config, credentials } = readJobConfig(b, this.policy, current);
-    const divisionIds = await this.divisions(ctx, b, JOB_PERMISSIONS.edit, current.divisionIds);
+    const divisionIds = await askedDivisions(ctx, this.store, b, JOB_PERMISSIONS.edit, current.divisionIds, 'a job may read');
     if (b.pilot !== undefined && typeof b.pilot !== 'boolean') throw scimErrors.badRequest('pilot must be true or false');
     const name = b.name === undefined ? j.name : requiredString(b, 'name', 200);
     const next: ProvisioningJobRecord = {

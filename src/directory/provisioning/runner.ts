@@ -53,6 +53,10 @@ export class JobRunner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** Set while the runner sleeps: runs the next round now. */
+  private wake: (() => void) | undefined;
+  /** A change was signalled since the current round began. */
+  private woken = false;
   /** A counter of signals, the last one of each organization, and where each job's last cycle here began. */
   private signals = 0;
   private readonly signalledAt = new Map<string, number>();
@@ -70,6 +74,10 @@ export class JobRunner {
     changes?.watch((orgId) => {
       this.signalledAt.set(orgId, ++this.signals);
       if (!this.signalTime.has(orgId)) this.signalTime.set(orgId, Date.now());
+      this.woken = true;
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
     });
   }
 
@@ -77,9 +85,18 @@ export class JobRunner {
     const report = onError ?? this.options.onError ?? (() => undefined);
     this.stopped = false;
     const loop = () => {
+      this.wake = undefined;
       if (this.stopped) return;
+      this.woken = false;
       this.running = this.tick().then(() => undefined, report).finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.options.intervalMs ?? 1000);
+        if (this.stopped) return;
+        // A change signalled during the round runs the next one at once; otherwise the runner
+        // sleeps until the interval ends or a change is signalled.
+        this.timer = setTimeout(loop, this.woken ? 0 : this.options.intervalMs ?? 1000);
+        this.wake = () => {
+          clearTimeout(this.timer);
+          this.timer = setTimeout(loop, 0);
+        };
       });
     };
     this.timer = setTimeout(loop, 0);

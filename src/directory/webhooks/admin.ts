@@ -3,12 +3,12 @@
 // creation and at rotation. A division-scoped caller subscribes only to its divisions and
 // sees only subscriptions within them (an organization-wide one needs every division).
 import { randomUUID } from 'node:crypto';
-import { ALL_DIVISIONS, divisionsWith } from '../../auth/permissions.ts';
 import { scimErrors, type JsonObject } from '../../scim/index.ts';
 import type { DeliveryRecord, Store, WebhookMethod, WebhookFormat, WebhookRecord } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { EVENT_TYPES } from '../../trail/events.ts';
 import { body, optionalString, requirePermission, type AdminContext } from '../admin/context.ts';
+import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
 import type { ChangeSignal } from '../change-signal.ts';
 import { EVENTS_PERMISSION, type EventFeed } from '../events.ts';
 import { Sealer } from '../sealed.ts';
@@ -88,28 +88,16 @@ export class WebhookAdmin {
     };
   }
 
-  /** The caller's divisions for `permission`: undefined for every division. */
-  private scope(ctx: AdminContext, permission: string): readonly string[] | undefined {
-    const d = divisionsWith(ctx.principal, [permission]);
-    return d === ALL_DIVISIONS ? undefined : d;
-  }
-
-  /** Whether a subscription lies within what the caller may see. */
-  private within(ctx: AdminContext, w: WebhookRecord, permission: string): boolean {
-    const scope = this.scope(ctx, permission);
-    return scope === undefined || (w.divisionIds !== undefined && w.divisionIds.every((d) => scope.includes(d)));
-  }
-
   private async visible(ctx: AdminContext, id: string, permission: string): Promise<WebhookRecord> {
     requirePermission(ctx, permission);
     const w = await this.store.getWebhook(ctx.org.id, id);
-    if (!w || !this.within(ctx, w, permission)) throw scimErrors.notFound(`Webhook ${id} not found`);
+    if (!w || !withinCaller(ctx, w.divisionIds, permission)) throw scimErrors.notFound(`Webhook ${id} not found`);
     return w;
   }
 
   async list(ctx: AdminContext): Promise<{ entities: WebhookEntity[]; total: number }> {
     requirePermission(ctx, WEBHOOK_PERMISSIONS.view);
-    const all = (await this.store.listWebhooks(ctx.org.id)).filter((w) => this.within(ctx, w, WEBHOOK_PERMISSIONS.view));
+    const all = (await this.store.listWebhooks(ctx.org.id)).filter((w) => withinCaller(ctx, w.divisionIds, WEBHOOK_PERMISSIONS.view));
     return { entities: all.map((w) => this.entity(w)), total: all.length };
   }
 
@@ -131,14 +119,7 @@ export class WebhookAdmin {
     if (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !(EVENT_TYPES as readonly string[]).includes(t))) {
       throw scimErrors.badRequest(`eventTypes must be a list of: ${EVENT_TYPES.join(', ')} (empty: every type)`);
     }
-    const scope = this.scope(ctx, permission);
-    let divisionIds: readonly string[] | undefined = b.divisionIds === undefined ? current?.divisionIds ?? scope : (b.divisionIds as readonly string[] | null) ?? undefined;
-    if (divisionIds !== undefined) {
-      if (!Array.isArray(divisionIds) || divisionIds.length === 0 || divisionIds.some((d) => typeof d !== 'string')) throw scimErrors.badRequest('divisionIds must be a non-empty list of division ids, or null for every division');
-      for (const d of divisionIds) if (!(await this.store.getDivision(ctx.org.id, d))) throw scimErrors.badRequest(`Division ${d} does not exist`);
-      divisionIds = [...new Set(divisionIds)];
-    }
-    if (scope !== undefined && (divisionIds === undefined || divisionIds.some((d) => !scope.includes(d)))) throw scimErrors.forbidden(`${permission} is held only on some divisions: subscribe to those`);
+    const divisionIds = await askedDivisions(ctx, this.store, b, permission, current?.divisionIds, 'subscribe to');
     const enabled = b.enabled === undefined ? current?.enabled ?? true : b.enabled;
     if (typeof enabled !== 'boolean') throw scimErrors.badRequest('enabled must be true or false');
     const description = b.description === undefined ? current?.description : optionalString(b, 'description');

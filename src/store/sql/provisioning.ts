@@ -1,9 +1,8 @@
 // Provisioning jobs in SQL: the job rows with their run state, leased to one runner at a time
-// (as webhooks are: an UPDATE that takes only rows whose lease ran out; on PostgreSQL the
-// candidates are read with SKIP LOCKED), each job's state between cycles, and its log.
+// (as webhooks are, with `leases` in shared.ts), each job's state between cycles, and its log.
 import type { JobLogRecord, ProvisioningJobRecord, ProvisioningRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { limit, one, placeholders } from './shared.ts';
+import { leases, limit, one, placeholders } from './shared.ts';
 
 function toJob(r: Row): ProvisioningJobRecord {
   return {
@@ -26,6 +25,7 @@ function toLog(r: Row): JobLogRecord {
 }
 
 export function provisioningRepository(db: SqlExecutor, features: DialectFeatures): ProvisioningRepository {
+  const lease = leases(db, features, 'provisioning_jobs', "status = 'running' AND next_run <= ?", 'next_run');
   return {
     async createJob(j) {
       await db.run(
@@ -60,23 +60,14 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
       }
       return gone;
     },
-    async claimJobs(now, leaseUntil, owner, n) {
-      const candidates = `SELECT id FROM provisioning_jobs WHERE status = 'running' AND next_run <= ? AND lease_until < ? ORDER BY next_run ${limit(n)}${features.rowLocks ? ' FOR UPDATE SKIP LOCKED' : ''}`;
-      const rows = await db.returning(
-        `UPDATE provisioning_jobs SET lease_until = ?, lease_owner = ? WHERE id IN (${candidates}) AND lease_until < ? RETURNING *`,
-        [leaseUntil, owner, now, now, now],
-      );
-      return rows.map(toJob);
-    },
+    claimJobs: async (now, leaseUntil, owner, n) => (await lease.claim(now, leaseUntil, owner, n)).map(toJob),
     async saveJobProgress(id, owner, p) {
       return (await db.run(
         'UPDATE provisioning_jobs SET position_commit = ?, position_seq = ?, next_full = ?, next_run = ?, health = ?, last_cycle = COALESCE(?, last_cycle) WHERE id = ? AND lease_owner = ?',
         [p.position.commit, p.position.seq, p.nextFull, p.nextRun, JSON.stringify(p.health), p.lastCycle ? JSON.stringify(p.lastCycle) : null, id, owner],
       )) === 1;
     },
-    async releaseJob(id, owner) {
-      await db.run('UPDATE provisioning_jobs SET lease_until = 0, lease_owner = NULL WHERE id = ? AND lease_owner = ?', [id, owner]);
-    },
+    releaseJob: (id, owner) => lease.release(id, owner),
     extendJobLease: async (id, owner, leaseUntil) => (await db.run('UPDATE provisioning_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?', [leaseUntil, id, owner])) === 1,
     async loadJobState(jobId) {
       const rows = await db.all('SELECT kind, source_id, data FROM provisioning_state WHERE job_id = ?', [jobId]);

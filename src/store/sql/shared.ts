@@ -1,7 +1,7 @@
 // What the aggregate modules share: placeholders, chunking, the division filter, a one-row
 // read, and the audit row that user and membership writes insert with their change.
 import type { AuditRecord, DivisionFilter } from '../contract.ts';
-import type { Row, SqlExecutor } from './executor.ts';
+import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
 
 export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -51,3 +51,21 @@ export const auditParams = (a: AuditRecord): unknown[] =>
   [a.id, a.orgId, a.time, a.clientId ?? null, a.requestId ?? null, a.action, a.resourceType, a.resourceId, a.divisionId ?? null, JSON.stringify(a.changes), a.version ?? null];
 
 export const auditInsert = (a: AuditRecord): Statement => ({ sql: `INSERT INTO audits (${AUDIT_COLUMNS}) VALUES (${placeholders(AUDIT_WIDTH)})`, params: auditParams(a) });
+
+/**
+ * Leased work (webhook subscriptions, provisioning jobs): rows with `lease_until` and
+ * `lease_owner`, taken by one node at a time. A claim is one UPDATE that only takes rows whose
+ * lease ran out; on PostgreSQL the candidates are read with SKIP LOCKED so that nodes do not
+ * queue on each other. `due` (with one `?` for now) and `order` name what is due first.
+ */
+export function leases(db: SqlExecutor, features: DialectFeatures, table: string, due: string, order: string) {
+  return {
+    claim(now: number, leaseUntil: number, owner: string, n: number): Promise<Row[]> {
+      const candidates = `SELECT id FROM ${table} WHERE ${due} AND lease_until < ? ORDER BY ${order} ${limit(n)}${features.rowLocks ? ' FOR UPDATE SKIP LOCKED' : ''}`;
+      return db.returning(`UPDATE ${table} SET lease_until = ?, lease_owner = ? WHERE id IN (${candidates}) AND lease_until < ? RETURNING *`, [leaseUntil, owner, now, now, now]);
+    },
+    async release(id: string, owner: string): Promise<void> {
+      await db.run(`UPDATE ${table} SET lease_until = 0, lease_owner = NULL WHERE id = ? AND lease_owner = ?`, [id, owner]);
+    },
+  };
+}

@@ -1,9 +1,9 @@
 // Webhooks in SQL: subscriptions with their delivery state, leased to one sender at a time
-// (an UPDATE that only takes rows whose lease ran out; on PostgreSQL the candidates are read
-// with SKIP LOCKED so that nodes do not queue on each other), and the delivery log.
+// (`leases` in shared.ts: an UPDATE that only takes rows whose lease ran out; SKIP LOCKED on
+// PostgreSQL), and the delivery log.
 import type { DeliveryRecord, WebhookRecord, WebhookRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { limit, one, placeholders } from './shared.ts';
+import { leases, limit, one, placeholders } from './shared.ts';
 
 function toWebhook(r: Row): WebhookRecord {
   return {
@@ -34,6 +34,7 @@ function toDelivery(r: Row): DeliveryRecord {
 }
 
 export function webhookRepository(db: SqlExecutor, features: DialectFeatures): WebhookRepository {
+  const lease = leases(db, features, 'webhooks', "enabled = 1 AND delivery_method = 'push' AND next_attempt <= ?", 'next_attempt');
   return {
     async createWebhook(w) {
       await db.run(
@@ -57,23 +58,14 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
       await db.run('DELETE FROM webhook_deliveries WHERE org_id = ? AND webhook_id = ?', [orgId, id]);
       return (await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id])) === 1;
     },
-    async claimWebhooks(now, leaseUntil, owner, n) {
-      const candidates = `SELECT id FROM webhooks WHERE enabled = 1 AND delivery_method = 'push' AND next_attempt <= ? AND lease_until < ? ORDER BY next_attempt ${limit(n)}${features.rowLocks ? ' FOR UPDATE SKIP LOCKED' : ''}`;
-      const rows = await db.returning(
-        `UPDATE webhooks SET lease_until = ?, lease_owner = ? WHERE id IN (${candidates}) AND lease_until < ? RETURNING *`,
-        [leaseUntil, owner, now, now, now],
-      );
-      return rows.map(toWebhook);
-    },
+    claimWebhooks: async (now, leaseUntil, owner, n) => (await lease.claim(now, leaseUntil, owner, n)).map(toWebhook),
     async saveWebhookProgress(id, owner, p) {
       return (await db.run(
         `UPDATE webhooks SET position_commit = ?, position_seq = ?, attempts = ?, next_attempt = ?${p.enabled === false ? ', enabled = 0, disabled_reason = ?' : ''} WHERE id = ? AND lease_owner = ?`,
         [p.position.commit, p.position.seq, p.attempts, p.nextAttempt, ...(p.enabled === false ? [p.disabledReason ?? null] : []), id, owner],
       )) === 1;
     },
-    async releaseWebhook(id, owner) {
-      await db.run('UPDATE webhooks SET lease_until = 0, lease_owner = NULL WHERE id = ? AND lease_owner = ?', [id, owner]);
-    },
+    releaseWebhook: (id, owner) => lease.release(id, owner),
     async resetWebhook(orgId, id, position) {
       return (await db.run('UPDATE webhooks SET position_commit = ?, position_seq = ?, attempts = 0, next_attempt = 0 WHERE org_id = ? AND id = ?', [position.commit, position.seq, orgId, id])) === 1;
     },

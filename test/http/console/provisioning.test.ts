@@ -7,18 +7,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { call, createOrg, entraUser, listening, patchOp, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
+import { call, entraUser, patchOp, type Harness, type Org } from '../../helpers/harness.ts';
+import { startHub, type Hub } from '../../helpers/hub.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
+  let hub: Hub;
   let a: Harness;
   let b: Harness;
   let orgA: Org;
   let orgB: Org;
-  let aApp: FastifyInstance;
-  let bApp: FastifyInstance;
   let aUrl = '';
   let bUrl = '';
   let browser: Browser;
@@ -27,19 +26,13 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM}`);
-    a = await startHarness({ secretKey: 'a console provisioning test secret key', webhookAllowHttpLoopback: true });
-    b = await startHarness();
-    orgA = await createOrg(a, 'genesys', 'Hub');
-    orgB = await createOrg(b, 'standard', 'Downstream');
-    ({ app: aApp, url: aUrl } = await listening(a));
-    ({ app: bApp, url: bUrl } = await listening(b));
-    const c = await call(b, { method: 'POST', path: '/api/v2/oauth/clients', token: orgB.token, headers: { 'content-type': 'application/json' }, body: { name: 'From the hub', roleDivisions: [{ roleId: orgB.scimRoleId, divisionId: '*' }] } });
-    client = { id: c.body.id, secret: c.body.secret };
+    hub = await startHub({ listenA: true, orgNames: ['Hub', 'Downstream'] });
+    ({ a, b, orgA, orgB, aUrl, bUrl, client } = hub);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
     p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     p.setDefaultTimeout(10_000);
     p.on('dialog', (d) => void d.accept());
-    await p.goto(`${aUrl}/console/setup?token=${await aApp.consoleAuth.createSetupToken(orgA.organization.id)}`);
+    await p.goto(`${aUrl}/console/setup?token=${await hub.aApp!.consoleAuth.createSetupToken(orgA.organization.id)}`);
     await p.getByLabel('Email (your sign-in name)').fill('root@hub.test');
     await p.getByLabel('Name', { exact: true }).fill('Root');
     await p.getByLabel('Password (at least 12 characters)').fill('a long admin password');
@@ -47,12 +40,8 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.waitForURL(`${aUrl}/console**`);
   });
   after(async () => {
-    await a?.services.jobRunner.stop();
     await browser?.close();
-    await aApp?.close();
-    await bApp?.close();
-    await a?.close();
-    await b?.close();
+    await hub?.close();
   });
 
   test('make a job, test it, provision one user on demand with every step shown, go live, start', async () => {
