@@ -91,8 +91,8 @@ export interface ProvisioningRepository {
   releaseJob(id: string, owner: string): Promise<void>;
   /** Keeps a long cycle's lease; false when `owner` lost it. */
   extendJobLease(id: string, owner: string, leaseUntil: number): Promise<boolean>;
-  /** The job's state between cycles: JSON per object, by kind and source id. */
-  loadJobState(jobId: string): Promise<{ kind: JobStateKind; sourceId: string; data: string }[]>;
+  /** The job's state between cycles: JSON per object, by kind and source id (of these source ids only, when given). */
+  loadJobState(jobId: string, sourceIds?: readonly string[]): Promise<{ kind: JobStateKind; sourceId: string; data: string }[]>;
   putJobState(jobId: string, kind: JobStateKind, sourceId: string, data: string | undefined): Promise<void>;
   clearJobState(jobId: string): Promise<void>;
   insertJobLogs(rows: readonly JobLogRecord[]): Promise<void>;

@@ -110,6 +110,11 @@ for (const { name: dialect, skip } of DIALECTS) {
         return st.lastCycle?.kind === 'changes' && st.lastCycle.counts.update === 1 ? st.lastCycle : undefined;
       }, 'the title cycle recorded');
       assert.equal(afterTitle.counts.skip, 0, JSON.stringify(afterTitle));
+      // Such a cycle still names a manager by the manager's id on B (from the manager's state).
+      const pilotInA = (await call(a, { path: `/Users?filter=${encodeURIComponent('userName eq "pilot.user@contoso.com"')}`, token: orgA.token })).body.Resources[0].id as string;
+      const pilotInB = (await inB('pilot.user@contoso.com'))!.id as string;
+      await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: `${ENTERPRISE}:manager`, value: pilotInA }));
+      await within(5000, async () => ((await inB('ada@contoso.com'))?.[ENTERPRISE]?.manager?.value === pilotInB ? true : undefined), 'a manager, by its id on B');
       await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: `${ENTERPRISE}:department`, value: 'Sales' }));
       await within(5000, async () => ((await inB('ada@contoso.com'))?.[ENTERPRISE]?.department === 'Sales' ? true : undefined), 'a moved department');
 

@@ -48,7 +48,8 @@ export async function runJobCycle(store: Store, box: SecretBox, job: Provisionin
   const client = targetClient(job, box, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
   const directory = changedUsers ? await readOwnUsers(store, job.orgId, changedUsers, c.divisionIds) : await readOwnDirectory(store, job.orgId, c.divisionIds);
   only ??= changedUsers;
-  const state = await loadJobState(store, job.id);
+  // A cycle for a few users reads their state and their managers' (to name a manager on the target), not the whole job's.
+  const state = await loadJobState(store, job.id, changedUsers ? [...new Set([...directory.users.map((u) => u.id), ...directory.users.flatMap((u) => (u.managerId ? [u.managerId] : []))])] : undefined);
   if (kind === 'full') for (const u of Object.values(state.users)) u.hash = '';
   const journal = job.pilot ? undefined : new StoreJournal(store, job.id);
   const report = await runSync({

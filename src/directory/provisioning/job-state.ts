@@ -6,9 +6,10 @@
 import type { Store } from '../../store/contract.ts';
 import type { EscrowEntry, GroupState, StateJournal, SyncState, UserState } from '../../provision/sync.ts';
 
-export async function loadJobState(store: Store, jobId: string): Promise<SyncState> {
+/** The job's state; with `sourceIds`, only theirs (a cycle for a few changed users). */
+export async function loadJobState(store: Store, jobId: string, sourceIds?: readonly string[]): Promise<SyncState> {
   const state: SyncState = { version: 1, users: {}, groups: {}, escrow: {} };
-  for (const r of await store.loadJobState(jobId)) {
+  for (const r of await store.loadJobState(jobId, sourceIds)) {
     const data = JSON.parse(r.data);
     if (r.kind === 'user') state.users[r.sourceId] = data as UserState;
     else if (r.kind === 'group') state.groups[r.sourceId] = data as GroupState;

@@ -2,7 +2,7 @@
 // (as webhooks are, with `leases` in shared.ts), each job's state between cycles, and its log.
 import type { JobLogRecord, ProvisioningJobRecord, ProvisioningRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { leases, limit, one, placeholders } from './shared.ts';
+import { chunks, leases, limit, one, placeholders } from './shared.ts';
 
 function toJob(r: Row): ProvisioningJobRecord {
   return {
@@ -69,8 +69,9 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
     },
     releaseJob: (id, owner) => lease.release(id, owner),
     extendJobLease: async (id, owner, leaseUntil) => (await db.run('UPDATE provisioning_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?', [leaseUntil, id, owner])) === 1,
-    async loadJobState(jobId) {
-      const rows = await db.all('SELECT kind, source_id, data FROM provisioning_state WHERE job_id = ?', [jobId]);
+    async loadJobState(jobId, sourceIds) {
+      const read = (ids?: readonly string[]) => db.all(`SELECT kind, source_id, data FROM provisioning_state WHERE job_id = ?${ids ? ` AND source_id IN (${placeholders(ids.length)})` : ''}`, [jobId, ...(ids ?? [])]);
+      const rows = sourceIds ? (await Promise.all(chunks(sourceIds).map(read))).flat() : await read();
       return rows.map((r) => ({ kind: r.kind as 'user' | 'group' | 'escrow', sourceId: r.source_id as string, data: r.data as string }));
     },
     async putJobState(jobId, kind, sourceId, data) {
