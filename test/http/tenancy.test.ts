@@ -331,6 +331,11 @@ for (const { name: dialect, skip } of DIALECTS) {
         return r;
       },
       'POST /console/provisioning/:id/test': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/test`)),
+      'POST /console/provisioning/:id/mappings': async () => {
+        const r = expectStatus(NOT_FOUND, await form(`/console/provisioning/${A.job}/mappings`, { mappings: '{"users": []}' }));
+        assert.equal((await h.store.getJob(a.organization.id, A.job))?.config.mappings, undefined, 'A\'s mappings untouched');
+        return r;
+      },
       'POST /console/provisioning/:id/preview': async () => expectStatus(NOT_FOUND, await form(`/console/provisioning/${A.job}/preview`, { expression: '[jobTitle]', user: 'alice.hidden@a.test' })),
       'POST /console/provisioning/:id/on-demand': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/on-demand`, { user: 'alice.hidden@a.test' })),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.

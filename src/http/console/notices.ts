@@ -37,6 +37,7 @@ export const NOTICES = {
   'job-stop': 'Provisioning stopped.',
   'job-restart': 'Restarted: the job compares every user with the target again now.',
   'job-updated': 'Job saved.',
+  'job-mappings-saved': 'Mappings saved: the next cycle uses them (a full reconciliation applies them to every user).',
   'job-connected': 'Test connection succeeded: the target answered a user search.',
   'set-subscribed': 'Subscribed: Security Event Tokens are signed with this organization\'s key; the receiver verifies them with the keys at the subscription\'s JWKS URL.',
 } as const;

@@ -2,7 +2,7 @@
 // stop, restart, pilot or live, Test connection, each POST-redirect-GET; provision on demand
 // answers with its steps on the job's page.
 import type { FastifyInstance } from 'fastify';
-import { ScimError } from '../../scim/index.ts';
+import { ScimError, scimErrors } from '../../scim/index.ts';
 import { keptInput } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { page } from './layout.ts';
@@ -38,6 +38,28 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
   }
   app.post('/console/provisioning/:id/mode', opts, async (r, reply) =>
     act(r, reply, `/console/provisioning/${id(r)}`, 'job-updated', () => s.admin.jobs.update(ctxOf(r), id(r), { pilot: field(form(r), 'pilot') === 'true' })));
+  // A refused edit answers with the page and the whole text as typed (a redirect could carry
+  // only the start of it); a saved one redirects.
+  app.post('/console/provisioning/:id/mappings', opts, async (r, reply) => {
+    const text = field(form(r), 'mappings');
+    try {
+      let mappings: unknown = null;
+      if (text !== '') {
+        try {
+          mappings = JSON.parse(text);
+        } catch (e) {
+          throw scimErrors.badRequest(`The mappings are not valid JSON: ${(e as Error).message}`);
+        }
+      }
+      await s.admin.jobs.update(ctxOf(r), id(r), { mappings });
+      return back(reply, `/console/provisioning/${id(r)}`, r.consoleCaller!.org.id, { ok: 'job-mappings-saved' });
+    } catch (e) {
+      if (!(e instanceof ScimError) || e.status === 404) throw e;
+      const notice = { kind: 'error' as const, text: e.message, form: { _form: 'mappings', mappings: text } };
+      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), {}, notice);
+      return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body), 400);
+    }
+  });
   app.post('/console/provisioning/:id/test', opts, async (r, reply) => {
     const to = `/console/provisioning/${id(r)}`;
     try {

@@ -76,16 +76,32 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     assert.equal((await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "lin@contoso.com"')}`, token: orgB.token })).body.totalResults, 0, 'the pilot made nothing');
 
     // The mapping preview: the error with its position, then the value.
-    await p.getByLabel('Expression').fill('Join(" ", [jobTitle], Nope([mail]))');
+    await p.getByRole('textbox', { name: /^Expression/ }).fill('Join(" ", [jobTitle], Nope([mail]))');
     await p.getByLabel('For user (id or userName)').fill('lin@contoso.com');
     await p.getByRole('button', { name: 'Evaluate' }).click();
     await p.waitForLoadState();
     assert.match(await main(), /Unknown function "Nope"/);
     assert.match(await main(), /\^ position 23/);
-    await p.getByLabel('Expression').fill('Join(" / ", [jobTitle], [userPrincipalName])');
+    await p.getByRole('textbox', { name: /^Expression/ }).fill('Join(" / ", [jobTitle], [userPrincipalName])');
     await p.getByRole('button', { name: 'Evaluate' }).click();
     await p.waitForLoadState();
     assert.match(await main(), /For lin@contoso\.com: "Analyst \/ lin@contoso\.com"/);
+
+    // The mapping editor: a refused edit keeps the whole text and says where; a saved one shows in the table.
+    await p.getByText('Edit the mappings').click();
+    const editor = p.getByLabel(/Mappings, as in a mapping file/);
+    const broken = JSON.stringify({ users: [{ target: 'userName', source: { type: 'direct', attribute: 'userPrincipalName' }, match: 1 }, { target: 'title', source: { type: 'expression', expression: 'Left([jobTitle], ' } }] }, null, 2);
+    await editor.fill(broken);
+    await p.getByRole('button', { name: 'Save mappings' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /users\[1\]/);
+    assert.equal(await p.getByLabel(/Mappings, as in a mapping file/).inputValue(), broken, 'what was typed, all of it');
+    const fixed = JSON.stringify({ users: [{ target: 'userName', source: { type: 'direct', attribute: 'userPrincipalName' }, match: 1 }, { target: 'title', source: { type: 'expression', expression: 'Join(" ", "Team", [jobTitle])' } }] });
+    await p.getByLabel(/Mappings, as in a mapping file/).fill(fixed);
+    await p.getByRole('button', { name: 'Save mappings' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Mappings saved/);
+    assert.match(await main(), /title\tJoin\(" ", "Team", \[jobTitle\]\)\talways/);
 
     await p.getByRole('button', { name: 'Go live' }).click();
     await p.waitForLoadState();
@@ -96,10 +112,10 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     assert.match(await main(), /Provisioning started/);
     const inB = async () => (await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "lin@contoso.com"')}`, token: orgB.token })).body.Resources?.[0];
     for (let i = 0; i < 50 && !(await inB()); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await inB())?.title, 'Analyst');
+    assert.equal((await inB())?.title, 'Team Analyst', 'the saved mapping applies');
     await call(a, { method: 'PATCH', path: `/Users/${made.body.id}`, token: orgA.token, body: patchOp({ op: 'replace', path: 'title', value: 'Lead' }) });
-    for (let i = 0; i < 50 && (await inB())?.title !== 'Lead'; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await inB())?.title, 'Lead');
+    for (let i = 0; i < 50 && (await inB())?.title !== 'Team Lead'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await inB())?.title, 'Team Lead');
     await p.reload();
     assert.match(await main(), /running/);
     assert.match(await main(), /Provisioning log[\s\S]*lin@contoso\.com/);

@@ -123,7 +123,14 @@ ${shown ?? ''}
 ${preview ?? ''}
 <h2>Mappings</h2>
 <div class="scroll"><table><thead><tr><th scope="col">Target attribute</th><th scope="col">Source</th><th scope="col">Applied</th></tr></thead><tbody>${mappingRows(users)}</tbody></table></div>
-<p class="muted">Groups: ${groups.map((m) => m.target).join(', ')}. Change mappings with PATCH /api/v2/provisioning/jobs/${id} ({"mappings": {"users": [...]}}), as in a mapping file.</p>
+<p class="muted">Groups: ${groups.map((m) => m.target).join(', ')}.</p>
+${can(ctx.principal, [JOB_PERMISSIONS.edit]) ? html`<details${notice?.form?._form === 'mappings' ? html` open` : ''}><summary>Edit the mappings</summary>
+<form method="post" action="/console/provisioning/${id}/mappings">${csrfField(c)}${formName('mappings')}${formError(notice, 'mappings')}
+<label for="mappings-json">Mappings, as in a mapping file (<code>{"users": [...], "groups": [...]}</code>; docs/mapping.schema.json). Try an expression above first.</label>
+<textarea id="mappings-json" name="mappings" rows="16" spellcheck="false">${notice?.form?._form === 'mappings' ? typed(notice.form, 'mappings') : JSON.stringify({ users, groups }, null, 2)}</textarea>
+<p><button type="submit" class="primary">Save mappings</button></p></form>
+<form method="post" action="/console/provisioning/${id}/mappings" data-confirm="Go back to the Genesys app's default mappings?">${csrfField(c)}<input type="hidden" name="mappings" value=""><button type="submit">Reset to the defaults</button></form>
+</details>` : ''}
 <h2>Provisioning log</h2>
 <form method="get" action="/console/provisioning/${id}" class="row"><label for="log-user">User</label><input type="text" id="log-user" name="user" value="${user}" maxlength="1024"><label for="log-action">Action</label><select id="log-action" name="action"><option value="">any</option>${['create', 'update', 'disable', 'delete', 'skip', 'fail', 'stopped'].map((a) => html`<option value="${a}"${a === action ? html` selected` : ''}>${a}</option>`)}</select><button type="submit">Filter</button></form>
 ${log.entities.length === 0 ? html`<p class="muted">Nothing logged yet.</p>` : html`<div class="scroll"><table><thead><tr><th scope="col">Time</th><th scope="col">Object</th><th scope="col">Action</th><th scope="col">Details</th></tr></thead><tbody>
