@@ -98,7 +98,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const box = options.secretKey ? new SecretBox(options.secretKey) : undefined;
   return Object.freeze({
     changes,
-    webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now }),
+    webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now, changes }),
     setSigner,
     jobRunner: new JobRunner(store, events, box, changes, { now: options.now }),
     store,

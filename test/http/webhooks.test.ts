@@ -101,6 +101,23 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal((await api('DELETE', `/webhooks/${made.body.id}`)).status, 204);
     });
 
+    test('a started sender delivers a change at once, not at its next interval (the change signal wakes it)', async () => {
+      const woken = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), h.services.setSigner, { policy: { allowHttpLoopback: true, allowPrivate: false }, intervalMs: 60_000, changes: h.services.changes });
+      const made = await api('POST', '/webhooks', { url: rx.url, eventTypes: ['user.created'] });
+      const start = rx.got.length;
+      woken.start();
+      try {
+        await new Promise((r) => setTimeout(r, 200)); // its first round: nothing due
+        const id = await newUser();
+        const deadline = Date.now() + 5000;
+        while (!rx.got.slice(start).some((g) => JSON.parse(g.body).data.resource.id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(rx.got.slice(start).some((g) => JSON.parse(g.body).data.resource.id === id), 'delivered within 5 s although the interval is 60 s');
+      } finally {
+        await woken.stop();
+        await api('DELETE', `/webhooks/${made.body.id}`);
+      }
+    });
+
     test('410 Gone disables the subscription; event types filter; a failing receiver is retried, not skipped', async () => {
       const gone = await api('POST', '/webhooks', { url: rx.url, eventTypes: ['user.deleted'] });
       assert.equal(gone.status, 201, gone.raw);

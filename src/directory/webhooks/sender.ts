@@ -45,9 +45,14 @@ export interface SenderOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly onError?: (err: unknown) => void;
+  /** Accepted changes: an idle sender looks for due subscriptions at once instead of at its interval. */
+  readonly changes?: { watch(watcher: (orgId: string) => void): () => void };
 }
 
 export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
+/** After a change, an idle sender looks again every EAGER_MS, EAGER_ROUNDS times, before its interval resumes. */
+const EAGER_MS = 100;
+const EAGER_ROUNDS = 20;
 /** How long a node holds a subscription: a node that dies leaves its subscriptions to another after this. */
 export const LEASE_MS = 30_000;
 /** Acknowledged rows between two saves of a subscription's position. */
@@ -121,7 +126,21 @@ export class WebhookSender {
   ) {
     this.onError = options.onError ?? (() => undefined);
     this.log = new DeliveryRecorder(store, { onError: (err) => this.onError(err) });
+    options.changes?.watch(() => {
+      this.woken = true;
+      this.eager = EAGER_ROUNDS;
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+    });
   }
+
+  /** Set while the sender sleeps: runs the next round now. */
+  private wake: (() => void) | undefined;
+  /** A change was accepted since the current round began. */
+  private woken = false;
+  /** Rounds left at EAGER_MS after a change (on PostgreSQL its event shows once older transactions end). */
+  private eager = 0;
 
   /** Writes the delivery log's queue now (tests, and stop()). */
   flushLog(): Promise<void> {
@@ -133,11 +152,20 @@ export class WebhookSender {
     if (onError) this.onError = onError;
     this.stopped = false;
     const loop = () => {
+      this.wake = undefined;
       if (this.stopped) return;
+      this.woken = false;
       let busy = false;
       this.running = this.tick().then((n) => void (busy = n > 0), (err) => this.onError(err)).finally(() => {
-        // A round that sent something goes on at once (a backlog drains); an idle one waits.
-        if (!this.stopped) this.timer = setTimeout(loop, busy ? 0 : this.options.intervalMs ?? 500);
+        if (this.stopped) return;
+        // A round that sent something goes on at once (a backlog drains), and so does one during
+        // which a change was accepted; an idle one waits for its interval or the next change.
+        const idle = this.eager > 0 ? (this.eager--, EAGER_MS) : this.options.intervalMs ?? 500;
+        this.timer = setTimeout(loop, busy || this.woken ? 0 : idle);
+        this.wake = () => {
+          clearTimeout(this.timer);
+          this.timer = setTimeout(loop, 0);
+        };
       });
     };
     this.timer = setTimeout(loop, 0);
