@@ -5,13 +5,14 @@
 // committed during a cycle is pushed by the next. A cycle whose target refuses the
 // credentials, or in which most objects fail, quarantines the job as Entra does: the next
 // attempt comes after a doubling wait, up to a day; a healthy cycle ends it. A node also hears
-// the change signal (its own writes at once, other nodes' by NOTIFY): an organization that
-// changed runs its jobs at the next round, before its events are sealed in the feed (on
-// PostgreSQL an event is read only once every older transaction has ended).
+// the change signal (its own writes at once, other nodes' by NOTIFY) and runs a round at once;
+// when the feed does not show the change's events yet (on PostgreSQL an event is read only
+// once every older transaction has ended) it waits up to SIGNAL_GRACE_MS for them, then reads
+// the whole directory.
 import { randomUUID } from 'node:crypto';
 import { assessCycle } from '../../provision/schedule.ts';
 import { eventsOf } from '../../trail/events.ts';
-import type { JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import type { EventRow, JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import type { ChangeSignal } from '../change-signal.ts';
 import type { EventFeed } from '../events.ts';
 import type { JobConfig } from './job-config.ts';
@@ -32,7 +33,7 @@ export const SIGNAL_GRACE_MS = 3000;
  * creates and updates. A deletion, a move between divisions or any group change needs the
  * whole directory (deprovisioning, scope, memberships): undefined.
  */
-export function changedUsersOf(rows: Parameters<typeof eventsOf>[0][]): string[] | undefined {
+export function changedUsersOf(rows: readonly EventRow[]): string[] | undefined {
   const ids = new Set<string>();
   for (const e of rows.flatMap(eventsOf)) {
     if (e.resource.type !== 'User' || e.type === 'user.deleted' || e.type === 'user.moved') return undefined;
