@@ -6,32 +6,17 @@
 // (setErrs) are logged and not sent again; scope and permissions hold.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { addDivision, call, clientWith, createOrg, entraUser, patchOp, PUBLIC_URL, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
+import { receiver } from '../helpers/receiver.ts';
 import { WebhookSender } from '../../src/directory/webhooks/sender.ts';
 import { webhookSecrets } from '../../src/directory/webhooks/admin.ts';
 import { VERIFICATION_EVENT } from '../../src/directory/webhooks/set-signer.ts';
 import { SET_EVENT_URIS } from '../../src/trail/security-events.ts';
 
-interface Received { headers: IncomingHttpHeaders; body: string }
 interface SetClaims extends JWTPayload { sub_id: { format: string; uri: string; id: string }; txn: string; toe: number; events: Record<string, { attributes?: string[]; version?: string }> }
-
-async function receiver(): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/events`, got, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 for (const { name: dialect, skip } of DIALECTS) {
   describe(`security event tokens (${dialect})`, { skip }, () => {
@@ -44,7 +29,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
       org = await createOrg(h);
       sender = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), h.services.setSigner, { policy: { allowHttpLoopback: true, allowPrivate: false } });
-      rx = await receiver();
+      rx = await receiver(202);
     });
     after(async () => {
       if (skip) return;

@@ -4,31 +4,13 @@
 // subscription receives only its divisions; replay sends again; SSRF targets refused.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { addDivision, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
+import { receiver } from '../helpers/receiver.ts';
 import { WebhookSender } from '../../src/directory/webhooks/sender.ts';
 import { webhookSecrets } from '../../src/directory/webhooks/admin.ts';
-
-interface Received { headers: IncomingHttpHeaders; body: string }
-
-/** A receiver on loopback answering with `answers` in turn (then 204), keeping what it got. */
-async function receiver(): Promise<{ url: string; got: Received[]; answers: number[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  const answers: number[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body });
-      res.writeHead(answers.shift() ?? 204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, got, answers, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 for (const { name: dialect, skip } of DIALECTS) {
   describe(`webhooks (${dialect})`, { skip }, () => {

@@ -18,6 +18,7 @@ import type { EventFeed } from '../events.ts';
 import type { JobConfig } from './job-config.ts';
 import { runJobCycle, type CycleKind } from './job-cycle.ts';
 import type { SecretBox } from './secret-box.ts';
+import { WakeableLoop } from '../wakeable-loop.ts';
 
 export const JOB_LEASE_MS = 30_000;
 /** The first quarantine wait; it doubles with each quarantined cycle, up to a day. */
@@ -51,13 +52,7 @@ export interface RunnerOptions {
 
 export class JobRunner {
   private readonly owner = randomUUID();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = true;
-  /** Set while the runner sleeps: runs the next round now. */
-  private wake: (() => void) | undefined;
-  /** A change was signalled since the current round began. */
-  private woken = false;
+  private readonly loop: WakeableLoop;
   /** A counter of signals, the last one of each organization, and where each job's last cycle here began. */
   private signals = 0;
   private readonly signalledAt = new Map<string, number>();
@@ -72,41 +67,20 @@ export class JobRunner {
     changes: ChangeSignal | undefined,
     private readonly options: RunnerOptions = {},
   ) {
+    this.loop = new WakeableLoop(async () => (await this.tick()) > 0, { intervalMs: options.intervalMs ?? 1000 });
     changes?.watch((orgId) => {
       this.signalledAt.set(orgId, ++this.signals);
       if (!this.signalTime.has(orgId)) this.signalTime.set(orgId, Date.now());
-      this.woken = true;
-      const wake = this.wake;
-      this.wake = undefined;
-      wake?.();
+      this.loop.poke();
     });
   }
 
   start(onError?: (err: unknown) => void): void {
-    const report = onError ?? this.options.onError ?? (() => undefined);
-    this.stopped = false;
-    const loop = () => {
-      this.wake = undefined;
-      if (this.stopped) return;
-      this.woken = false;
-      this.running = this.tick().then(() => undefined, report).finally(() => {
-        if (this.stopped) return;
-        // A change signalled during the round runs the next one at once; otherwise the runner
-        // sleeps until the interval ends or a change is signalled.
-        this.timer = setTimeout(loop, this.woken ? 0 : this.options.intervalMs ?? 1000);
-        this.wake = () => {
-          clearTimeout(this.timer);
-          this.timer = setTimeout(loop, 0);
-        };
-      });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start(onError ?? this.options.onError ?? (() => undefined));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private now(): number {

@@ -16,6 +16,7 @@ import type { EventFeed } from '../events.ts';
 import type { Sealer } from '../sealed.ts';
 import { guardedLookup, refusedLiteral, type TargetPolicy } from './target.ts';
 import { QueuedWriter } from '../queued-writer.ts';
+import { WakeableLoop } from '../wakeable-loop.ts';
 import type { SetSigner } from './set-signer.ts';
 import { subscribedEvents } from './subscribed.ts';
 import type { DeliveryRecord } from '../../store/contract.ts';
@@ -50,9 +51,6 @@ export interface SenderOptions {
 }
 
 export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
-/** After a change, an idle sender looks again every EAGER_MS, EAGER_ROUNDS times, before its interval resumes. */
-const EAGER_MS = 100;
-const EAGER_ROUNDS = 20;
 /** How long a node holds a subscription: a node that dies leaves its subscriptions to another after this. */
 export const LEASE_MS = 30_000;
 /** Acknowledged rows between two saves of a subscription's position. */
@@ -108,9 +106,7 @@ function setRequest(id: string, jwt: string, type = 'webhook.test'): OutgoingEve
 
 export class WebhookSender {
   private readonly owner = randomUUID();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly loop: WakeableLoop;
   private onError: (err: unknown) => void;
   /** Attempts go to the delivery log in batches, off the sending path. */
   private readonly log: DeliveryRecorder;
@@ -126,21 +122,9 @@ export class WebhookSender {
   ) {
     this.onError = options.onError ?? (() => undefined);
     this.log = new DeliveryRecorder(store, { onError: (err) => this.onError(err) });
-    options.changes?.watch(() => {
-      this.woken = true;
-      this.eager = EAGER_ROUNDS;
-      const wake = this.wake;
-      this.wake = undefined;
-      wake?.();
-    });
+    this.loop = new WakeableLoop(async () => (await this.tick()) > 0, { intervalMs: options.intervalMs ?? 500, eagerMs: 100, eagerRounds: 20 });
+    options.changes?.watch(() => this.loop.poke());
   }
-
-  /** Set while the sender sleeps: runs the next round now. */
-  private wake: (() => void) | undefined;
-  /** A change was accepted since the current round began. */
-  private woken = false;
-  /** Rounds left at EAGER_MS after a change (on PostgreSQL its event shows once older transactions end). */
-  private eager = 0;
 
   /** Writes the delivery log's queue now (tests, and stop()). */
   flushLog(): Promise<void> {
@@ -150,31 +134,11 @@ export class WebhookSender {
   /** Sends until stop(); `onError` hears what failed outside a delivery (the store, a sealed secret). */
   start(onError?: (err: unknown) => void): void {
     if (onError) this.onError = onError;
-    this.stopped = false;
-    const loop = () => {
-      this.wake = undefined;
-      if (this.stopped) return;
-      this.woken = false;
-      let busy = false;
-      this.running = this.tick().then((n) => void (busy = n > 0), (err) => this.onError(err)).finally(() => {
-        if (this.stopped) return;
-        // A round that sent something goes on at once (a backlog drains), and so does one during
-        // which a change was accepted; an idle one waits for its interval or the next change.
-        const idle = this.eager > 0 ? (this.eager--, EAGER_MS) : this.options.intervalMs ?? 500;
-        this.timer = setTimeout(loop, busy || this.woken ? 0 : idle);
-        this.wake = () => {
-          clearTimeout(this.timer);
-          this.timer = setTimeout(loop, 0);
-        };
-      });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start((err) => this.onError(err));
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     await this.log.flush();
     this.agents.http.destroy();
     this.agents.https.destroy();
