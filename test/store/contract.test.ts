@@ -286,5 +286,25 @@ for (const dialect of DIALECTS) {
       assert.equal(await store.deleteUser(other, u.id), false);
       assert.equal((await store.userIdsExist(other, [u.id])).size, 0);
     });
+
+    test('provisioning jobs: state is kept per job while the job exists, and a deleted job takes its state and log with it', async () => {
+      const id = randomUUID();
+      const job = {
+        id, orgId, name: 'state', created: now(), config: { source: { type: 'directory' } }, targetSecret: 'sealed', status: 'running' as const, pilot: false,
+        position: { commit: '0', seq: 0 }, nextFull: 0, nextRun: 0, health: { quarantined: false, level: 0 },
+      };
+      await store.createJob(job);
+      await store.putJobState(id, 'user', 'u1', '{"targetId":"t1","hash":"h"}');
+      await store.putJobState(id, 'user', 'u1', '{"targetId":"t1","hash":"h2"}');
+      await store.putJobState(id, 'group', 'g1', '{"targetId":"tg","members":[]}');
+      assert.deepEqual((await store.loadJobState(id, ['u1'])).map((r) => [r.kind, r.sourceId, JSON.parse(r.data).hash]), [['user', 'u1', 'h2']]);
+      assert.equal((await store.loadJobState(id)).length, 2);
+      await store.insertJobLogs([{ jobId: id, orgId, time: now(), cycle: 'full', objectKind: 'user', sourceId: 'u1', name: 'u1', action: 'create' }]);
+      assert.equal(await store.deleteJob(orgId, id), true);
+      // A cycle still running writes after the delete: nothing is kept.
+      await store.putJobState(id, 'user', 'u2', '{"targetId":"t2","hash":"h"}');
+      assert.deepEqual(await store.loadJobState(id), []);
+      assert.deepEqual(await store.listJobLogs(orgId, id, { limit: 10 }), []);
+    });
   });
 }

@@ -79,9 +79,11 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
         await db.run('DELETE FROM provisioning_state WHERE job_id = ? AND kind = ? AND source_id = ?', [jobId, kind, sourceId]);
         return;
       }
+      // Only while the job exists: a cycle still running when its job is deleted leaves no state behind.
       await db.run(
-        'INSERT INTO provisioning_state (job_id, kind, source_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (job_id, kind, source_id) DO UPDATE SET data = excluded.data',
-        [jobId, kind, sourceId, data],
+        `INSERT INTO provisioning_state (job_id, kind, source_id, data) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM provisioning_jobs WHERE id = ?)
+          ON CONFLICT (job_id, kind, source_id) DO UPDATE SET data = excluded.data`,
+        [jobId, kind, sourceId, data, jobId],
       );
     },
     clearJobState: async (jobId) => void (await db.run('DELETE FROM provisioning_state WHERE job_id = ?', [jobId])),
