@@ -85,12 +85,13 @@ export async function serve(config: Config): Promise<void> {
     const requests = await store.pruneRequests(new Date(Date.now() - config.requestLogDays * 86400_000).toISOString(), config.requestLogMaxRows);
     const tokens = await store.deleteExpiredTokens(Date.now());
     const deliveries = await store.deleteDeliveriesBefore(new Date(Date.now() - config.webhookLogDays * 86400_000).toISOString());
+    const jobLogs = await store.deleteJobLogsBefore(new Date(Date.now() - config.provisioningLogDays * 86400_000).toISOString());
     let removed = 0;
     if (config.auditRetentionDays > 0) {
       const cutoff = new Date(Date.now() - config.auditRetentionDays * 86400_000).toISOString();
       removed = (await store.deleteAuditsBefore(cutoff)) + (await store.deleteRefusalsBefore(cutoff));
     }
-    if (removed + tokens + requests + deliveries > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens, requestsRemoved: requests, deliveriesRemoved: deliveries }, 'retention sweep');
+    if (removed + tokens + requests + deliveries + jobLogs > 0) app.log.info({ auditsRemoved: removed, tokensRemoved: tokens, requestsRemoved: requests, deliveriesRemoved: deliveries, provisioningLogRemoved: jobLogs }, 'retention sweep');
     await app.metrics.refresh();
   };
   await sweep();

@@ -299,7 +299,13 @@ for (const dialect of DIALECTS) {
       await store.putJobState(id, 'group', 'g1', '{"targetId":"tg","members":[]}');
       assert.deepEqual((await store.loadJobState(id, ['u1'])).map((r) => [r.kind, r.sourceId, JSON.parse(r.data).hash]), [['user', 'u1', 'h2']]);
       assert.equal((await store.loadJobState(id)).length, 2);
-      await store.insertJobLogs([{ jobId: id, orgId, time: now(), cycle: 'full', objectKind: 'user', sourceId: 'u1', name: 'u1', action: 'create' }]);
+      await store.insertJobLogs([
+        { jobId: id, orgId, time: now(), cycle: 'full', objectKind: 'user', sourceId: 'u1', name: 'u1', action: 'create' },
+        { jobId: id, orgId, time: '2001-01-01T00:00:00.000Z', cycle: 'full', objectKind: 'user', sourceId: 'u0', name: 'u0', action: 'create' },
+      ]);
+      // The retention sweep (SCIMITAR_PROVISIONING_LOG_DAYS) takes the old entries only.
+      assert.ok((await store.deleteJobLogsBefore('2002-01-01T00:00:00.000Z')) >= 1);
+      assert.deepEqual((await store.listJobLogs(orgId, id, { limit: 10 })).map((l) => l.sourceId), ['u1']);
       assert.equal(await store.deleteJob(orgId, id), true);
       // A cycle still running writes after the delete: nothing is kept.
       await store.putJobState(id, 'user', 'u2', '{"targetId":"t2","hash":"h"}');
