@@ -110,21 +110,27 @@ export class JobRunner {
     const c = job.config as unknown as JobConfig;
     const now = this.now();
     const full = job.nextFull <= now;
-    const latest = (await this.feed.latest(job.orgId)) ?? job.position;
+    // The newest readable event: read only where a round needs it (most rounds find nothing to do).
+    const newest = async () => (await this.feed.latest(job.orgId)) ?? job.position;
     const signalled = (this.signalledAt.get(job.orgId) ?? 0) > (this.ranAt.get(job.id) ?? 0);
     const rows = full ? [] : await this.feed.rows(job.orgId, job.position, INCREMENTAL_ROWS + 1, c.divisionIds);
     if (!full && rows.length === 0) {
       // A signal whose events the feed does not show yet (PostgreSQL shows an event once every
       // older transaction has ended): wait for them a little, then read the whole directory.
       if (!signalled || Date.now() - (this.signalTime.get(job.orgId) ?? Date.now()) < SIGNAL_GRACE_MS) {
-        // Events outside the job's divisions move its position on without a cycle.
-        if (!signalled && (latest.commit !== job.position.commit || latest.seq !== job.position.seq)) await this.save(job, { position: latest, nextFull: job.nextFull, nextRun: 0, health: job.health });
+        // Events outside the job's divisions move its position on without a cycle (a job of every
+        // division that read no rows has no events after its position).
+        if (!signalled && c.divisionIds) {
+          const latest = await newest();
+          if (latest.commit !== job.position.commit || latest.seq !== job.position.seq) await this.save(job, { position: latest, nextFull: job.nextFull, nextRun: 0, health: job.health });
+        }
         return false;
       }
     }
     const changedUsers = !full && rows.length > 0 && rows.length <= INCREMENTAL_ROWS ? changedUsersOf(rows) : undefined;
     // A cycle for a few users moves the position past their rows only; one over the whole directory past everything read before it began.
-    const reached = changedUsers ? rows.at(-1)!.position : latest;
+    // (Read before the cycle reads the directory: a change committed during the cycle is the next one's.)
+    const reached = changedUsers ? rows.at(-1)!.position : await newest();
     const kind: CycleKind = full ? 'full' : 'changes';
     // Noted before the cycle reads the directory: a change signalled meanwhile runs the next round.
     this.ranAt.set(job.id, this.signals);

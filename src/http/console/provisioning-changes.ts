@@ -74,11 +74,13 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
   app.post('/console/provisioning/:id/preview', opts, async (r, reply) => {
     const f = form(r);
     const asked = { expression: field(f, 'expression'), user: field(f, 'user') };
+    // A job the caller may not see is a 404 page; every other refusal is the preview's answer.
+    await s.admin.jobs.get(ctxOf(r), id(r));
     let result;
     try {
       result = previewResult(asked.expression, await s.admin.jobs.preview(ctxOf(r), id(r), asked));
     } catch (e) {
-      if (!(e instanceof ScimError) || e.status === 404 && !(await s.store.getJob(r.consoleCaller!.org.id, id(r)))) throw e;
+      if (!(e instanceof ScimError)) throw e;
       result = previewResult(asked.expression, { user: { name: asked.user }, error: { message: e.message } });
     }
     const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), { previewExpression: asked.expression, previewUser: asked.user }, undefined, undefined, result);
