@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { call, clientWith, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { adminApi, call, clientWith, createOrg, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { startHub, type Hub } from '../helpers/hub.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 
@@ -42,8 +42,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     after(async () => {
       if (!skip) await hub.close();
     });
-    const apiA = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, token = orgA.token) =>
-      call(a, { method, path: `/api/v2${path}`, token, body, ...(body !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) });
+    const apiA = adminApi(() => a, () => orgA.token);
     const scimA = (method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => call(a, { method, path, token: orgA.token, body });
     /** B's user with this userName, or undefined. */
     const inB = async (userName: string) => {

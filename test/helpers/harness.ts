@@ -139,6 +139,12 @@ export async function call(h: Harness, c: Call) {
   return { status: res.statusCode, headers: res.headers, body: json, raw: res.body };
 }
 
+/** The administration API (/api/v2) of `harness()` as `token()` (read at each call: tests set both in before()), with JSON bodies; a call may name another token. */
+export function adminApi(harness: () => Harness, token: () => string) {
+  return (method: NonNullable<Call['method']>, path: string, body?: unknown, as = token()) =>
+    call(harness(), { method, path: `/api/v2${path}`, token: as, body, ...(body !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) });
+}
+
 export const patchOp = (...Operations: unknown[]) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations });
 
 export function entraUser(userName: string, extra: Record<string, unknown> = {}) {

@@ -8,11 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { addDivision, call, clientWith, createOrg, entraUser, patchOp, PUBLIC_URL, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addDivision, adminApi, call, clientWith, createOrg, entraUser, patchOp, PUBLIC_URL, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { receiver } from '../helpers/receiver.ts';
-import { WebhookSender } from '../../src/directory/webhooks/sender.ts';
-import { webhookSecrets } from '../../src/directory/webhooks/admin.ts';
+import { testSender } from '../helpers/sender.ts';
+import type { WebhookSender } from '../../src/directory/webhooks/sender.ts';
 import { VERIFICATION_EVENT } from '../../src/directory/webhooks/set-signer.ts';
 import { SET_EVENT_URIS } from '../../src/trail/security-events.ts';
 
@@ -28,7 +28,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       if (skip) return;
       h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
       org = await createOrg(h);
-      sender = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), h.services.setSigner, { policy: { allowHttpLoopback: true, allowPrivate: false } });
+      sender = testSender(h);
       rx = await receiver(202);
     });
     after(async () => {
@@ -36,7 +36,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       await rx.close();
       await h.close();
     });
-    const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, token = org.token) => call(h, { method, path: `/api/v2${path}`, token, body, ...(body !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) });
+    const api = adminApi(() => h, () => org.token);
     const settle = async () => {
       for (let i = 0; i < 20 && (await sender.tick()) > 0; i++);
       await sender.flushLog();

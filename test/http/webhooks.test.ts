@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { addDivision, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
+import { addDivision, adminApi, call, clientWith, createOrg, ENT, entraUser, patchOp, startHarness, type Harness, type Org } from '../helpers/harness.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { receiver } from '../helpers/receiver.ts';
-import { WebhookSender } from '../../src/directory/webhooks/sender.ts';
-import { webhookSecrets } from '../../src/directory/webhooks/admin.ts';
+import { testSender } from '../helpers/sender.ts';
+import type { WebhookSender } from '../../src/directory/webhooks/sender.ts';
 
 for (const { name: dialect, skip } of DIALECTS) {
   describe(`webhooks (${dialect})`, { skip }, () => {
@@ -23,7 +23,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       if (skip) return;
       h = await startHarness({ dialect, webhookAllowHttpLoopback: true });
       org = await createOrg(h);
-      sender = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), h.services.setSigner, { policy: { allowHttpLoopback: true, allowPrivate: false }, now: () => clock, random: () => 0.5 });
+      sender = testSender(h, { now: () => clock, random: () => 0.5 });
       rx = await receiver();
     });
     after(async () => {
@@ -31,7 +31,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       await rx.close();
       await h.close();
     });
-    const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, token = org.token) => call(h, { method, path: `/api/v2${path}`, token, body, ...(body !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) });
+    const api = adminApi(() => h, () => org.token);
     /** Ticks until nothing is due, moving the clock past each retry. */
     const settle = async () => {
       for (let i = 0; i < 30; i++) {
@@ -84,7 +84,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     });
 
     test('a started sender delivers a change at once, not at its next interval (the change signal wakes it)', async () => {
-      const woken = new WebhookSender(h.store, h.services.admin.events, webhookSecrets(h.store), h.services.setSigner, { policy: { allowHttpLoopback: true, allowPrivate: false }, intervalMs: 60_000, changes: h.services.changes });
+      const woken = testSender(h, { intervalMs: 60_000, changes: h.services.changes });
       const made = await api('POST', '/webhooks', { url: rx.url, eventTypes: ['user.created'] });
       const start = rx.got.length;
       woken.start();
