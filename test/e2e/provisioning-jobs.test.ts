@@ -162,6 +162,8 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.match(broken.body.error.message, /Nope/);
       assert.equal(broken.body.error.position, 23, 'where the unknown function starts');
       assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/preview`, { expression: '[mail]', user: 'nobody@contoso.com' })).status, 404);
+      const huge = await apiA('POST', `/provisioning/jobs/${jobId}/preview`, { expression: `${'ConvertToBase64('.repeat(40)}[jobTitle]${')'.repeat(40)}`, user: 'grace@contoso.com' });
+      assert.match(huge.body.error.message, /longer than 1048576 characters/, 'a value that would grow without bound is refused, not built');
 
       // A mapping that sends B a value it refuses for one user (a title over B's 65,536 characters): B's 400 and detail are in A's log.
       const refuse = { target: 'title', source: { type: 'expression', expression: `Switch([jobTitle], [jobTitle], "Refuse me", ConvertToBase64(ConvertToBase64(ConvertToBase64("${'x'.repeat(5_000)}"))))` }, apply: 'always' };

@@ -67,15 +67,23 @@ export function evaluate(e: Expr, source: Source, ctx: FnContext = { now: () => 
         if (v === SKIP) return SKIP;
         args.push(v);
       }
+      let out: Result;
       try {
-        return f.call(args, ctx);
+        out = f.call(args, ctx);
       } catch (err) {
         if (err instanceof ExpressionError && err.position !== undefined) throw err;
         throw new ExpressionError(`${e.name}: ${(err as Error).message}`, e.pos);
       }
+      // Functions can grow a value (ConvertToBase64 nearly triples it): nested, they would hold
+      // the process for seconds and gigabytes before any target refused the result.
+      if (typeof out === 'string' && out.length > MAX_VALUE_CHARS) throw new ExpressionError(`${e.name} makes a value longer than ${MAX_VALUE_CHARS} characters`, e.pos);
+      return out;
     }
   }
 }
+
+/** The longest value a function may make: far above any attribute a SCIM server keeps. */
+export const MAX_VALUE_CHARS = 1 << 20;
 
 /** Parses with the function table, so an unknown or mis-cased function fails at once. */
 export function compileExpression(src: string): Expr {

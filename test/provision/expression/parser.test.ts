@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileExpression, evaluate, evaluateForTarget } from '../../../src/provision/expression/evaluate.ts';
+import { compileExpression, evaluate, evaluateForTarget, MAX_VALUE_CHARS } from '../../../src/provision/expression/evaluate.ts';
 import { ExpressionError, type Expr } from '../../../src/provision/expression/ast.ts';
 import { parseExpression, printExpression } from '../../../src/provision/expression/parser.ts';
 import { FUNCTION_NAMES } from '../../../src/provision/expression/functions.ts';
@@ -100,4 +100,10 @@ test('the parser and evaluator fail only with ExpressionError on arbitrary input
     }),
     { numRuns: 2000 },
   );
+});
+
+test('a value a function makes is bounded: nested ConvertToBase64 is an error at its place, not gigabytes', () => {
+  const nested = (n: number) => `${'ConvertToBase64('.repeat(n)}"x"${')'.repeat(n)}`;
+  assert.ok(String(evaluateForTarget(compileExpression(nested(12)), {})).length < MAX_VALUE_CHARS, 'a deep but small value is fine');
+  assert.throws(() => evaluateForTarget(compileExpression(nested(40)), {}), (e: unknown) => e instanceof ExpressionError && /longer than 1048576 characters/.test(e.message) && e.position !== undefined);
 });
