@@ -76,6 +76,10 @@ declare module 'fastify' {
     /** How the request authenticated, in words, and whose credential it was when known (the request log). */
     authOutcome?: { auth: string; clientId?: string; orgId?: string };
   }
+  interface FastifyContextConfig {
+    /** A POST that changes nothing in the directory (a search, a poll, a preview, a test): it signals no change. */
+    changesNothing?: boolean;
+  }
 }
 
 
@@ -148,9 +152,14 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       done();
     });
   }
-  // An accepted write tells the live views of its organization (change-signal.ts).
+  // An accepted write tells the live views of its organization (change-signal.ts); a read sent
+  // as a POST (route config `changesNothing`) and a validate-only write tell nobody, or every
+  // waiter of the organization would wake for nothing (two SET receivers long-polling would wake
+  // each other without end).
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) {
+    const changed = request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400
+      && !request.routeOptions.config.changesNothing && reply.getHeader('preference-applied') !== 'validate-only';
+    if (changed) {
       const orgId = request.caller?.orgId ?? request.consoleCaller?.org.id;
       if (orgId) services.changes.notify(orgId);
     }

@@ -136,9 +136,14 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.match(log.find((d) => d.eventId === left[0])!.error!, /invalid_key/);
       assert.equal(log.filter((d) => d.response === 'acknowledged').length, 2);
 
-      // A poll that may wait returns as soon as an event is committed.
+      // A poll that may wait returns as soon as an event is committed; a second one on the same
+      // subscription meanwhile does not wait (no caller holds requests open without bound).
       const waiting = poll({ maxEvents: 5 });
       await new Promise((r) => setTimeout(r, 100));
+      const t0 = Date.now();
+      const others = await Promise.all(Array.from({ length: 40 }, () => poll({ maxEvents: 5 })));
+      assert.ok(others.every((r) => r.status === 200 && Object.keys(r.body.sets).length === 0), 'answered at once, empty');
+      assert.ok(Date.now() - t0 < 15_000, 'none of the 40 waited for the 20 s long poll');
       const later = await newUser();
       const woke = await waiting;
       assert.equal(woke.status, 200, woke.raw);

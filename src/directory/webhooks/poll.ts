@@ -52,6 +52,9 @@ function pollRequest(b: JsonObject): PollRequest {
 }
 
 export class SetPoller {
+  /** Subscriptions with a poll waiting on this node: one waits at a time, the others answer at once. */
+  private readonly waiting = new Set<string>();
+
   constructor(
     private readonly store: Store,
     private readonly feed: EventFeed,
@@ -69,8 +72,15 @@ export class SetPoller {
     const position = await this.acknowledge(hook, request);
     let next = await this.next(hook, position, request.maxEvents);
     // §2.4: without returnImmediately the server may hold the request until events arrive.
-    if (next.events.length === 0 && request.maxEvents > 0 && !request.returnImmediately && (await this.changes.next(hook.orgId, POLL.waitMs, abort))) {
-      next = await this.next(hook, position, request.maxEvents);
+    // One poll per subscription waits (a receiver polls a subscription at a time): a second does
+    // not, so that no caller can hold requests open without bound.
+    if (next.events.length === 0 && request.maxEvents > 0 && !request.returnImmediately && !this.waiting.has(hook.id)) {
+      this.waiting.add(hook.id);
+      try {
+        if (await this.changes.next(hook.orgId, POLL.waitMs, abort)) next = await this.next(hook, position, request.maxEvents);
+      } finally {
+        this.waiting.delete(hook.id);
+      }
     }
     const sets: Record<string, string> = {};
     const audience = this.audience(hook);

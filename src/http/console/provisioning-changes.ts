@@ -11,6 +11,8 @@ import { field, form, id, type ConsoleKit } from './kit.ts';
 
 export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
   const { services: s, opts, ctxOf, act, back, send, noticeOf } = k;
+  /** Posts that change nothing in the directory: no change signal (app.ts). */
+  const reads = { ...opts, config: { changesNothing: true } };
   app.get('/console/provisioning', opts, async (request, reply) => {
     const notice = await noticeOf(request);
     return send(reply, page(request.consoleCaller, { title: 'Provisioning', current: '/console/provisioning', notice: pageNotice(notice) }, await jobsPage(s, request.consoleCaller!, ctxOf(request), notice)));
@@ -60,7 +62,7 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
       return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body), 400);
     }
   });
-  app.post('/console/provisioning/:id/test', opts, async (r, reply) => {
+  app.post('/console/provisioning/:id/test', reads, async (r, reply) => {
     const to = `/console/provisioning/${id(r)}`;
     try {
       const t = await s.admin.jobs.testConnection(ctxOf(r), id(r));
@@ -71,7 +73,7 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
     }
   });
   // The preview changes nothing: it answers with the job's page and the result under the form.
-  app.post('/console/provisioning/:id/preview', opts, async (r, reply) => {
+  app.post('/console/provisioning/:id/preview', reads, async (r, reply) => {
     const f = form(r);
     const asked = { expression: field(f, 'expression'), user: field(f, 'user') };
     // A job the caller may not see is a 404 page; every other refusal is the preview's answer.
@@ -86,7 +88,7 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
     const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), { previewExpression: asked.expression, previewUser: asked.user }, undefined, undefined, result);
     return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body));
   });
-  app.post('/console/provisioning/:id/on-demand', opts, async (r, reply) => {
+  app.post('/console/provisioning/:id/on-demand', reads, async (r, reply) => {
     const f = form(r);
     try {
       const result = await s.admin.jobs.provisionOnDemand(ctxOf(r), id(r), { user: field(f, 'user') });

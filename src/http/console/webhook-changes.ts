@@ -41,7 +41,7 @@ export function webhookChanges(app: FastifyInstance, k: ConsoleKit, revealing: R
       return { kind: 'webhook', id: w.id, url: w.url ?? '', secret: w.secret ?? '' };
     }, `/console/webhooks/${id(r)}`),
   );
-  app.post('/console/webhooks/:id/test', opts, async (r, reply) => {
+  app.post('/console/webhooks/:id/test', { ...opts, config: { changesNothing: true } }, async (r, reply) => {
     const to = `/console/webhooks/${id(r)}`;
     try {
       const a = await s.admin.webhooks.test(ctxOf(r), id(r), s.webhookSender);

@@ -64,6 +64,8 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     const q = (r: FastifyRequest) => (r.query ?? {}) as Record<string, unknown>;
     const created = (reply: FastifyReply, entity: { selfUri: string }) => reply.code(201).header('location', `${options.publicUrl}${entity.selfUri}`).send(entity);
     const noContent = (reply: FastifyReply, _done: void) => reply.code(204).send();
+    /** A POST that changes nothing in the directory: no change signal (app.ts). */
+    const reads = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { changesNothing: true } });
 
     admin.get('/requests', w(S.requests), async (r) => {
       const query = q(r);
@@ -85,11 +87,11 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     admin.post('/webhooks/:id/secret', w(S.webhooks.rotate), async (r) => s.admin.webhooks.rotateSecret(ctx(r), id(r)));
     admin.post('/webhooks/:id/replay', w(S.webhooks.replay), async (r) => s.admin.webhooks.replay(ctx(r), id(r), r.body));
     admin.post('/webhooks/:id/retry', w(S.webhooks.retry), async (r) => s.admin.webhooks.retry(ctx(r), id(r)));
-    admin.post('/webhooks/:id/test', w(S.webhooks.test), async (r) => {
+    admin.post('/webhooks/:id/test', reads(S.webhooks.test), async (r) => {
       const a = await s.admin.webhooks.test(ctx(r), id(r), s.webhookSender);
       return { ...(a.status !== undefined ? { status: a.status } : {}), ...(a.error ? { error: a.error } : {}), latencyMs: Math.round(a.latencyMs) };
     });
-    admin.post('/webhooks/:id/poll', w(S.webhooks.poll), async (r, reply) => {
+    admin.post('/webhooks/:id/poll', reads(S.webhooks.poll), async (r, reply) => {
       // A long poll ends when its caller goes away (the response's close: the request's fires once its body is read).
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort());
@@ -105,9 +107,9 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       admin.post(`/provisioning/jobs/:id/${action}`, w(S.jobs.action(action === 'restart' ? 'Forget the job\'s state and run a full cycle' : `${action[0].toUpperCase()}${action.slice(1)} the job`)), async (r) => s.admin.jobs.setRunning(ctx(r), id(r), action));
     }
     admin.get('/provisioning/jobs/:id/status', w(S.jobs.status), async (r) => s.admin.jobs.get(ctx(r), id(r)));
-    admin.post('/provisioning/jobs/:id/provision-on-demand', w(S.jobs.onDemand), async (r) => s.admin.jobs.provisionOnDemand(ctx(r), id(r), r.body));
-    admin.post('/provisioning/jobs/:id/preview', w(S.jobs.preview), async (r) => s.admin.jobs.preview(ctx(r), id(r), r.body));
-    admin.post('/provisioning/jobs/:id/test-connection', w(S.jobs.test), async (r) => s.admin.jobs.testConnection(ctx(r), id(r)));
+    admin.post('/provisioning/jobs/:id/provision-on-demand', reads(S.jobs.onDemand), async (r) => s.admin.jobs.provisionOnDemand(ctx(r), id(r), r.body));
+    admin.post('/provisioning/jobs/:id/preview', reads(S.jobs.preview), async (r) => s.admin.jobs.preview(ctx(r), id(r), r.body));
+    admin.post('/provisioning/jobs/:id/test-connection', reads(S.jobs.test), async (r) => s.admin.jobs.testConnection(ctx(r), id(r)));
     admin.get('/provisioning/jobs/:id/logs', w(S.jobs.logs), async (r) => s.admin.jobs.logs(ctx(r), id(r), q(r)));
     admin.get('/requests/summary', w(S.requestSummary), async (r) => s.admin.requests.summary(ctx(r)));
     admin.get('/organizations/me', w(S.me), async (r) => ({ id: ctx(r).org.id, name: ctx(r).org.name, scimProfile: ctx(r).org.scimProfile }));

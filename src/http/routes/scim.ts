@@ -120,7 +120,7 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
   /** The writes that can be checked without being made (route config `validateOnly`); any other write is refused rather than made. */
   const validatable = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true } });
   /** A search is a read sent as a POST: nothing to validate, so the preference changes nothing. */
-  const search = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true } });
+  const search = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true, changesNothing: true } });
 
   app.register(async (scim) => {
     scim.setErrorHandler(scimErrorHandler);
