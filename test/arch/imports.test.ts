@@ -104,3 +104,14 @@ test('no source file is over 350 lines unless its opening comment says why', () 
   const unexplained = long.filter((f) => !/over 350 lines/.test(readFileSync(f, 'utf8').split('\n').slice(0, 15).join('\n')));
   assert.deepEqual(unexplained.map((f) => relative(SRC, f)), []);
 });
+
+test('HTTP handlers read params, query and body as their schemas type them: no casts (schemas/common.ts SchemaTypes)', () => {
+  const cast = /\b(?:r|req|request)\.(?:params|query|body)\b(?:\s*\?\?\s*\{\})?\)?\s+as\s/;
+  const offenders = files(join(SRC, 'http')).flatMap((f) =>
+    readFileSync(f, 'utf8').split('\n').flatMap((line, i) => (cast.test(line) ? [`${relative(SRC, f)}:${i + 1}: ${line.trim()}`] : [])));
+  assert.deepEqual(offenders, []);
+  // Each surface registers its routes on an instance with the schema type provider.
+  for (const surface of ['routes/admin.ts', 'routes/scim.ts', 'routes/oauth.ts', 'console/routes.ts']) {
+    assert.match(readFileSync(join(SRC, 'http', surface), 'utf8'), /withTypeProvider<SchemaTypes>\(\)/, surface);
+  }
+});

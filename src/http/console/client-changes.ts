@@ -8,13 +8,15 @@ import { page } from './layout.ts';
 import { keptInput } from './notices.ts';
 import { connectPage, revealPage, type TestResult } from './pages/clients.ts';
 import { REVEAL_COOKIE, REVEAL_PATH, REVEAL_SECONDS, Reveals, type Revealed } from './reveal.ts';
-import { field, form, id, type ConsoleKit } from './kit.ts';
+import { field, formOf, type ConsoleKit } from './kit.ts';
+import type { SchemaTypes } from '../schemas/common.ts';
 
 /** A change that makes a secret: sealed into the reveal cookie, then shown once at REVEAL_PATH; a refusal goes back to `from`. */
 export type Revealing = (r: FastifyRequest, reply: FastifyReply, make: () => Promise<Revealed>, from?: string) => Promise<FastifyReply>;
 
-export function clientChanges(app: FastifyInstance, k: ConsoleKit): Revealing {
-  const { services: s, opts, ctxOf, act, back, send, secure, publicUrl } = k;
+export function clientChanges(plain: FastifyInstance, k: ConsoleKit): Revealing {
+  const app = plain.withTypeProvider<SchemaTypes>();
+  const { services: s, routes, ctxOf, act, back, send, secure, publicUrl } = k;
     // Secrets (a new client's, a rotated one, a secret token): the POST seals the secret into a
     // short-lived cookie and redirects; /console/reveal shows it once (reveal.ts).
     const reveals = new Reveals(s.store, k.now);
@@ -25,11 +27,11 @@ export function clientChanges(app: FastifyInstance, k: ConsoleKit): Revealing {
         reply.setCookie(REVEAL_COOKIE, await reveals.seal(caller.org.id, caller.session.idHash, revealed), { path: REVEAL_PATH, httpOnly: true, sameSite: 'strict', secure, maxAge: REVEAL_SECONDS });
         return reply.code(303).header('location', REVEAL_PATH).send();
       } catch (e) {
-        if (e instanceof ScimError) return back(reply, from, caller.org.id, { error: e.message, form: keptInput(form(r)) });
+        if (e instanceof ScimError) return back(reply, from, caller.org.id, { error: e.message, form: keptInput(formOf(r.body)) });
         throw e;
       }
     };
-    app.get(REVEAL_PATH, opts, async (request, reply) => {
+    app.get(REVEAL_PATH, routes.page, async (request, reply) => {
       const caller = request.consoleCaller!;
       const revealed = await reveals.open(caller.org.id, caller.session.idHash, request.cookies[REVEAL_COOKIE]);
       reply.clearCookie(REVEAL_COOKIE, { path: REVEAL_PATH });
@@ -39,42 +41,42 @@ export function clientChanges(app: FastifyInstance, k: ConsoleKit): Revealing {
       return send(reply, page(caller, { title, current }, revealPage(caller, revealed, publicUrl)));
     });
     const clientRevealed = (title: string, c: { id: string; name: string; secret?: string }): Revealed => ({ kind: 'client', title, id: c.id, name: c.name, secret: c.secret ?? '' });
-    app.post('/console/clients', opts, async (r, reply) =>
+    app.post('/console/clients', routes.form, async (r, reply) =>
       revealing(r, reply, async () => clientRevealed('Client created', await s.admin.clients.create(ctxOf(r), {
-        name: field(form(r), 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(form(r), 'roleId') ? [{ roleId: field(form(r), 'roleId'), divisionId: field(form(r), 'divisionId') || '*' }] : [],
-        ...(field(form(r), 'accessTokenValiditySeconds') ? { accessTokenValiditySeconds: Number(field(form(r), 'accessTokenValiditySeconds')) } : {}),
-      })), field(form(r), '_page') === '/console' ? '/console' : '/console/clients'),
+        name: field(r.body, 'name'), authorizedGrantType: 'CLIENT-CREDENTIALS', roleDivisions: field(r.body, 'roleId') ? [{ roleId: field(r.body, 'roleId'), divisionId: field(r.body, 'divisionId') || '*' }] : [],
+        ...(field(r.body, 'accessTokenValiditySeconds') ? { accessTokenValiditySeconds: Number(field(r.body, 'accessTokenValiditySeconds')) } : {}),
+      })), field(r.body, '_page') === '/console' ? '/console' : '/console/clients'),
     );
-    app.post('/console/clients/:id/rotate', opts, async (r, reply) => revealing(r, reply, async () => clientRevealed('New secret', await s.admin.clients.rotateSecret(ctxOf(r), id(r)))));
-    app.post('/console/secret-tokens', opts, async (r, reply) =>
+    app.post('/console/clients/:id/rotate', routes.formOf, async (r, reply) => revealing(r, reply, async () => clientRevealed('New secret', await s.admin.clients.rotateSecret(ctxOf(r), r.params.id))));
+    app.post('/console/secret-tokens', routes.form, async (r, reply) =>
       revealing(r, reply, async () => {
-        const t = await s.admin.clients.issueSecretToken(ctxOf(r), field(form(r), 'clientId'), { expiresInDays: Number(field(form(r), 'expiresInDays')) });
+        const t = await s.admin.clients.issueSecretToken(ctxOf(r), field(r.body, 'clientId'), { expiresInDays: Number(field(r.body, 'expiresInDays')) });
         return { kind: 'secretToken', clientId: t.clientId, clientName: t.clientName, token: t.token ?? '', expires: t.dateExpires };
       }, '/console'),
     );
     const federate = (r: FastifyRequest, clientId: string, federation: Record<string, string> | null) =>
       s.admin.clients.get(ctxOf(r), clientId).then((c) => s.admin.clients.update(ctxOf(r), clientId, { name: c.name, federation }));
-    app.post('/console/federation', opts, async (r, reply) =>
+    app.post('/console/federation', routes.form, async (r, reply) =>
       act(r, reply, '/console', 'federation-saved', () => {
-        const f = form(r);
+        const f = r.body;
         return federate(r, field(f, 'clientId'), {
           issuer: field(f, 'issuer'), subject: field(f, 'subject'), ...(field(f, 'audience') ? { audience: field(f, 'audience') } : {}), ...(field(f, 'jwksUri') ? { jwksUri: field(f, 'jwksUri') } : {}),
         });
       }));
-    app.post('/console/clients/:id/federation/remove', opts, async (r, reply) => act(r, reply, '/console', 'federation-removed', () => federate(r, id(r), null)));
-    app.post('/console/clients/:id/tokens/:tokenId/revoke', opts, async (r, reply) =>
-      act(r, reply, '/console', 'secret-token-revoked', () => s.admin.clients.revokeSecretToken(ctxOf(r), id(r), (r.params as { tokenId: string }).tokenId)));
-    app.post('/console/clients/:id/state', opts, async (r, reply) =>
+    app.post('/console/clients/:id/federation/remove', routes.formOf, async (r, reply) => act(r, reply, '/console', 'federation-removed', () => federate(r, r.params.id, null)));
+    app.post('/console/clients/:id/tokens/:tokenId/revoke', routes.formOfToken, async (r, reply) =>
+      act(r, reply, '/console', 'secret-token-revoked', () => s.admin.clients.revokeSecretToken(ctxOf(r), r.params.id, r.params.tokenId)));
+    app.post('/console/clients/:id/state', routes.formOf, async (r, reply) =>
       act(r, reply, '/console/clients', 'client-updated', async () => {
-        const c = await s.admin.clients.get(ctxOf(r), id(r));
-        await s.admin.clients.update(ctxOf(r), id(r), { name: c.name, state: field(form(r), 'state') === 'active' ? 'active' : 'inactive' });
+        const c = await s.admin.clients.get(ctxOf(r), r.params.id);
+        await s.admin.clients.update(ctxOf(r), r.params.id, { name: c.name, state: field(r.body, 'state') === 'active' ? 'active' : 'inactive' });
       }),
     );
-    app.post('/console/clients/:id/delete', opts, async (r, reply) => act(r, reply, '/console/clients', 'client-deleted', () => s.admin.clients.delete(ctxOf(r), id(r))));
+    app.post('/console/clients/:id/delete', routes.formOf, async (r, reply) => act(r, reply, '/console/clients', 'client-deleted', () => s.admin.clients.delete(ctxOf(r), r.params.id)));
 
     // Test connection: a fresh token for the client, then Entra's probe through the real HTTP stack.
-    app.post('/console/connect/test', opts, async (r, reply) => {
-      const f = form(r);
+    app.post('/console/connect/test', routes.form, async (r, reply) => {
+      const f = r.body;
       const probe = `GET /api/v2/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}@scimitar.test"`)}`;
       let result: TestResult;
       const tokenRes = await k.inject({

@@ -1,7 +1,8 @@
 // What the console's change routes share: the services, the signed-in route options, and the
 // ways to answer (a page, a redirect with the outcome, a change whose refusal goes back to its
 // form), plus reading the form fields.
-import type { FastifyReply, FastifyRequest, InjectOptions, LightMyRequestResponse, RouteShorthandOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, InjectOptions, LightMyRequestResponse, preHandlerAsyncHookHandler } from 'fastify';
+import type { consoleSchemas } from '../schemas/console.ts';
 import type { AdminContext } from '../../directory/admin/context.ts';
 import type { ConsoleAuth } from '../../directory/console-users.ts';
 import type { Services } from '../../services.ts';
@@ -14,8 +15,8 @@ export interface ConsoleKit {
   /** Cookies are Secure (the console is served over https). */
   readonly secure: boolean;
   readonly now?: () => number;
-  /** A signed-in route: session checked, and a POST's CSRF token. */
-  readonly opts: RouteShorthandOptions;
+  /** Signed-in route options by kind (schemas/console.ts): session checked, and a POST's CSRF token. */
+  readonly routes: SignedInRoutes;
   ctxOf(r: FastifyRequest): AdminContext;
   send(reply: FastifyReply, body: string, status?: number): FastifyReply;
   /** Redirects to `path` with the outcome. */
@@ -28,7 +29,10 @@ export interface ConsoleKit {
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
-export type Form = Record<string, string | string[] | undefined>;
+type SignedIn<S> = { readonly schema: S; readonly preHandler: preHandlerAsyncHookHandler };
+export type SignedInRoutes = { readonly [K in keyof typeof consoleSchemas]: SignedIn<(typeof consoleSchemas)[K]> };
+
+export type Form = Readonly<Record<string, string | readonly string[] | undefined>>;
 export const field = (f: Form, k: string): string => {
   const v = f[k];
   return typeof v === 'string' ? v.trim() : Array.isArray(v) ? String(v[0] ?? '').trim() : '';
@@ -38,5 +42,10 @@ export const list = (f: Form, k: string): string[] => {
   return v === undefined ? [] : [v].flat().map(String);
 };
 
-export const id = (r: FastifyRequest) => (r.params as { id: string }).id;
-export const form = (r: FastifyRequest) => (r.body ?? {}) as Form;
+/** A body as the console's form parser left it (a form's fields), or no fields. */
+export function formOf(body: unknown): Form {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  const fields: Record<string, string | readonly string[]> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string' || Array.isArray(v)) fields[k] = v;
+  return fields;
+}

@@ -52,7 +52,7 @@ export type Notice = NonNullable<PageOptions['notice']> & { readonly form?: Form
 // A credential's field is named for it (password, clientSecret, token); accessTokenValiditySeconds is not one.
 const KEPT_INPUT = /^(?!_csrf$|.*(?:password|secret|token)$).+$/i;
 /** The fields of a refused form worth putting back: bounded, and never a credential. */
-export function keptInput(form: Readonly<Record<string, string | string[] | undefined>>): FormInput {
+export function keptInput(form: Readonly<Record<string, string | readonly string[] | undefined>>): FormInput {
   const out: Record<string, string | readonly string[]> = {};
   for (const [k, v] of Object.entries(form)) if (v !== undefined && KEPT_INPUT.test(k)) out[k] = Array.isArray(v) ? v.slice(0, 100).map((x) => x.slice(0, 1000)) : String(v).slice(0, 1000);
   return out;

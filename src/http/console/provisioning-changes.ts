@@ -7,23 +7,25 @@ import { keptInput } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { page } from './layout.ts';
 import { jobPage, jobsPage, onDemandResult, previewResult } from './pages/provisioning.ts';
-import { field, form, id, type ConsoleKit } from './kit.ts';
+import { field, type ConsoleKit } from './kit.ts';
+import type { SchemaTypes } from '../schemas/common.ts';
 
-export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
-  const { services: s, opts, ctxOf, act, back, send, noticeOf } = k;
+export function provisioningChanges(plain: FastifyInstance, k: ConsoleKit): void {
+  const app = plain.withTypeProvider<SchemaTypes>();
+  const { services: s, routes, ctxOf, act, back, send, noticeOf } = k;
   /** Posts that change nothing in the directory: no change signal (app.ts). */
-  const reads = { ...opts, config: { changesNothing: true } };
-  app.get('/console/provisioning', opts, async (request, reply) => {
+  const reads = { ...routes.formOf, config: { changesNothing: true } };
+  app.get('/console/provisioning', routes.page, async (request, reply) => {
     const notice = await noticeOf(request);
     return send(reply, page(request.consoleCaller, { title: 'Provisioning', current: '/console/provisioning', notice: pageNotice(notice) }, await jobsPage(s, request.consoleCaller!, ctxOf(request), notice)));
   });
-  app.get('/console/provisioning/:id', opts, async (request, reply) => {
+  app.get('/console/provisioning/:id', routes.pageOf, async (request, reply) => {
     const notice = await noticeOf(request);
-    const { title, body } = await jobPage(s, request.consoleCaller!, ctxOf(request), id(request), (request.query ?? {}) as Record<string, unknown>, notice);
+    const { title, body } = await jobPage(s, request.consoleCaller!, ctxOf(request), request.params.id, request.query, notice);
     return send(reply, page(request.consoleCaller, { title, current: '/console/provisioning', notice: pageNotice(notice) }, body));
   });
-  app.post('/console/provisioning', opts, async (r, reply) => {
-    const f = form(r);
+  app.post('/console/provisioning', routes.form, async (r, reply) => {
+    const f = r.body;
     const target = field(f, 'token')
       ? { url: field(f, 'url'), token: field(f, 'token') }
       : { url: field(f, 'url'), tokenUrl: field(f, 'tokenUrl'), clientId: field(f, 'clientId'), clientSecret: field(f, 'clientSecret') };
@@ -36,14 +38,14 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
     }
   });
   for (const action of ['start', 'stop', 'restart'] as const) {
-    app.post(`/console/provisioning/:id/${action}`, opts, async (r, reply) => act(r, reply, `/console/provisioning/${id(r)}`, `job-${action}`, () => s.admin.jobs.setRunning(ctxOf(r), id(r), action)));
+    app.post(`/console/provisioning/:id/${action}`, routes.formOf, async (r, reply) => act(r, reply, `/console/provisioning/${r.params.id}`, `job-${action}`, () => s.admin.jobs.setRunning(ctxOf(r), r.params.id, action)));
   }
-  app.post('/console/provisioning/:id/mode', opts, async (r, reply) =>
-    act(r, reply, `/console/provisioning/${id(r)}`, 'job-updated', () => s.admin.jobs.update(ctxOf(r), id(r), { pilot: field(form(r), 'pilot') === 'true' })));
+  app.post('/console/provisioning/:id/mode', routes.formOf, async (r, reply) =>
+    act(r, reply, `/console/provisioning/${r.params.id}`, 'job-updated', () => s.admin.jobs.update(ctxOf(r), r.params.id, { pilot: field(r.body, 'pilot') === 'true' })));
   // A refused edit answers with the page and the whole text as typed (a redirect could carry
   // only the start of it); a saved one redirects.
-  app.post('/console/provisioning/:id/mappings', opts, async (r, reply) => {
-    const text = field(form(r), 'mappings');
+  app.post('/console/provisioning/:id/mappings', routes.formOf, async (r, reply) => {
+    const text = field(r.body, 'mappings');
     try {
       let mappings: unknown = null;
       if (text !== '') {
@@ -53,19 +55,19 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
           throw scimErrors.badRequest(`The mappings are not valid JSON: ${(e as Error).message}`);
         }
       }
-      await s.admin.jobs.update(ctxOf(r), id(r), { mappings });
-      return back(reply, `/console/provisioning/${id(r)}`, r.consoleCaller!.org.id, { ok: 'job-mappings-saved' });
+      await s.admin.jobs.update(ctxOf(r), r.params.id, { mappings });
+      return back(reply, `/console/provisioning/${r.params.id}`, r.consoleCaller!.org.id, { ok: 'job-mappings-saved' });
     } catch (e) {
       if (!(e instanceof ScimError) || e.status === 404) throw e;
       const notice = { kind: 'error' as const, text: e.message, form: { _form: 'mappings', mappings: text } };
-      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), {}, notice);
+      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), r.params.id, {}, notice);
       return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body), 400);
     }
   });
   app.post('/console/provisioning/:id/test', reads, async (r, reply) => {
-    const to = `/console/provisioning/${id(r)}`;
+    const to = `/console/provisioning/${r.params.id}`;
     try {
-      const t = await s.admin.jobs.testConnection(ctxOf(r), id(r));
+      const t = await s.admin.jobs.testConnection(ctxOf(r), r.params.id);
       return back(reply, to, r.consoleCaller!.org.id, t.ok ? { ok: 'job-connected' } : { error: `Test connection failed: ${t.detail}` });
     } catch (e) {
       if (e instanceof ScimError) return back(reply, to, r.consoleCaller!.org.id, { error: e.message });
@@ -74,28 +76,28 @@ export function provisioningChanges(app: FastifyInstance, k: ConsoleKit): void {
   });
   // The preview changes nothing: it answers with the job's page and the result under the form.
   app.post('/console/provisioning/:id/preview', reads, async (r, reply) => {
-    const f = form(r);
+    const f = r.body;
     const asked = { expression: field(f, 'expression'), user: field(f, 'user') };
     // A job the caller may not see is a 404 page; every other refusal is the preview's answer.
-    await s.admin.jobs.get(ctxOf(r), id(r));
+    await s.admin.jobs.get(ctxOf(r), r.params.id);
     let result;
     try {
-      result = previewResult(asked.expression, await s.admin.jobs.preview(ctxOf(r), id(r), asked));
+      result = previewResult(asked.expression, await s.admin.jobs.preview(ctxOf(r), r.params.id, asked));
     } catch (e) {
       if (!(e instanceof ScimError)) throw e;
       result = previewResult(asked.expression, { user: { name: asked.user }, error: { message: e.message } });
     }
-    const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), { previewExpression: asked.expression, previewUser: asked.user }, undefined, undefined, result);
+    const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), r.params.id, { previewExpression: asked.expression, previewUser: asked.user }, undefined, undefined, result);
     return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body));
   });
   app.post('/console/provisioning/:id/on-demand', reads, async (r, reply) => {
-    const f = form(r);
+    const f = r.body;
     try {
-      const result = await s.admin.jobs.provisionOnDemand(ctxOf(r), id(r), { user: field(f, 'user') });
-      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), id(r), {}, undefined, onDemandResult(result));
+      const result = await s.admin.jobs.provisionOnDemand(ctxOf(r), r.params.id, { user: field(f, 'user') });
+      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), r.params.id, {}, undefined, onDemandResult(result));
       return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body));
     } catch (e) {
-      if (e instanceof ScimError) return back(reply, `/console/provisioning/${id(r)}`, r.consoleCaller!.org.id, { error: e.message, form: keptInput(f) });
+      if (e instanceof ScimError) return back(reply, `/console/provisioning/${r.params.id}`, r.consoleCaller!.org.id, { error: e.message, form: keptInput(f) });
       throw e;
     }
   });

@@ -7,28 +7,27 @@ import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { can } from '../../auth/permissions.ts';
 import type { AdminContext } from '../../directory/admin/context.ts';
 import { ScimError } from '../../scim/index.ts';
 import type { Services } from '../../services.ts';
-import type { ActivityQuery } from '../../directory/activity.ts';
 import { ABSOLUTE_MS, ConsoleAuth, SignInError, type ConsoleCaller } from '../../directory/console-users.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
 import { ConsoleNotices, keptInput, type Notice, type NoticeCode, type Outcome } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { acceptForms } from '../form-body.ts';
-import { field, type ConsoleKit, type Form } from './kit.ts';
+import { field, formOf, type ConsoleKit, type SignedInRoutes } from './kit.ts';
+import { consoleSchemas } from '../schemas/console.ts';
+import type { SchemaTypes } from '../schemas/common.ts';
+import { activityRoutes } from './activity-routes.ts';
 import { directoryChanges } from './directory-changes.ts';
 import { clientChanges } from './client-changes.ts';
 import { provisioningChanges } from './provisioning-changes.ts';
 import { webhookChanges } from './webhook-changes.ts';
-import { STREAM_RETRY_AFTER_SECONDS, StreamSlots, type StreamLimits } from './stream-slots.ts';
+import type { StreamLimits } from './stream-slots.ts';
 import { userPage, usersPage } from './pages/users.ts';
 import { divisionsPage, groupPage, groupsPage, rolesPage } from './pages/directory.ts';
 import { clientsPage, connectPage } from './pages/clients.ts';
-import { activityPage } from './pages/activity.ts';
-import { requestsPage } from './pages/requests.ts';
 
 export interface ConsoleOptions {
   readonly services: Services;
@@ -79,7 +78,9 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
   const secure = publicUrl.startsWith('https://');
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, ASSET_DIR), 'utf8')]));
 
-  await root.register(async (app) => {
+  await root.register(async (plain) => {
+    // Handlers' params, query and form fields are typed from schemas/console.ts.
+    const app = plain.withTypeProvider<SchemaTypes>();
     // The console's forms; a checkbox group repeats its name.
     acceptForms(app, true);
     await app.register(cookie);
@@ -94,12 +95,11 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
       hsts: secure ? { maxAge: 31536000 } : false,
       referrerPolicy: { policy: 'same-origin' },
     });
-    const hide = { schema: { hide: true } };
 
     const ctxOf = (r: FastifyRequest): AdminContext => ({ principal: r.consoleCaller!.principal, org: r.consoleCaller!.org, requestId: r.id, publicUrl });
     const send = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
     const notices = new ConsoleNotices(s.store, options.now);
-    const noticeOf = (request: FastifyRequest) => notices.read(request.consoleCaller?.org.id, request.query as Record<string, unknown>);
+    const noticeOf = (request: FastifyRequest) => notices.read(request.consoleCaller?.org.id, formOf(request.query));
     /** Redirects to `path` with the outcome; the organization seals a refusal's message. */
     const back = async (reply: FastifyReply, path: string, orgId: string, outcome: Outcome) => {
       const q = await notices.query(orgId, outcome);
@@ -117,10 +117,15 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
         return send(reply, page(undefined, { title: 'Signed out', notice: { kind: 'error', text: 'Your session has ended: sign in again.' } }, html`<p><a href="/console/sign-in">Sign in</a></p>`), 403);
       }
       request.consoleCaller = caller;
-      if (request.method === 'POST' && !ConsoleAuth.csrfMatches(caller, (request.body as Form | undefined)?._csrf)) {
+      if (request.method === 'POST' && !ConsoleAuth.csrfMatches(caller, formOf(request.body)._csrf)) {
         request.refusal = { detail: 'console form without a valid CSRF token' };
         return send(reply, page(caller, { title: 'Refused', notice: { kind: 'error', text: 'This form is stale or was not sent from the console (CSRF check failed). Reload the page and try again.' } }, html``), 403);
       }
+    };
+    const signedInAs = <const S>(schema: S) => ({ schema, preHandler: signedIn });
+    const routes: SignedInRoutes = {
+      page: signedInAs(consoleSchemas.page), pageOf: signedInAs(consoleSchemas.pageOf), asset: signedInAs(consoleSchemas.asset),
+      form: signedInAs(consoleSchemas.form), formOf: signedInAs(consoleSchemas.formOf), formOfToken: signedInAs(consoleSchemas.formOfToken),
     };
     /** Forms before sign-in: refused when the browser says they come from another site. */
     const sameOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -136,7 +141,7 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
         return back(reply, to, orgId, { ok });
       } catch (e) {
         // The refusal goes back to the form that caused it, with what was typed.
-        if (e instanceof ScimError) return back(reply, to, orgId, { error: e.message, form: keptInput((r.body ?? {}) as Form) });
+        if (e instanceof ScimError) return back(reply, to, orgId, { error: e.message, form: keptInput(formOf(r.body)) });
         throw e;
       }
     };
@@ -153,19 +158,19 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
       return send(reply, page(caller, { title: 'Something went wrong', notice: { kind: 'error', text: `An internal error occurred (request ${request.id}).` } }, html``), 500);
     });
 
-    app.get('/console/assets/:name', hide, async (request, reply) => {
-      const name = (request.params as { name: string }).name;
+    app.get('/console/assets/:name', { schema: consoleSchemas.asset }, async (request, reply) => {
+      const name = request.params.name;
       const body = assets.get(name);
       if (!body) return send(reply, page(undefined, { title: 'Not found' }, html``), 404);
       return reply.type(ASSETS[name]).header('cache-control', 'public, max-age=300').send(body);
     });
 
     // The site's root is the console (SCIM clients use the tenant URL under /api/v2/scim/v2).
-    app.get('/', hide, async (_request, reply) => reply.code(302).header('location', '/console').send());
+    app.get('/', { schema: consoleSchemas.page }, async (_request, reply) => reply.code(302).header('location', '/console').send());
 
     // ---- Setup, sign-in, sign-out ----
-    app.get('/console/setup', hide, async (request, reply) => {
-      const token = String((request.query as Record<string, unknown>).token ?? '');
+    app.get('/console/setup', { schema: consoleSchemas.page }, async (request, reply) => {
+      const token = field(request.query, 'token');
       return send(reply, page(undefined, { title: 'Create the first administrator' }, html`<div class="card">
 <p>This one-time link creates the organization's first console administrator (a directory user with the Admin role on every division).</p>
 <form method="post" action="/console/setup"><input type="hidden" name="token" value="${token}">
@@ -174,8 +179,8 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
 <label for="setup-password">Password (at least 12 characters)</label><input type="password" id="setup-password" name="password" autocomplete="new-password" minlength="12" required>
 <p><button type="submit" class="primary">Create administrator</button></p></form></div>`));
     });
-    app.post('/console/setup', { ...hide, preHandler: sameOrigin }, async (request, reply) => {
-      const f = (request.body ?? {}) as Form;
+    app.post('/console/setup', { schema: consoleSchemas.form, preHandler: sameOrigin }, async (request, reply) => {
+      const f = request.body;
       try {
         const { org, user } = await auth.completeSetup(field(f, 'token'), { userName: field(f, 'userName'), displayName: field(f, 'displayName'), password: String(f.password ?? '') }, request.ip);
         const { cookie: value } = await auth.signIn(org, user.userName, String(f.password ?? ''), request.ip);
@@ -196,9 +201,9 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
 <p><button type="submit" class="primary">Sign in</button></p></form>
 <p class="muted">No account yet? The first administrator is created with the setup link printed at first start (or by <code>scimitar console setup-link</code>).</p></div>`);
     };
-    app.get('/console/sign-in', hide, async (request, reply) => send(reply, await signInForm(await noticeOf(request), '', consolePath((request.query as Record<string, unknown>).next) ?? '')));
-    app.post('/console/sign-in', { ...hide, preHandler: sameOrigin }, async (request, reply) => {
-      const f = (request.body ?? {}) as Form;
+    app.get('/console/sign-in', { schema: consoleSchemas.page }, async (request, reply) => send(reply, await signInForm(await noticeOf(request), '', consolePath(request.query.next) ?? '')));
+    app.post('/console/sign-in', { schema: consoleSchemas.form, preHandler: sameOrigin }, async (request, reply) => {
+      const f = request.body;
       const orgs = await s.store.listOrganizations();
       const named = field(f, 'organization').toLowerCase();
       const org = orgs.length === 1 ? orgs[0] : orgs.find((o) => o.name.toLowerCase() === named || o.id === named);
@@ -213,7 +218,7 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
         return send(reply, await signInForm({ kind: 'error', text: e.message }, field(f, 'userName'), consolePath(field(f, 'next')) ?? ''), e.retryAfterSeconds > 0 ? 429 : 401);
       }
     });
-    app.post('/console/sign-out', { ...hide, preHandler: signedIn }, async (request, reply) => {
+    app.post('/console/sign-out', routes.form, async (request, reply) => {
       await auth.signOut(request.consoleCaller!);
       reply.clearCookie(COOKIE, { path: '/console' });
       return back(reply, '/console/sign-in', request.consoleCaller!.org.id, { ok: 'signed-out' });
@@ -221,122 +226,32 @@ ${orgs.length > 1 ? html`<label for="org">Organization</label><input type="text"
 
     // ---- Pages ----
     // A form that names itself (forms.ts) shows its refusal inside it; any other at the top.
-    const view = (title: string, current: string, render: (r: FastifyRequest, notice: Notice | undefined) => Promise<ReturnType<typeof html>>) =>
-      async (request: FastifyRequest, reply: FastifyReply) => {
+    const view = <R extends FastifyRequest>(title: string, current: string, render: (r: R, notice: Notice | undefined) => Promise<ReturnType<typeof html>>) =>
+      async (request: R, reply: FastifyReply) => {
         const notice = await noticeOf(request);
         return send(reply, page(request.consoleCaller, { title, current, notice: pageNotice(notice) }, await render(request, notice)));
       };
-    const opts = { ...hide, preHandler: signedIn };
 
-    app.get('/console', opts, view('Connect', '/console', (r, notice) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl, undefined, notice)));
-    app.get('/console/users', opts, view('Users', '/console/users', (r) => usersPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>)));
-    app.get('/console/users/:id', opts, async (request, reply) => {
+    app.get('/console', routes.page, view('Connect', '/console', (r, notice) => connectPage(s, r.consoleCaller!, ctxOf(r), publicUrl, undefined, notice)));
+    app.get('/console/users', routes.page, view('Users', '/console/users', (r) => usersPage(s, r.consoleCaller!, ctxOf(r), r.query)));
+    app.get('/console/users/:id', routes.pageOf, async (request, reply) => {
       const notice = await noticeOf(request);
-      const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, notice);
+      const { title, body } = await userPage(s, request.consoleCaller!, ctxOf(request), request.params.id, notice);
       return send(reply, page(request.consoleCaller, { title, current: '/console/users', notice: pageNotice(notice) }, body));
     });
-    app.get('/console/groups', opts, view('Groups', '/console/groups', (r, notice) => groupsPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
-    app.get('/console/groups/:id', opts, async (request, reply) => {
+    app.get('/console/groups', routes.page, view('Groups', '/console/groups', (r, notice) => groupsPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
+    app.get('/console/groups/:id', routes.pageOf, async (request, reply) => {
       const notice = await noticeOf(request);
-      const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), (request.params as { id: string }).id, request.query as Record<string, unknown>, notice);
+      const { title, body } = await groupPage(s, request.consoleCaller!, ctxOf(request), request.params.id, request.query, notice);
       return send(reply, page(request.consoleCaller, { title, current: '/console/groups', notice: pageNotice(notice) }, body));
     });
-    app.get('/console/divisions', opts, view('Divisions', '/console/divisions', (r, notice) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query as Record<string, unknown>, notice?.form)));
-    app.get('/console/roles', opts, view('Roles', '/console/roles', (r, notice) => rolesPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
-    app.get('/console/clients', opts, view('OAuth clients', '/console/clients', (r, notice) => clientsPage(s, r.consoleCaller!, ctxOf(r), notice)));
-
-    const activityQuery = (q: Record<string, unknown>, limit: number): ActivityQuery => {
-      const str = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
-      const from = str('from');
-      return {
-        limit, cursor: str('cursor'), actor: str('actor'), kind: str('kind'), resource: str('resource'),
-        outcome: str('outcome') === 'accepted' || str('outcome') === 'refused' ? (str('outcome') as 'accepted' | 'refused') : undefined,
-        from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : undefined,
-      };
-    };
-    app.get('/console/requests', opts, async (request, reply) => {
-      const raw = request.query as Record<string, unknown>;
-      const str = (k: string) => (typeof raw[k] === 'string' && raw[k] !== '' ? (raw[k] as string) : undefined);
-      const from = str('from');
-      const q = { limit: 50, cursor: str('cursor'), status: str('status'), client: str('client'), path: str('path'), from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : undefined };
-      const ctx = ctxOf(request);
-      const log = await s.admin.requests.page(ctx, q);
-      const clients = can(ctx.principal, ['oauth:client:view']) ? (await s.admin.clients.list(ctx, { pageSize: 500 })).entities : [];
-      return send(reply, page(request.consoleCaller, { title: 'Requests', current: '/console/requests' }, requestsPage(log, q, clients)));
-    });
-    app.get('/console/activity', opts, async (request, reply) => {
-      const q = activityQuery(request.query as Record<string, unknown>, 50);
-      const ctx = ctxOf(request);
-      const feed = await s.admin.activity.page(ctx, q);
-      const clients = can(ctx.principal, ['oauth:client:view']) ? (await s.admin.clients.list(ctx, { pageSize: 500 })).entities : [];
-      return send(reply, page(request.consoleCaller, { title: 'Activity', current: '/console/activity' }, activityPage(feed, q, clients)));
-    });
-    // Server-sent events: the entries that appear after the page was loaded, oldest first. The
-    // stream waits for the organization's change signal (change-signal.ts), not a timer: the
-    // store is read when something changed, or after liveIntervalMs at the latest.
-    const streams = new StreamSlots(options.streamLimits);
-    // Closing the app ends the open streams (a shutdown does not wait for their clients to leave).
-    const openStreams = new Set<() => void>();
-    app.addHook('preClose', async () => {
-      for (const end of openStreams) end();
-    });
-    app.get('/console/activity/stream', opts, async (request, reply) => {
-      const ctx = ctxOf(request);
-      const caller = request.consoleCaller!;
-      const release = streams.take(caller.session.idHash, caller.user.id);
-      if (!release) {
-        request.refusal = { detail: 'too many live activity streams open' };
-        return reply.code(429).header('retry-after', String(STREAM_RETRY_AFTER_SECONDS)).type('text/plain; charset=utf-8')
-          .send('Too many live activity streams are open for this session or user: close a tab, or try again shortly.');
-      }
-      const q = activityQuery(request.query as Record<string, unknown>, 50);
-      let seen: Set<string>;
-      try {
-        seen = new Set((await s.admin.activity.page(ctx, { ...q, cursor: undefined })).entries.map((e) => e.id));
-      } catch (e) {
-        release();
-        throw e;
-      }
-      const cookieValue = request.cookies[COOKIE];
-      reply.hijack();
-      reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-      reply.raw.write('retry: 3000\n\n');
-      let open = true;
-      const poll = async () => {
-        if (!open) return;
-        try {
-          // Each delivery with the viewer's rights as they are now: a session ended, or a grant
-          // taken away, closes the stream; a narrower grant narrows what it delivers.
-          const caller = await auth.caller(cookieValue);
-          if (!caller || !can(caller.principal, ['audits:audit:view'])) return end();
-          const now = { ...ctx, principal: caller.principal };
-          const fresh = (await s.admin.activity.page(now, { ...q, cursor: undefined })).entries.filter((e) => !seen.has(e.id));
-          for (const e of fresh.reverse()) {
-            seen.add(e.id);
-            reply.raw.write(`event: entry\ndata: ${JSON.stringify(e)}\n\n`);
-          }
-          if (fresh.length === 0) reply.raw.write(': keep-alive\n\n');
-        } catch (err) {
-          request.log.warn({ err }, 'live activity poll failed');
-        }
-        if (open) waitForChange();
-      };
-      const closed = new AbortController();
-      const waitForChange = () => void s.changes.next(ctx.org.id, options.liveIntervalMs ?? LIVE_FALLBACK_MS, closed.signal).then(poll);
-      waitForChange();
-      const end = () => {
-        open = false;
-        release();
-        closed.abort();
-        openStreams.delete(end);
-        reply.raw.end();
-      };
-      openStreams.add(end);
-      request.raw.on('close', end);
-    });
+    app.get('/console/divisions', routes.page, view('Divisions', '/console/divisions', (r, notice) => divisionsPage(s, r.consoleCaller!, ctxOf(r), r.query, notice?.form)));
+    app.get('/console/roles', routes.page, view('Roles', '/console/roles', (r, notice) => rolesPage(s, r.consoleCaller!, ctxOf(r), notice?.form)));
+    app.get('/console/clients', routes.page, view('OAuth clients', '/console/clients', (r, notice) => clientsPage(s, r.consoleCaller!, ctxOf(r), notice)));
 
     // ---- Changes ----
-    const kit: ConsoleKit = { services: s, auth, publicUrl, secure, now: options.now, opts, ctxOf, send, back, act, noticeOf, inject: (o) => root.inject(o) };
+    const kit: ConsoleKit = { services: s, auth, publicUrl, secure, now: options.now, routes, ctxOf, send, back, act, noticeOf, inject: (o) => root.inject(o) };
+    activityRoutes(app, kit, { cookie: COOKIE, streamLimits: options.streamLimits, intervalMs: options.liveIntervalMs ?? LIVE_FALLBACK_MS });
     directoryChanges(app, kit);
     webhookChanges(app, kit, clientChanges(app, kit));
     provisioningChanges(app, kit);

@@ -8,21 +8,23 @@ import { pageNotice } from './forms.ts';
 import { page } from './layout.ts';
 import { webhookPage, webhooksPage } from './pages/webhooks.ts';
 import type { Revealing } from './client-changes.ts';
-import { field, form, id, list, type ConsoleKit } from './kit.ts';
+import { field, list, type ConsoleKit } from './kit.ts';
+import type { SchemaTypes } from '../schemas/common.ts';
 
-export function webhookChanges(app: FastifyInstance, k: ConsoleKit, revealing: Revealing): void {
-  const { services: s, opts, ctxOf, act, back, send, noticeOf } = k;
-  app.get('/console/webhooks', opts, async (request, reply) => {
+export function webhookChanges(plain: FastifyInstance, k: ConsoleKit, revealing: Revealing): void {
+  const app = plain.withTypeProvider<SchemaTypes>();
+  const { services: s, routes, ctxOf, act, back, send, noticeOf } = k;
+  app.get('/console/webhooks', routes.page, async (request, reply) => {
     const notice = await noticeOf(request);
     return send(reply, page(request.consoleCaller, { title: 'Webhooks', current: '/console/webhooks', notice: pageNotice(notice) }, await webhooksPage(s, request.consoleCaller!, ctxOf(request), notice)));
   });
-  app.get('/console/webhooks/:id', opts, async (request, reply) => {
+  app.get('/console/webhooks/:id', routes.pageOf, async (request, reply) => {
     const notice = await noticeOf(request);
-    const { title, body } = await webhookPage(s, request.consoleCaller!, ctxOf(request), id(request), notice);
+    const { title, body } = await webhookPage(s, request.consoleCaller!, ctxOf(request), request.params.id, notice);
     return send(reply, page(request.consoleCaller, { title, current: '/console/webhooks', notice: pageNotice(notice) }, body));
   });
-  app.post('/console/webhooks', opts, async (r, reply) => {
-    const f = form(r);
+  app.post('/console/webhooks', routes.form, async (r, reply) => {
+    const f = r.body;
     // "webhook", "set-push" or "set-poll": the format and how it is delivered.
     const [format, deliveryMethod = 'push'] = (field(f, 'kind') || 'webhook').split('-');
     const asked = {
@@ -35,25 +37,25 @@ export function webhookChanges(app: FastifyInstance, k: ConsoleKit, revealing: R
       return { kind: 'webhook', id: made.id, url: made.url ?? '', secret: made.secret ?? '' };
     }, '/console/webhooks');
   });
-  app.post('/console/webhooks/:id/secret', opts, async (r, reply) =>
+  app.post('/console/webhooks/:id/secret', routes.formOf, async (r, reply) =>
     revealing(r, reply, async () => {
-      const w = await s.admin.webhooks.rotateSecret(ctxOf(r), id(r));
+      const w = await s.admin.webhooks.rotateSecret(ctxOf(r), r.params.id);
       return { kind: 'webhook', id: w.id, url: w.url ?? '', secret: w.secret ?? '' };
-    }, `/console/webhooks/${id(r)}`),
+    }, `/console/webhooks/${r.params.id}`),
   );
-  app.post('/console/webhooks/:id/test', { ...opts, config: { changesNothing: true } }, async (r, reply) => {
-    const to = `/console/webhooks/${id(r)}`;
+  app.post('/console/webhooks/:id/test', { ...routes.formOf, config: { changesNothing: true } }, async (r, reply) => {
+    const to = `/console/webhooks/${r.params.id}`;
     try {
-      const a = await s.admin.webhooks.test(ctxOf(r), id(r), s.webhookSender);
+      const a = await s.admin.webhooks.test(ctxOf(r), r.params.id, s.webhookSender);
       if (a.status !== undefined && a.status >= 200 && a.status < 300) return back(reply, to, r.consoleCaller!.org.id, { ok: 'webhook-test-sent' });
-      return back(reply, to, r.consoleCaller!.org.id, { error: `The test event was not taken: ${a.status !== undefined ? `the receiver answered ${a.status}` : a.error ?? 'no answer'}`, form: keptInput(form(r)) });
+      return back(reply, to, r.consoleCaller!.org.id, { error: `The test event was not taken: ${a.status !== undefined ? `the receiver answered ${a.status}` : a.error ?? 'no answer'}`, form: keptInput(r.body) });
     } catch (e) {
-      if (e instanceof ScimError) return back(reply, to, r.consoleCaller!.org.id, { error: e.message, form: keptInput(form(r)) });
+      if (e instanceof ScimError) return back(reply, to, r.consoleCaller!.org.id, { error: e.message, form: keptInput(r.body) });
       throw e;
     }
   });
-  app.post('/console/webhooks/:id/retry', opts, async (r, reply) => act(r, reply, `/console/webhooks/${id(r)}`, 'webhook-retrying', () => s.admin.webhooks.retry(ctxOf(r), id(r))));
-  app.post('/console/webhooks/:id/state', opts, async (r, reply) =>
-    act(r, reply, `/console/webhooks/${id(r)}`, 'webhook-updated', () => s.admin.webhooks.update(ctxOf(r), id(r), { enabled: field(form(r), 'enabled') === 'true' })));
-  app.post('/console/webhooks/:id/delete', opts, async (r, reply) => act(r, reply, '/console/webhooks', 'webhook-deleted', () => s.admin.webhooks.delete(ctxOf(r), id(r))));
+  app.post('/console/webhooks/:id/retry', routes.formOf, async (r, reply) => act(r, reply, `/console/webhooks/${r.params.id}`, 'webhook-retrying', () => s.admin.webhooks.retry(ctxOf(r), r.params.id)));
+  app.post('/console/webhooks/:id/state', routes.formOf, async (r, reply) =>
+    act(r, reply, `/console/webhooks/${r.params.id}`, 'webhook-updated', () => s.admin.webhooks.update(ctxOf(r), r.params.id, { enabled: field(r.body, 'enabled') === 'true' })));
+  app.post('/console/webhooks/:id/delete', routes.formOf, async (r, reply) => act(r, reply, '/console/webhooks', 'webhook-deleted', () => s.admin.webhooks.delete(ctxOf(r), r.params.id)));
 }

@@ -7,22 +7,25 @@ import type { Metrics } from '../metrics.ts';
 import type { ClientRef, TokenService } from '../../auth/token-service.ts';
 import { tokenSchema } from '../schemas/oauth.ts';
 import { JWT_BEARER_ASSERTION } from '../../auth/client-assertion.ts';
-import { withSchema } from '../schemas/common.ts';
+import type { FromSchema } from 'json-schema-to-ts';
+import { withSchema, type SchemaTypes } from '../schemas/common.ts';
 
 interface Credentials {
   readonly clientId: string;
   readonly clientSecret: string;
 }
 
-function formBody(request: FastifyRequest): Record<string, string> {
-  const body = request.body;
+/** The token request's parameters (typed from tokenSchema's body). */
+type TokenForm = FromSchema<typeof tokenSchema.body>;
+
+function formBody(request: FastifyRequest, body: TokenForm | undefined): TokenForm {
   if (body === undefined || body === null) return {};
   const type = (request.headers['content-type'] ?? '').toLowerCase();
-  if (!type.startsWith('application/x-www-form-urlencoded') || typeof body !== 'object' || Array.isArray(body)) throw oauthErrors.invalidRequest('Send the parameters as application/x-www-form-urlencoded');
-  return body as Record<string, string>;
+  if (!type.startsWith('application/x-www-form-urlencoded')) throw oauthErrors.invalidRequest('Send the parameters as application/x-www-form-urlencoded');
+  return body;
 }
 
-function authenticateClient(request: FastifyRequest, form: Record<string, string>): Credentials {
+function authenticateClient(request: FastifyRequest, form: TokenForm): Credentials {
   const header = request.headers.authorization;
   const fromForm = form.client_id !== undefined || form.client_secret !== undefined;
   if (header !== undefined) {
@@ -50,7 +53,7 @@ function authenticateClient(request: FastifyRequest, form: Record<string, string
  * A JWT that authenticates the client (RFC 7521 4.2 / RFC 7523 2.2), or undefined when the
  * request authenticates with a secret. One method per request (RFC 6749 2.3).
  */
-function clientAssertion(request: FastifyRequest, form: Record<string, string>): string | undefined {
+function clientAssertion(request: FastifyRequest, form: TokenForm): string | undefined {
   const type = form.client_assertion_type;
   const assertion = form.client_assertion;
   if (type === undefined && assertion === undefined) return undefined;
@@ -60,12 +63,13 @@ function clientAssertion(request: FastifyRequest, form: Record<string, string>):
   return assertion;
 }
 
-function checkGrantType(form: Record<string, string>): void {
+function checkGrantType(form: TokenForm): void {
   if (form.grant_type === undefined) throw oauthErrors.invalidRequest('grant_type is required');
   if (form.grant_type !== 'client_credentials') throw oauthErrors.unsupportedGrantType(`grant_type "${form.grant_type}" is not supported; use client_credentials`);
 }
 
-export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics: Metrics): void {
+export function oauthRoutes(plain: FastifyInstance, tokens: TokenService, metrics: Metrics): void {
+  const app = plain.withTypeProvider<SchemaTypes>();
   app.post('/token', withSchema(tokenSchema), async (request, reply) => {
     // How the request authenticated and, once the service knows it, as which client (the request log).
     let auth = 'no client credentials';
@@ -73,7 +77,7 @@ export function oauthRoutes(app: FastifyInstance, tokens: TokenService, metrics:
       request.authOutcome = client ? { auth, clientId: client.id, orgId: client.orgId } : { auth: request.oauthClientId ? `${auth} of an unknown client` : auth };
     };
     try {
-      const form = formBody(request);
+      const form = formBody(request, request.body);
       checkGrantType(form);
       const assertion = clientAssertion(request, form);
       let issued;

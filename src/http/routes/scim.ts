@@ -14,7 +14,7 @@ import { CURSOR_TIMEOUT_SECONDS } from '../../directory/cursor.ts';
 import { BULK_MAX_OPERATIONS } from '../../directory/bulk.ts';
 import { prefersValidateOnly } from '../../directory/validate-only.ts';
 import { scimSchemas as S } from '../schemas/scim.ts';
-import { withSchema as w } from '../schemas/common.ts';
+import { withSchema as w, type RouteSchema, type SchemaTypes } from '../schemas/common.ts';
 import { openSerializerCompiler } from '../schemas/open-serializer.ts';
 
 export interface ScimRouteOptions {
@@ -38,8 +38,8 @@ declare module 'fastify' {
 
 /** How many requests a Bulk counts as against the rate limit: one per operation. */
 function bulkWeight(request: FastifyRequest): number {
-  const body = request.body as { Operations?: unknown; operations?: unknown } | undefined;
-  const ops = body?.Operations ?? body?.operations;
+  const body = request.body;
+  const ops = typeof body === 'object' && body !== null ? ('Operations' in body ? body.Operations : 'operations' in body ? body.operations : undefined) : undefined;
   return Array.isArray(ops) ? Math.max(1, ops.length) : 1;
 }
 
@@ -48,7 +48,8 @@ const LIST_PARAMS = ['filter', 'startIndex', 'count', 'sortBy', 'sortOrder', 'at
 /** Query parameters by their RFC names, matched case-insensitively; a repeated one is refused. */
 function listParams(query: unknown): RawListParams {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+  if (typeof query !== 'object' || query === null) return out;
+  for (const [k, v] of Object.entries(query)) {
     const name = LIST_PARAMS.find((p) => p.toLowerCase() === k.toLowerCase());
     if (!name) continue;
     if (typeof v !== 'string') throw scimErrors.invalidValue(`Query parameter "${name}" may appear once`);
@@ -83,7 +84,6 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
   }
 
   const ctx = (request: FastifyRequest) => request.scimContext!;
-  const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
   interface Readable {
     version(c: CallContext, id: string): Promise<number>;
@@ -91,15 +91,15 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
   }
 
   /** GET by id: 304 when If-None-Match names the current version, else the projected resource. */
-  async function getOne(req: FastifyRequest, reply: FastifyReply, type: 'User' | 'Group', service: Readable): Promise<FastifyReply> {
+  async function getOne(req: FastifyRequest, reply: FastifyReply, id: string, type: 'User' | 'Group', service: Readable): Promise<FastifyReply> {
     const c = ctx(req);
     const ifNoneMatch = header(req, 'if-none-match');
     if (ifNoneMatch !== undefined) {
-      const version = await service.version(c, id(req));
+      const version = await service.version(c, id);
       if (etagMatches(ifNoneMatch, version)) return reply.code(304).header('etag', `"${version}"`).send();
     }
     const p = listParams(req.query);
-    const r = await service.get(c, id(req), parseProjection(c.registry, c.registry.resourceType(type)!, p.attributes, p.excludedAttributes));
+    const r = await service.get(c, id, parseProjection(c.registry, c.registry.resourceType(type)!, p.attributes, p.excludedAttributes));
     return send(reply, 200, r.resource, r.version);
   }
 
@@ -118,11 +118,12 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
   const answerCreate = (req: FastifyRequest, reply: FastifyReply, r: { resource: JsonObject; version: number; ignored?: readonly string[] }) =>
     prefersValidateOnly(req.headers.prefer) ? send(reply, 201, noteIgnored(req, r).resource, r.version) : sendCreated(reply, noteIgnored(req, r));
   /** The writes that can be checked without being made (route config `validateOnly`); any other write is refused rather than made. */
-  const validatable = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true } });
+  const validatable = <const Sc extends RouteSchema>(schema: Sc) => ({ ...w(schema), config: { validateOnly: true } });
   /** A search is a read sent as a POST: nothing to validate, so the preference changes nothing. */
-  const search = (schema: Parameters<typeof w>[0]) => ({ ...w(schema), config: { validateOnly: true, changesNothing: true } });
+  const search = <const Sc extends RouteSchema>(schema: Sc) => ({ ...w(schema), config: { validateOnly: true, changesNothing: true } });
 
-  app.register(async (scim) => {
+  app.register(async (plugin) => {
+    const scim = plugin.withTypeProvider<SchemaTypes>();
     scim.setErrorHandler(scimErrorHandler);
     scim.setNotFoundHandler(notFound(scimErrorHandler));
     scim.addHook('preHandler', authenticate);
@@ -157,26 +158,26 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     // ---- Users ----
     scim.get('/Users', w(S.users.list), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
     scim.post('/Users', validatable(S.users.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).users.create(ctx(req), req.body)));
-    scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, 'User', services.users));
+    scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, req.params.id, 'User', services.users));
     scim.put('/Users/:id', validatable(S.users.replace), async (req, reply) => {
-      const r = noteIgnored(req, await svc(req, reply).users.replace(ctx(req), id(req), req.body, header(req, 'if-match')));
+      const r = noteIgnored(req, await svc(req, reply).users.replace(ctx(req), req.params.id, req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Users/:id', validatable(S.users.patch), async (req, reply) => {
-      const r = await svc(req, reply).users.patch(ctx(req), id(req), req.body, header(req, 'if-match'));
+      const r = await svc(req, reply).users.patch(ctx(req), req.params.id, req.body, header(req, 'if-match'));
       return send(reply, 200, r.resource, r.version);
     });
     scim.delete('/Users/:id', validatable(S.users.delete), async (req, reply) => {
-      await svc(req, reply).users.delete(ctx(req), id(req), header(req, 'if-match'));
+      await svc(req, reply).users.delete(ctx(req), req.params.id, header(req, 'if-match'));
       return reply.code(204).send();
     });
 
     // ---- Groups ----
     scim.get('/Groups', w(S.groups.list), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
     scim.post('/Groups', validatable(S.groups.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).groups.create(ctx(req), req.body)));
-    scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, 'Group', services.groups));
+    scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, req.params.id, 'Group', services.groups));
     scim.put('/Groups/:id', validatable(S.groups.replace), async (req, reply) => {
-      const r = noteIgnored(req, await svc(req, reply).groups.replace(ctx(req), id(req), req.body, header(req, 'if-match')));
+      const r = noteIgnored(req, await svc(req, reply).groups.replace(ctx(req), req.params.id, req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Groups/:id', validatable(S.groups.patch), async (req, reply) => {
@@ -185,12 +186,12 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       // Entra prefers 204 for group PATCH; the group comes back only when asked for.
       const wantsBody = p.attributes !== undefined || p.excludedAttributes !== undefined;
       const projection = wantsBody ? parseProjection(c.registry, c.registry.resourceType('Group')!, p.attributes, p.excludedAttributes) : undefined;
-      const r = await svc(req, reply).groups.patch(c, id(req), req.body, header(req, 'if-match'), projection);
+      const r = await svc(req, reply).groups.patch(c, req.params.id, req.body, header(req, 'if-match'), projection);
       if (!wantsBody) return reply.code(204).header('etag', `"${r.version}"`).send();
       return send(reply, 200, r.resource, r.version);
     });
     scim.delete('/Groups/:id', validatable(S.groups.delete), async (req, reply) => {
-      await svc(req, reply).groups.delete(ctx(req), id(req), header(req, 'if-match'));
+      await svc(req, reply).groups.delete(ctx(req), req.params.id, header(req, 'if-match'));
       return reply.code(204).send();
     });
 
@@ -210,8 +211,8 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       return send(reply, 200, listResponse(docs, docs.length, 1));
     });
     scim.get('/ResourceTypes/:id', w(S.resourceType), async (req, reply) => {
-      const rt = ctx(req).registry.resourceType(id(req));
-      if (!rt) throw scimErrors.notFound(`Resource type ${id(req)} not found`);
+      const rt = ctx(req).registry.resourceType(req.params.id);
+      if (!rt) throw scimErrors.notFound(`Resource type ${req.params.id} not found`);
       return send(reply, 200, resourceTypeDocument(rt, scimBaseUrl));
     });
     scim.get('/Schemas', w(S.schemas), async (req, reply) => {
@@ -220,8 +221,8 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       return send(reply, 200, listResponse(docs, docs.length, 1));
     });
     scim.get('/Schemas/:id', w(S.schema), async (req, reply) => {
-      const s = ctx(req).registry.schema(id(req));
-      if (!s) throw scimErrors.notFound(`Schema ${id(req)} not found`);
+      const s = ctx(req).registry.schema(req.params.id);
+      if (!s) throw scimErrors.notFound(`Schema ${req.params.id} not found`);
       return send(reply, 200, schemaDocument(s, scimBaseUrl));
     });
   });

@@ -17,7 +17,7 @@ const pageQuery = object({
   pageNumber: int('Page to return, from 1', { minimum: 1, maximum: 1_000_000, default: 1 }),
 });
 
-const page = (entity: JsonSchema): JsonSchema =>
+const page = <const E extends JsonSchema>(entity: E) =>
   object({ entities: arrayOf(entity), pageSize: int(), pageNumber: int(), total: int(), pageCount: int() }, ['entities', 'pageSize', 'pageNumber', 'total', 'pageCount']);
 
 const ref = object({ id: str(), name: str() }, ['id']);
@@ -169,14 +169,25 @@ const jobLogEntry = object(
   ['seq', 'time', 'cycle', 'objectKind', 'sourceId', 'name', 'action'],
 );
 
-const ok = (schema: JsonSchema) => ({ 200: schema, ...errors });
-const created = (schema: JsonSchema) => ({ 201: schema, ...errors });
-const deleted = { 204: { type: 'null', description: 'Deleted' }, ...errors };
+const ok = <const S extends JsonSchema>(schema: S) => ({ 200: schema, ...errors });
+const created = <const S extends JsonSchema>(schema: S) => ({ 201: schema, ...errors });
+const deleted = { 204: { type: 'null', description: 'Deleted' }, ...errors } as const;
 
-const route = (tag: string, summary: string, parts: Omit<RouteSchema, 'summary' | 'tags' | 'security'>): RouteSchema => ({ summary, tags: [tag], security: BEARER, ...parts });
+type RouteParts = Omit<RouteSchema, 'summary' | 'tags' | 'security'>;
+/** A route of this API; `parts` keeps its literal type, which types the handler (common.ts). */
+const route = <const P extends RouteParts>(tag: string, summary: string, parts: P) => ({ summary, tags: [tag], security: BEARER, ...parts }) satisfies RouteSchema;
+
+/** What the admin routes read of a `crud` entry's schemas, whatever its entity. */
+export interface CrudSchemas {
+  readonly list: RouteSchema & { readonly querystring: typeof pageQuery };
+  readonly create: RouteSchema;
+  readonly get: RouteSchema & { readonly params: typeof idParams };
+  readonly update: RouteSchema & { readonly params: typeof idParams };
+  readonly delete: RouteSchema & { readonly params: typeof idParams };
+}
 
 /** The five routes of an entity kept in a list (divisions, groups, roles, clients). */
-function crud(tag: string, noun: string, entity: JsonSchema, input: JsonSchema) {
+function crud<const E extends JsonSchema, const I extends JsonSchema>(tag: string, noun: string, entity: E, input: I) {
   return {
     list: route(tag, `List ${noun}s`, { querystring: pageQuery, response: ok(page(entity)) }),
     create: route(tag, `Create a ${noun}`, { body: input, response: created(entity) }),
@@ -312,7 +323,7 @@ export const adminSchemas = {
   users: {
     list: route('Users', 'List users (inactive ones too), searched or filtered', {
       querystring: object({
-        ...(pageQuery.properties as Record<string, JsonSchema>),
+        ...pageQuery.properties,
         q: str('Text to look for in userName and displayName'),
         filter: str('A SCIM filter (RFC 7644 3.4.2.2), instead of q'),
         sortBy: str('A SCIM attribute path'),

@@ -22,7 +22,7 @@ const resource = anyObject('A SCIM resource; its attributes are listed at /Schem
  * answers invalidSyntax / invalidValue as RFC 7644 3.12 asks (an Ajv message would not be a
  * SCIM error). The description says what is expected.
  */
-const scimBody = (description: string): JsonSchema => ({ description });
+const scimBody = (description: string) => ({ description });
 
 export const listResponse = object(
   {
@@ -56,7 +56,8 @@ const projectionQuery = object({ attributes: str(), excludedAttributes: str() },
 const errors = { '4xx': scimError, '5xx': scimError };
 const produces = ['application/scim+json', 'application/json'];
 const consumes = produces;
-const scim = (tag: string, summary: string, parts: Omit<RouteSchema, 'summary' | 'tags' | 'security'>): RouteSchema => ({ summary, tags: [tag], security: BEARER, produces, ...parts });
+/** A route of this API; `parts` keeps its literal type, which types the handler (common.ts). */
+const scim = <const P extends Omit<RouteSchema, 'summary' | 'tags' | 'security'>>(tag: string, summary: string, parts: P) => ({ summary, tags: [tag], security: BEARER, produces, ...parts }) satisfies RouteSchema;
 
 const resourceRoutes = (tag: 'Users' | 'Groups', noun: string, patchNoContent: boolean) => ({
   list: scim(tag, `List or filter ${noun}s (RFC 7644 3.4.2)`, { querystring: listQuery, response: { 200: listResponse, ...errors } }),
@@ -71,7 +72,8 @@ const resourceRoutes = (tag: 'Users' | 'Groups', noun: string, patchNoContent: b
   delete: scim(tag, `Delete a ${noun} (RFC 7644 3.6)`, { params: idParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errors } }),
 });
 
-const discovery = (summary: string, schema: JsonSchema, params?: JsonSchema): RouteSchema => scim('Discovery', summary, { ...(params ? { params } : {}), response: { 200: schema, ...errors } });
+const discovery = <const S extends JsonSchema>(summary: string, schema: S) => scim('Discovery', summary, { response: { 200: schema, ...errors } });
+const discoveryById = <const S extends JsonSchema>(summary: string, schema: S) => scim('Discovery', summary, { params: idParams, response: { 200: schema, ...errors } });
 
 export const scimSchemas = {
   root: scim('Queries', 'Query every resource type (RFC 7644 3.4.2.1); a filter is required', { querystring: listQuery, response: { 200: listResponse, ...errors } }),
@@ -82,7 +84,7 @@ export const scimSchemas = {
   groups: resourceRoutes('Groups', 'group', true),
   serviceProviderConfig: discovery('Service provider configuration (RFC 7644 4)', resource),
   resourceTypes: discovery('Resource types (RFC 7644 4)', listResponse),
-  resourceType: discovery('One resource type', resource, idParams),
+  resourceType: discoveryById('One resource type', resource),
   schemas: discovery('Schemas (RFC 7643 7)', listResponse),
-  schema: discovery('One schema', resource, idParams),
+  schema: discoveryById('One schema', resource),
 };

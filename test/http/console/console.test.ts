@@ -125,6 +125,15 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
     assert.ok(!list.body.includes('Forged'));
   });
 
+  test('a form whose fields are not text is refused by the form schema with the console\'s page, and changes nothing', async () => {
+    const r = await p.request.post(`${url}/console/divisions`, { data: { name: { toString: 'Forged' } } });
+    assert.equal(r.status(), 400);
+    assert.match(r.headers()['content-type'], /text\/html/);
+    assert.match(await r.text(), /could not be read/);
+    const list = await app.inject({ url: '/api/v2/authorization/divisions', headers: { authorization: `Bearer ${org.token}` } });
+    assert.ok(!list.body.includes('Forged'));
+  });
+
   test('create a division, a public group and a client for Entra (secret shown once); Test connection', async () => {
     await p.goto(`${url}/console/divisions`);
     await p.getByLabel('Name', { exact: true }).fill('Sales');
