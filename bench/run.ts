@@ -11,7 +11,6 @@
 //   --rounds <n>    interleaved rounds (default 3; 1 with --quick)
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +37,23 @@ const wanted = (name: string) => only === undefined || name.toLowerCase().includ
 /** The runs beside the request table (bulk, cursor, console, request log, cycle, memory). */
 const wantedExtra = (name: string) => !tableOnly && wanted(name);
 const DURATION = quick ? 2 : 5;
+
+/** The webhook receiver of the events bench, in a process of its own (bench/receiver.ts). */
+async function startReceiver(): Promise<{ port: number; count(): Promise<number>; report(): Promise<number[]> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./receiver.ts', import.meta.url).pathname], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = <T>(cmd: string, key: string) => new Promise<T>((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (!(key in m)) return;
+      child.off('message', on);
+      resolve(m[key] as T);
+    };
+    child.on('message', on);
+    child.send({ cmd });
+  });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  return { port, count: () => ask<number>('count', 'count'), report: () => ask<number[]>('report', 'latencies') };
+}
+
 const CONCURRENCY = quick ? [32] : [8, 32];
 const USERS = quick ? 20_000 : 100_000;
 const BIG_GROUP = quick ? 20_000 : 100_000;
@@ -576,30 +592,16 @@ async function main(): Promise<void> {
       const patch = () => scenarioRequest('patch', onTarget)!;
       await load(scim.url, 32, patch());
       const without = await load(scim.url, 32, patch());
-      const received: number[] = [];
-      const seen = new Set<string>();
-      const rx = createServer((req, res) => {
-        let body = '';
-        req.on('data', (c) => (body += c));
-        req.on('end', () => {
-          const id = String(req.headers['webhook-id']);
-          if (!seen.has(id)) {
-            seen.add(id);
-            received.push(Date.now() - Date.parse((JSON.parse(body) as { timestamp: string }).timestamp));
-          }
-          res.writeHead(204).end();
-        });
-      });
-      await new Promise<void>((r) => rx.listen(0, '127.0.0.1', () => r()));
-      const hook = await fetch(`${scim.url}/api/v2/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:${(rx.address() as { port: number }).port}/hook`, eventTypes: ['user.updated'] }) });
+      const rx = await startReceiver();
+      const hook = await fetch(`${scim.url}/api/v2/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:${rx.port}/hook`, eventTypes: ['user.updated'] }) });
       const hookId = ((await hook.json()) as { id: string }).id;
       const paced = await autocannon({ url: scim.url, connections: 16, duration: DURATION * 2, overallRate: 1000, requests: [patch()] as never[] });
       const sent = paced.requests.total - paced.non2xx - paced.errors;
       const deadline = Date.now() + 60_000;
-      while (received.length < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while ((await rx.count()) < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const received = await rx.report();
       const withHook = await load(scim.url, 32, patch());
       await fetch(`${scim.url}/api/v2/webhooks/${hookId}`, { method: 'DELETE', headers: { authorization: `Bearer ${tok}` } });
-      await new Promise<void>((r) => rx.close(() => r()));
       const sorted = [...received].sort((a, b) => a - b);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
       const ratio = withHook.rps / without.rps;
