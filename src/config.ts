@@ -50,6 +50,13 @@ export interface Config {
   readonly webhookAllowHttpLoopback: boolean;
   /** SCIMITAR_WEBHOOK_ALLOW_PRIVATE=1: webhooks may go to private, link-local and reserved addresses. Default off. */
   readonly webhookAllowPrivate: boolean;
+  /**
+   * SCIMITAR_EVENT_RETENTION_DAYS: change events older than this are no longer served (the
+   * feed, event streams, webhooks, SET polls, provisioning jobs); a webhook that could not
+   * deliver one for that long records it as expired and goes on. Default 30. The rows are audit
+   * records and stay for SCIMITAR_AUDIT_RETENTION_DAYS.
+   */
+  readonly eventRetentionDays: number;
   /** SCIMITAR_WEBHOOK_LOG_DAYS: webhook delivery attempts older than this are deleted hourly. Default 30. */
   readonly webhookLogDays: number;
   /** SCIMITAR_PROVISIONING_LOG_DAYS: provisioning log entries older than this are deleted hourly. Default 30 (as Entra keeps its provisioning logs). */
@@ -71,6 +78,7 @@ export const DEFAULTS = Object.freeze({
   requestLogDays: 7,
   requestLogMaxRows: 1_000_000,
   webhookLogDays: 30,
+  eventRetentionDays: 30,
   provisioningLogDays: 30,
   logLevel: 'info',
 });
@@ -80,7 +88,7 @@ const KNOWN = new Set([
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
  'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_REQUEST_LOG_DAYS', 'SCIMITAR_REQUEST_LOG_MAX', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
-  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS', 'SCIMITAR_SECRET_KEY', 'SCIMITAR_PROVISIONING_LOG_DAYS',
+  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS', 'SCIMITAR_EVENT_RETENTION_DAYS', 'SCIMITAR_SECRET_KEY', 'SCIMITAR_PROVISIONING_LOG_DAYS',
 ]);
 
 function flag(env: Record<string, string | undefined>, key: string): boolean {
@@ -162,6 +170,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     webhookAllowHttpLoopback: flag(env, 'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK'),
     webhookAllowPrivate: flag(env, 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE'),
     webhookLogDays: int(env, 'SCIMITAR_WEBHOOK_LOG_DAYS', DEFAULTS.webhookLogDays, 1, 3650),
+    eventRetentionDays: int(env, 'SCIMITAR_EVENT_RETENTION_DAYS', DEFAULTS.eventRetentionDays, 1, 3650),
     provisioningLogDays: int(env, 'SCIMITAR_PROVISIONING_LOG_DAYS', DEFAULTS.provisioningLogDays, 1, 3650),
     ...(env.SCIMITAR_SECRET_KEY ? { secretKey: secretKey(env.SCIMITAR_SECRET_KEY) } : {}),
     metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,

@@ -79,6 +79,8 @@ export interface ServiceOptions {
   readonly publicUrl?: string;
   /** SCIMITAR_SECRET_KEY: seals provisioning jobs' target credentials (without it, jobs cannot be saved or run). */
   readonly secretKey?: string;
+  /** SCIMITAR_EVENT_RETENTION_DAYS: how far back change events are served (default 30). */
+  readonly eventRetentionDays?: number;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
@@ -91,7 +93,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const registries = Object.freeze({ genesys: createRegistry('genesys'), standard: createRegistry('standard') });
   const userReader = new UserReader(store, users, registries);
   const audits = new AuditReader(store);
-  const events = new EventFeed(store);
+  const events = new EventFeed(store, { retentionDays: options.eventRetentionDays, now: options.now });
   const webhookPolicy = { allowHttpLoopback: options.webhookAllowHttpLoopback ?? false, allowPrivate: options.webhookAllowPrivate ?? false };
   const setSigner = new SetSigner(store, options.publicUrl ?? 'http://localhost:8080');
   const changes = new ChangeSignal(store);

@@ -22,11 +22,31 @@ export interface EventPage {
 const isPosition = (p: unknown): p is EventPosition =>
   typeof p === 'object' && p !== null && typeof (p as EventPosition).commit === 'string' && /^\d+$/.test((p as EventPosition).commit) && Number.isSafeInteger((p as EventPosition).seq);
 
+/** How long events are served by default (SCIMITAR_EVENT_RETENTION_DAYS). */
+export const EVENT_RETENTION_DAYS = 30;
+
+export interface EventFeedOptions {
+  /** Events older than this many days are no longer read (the feed, streams, webhooks, SET polls, jobs). */
+  readonly retentionDays?: number;
+  readonly now?: () => number;
+}
+
 export class EventFeed {
   private readonly sealer: Sealer;
+  readonly retentionDays: number;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: Store, private readonly options: EventFeedOptions = {}) {
     this.sealer = new Sealer(store, 'event-position');
+    this.retentionDays = options.retentionDays ?? EVENT_RETENTION_DAYS;
+  }
+
+  /**
+   * The oldest time an event is served from. The rows stay in the audit trail for as long as
+   * SCIMITAR_AUDIT_RETENTION_DAYS keeps them; readers stop at this horizon, so a position from
+   * before it goes on from the oldest event kept.
+   */
+  horizon(): string {
+    return new Date((this.options.now ?? Date.now)() - this.retentionDays * 86_400_000).toISOString();
   }
 
   /** The position a sealed `after` names (undefined: from the start). */
@@ -65,9 +85,22 @@ export class EventFeed {
   /** Up to `limit` audit rows that are events after `from`, in commit order; with `divisions`, of users in them and of groups. */
   rows(orgId: string, from: EventPosition | undefined, limit: number, divisions: readonly string[] | undefined): Promise<EventRow[]> {
     return this.store.queryEvents(orgId, {
-      limit, resourceTypes: EVENT_RESOURCE_TYPES, actions: EVENT_ACTIONS, ...(from ? { after: from } : {}),
+      limit, resourceTypes: EVENT_RESOURCE_TYPES, actions: EVENT_ACTIONS, ...(from ? { after: from } : {}), since: this.horizon(),
       ...(divisions ? { scope: { divisionIds: divisions, alsoTypes: ['Group'] } } : {}),
     });
+  }
+
+  /**
+   * The first event after `from` when it is older than the horizon: events a reader at `from`
+   * will never read (a webhook failing, or disabled, for longer than the retention; a job
+   * stopped as long). Undefined when the reader has lost nothing.
+   */
+  async expiredAfter(orgId: string, from: EventPosition, divisions: readonly string[] | undefined): Promise<EventRow | undefined> {
+    const [next] = await this.store.queryEvents(orgId, {
+      limit: 1, resourceTypes: EVENT_RESOURCE_TYPES, actions: EVENT_ACTIONS, after: from,
+      ...(divisions ? { scope: { divisionIds: divisions, alsoTypes: ['Group'] } } : {}),
+    });
+    return next !== undefined && next.time < this.horizon() ? next : undefined;
   }
 
   /** `events` as a reader of `divisions` (undefined: every division) may see them. */

@@ -39,6 +39,8 @@ export interface EventQuery {
   readonly scope?: AuditQuery['scope'];
   /** The newest first (where a new reader starts); `after` is then ignored. */
   readonly newestFirst?: boolean;
+  /** Only events at or after this time (the event retention's horizon). */
+  readonly since?: string;
 }
 
 export interface EventRow extends AuditRecord {

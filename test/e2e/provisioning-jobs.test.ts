@@ -109,6 +109,17 @@ for (const { name: dialect, skip } of DIALECTS) {
         return st.lastCycle?.kind === 'changes' && st.lastCycle.counts.update === 1 ? st.lastCycle : undefined;
       }, 'the title cycle recorded');
       assert.equal(afterTitle.counts.skip, 0, JSON.stringify(afterTitle));
+      // An event that aged out of the retention (SCIMITAR_EVENT_RETENTION_DAYS) before the job
+      // read it: what it changed is unknown, so the next cycle reads the whole directory.
+      await a.store.insertAudit({ id: randomUUID(), orgId: orgA.organization.id, time: new Date(Date.now() - 40 * 86_400_000).toISOString(), action: 'update', resourceType: 'User', resourceId: ada, changes: { title: { after: 'Aged out' } } });
+      await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: 'title', value: 'Staff' }));
+      const afterExpired = await within(5000, async () => {
+        const st = (await apiA('GET', `/provisioning/jobs/${jobId}/status`)).body;
+        return st.lastCycle?.counts.update === 1 && (await inB('ada@contoso.com'))?.title === 'Staff' ? st.lastCycle : undefined;
+      }, 'the cycle after an expired event');
+      assert.ok(afterExpired.counts.skip > 0, `the whole directory was read: ${JSON.stringify(afterExpired)}`);
+      await scimA('PATCH', `/Users/${ada}`, patchOp({ op: 'replace', path: 'title', value: 'Principal' }));
+      await within(5000, async () => ((await inB('ada@contoso.com'))?.title === 'Principal' ? true : undefined), 'the title back');
       // Such a cycle still names a manager by the manager's id on B (from the manager's state).
       const pilotInA = (await call(a, { path: `/Users?filter=${encodeURIComponent('userName eq "pilot.user@contoso.com"')}`, token: orgA.token })).body.Resources[0].id as string;
       const pilotInB = (await inB('pilot.user@contoso.com'))!.id as string;

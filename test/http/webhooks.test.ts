@@ -129,6 +129,26 @@ for (const { name: dialect, skip } of DIALECTS) {
       await api('DELETE', `/webhooks/${failing.body.id}`);
     });
 
+    test('an event older than the retention (30 days) is not sent, nor served by the feed: the delivery log says it expired, and the next one is delivered', async () => {
+      const hook = await api('POST', '/webhooks', { url: rx.url, eventTypes: ['user.updated'] });
+      const id = await newUser();
+      await settle();
+      const start = rx.got.length;
+      // An update committed after the subscription, but 40 days old: it aged out undelivered.
+      const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+      await h.store.insertAudit({ id: randomUUID(), orgId: org.organization.id, time: old, action: 'update', resourceType: 'User', resourceId: id, changes: { title: { after: 'Aged out' } } });
+      await call(h, { method: 'PATCH', path: `/Users/${id}`, token: org.token, body: patchOp({ op: 'replace', path: 'title', value: 'Fresh' }) });
+      await settle();
+      const got = rx.got.slice(start).map((r) => JSON.parse(r.body));
+      assert.deepEqual(got.map((e) => [e.type, e.data.attributes]), [['user.updated', ['title']]]);
+      assert.notEqual(got[0].timestamp, old);
+      const log = (await api('GET', `/webhooks/${hook.body.id}/deliveries`)).body.entities as { error?: string; status?: number }[];
+      assert.equal(log.filter((d) => /^expired: .*30 days/.test(d.error ?? '')).length, 1, JSON.stringify(log));
+      const feed = (await api('GET', '/events?limit=1000')).body.entities as { timestamp: string }[];
+      assert.ok(feed.length > 0 && feed.every((e) => e.timestamp !== old), 'the feed starts at the horizon');
+      await api('DELETE', `/webhooks/${hook.body.id}`);
+    });
+
     test('a division-scoped subscriber receives only its divisions; SSRF targets and unknown types are refused; permissions are checked', async () => {
       const sales = await addDivision(h, org, `Sales ${randomUUID().slice(0, 4)}`);
       const salesName = (await api('GET', `/authorization/divisions/${sales}`)).body.name as string;

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { MissingReference, UniqueViolation, type Store, type UserRecord } from '../../src/store/contract.ts';
 import { bindFilter, createRegistry, matchesFilter, parseFilter, ScimError } from '../../src/scim/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
+import { PURGE_BATCH } from '../../src/store/sql/shared.ts';
 
 
 const registry = createRegistry('genesys');
@@ -285,6 +286,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await store.queryUsers(other, { matches: () => true, startIndex: 1, count: 10, activeOnly: false })).total, 0);
       assert.equal(await store.deleteUser(other, u.id), false);
       assert.equal((await store.userIdsExist(other, [u.id])).size, 0);
+    });
+
+    test('retention: the sweep deletes the rows older than the cutoff in batches (more than one batch here), and no newer row', async () => {
+      const resourceId = randomUUID();
+      const row = (time: string) => ({ id: randomUUID(), orgId, time, action: 'console.signIn', resourceType: 'User', resourceId, changes: {} });
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < PURGE_BATCH + 50; i++) await tx.insertAudit(row(`1980-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`));
+        await tx.insertAudit(row('1995-01-01T00:00:00.000Z'));
+      });
+      assert.equal(await store.deleteAuditsBefore('1990-01-01T00:00:00.000Z'), PURGE_BATCH + 50);
+      assert.deepEqual((await store.queryAudits(orgId, { resourceId, limit: 10 })).entities.map((a) => a.time), ['1995-01-01T00:00:00.000Z']);
     });
 
     test('provisioning jobs: state is kept per job while the job exists, and a deleted job takes its state and log with it', async () => {

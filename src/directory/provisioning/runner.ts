@@ -127,7 +127,10 @@ export class JobRunner {
         return false;
       }
     }
-    const changedUsers = !full && rows.length > 0 && rows.length <= INCREMENTAL_ROWS ? changedUsersOf(rows) : undefined;
+    // Events that aged out of the retention while the job was stopped: the changes they stood
+    // for are unknown, so the cycle reads the whole directory.
+    const few = !full && rows.length > 0 && rows.length <= INCREMENTAL_ROWS && !(await this.feed.expiredAfter(job.orgId, job.position, c.divisionIds));
+    const changedUsers = few ? changedUsersOf(rows) : undefined;
     // A cycle for a few users moves the position past their rows only; one over the whole directory past everything read before it began.
     // (Read before the cycle reads the directory: a change committed during the cycle is the next one's.)
     const reached = changedUsers ? rows.at(-1)!.position : await newest();

@@ -10,7 +10,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import type { Store, WebhookRecord } from '../../store/contract.ts';
-import type { ChangeEvent } from '../../trail/events.ts';
+import { eventsOf, type ChangeEvent } from '../../trail/events.ts';
 import { SET_MEDIA_TYPE } from '../../trail/security-events.ts';
 import type { EventFeed } from '../events.ts';
 import type { Sealer } from '../sealed.ts';
@@ -182,6 +182,16 @@ export class WebhookSender {
     // A node stops sending for a subscription before its lease runs out (after half of it), so
     // that no other node can take the subscription while this one still sends.
     const until = performance.now() + (this.options.leaseMs ?? LEASE_MS) / 2;
+    // Events that aged out of the retention before they were delivered (a receiver failing, or
+    // the subscription disabled, for that long) are not sent: the log says so, once.
+    const expired = await this.feed.expiredAfter(hook.orgId, position, hook.divisionIds);
+    if (expired) {
+      const [first] = eventsOf(expired);
+      this.log.record(deliveryOf(hook, { id: first?.id ?? expired.id, type: first?.type ?? 'expired' }, failures + 1, new Date(this.now()).toISOString(), {
+        latencyMs: 0, error: `expired: this event and any others older than ${this.feed.retentionDays} days (SCIMITAR_EVENT_RETENTION_DAYS) were not delivered`,
+      }));
+      failures = 0;
+    }
     while (performance.now() < until) {
       const rows = await this.feed.rows(hook.orgId, position, this.options.perLease ?? 200, hook.divisionIds);
       if (rows.length === 0) break;

@@ -2,7 +2,7 @@
 // (as webhooks are, with `leases` in shared.ts), each job's state between cycles, and its log.
 import type { JobLogRecord, ProvisioningJobRecord, ProvisioningRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { chunks, leases, limit, one, placeholders } from './shared.ts';
+import { chunks, leases, limit, one, placeholders, purgeBefore } from './shared.ts';
 
 function toJob(r: Row): ProvisioningJobRecord {
   return {
@@ -104,6 +104,6 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
       if (q.action !== undefined) (where.push('action = ?'), args.push(q.action));
       return (await db.all(`SELECT * FROM provisioning_log WHERE ${where.join(' AND ')} ORDER BY seq DESC ${limit(q.limit)}`, args)).map(toLog);
     },
-    deleteJobLogsBefore: (time) => db.run('DELETE FROM provisioning_log WHERE time < ?', [time]),
+    deleteJobLogsBefore: (time) => purgeBefore(db, 'provisioning_log', time),
   };
 }

@@ -44,6 +44,26 @@ export async function one<T>(db: SqlExecutor, sql: string, params: readonly unkn
 
 export const runStatement = (db: SqlExecutor, q: Statement) => db.run(q.sql, q.params);
 
+/** Rows a retention sweep deletes per statement. */
+export const PURGE_BATCH = 5_000;
+
+/**
+ * Deletes the rows of `table` older than `time`, PURGE_BATCH at a time, oldest `seq` first,
+ * each batch its own statement: a year of audit rows does not hold SQLite's write lock (or
+ * PostgreSQL's row locks and WAL) in one long statement, and writes go on between batches.
+ * The oldest rows have the lowest `seq`, so each batch reads the key's index from its start.
+ */
+export async function purgeBefore(db: SqlExecutor, table: string, time: string, batch = PURGE_BATCH): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await db.run(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE time < ? ORDER BY seq ${limit(batch)})`, [time]);
+    total += n;
+    if (n < batch) return total;
+    // Let waiting requests run between two batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 export const AUDIT_COLUMNS = 'id, org_id, time, client_id, request_id, action, resource_type, resource_id, division_id, changes, version';
 /** How many values an audit row takes (AUDIT_COLUMNS, auditParams). */
 export const AUDIT_WIDTH = 11;

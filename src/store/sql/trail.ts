@@ -1,7 +1,7 @@
 // The trail in SQL: audit records, refused requests, the request log.
 import type { AuditPage, AuditQuery, AuditRecord, EventQuery, EventRow, RequestRecord, TrailQuery, TrailRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { auditInsert, limit, one, placeholders, runStatement } from './shared.ts';
+import { auditInsert, limit, one, placeholders, purgeBefore, runStatement } from './shared.ts';
 
 /** The WHERE of a trail page (audits, refusals): organization, client, time range, position in the order asked. */
 function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: unknown[] } {
@@ -62,11 +62,15 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
         ...(more ? { next: Number(page[page.length - 1].seq) } : {}),
       };
     },
-    deleteAuditsBefore: (time) => db.run('DELETE FROM audits WHERE time < ?', [time]),
+    deleteAuditsBefore: (time) => purgeBefore(db, 'audits', time),
     async queryEvents(orgId, q: EventQuery): Promise<EventRow[]> {
       const where = [`org_id = ? AND resource_type IN (${placeholders(q.resourceTypes.length)}) AND action IN (${placeholders(q.actions.length)})`];
       const params: unknown[] = [orgId, ...q.resourceTypes, ...q.actions];
       if (q.scope) addScope(q.scope, where, params);
+      if (q.since !== undefined) {
+        where.push('time >= ?');
+        params.push(q.since);
+      }
       const order = features.commitOrder;
       if (order) {
         where.push(order.visible);
@@ -106,7 +110,7 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
         ...(rows.length > q.limit ? { next: Number(page[page.length - 1].seq) } : {}),
       };
     },
-    deleteRefusalsBefore: (time) => db.run('DELETE FROM refusals WHERE time < ?', [time]),
+    deleteRefusalsBefore: (time) => purgeBefore(db, 'refusals', time),
     async insertRequests(records) {
       const columns = 'id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail';
       const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
@@ -168,7 +172,7 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
     },
     lastAccepted: (orgId) => one(db, 'SELECT time, client_id FROM requests WHERE org_id = ? AND status < 400 ORDER BY seq DESC LIMIT 1', [orgId], (r) => ({ time: r.time as string, ...(r.client_id ? { clientId: r.client_id as string } : {}) })),
     async pruneRequests(time, maxRows) {
-      let n = await db.run('DELETE FROM requests WHERE time < ?', [time]);
+      let n = await purgeBefore(db, 'requests', time);
       const rows = await db.all('SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?', [maxRows]);
       if (rows.length > 0) n += await db.run('DELETE FROM requests WHERE seq <= ?', [Number(rows[0].seq)]);
       return n;

@@ -3,7 +3,7 @@
 // PostgreSQL), and the delivery log.
 import type { DeliveryRecord, WebhookRecord, WebhookRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { leases, limit, one, placeholders } from './shared.ts';
+import { leases, limit, one, placeholders, purgeBefore } from './shared.ts';
 
 function toWebhook(r: Row): WebhookRecord {
   return {
@@ -82,6 +82,6 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
       );
       return rows.map(toDelivery);
     },
-    deleteDeliveriesBefore: (time) => db.run('DELETE FROM webhook_deliveries WHERE time < ?', [time]),
+    deleteDeliveriesBefore: (time) => purgeBefore(db, 'webhook_deliveries', time),
   };
 }
