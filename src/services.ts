@@ -102,7 +102,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     changes,
     webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now, changes }),
     setSigner,
-    jobRunner: new JobRunner(store, events, box, changes, { now: options.now }),
+    jobRunner: new JobRunner(store, events, box, changes, { now: options.now, policy: webhookPolicy }),
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,

@@ -6,8 +6,17 @@
 // against any other target no write is sent at all.
 import { randomUUID } from 'node:crypto';
 
+/** What the client needs of fetch (the global one by default; the service's jobs use a guarded one). */
+export type HttpFetch = (url: string, init: { readonly method: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string }) => Promise<{
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
 export interface ScimClientOptions {
   readonly baseUrl: string;
+  /** How requests are sent (default: the global fetch). */
+  readonly fetch?: HttpFetch;
   readonly token?: string;
   readonly tokenUrl?: string;
   readonly clientId?: string;
@@ -73,16 +82,21 @@ export class ScimClient {
 
   private async fetchToken(): Promise<string> {
     if (!this.o.tokenUrl || !this.o.clientId || !this.o.clientSecret) throw new ScimHttpError(401, 'no token, and no client credentials to get one');
-    const res = await fetch(this.o.tokenUrl, {
+    const res = await (this.o.fetch ?? fetch)(this.o.tokenUrl, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(this.o.clientId)}:${encodeURIComponent(this.o.clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
-    if (!res.ok || !body.access_token) {
+    let body: { access_token?: unknown; error_description?: unknown } = {};
+    try {
+      body = JSON.parse(await res.text()) ?? {};
+    } catch {
+      // Not JSON: the status says what happened.
+    }
+    if (res.status < 200 || res.status >= 300 || typeof body.access_token !== 'string') {
       // The token service refusing the client is the target refusing the credentials (quarantine).
       if (res.status === 400 || res.status === 401 || res.status === 403) this.authRefusals++;
-      throw new ScimHttpError(res.status, `token request failed: ${body.error_description ?? res.statusText}`);
+      throw new ScimHttpError(res.status, `token request failed: ${typeof body.error_description === 'string' ? body.error_description : `HTTP ${res.status}`}`);
     }
     return body.access_token;
   }
@@ -130,10 +144,10 @@ export class ScimClient {
       this.requests++;
       if (write && counted && extra.prefer) this.validated++;
       else if (write && counted) this.writes++;
-      const res = await fetch(`${this.o.baseUrl.replace(/\/+$/, '')}${path}`, {
+      const res = await (this.o.fetch ?? fetch)(`${this.o.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, accept: 'application/scim+json', ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...extra },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();
       let json: unknown;

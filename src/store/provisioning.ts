@@ -86,6 +86,8 @@ export interface ProvisioningRepository {
   deleteJob(orgId: string, id: string): Promise<boolean>;
   /** Leases up to `limit` running jobs whose lease ran out and whose backoff is over: of several nodes, one gets each. */
   claimJobs(now: number, leaseUntil: number, owner: string, limit: number): Promise<ProvisioningJobRecord[]>;
+  /** Leases this one job, running or not, when no one holds it (provisioning on demand); false when someone does. */
+  claimJob(id: string, now: number, leaseUntil: number, owner: string): Promise<boolean>;
   /** Records progress while `owner` holds the lease; false when it lost it. */
   saveJobProgress(id: string, owner: string, p: JobProgress): Promise<boolean>;
   releaseJob(id: string, owner: string): Promise<void>;

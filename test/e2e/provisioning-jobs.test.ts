@@ -162,6 +162,15 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal(create.response.status, 201);
       assert.ok(await inB('grace@contoso.com'));
       assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'nobody@contoso.com' })).status, 404);
+      // On demand takes the job's lease as a cycle does: while a cycle (here, another holder) has
+      // it, on demand waits, then says so; once it is free, on demand runs.
+      assert.equal(await a.store.claimJob(jobId, Date.now(), Date.now() + 60_000, 'a running cycle'), true);
+      assert.equal(await a.store.claimJob(jobId, Date.now(), Date.now() + 60_000, 'another'), false, 'one holder at a time');
+      const waited = await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'grace@contoso.com' });
+      assert.equal(waited.status, 409, waited.raw);
+      assert.match(waited.body.message, /A cycle of this job is running/);
+      await a.store.releaseJob(jobId, 'a running cycle');
+      assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'grace@contoso.com' })).status, 200);
 
       // The mapping preview: a value for a user, or the error with its position.
       const ok = await apiA('POST', `/provisioning/jobs/${jobId}/preview`, { expression: 'Join(" / ", [jobTitle], ToUpper([userPrincipalName]))', user: 'grace@contoso.com' });
@@ -223,7 +232,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.deepEqual(made.body.divisionIds, [sales]);
       const unreachable = await apiA('POST', `/provisioning/jobs/${made.body.id}/provision-on-demand`, { user: 'nobody@contoso.com' }, token);
       assert.equal(unreachable.status, 503, 'a target that does not answer is a clear 503, never a 500');
-      assert.match(unreachable.body.message, /could not be reached: fetch failed/);
+      assert.match(unreachable.body.message, /could not be reached: connect ECONNREFUSED 127\.0\.0\.1:9/, 'the reason, not only "fetch failed"');
       const noRun = await clientToken(a, orgA, ['provisioning:job:view']);
       assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/start`, undefined, noRun)).status, 403);
       const other = await createOrg(a);
@@ -243,6 +252,27 @@ test('without SCIMITAR_SECRET_KEY a job cannot be saved, and the answer says why
     const r = await call(h, { method: 'POST', path: '/api/v2/provisioning/jobs', token: org.token, body: { name: 'x', target: { url: 'https://scim.example.com/scim/v2', token: 't' } }, headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 409, r.raw);
     assert.match(r.raw, /SCIMITAR_SECRET_KEY/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a target name is checked at every connection, after DNS: a name that resolves to a refused address is not connected to (SSRF)', async () => {
+  // Saved by name (no lookup when saving); at connection "localhost" resolves to loopback, which
+  // this server does not allow: refused before any connection, where an unguarded fetch would
+  // have reached port 9 and been told ECONNREFUSED.
+  const h = await startHarness({ secretKey: 'k'.repeat(40) });
+  try {
+    const org = await createOrg(h);
+    const api = adminApi(() => h, () => org.token);
+    const job = await api('POST', '/provisioning/jobs', { name: 'inward', target: { url: 'https://localhost:9/scim/v2', token: 't' } });
+    assert.equal(job.status, 201, job.raw);
+    const t = await api('POST', `/provisioning/jobs/${job.body.id}/test-connection`);
+    assert.equal(t.body.ok, false, t.raw);
+    assert.match(t.body.detail, /refused: localhost resolves to (127\.0\.0\.1|::1) .*loopback/, t.raw);
+    const demand = await api('POST', `/provisioning/jobs/${job.body.id}/provision-on-demand`, { user: 'nobody@contoso.com' });
+    assert.equal(demand.status, 503, demand.raw);
+    assert.match(demand.raw, /refused: localhost resolves to/);
   } finally {
     await h.close();
   }

@@ -3,6 +3,9 @@
 // sealed with SCIMITAR_SECRET_KEY and never shown again. A division-scoped caller makes jobs of
 // its divisions only, sees only jobs within them, and such a job reads and pushes only users
 // of those divisions.
+import { JOB_LEASE_MS } from './runner.ts';
+import type { HttpFetch } from '../../provision/scim-client.ts';
+import { guardedFetch } from '../guarded-fetch.ts';
 import { randomUUID } from 'node:crypto';
 import { ScimError, scimErrors, type JsonObject } from '../../scim/index.ts';
 import type { JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
@@ -50,6 +53,9 @@ export interface JobEntity {
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
 const auditable = (j: ProvisioningJobRecord): JsonObject => ({ name: j.name, ...(j.config as JsonObject), status: j.status, pilot: j.pilot });
 
+/** How long provisioning on demand waits for a running cycle of its job to end. */
+export const ON_DEMAND_WAIT_MS = 5_000;
+
 export class JobAdmin {
   constructor(
     private readonly store: Store,
@@ -57,6 +63,8 @@ export class JobAdmin {
     private readonly policy: TargetPolicy,
     private readonly box: SecretBox | undefined,
     private readonly users: UserReader,
+    /** Requests to targets, address-guarded at every connection (guarded-fetch.ts). */
+    private readonly fetch: HttpFetch = guardedFetch(policy),
   ) {}
 
   entity(j: ProvisioningJobRecord): JobEntity {
@@ -166,13 +174,27 @@ export class JobAdmin {
   async provisionOnDemand(ctx: AdminContext, id: string, input: unknown) {
     const j = await this.visible(ctx, id, JOB_PERMISSIONS.run);
     const user = requiredString(body(input), 'user', 1024);
+    const box = this.secretBox();
+    // The job's lease, as a cycle takes it: a cycle and an on-demand run of one job never
+    // write its target and state at once (both could create the same user). A cycle running
+    // now is waited for a little, then the answer says to try again.
+    const owner = `on-demand:${randomUUID()}`;
+    const waitUntil = Date.now() + ON_DEMAND_WAIT_MS;
+    while (!(await this.store.claimJob(j.id, Date.now(), Date.now() + JOB_LEASE_MS, owner))) {
+      if (Date.now() >= waitUntil) throw new ScimError(409, undefined, 'A cycle of this job is running: provision on demand when it has ended (the job\'s status shows it)');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const keep = setInterval(() => void this.store.extendJobLease(j.id, owner, Date.now() + JOB_LEASE_MS).catch(() => undefined), JOB_LEASE_MS / 3);
     let r;
     try {
-      r = await runJobCycle(this.store, this.secretBox(), j, 'on-demand', [user]);
+      r = await runJobCycle(this.store, { box, fetch: this.fetch }, j, 'on-demand', { only: [user] });
     } catch (e) {
       if (e instanceof ScimError) throw e;
       // The target could not be reached: 503 with why (the core has no 502; RFC 7644 3.12 lists none).
       throw new ScimError(503, undefined, `The target could not be reached: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`);
+    } finally {
+      clearInterval(keep);
+      await this.store.releaseJob(j.id, owner);
     }
     const object = r.report.objects.find((o) => o.kind === 'user' && (o.sourceId === user || o.name.toLowerCase() === user.toLowerCase()));
     if (!object) throw scimErrors.notFound(`No such user (by id or userName) in this job's source${(j.config as unknown as JobConfig).divisionIds ? ' (its divisions)' : ''}`);
@@ -212,7 +234,7 @@ export class JobAdmin {
   async testConnection(ctx: AdminContext, id: string): Promise<{ ok: boolean; status?: number; detail: string }> {
     const j = await this.visible(ctx, id, JOB_PERMISSIONS.run);
     try {
-      const r = await targetClient(j, this.secretBox()).request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}@scimitar.invalid"`)}&count=1`);
+      const r = await targetClient(j, this.secretBox(), this.fetch).request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}@scimitar.invalid"`)}&count=1`);
       return r.status === 200 ? { ok: true, status: 200, detail: 'The target answered a user search.' } : { ok: false, status: r.status, detail: `The target answered ${r.status}: ${JSON.stringify(r.body ?? '').slice(0, 500)}` };
     } catch (e) {
       return { ok: false, detail: (e as Error).message };

@@ -4,7 +4,7 @@
 // fingerprints are set aside, so drift on the target is repaired); a cycle for changes sends
 // only what changed since the last; on demand runs one user, at once, with every request and
 // answer kept.
-import { ScimClient, type ScimExchange } from '../../provision/scim-client.ts';
+import { ScimClient, type HttpFetch, type ScimExchange } from '../../provision/scim-client.ts';
 import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
 import type { JobCycleSummary, JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { jobMappings, type JobConfig, type JobCredentials } from './job-config.ts';
@@ -25,11 +25,11 @@ export interface JobCycleResult {
 export const credentialScope = (job: Pick<ProvisioningJobRecord, 'orgId' | 'id'>) => `provisioning-job\n${job.orgId}\n${job.id}`;
 
 /** The client a job talks to its target with (validate-only in pilot). */
-export function targetClient(job: ProvisioningJobRecord, box: SecretBox, onExchange?: (x: ScimExchange) => void): ScimClient {
+export function targetClient(job: ProvisioningJobRecord, box: SecretBox, fetch: HttpFetch, onExchange?: (x: ScimExchange) => void): ScimClient {
   const c = job.config as unknown as JobConfig;
   const secret = box.open(credentialScope(job), job.targetSecret) as JobCredentials;
   return new ScimClient({
-    baseUrl: c.target.url, dryRun: job.pilot, maxRetries: 2, backoffMs: 200, maxRetryAfterSeconds: 10,
+    baseUrl: c.target.url, fetch, dryRun: job.pilot, maxRetries: 2, backoffMs: 200, maxRetryAfterSeconds: 10,
     ...(secret.token ? { token: secret.token } : { tokenUrl: c.target.tokenUrl, clientId: c.target.clientId, clientSecret: secret.clientSecret }),
     ...(onExchange ? { onExchange } : {}),
   });
@@ -37,15 +37,28 @@ export function targetClient(job: ProvisioningJobRecord, box: SecretBox, onExcha
 
 const logged = (o: ObjectReport, kind: CycleKind) => kind === 'on-demand' || o.action !== 'skip' || o.errors.length > 0;
 
-/**
- * `only`: these users only (ids or userNames; on demand). `changedUsers`: a cycle for changes
- * that reads just these users (ids): no groups, no deprovisioning, the cost of the change
- * rather than of the directory.
- */
-export async function runJobCycle(store: Store, box: SecretBox, job: ProvisioningJobRecord, kind: CycleKind, only?: readonly string[], changedUsers?: readonly string[]): Promise<JobCycleResult> {
+/** How a job reaches its target: the box that opens its credentials, and the guarded HTTP client (guarded-fetch.ts). */
+export interface JobTarget {
+  readonly box: SecretBox;
+  readonly fetch: HttpFetch;
+}
+
+export interface CycleScope {
+  /** These users only (ids or userNames; on demand). */
+  readonly only?: readonly string[];
+  /**
+   * A cycle for changes that reads just these users (ids): no groups, no deprovisioning, the
+   * cost of the change rather than of the directory.
+   */
+  readonly changedUsers?: readonly string[];
+}
+
+export async function runJobCycle(store: Store, target: JobTarget, job: ProvisioningJobRecord, kind: CycleKind, scope: CycleScope = {}): Promise<JobCycleResult> {
   const c = job.config as unknown as JobConfig;
   const exchanges: ScimExchange[] = [];
-  const client = targetClient(job, box, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
+  const { changedUsers } = scope;
+  let only = scope.only;
+  const client = targetClient(job, target.box, target.fetch, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
   const directory = changedUsers ? await readOwnUsers(store, job.orgId, changedUsers, c.divisionIds) : await readOwnDirectory(store, job.orgId, c.divisionIds);
   only ??= changedUsers;
   // A cycle for a few users reads their state and their managers' (to name a manager on the target), not the whole job's.

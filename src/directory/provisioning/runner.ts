@@ -9,6 +9,9 @@
 // when the feed does not show the change's events yet (on PostgreSQL an event is read only
 // once every older transaction has ended) it waits up to SIGNAL_GRACE_MS for them, then reads
 // the whole directory.
+import type { HttpFetch } from '../../provision/scim-client.ts';
+import { guardedFetch } from '../guarded-fetch.ts';
+import type { TargetPolicy } from '../webhooks/target.ts';
 import { randomUUID } from 'node:crypto';
 import { assessCycle } from '../../provision/schedule.ts';
 import { eventsOf } from '../../trail/events.ts';
@@ -48,11 +51,14 @@ export interface RunnerOptions {
   readonly leaseMs?: number;
   readonly now?: () => number;
   readonly onError?: (err: unknown) => void;
+  /** Where targets may be: each connection's address is checked after DNS (guarded-fetch.ts). */
+  readonly policy: TargetPolicy;
 }
 
 export class JobRunner {
   private readonly owner = randomUUID();
   private readonly loop: WakeableLoop;
+  private readonly fetch: HttpFetch;
   /** A counter of signals, the last one of each organization, and where each job's last cycle here began. */
   private signals = 0;
   private readonly signalledAt = new Map<string, number>();
@@ -65,8 +71,9 @@ export class JobRunner {
     private readonly feed: EventFeed,
     private readonly box: SecretBox | undefined,
     changes: ChangeSignal | undefined,
-    private readonly options: RunnerOptions = {},
+    private readonly options: RunnerOptions,
   ) {
+    this.fetch = guardedFetch(options.policy);
     this.loop = new WakeableLoop(async () => (await this.tick()) > 0, { intervalMs: options.intervalMs ?? 1000 });
     changes?.watch((orgId) => {
       this.signalledAt.set(orgId, ++this.signals);
@@ -142,7 +149,7 @@ export class JobRunner {
     let nextRun = 0;
     let lastCycle;
     try {
-      const r = await runJobCycle(this.store, this.box!, job, kind, undefined, changedUsers);
+      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch }, job, kind, { changedUsers });
       lastCycle = r.summary;
       const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
       health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);

@@ -67,6 +67,7 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
         [p.position.commit, p.position.seq, p.nextFull, p.nextRun, JSON.stringify(p.health), p.lastCycle ? JSON.stringify(p.lastCycle) : null, id, owner],
       )) === 1;
     },
+    claimJob: async (id, now, leaseUntil, owner) => (await db.run('UPDATE provisioning_jobs SET lease_until = ?, lease_owner = ? WHERE id = ? AND lease_until < ?', [leaseUntil, owner, id, now])) === 1,
     releaseJob: (id, owner) => lease.release(id, owner),
     extendJobLease: async (id, owner, leaseUntil) => (await db.run('UPDATE provisioning_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?', [leaseUntil, id, owner])) === 1,
     async loadJobState(jobId, sourceIds) {
