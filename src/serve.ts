@@ -1,4 +1,5 @@
 // Serving: open the store, bootstrap on first run, listen, shut down gracefully.
+import { startSenderThread } from './directory/webhooks/sender-host.ts';
 import { packageVersion } from './version.ts';
 import { bootstrap, type BootstrapResult } from './directory/organizations.ts';
 import type { Config } from './config.ts';
@@ -97,8 +98,13 @@ export async function serve(config: Config): Promise<void> {
   await sweep();
   const timer = setInterval(() => void sweep().catch((err) => app.log.error({ err }, 'retention sweep failed')), AUDIT_SWEEP_MS);
   timer.unref();
-  // Every node sends webhooks; each subscription is leased to one node at a time.
-  services.webhookSender.start((err) => app.log.error({ err }, 'webhook sender failed'));
+  // Every node sends webhooks, from a thread of its own (sender-thread.ts); each subscription
+  // is leased to one node at a time.
+  const senderThread = await startSenderThread({
+    store: { dbPath: config.dbPath, databaseUrl: config.databaseUrl },
+    policy: { allowHttpLoopback: config.webhookAllowHttpLoopback, allowPrivate: config.webhookAllowPrivate },
+    publicUrl: config.publicUrl, eventRetentionDays: config.eventRetentionDays,
+  }, services.changes, (err) => app.log.error({ err }, 'webhook sender failed'));
   services.jobRunner.start((err) => app.log.error({ err }, 'provisioning job runner failed'));
 
   let closing = false;
@@ -108,7 +114,7 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(timer);
     app.log.info({ signal }, 'shutting down');
     metricsServer?.close();
-    await services.webhookSender.stop();
+    await senderThread.stop();
     await services.jobRunner.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();

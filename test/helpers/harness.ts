@@ -23,6 +23,8 @@ export interface Harness {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly services: Services;
+  /** The SQLite file (undefined on PostgreSQL): for a second connection, as a thread of the server opens one. */
+  readonly dbPath?: string;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     app,
     store,
     services,
+    ...(options.dialect === 'postgres' ? {} : { dbPath: join(dir, 'test.db') }),
     async close() {
       await app.close();
       await store.close();
