@@ -53,6 +53,8 @@ export interface SenderOptions {
 export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
 /** How long a node holds a subscription: a node that dies leaves its subscriptions to another after this. */
 export const LEASE_MS = 30_000;
+/** How often a subscription is checked for events that aged out of the retention before delivery. */
+const EXPIRY_CHECK_MS = 60_000;
 /** Acknowledged rows between two saves of a subscription's position. */
 const SAVE_EVERY = 50;
 
@@ -108,6 +110,8 @@ export class WebhookSender {
   private readonly owner = randomUUID();
   private readonly loop: WakeableLoop;
   private onError: (err: unknown) => void;
+  /** When each subscription was last checked for events that aged out (at most once a minute while it keeps up: they age by days). */
+  private readonly expiryCheckedAt = new Map<string, number>();
   /** Attempts go to the delivery log in batches, off the sending path. */
   private readonly log: DeliveryRecorder;
   /** Connections to receivers are kept open between deliveries (one event at a time per subscription). */
@@ -184,7 +188,11 @@ export class WebhookSender {
     const until = performance.now() + (this.options.leaseMs ?? LEASE_MS) / 2;
     // Events that aged out of the retention before they were delivered (a receiver failing, or
     // the subscription disabled, for that long) are not sent: the log says so, once.
-    const expired = await this.feed.expiredAfter(hook.orgId, position, hook.divisionIds);
+    // Checked while the subscription is failing, and otherwise at most once a minute: a
+    // subscription that keeps up cannot have an event of 30 days ago left to send.
+    const check = failures > 0 || (this.expiryCheckedAt.get(hook.id) ?? -Infinity) < this.now() - EXPIRY_CHECK_MS;
+    const expired = check ? await this.feed.expiredAfter(hook.orgId, position, hook.divisionIds) : undefined;
+    this.expiryCheckedAt.set(hook.id, this.now());
     if (expired) {
       const [first] = eventsOf(expired);
       this.log.record(deliveryOf(hook, { id: first?.id ?? expired.id, type: first?.type ?? 'expired' }, failures + 1, new Date(this.now()).toISOString(), {
