@@ -100,11 +100,14 @@ export async function serve(config: Config): Promise<void> {
   timer.unref();
   // Every node sends webhooks, from a thread of its own (sender-thread.ts); each subscription
   // is leased to one node at a time.
-  const senderThread = await startSenderThread({
+  // Not awaited: the signal handlers below are in place at once (a SIGTERM while the thread
+  // loads would otherwise end the process without its shutdown).
+  const senderThread = startSenderThread({
     store: { dbPath: config.dbPath, databaseUrl: config.databaseUrl },
     policy: { allowHttpLoopback: config.webhookAllowHttpLoopback, allowPrivate: config.webhookAllowPrivate },
     publicUrl: config.publicUrl, eventRetentionDays: config.eventRetentionDays,
   }, services.changes, (err) => app.log.error({ err }, 'webhook sender failed'));
+  senderThread.catch((err: unknown) => app.log.error({ err }, 'webhook sender thread did not start'));
   services.jobRunner.start((err) => app.log.error({ err }, 'provisioning job runner failed'));
 
   let closing = false;
@@ -114,7 +117,7 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(timer);
     app.log.info({ signal }, 'shutting down');
     metricsServer?.close();
-    await senderThread.stop();
+    await (await senderThread.catch(() => undefined))?.stop();
     await services.jobRunner.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();

@@ -336,6 +336,16 @@ for (const { name: dialect, skip } of DIALECTS) {
         assert.equal((await h.store.getJob(a.organization.id, A.job))?.config.mappings, undefined, 'A\'s mappings untouched');
         return r;
       },
+      'POST /console/provisioning/:id/mappings/row': async () => {
+        const r = expectStatus([303], await form(`/console/provisioning/${A.job}/mappings/row`, { kind: 'users', index: '', was: '', type: 'constant', source: 'x', target: 'title', apply: 'always' }));
+        assert.equal((await h.store.getJob(a.organization.id, A.job))?.config.mappings, undefined, 'A\'s mappings untouched');
+        return r;
+      },
+      'POST /console/provisioning/:id/mappings/row/delete': async () => {
+        const r = expectStatus([303], await form(`/console/provisioning/${A.job}/mappings/row/delete`, { kind: 'users', index: '0', was: 'userName' }));
+        assert.equal((await h.store.getJob(a.organization.id, A.job))?.config.mappings, undefined, 'A\'s mappings untouched');
+        return r;
+      },
       'POST /console/provisioning/:id/preview': async () => expectStatus(NOT_FOUND, await form(`/console/provisioning/${A.job}/preview`, { expression: '[jobTitle]', user: 'alice.hidden@a.test' })),
       'POST /console/provisioning/:id/on-demand': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/on-demand`, { user: 'alice.hidden@a.test' })),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.

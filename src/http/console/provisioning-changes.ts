@@ -1,13 +1,15 @@
 // The console's provisioning pages and changes: the job list and a job's page; create, start,
 // stop, restart, pilot or live, Test connection, each POST-redirect-GET; provision on demand
 // answers with its steps on the job's page.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_GROUP_MAPPINGS, DEFAULT_USER_MAPPINGS, type Mapping } from '../../provision/mappings.ts';
+import { mappingOfRow } from './pages/mapping-editor.ts';
 import { ScimError, scimErrors } from '../../scim/index.ts';
 import { keptInput } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { page } from './layout.ts';
 import { jobPage, jobsPage, onDemandResult, previewResult } from './pages/provisioning.ts';
-import { field, type ConsoleKit } from './kit.ts';
+import { field, type ConsoleKit, type Form } from './kit.ts';
 import type { SchemaTypes } from '../schemas/common.ts';
 
 export function provisioningChanges(plain: FastifyInstance, k: ConsoleKit): void {
@@ -64,6 +66,29 @@ export function provisioningChanges(plain: FastifyInstance, k: ConsoleKit): void
       return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body), 400);
     }
   });
+  // One mapping row, as Entra's "Edit attribute" dialog: added, changed or deleted in the
+  // job's current mappings (the defaults until the job has its own).
+  const editRows = async (r: FastifyRequest, id: string, f: Form, reply: FastifyReply, change: (rows: Mapping[], index: number | undefined) => void) => {
+    const kind = field(f, 'kind') === 'groups' ? 'groups' : 'users';
+    const index = field(f, 'index') === '' ? undefined : Number(field(f, 'index'));
+    return act(r, reply, `/console/provisioning/${id}`, 'job-mappings-saved', async () => {
+      const j = await s.admin.jobs.get(ctxOf(r), id);
+      const current = { users: [...((j.mappings?.users as Mapping[] | undefined) ?? DEFAULT_USER_MAPPINGS)], groups: [...((j.mappings?.groups as Mapping[] | undefined) ?? DEFAULT_GROUP_MAPPINGS)] };
+      const rows = current[kind];
+      if (index !== undefined && (!Number.isInteger(index) || rows[index]?.target !== field(f, 'was'))) throw scimErrors.conflict('The mappings changed since this page was loaded: reload it and make the change again');
+      change(rows, index);
+      await s.admin.jobs.update(ctxOf(r), id, { mappings: current });
+    });
+  };
+  app.post('/console/provisioning/:id/mappings/row', routes.formOf, async (r, reply) => editRows(r, r.params.id, r.body, reply, (rows, index) => {
+    const f = r.body;
+    const row = mappingOfRow({ type: field(f, 'type'), source: field(f, 'source'), defaultValue: field(f, 'defaultValue'), target: field(f, 'target'), match: field(f, 'match'), apply: field(f, 'apply') });
+    if (index === undefined) rows.push(row);
+    else rows[index] = row;
+  }));
+  app.post('/console/provisioning/:id/mappings/row/delete', routes.formOf, async (r, reply) => editRows(r, r.params.id, r.body, reply, (rows, index) => {
+    if (index !== undefined) rows.splice(index, 1);
+  }));
   app.post('/console/provisioning/:id/test', reads, async (r, reply) => {
     const to = `/console/provisioning/${r.params.id}`;
     try {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { call, entraUser, patchOp, type Harness, type Org } from '../../helpers/harness.ts';
+import { adminApi, call, entraUser, patchOp, type Harness, type Org } from '../../helpers/harness.ts';
 import { startHub, type Hub } from '../../helpers/hub.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,6 +56,7 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.getByLabel('Client secret').fill(client.secret);
     await p.getByRole('button', { name: 'Create job' }).click();
     await p.waitForURL(/\/console\/provisioning\/[0-9a-f-]{36}/);
+    const jobId = () => /\/console\/provisioning\/([0-9a-f-]{36})/.exec(p.url())![1];
     const main = () => p.locator('main').innerText();
     assert.match(await main(), /Job created: stopped, in pilot/);
     assert.ok(!(await p.content()).includes(client.secret), 'the secret is not on the page');
@@ -102,6 +103,38 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.waitForLoadState();
     assert.match(await main(), /Mappings saved/);
     assert.match(await main(), /title\tJoin\(" ", "Team", \[jobTitle\]\)\talways/);
+
+    // Row by row, as Entra's "Edit attribute": add a mapping, change its type and source, see a
+    // refusal inside that row's form with what was typed, delete it.
+    const users = () => p.locator('table', { has: p.locator('caption', { hasText: 'Users' }) });
+    await p.locator('summary', { hasText: 'Add a user mapping' }).click();
+    const adding = p.locator('details', { has: p.locator('summary', { hasText: 'Add a user mapping' }) });
+    await adding.getByLabel('Source attribute, constant value or expression').fill('displayName');
+    await adding.getByLabel('Target attribute').fill('displayName');
+    await adding.getByRole('button', { name: 'Add mapping' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Mappings saved/);
+    assert.match(await users().innerText(), /displayName\t\[displayName\]\talways/);
+    const row = () => users().locator('details', { has: p.locator('summary', { hasText: 'Edit displayName' }) });
+    await row().locator('summary').click();
+    await row().getByLabel('Mapping type').selectOption('expression');
+    await row().getByLabel('Source attribute, constant value or expression').fill('Nope([displayName])');
+    await row().getByRole('button', { name: 'Save' }).click();
+    await p.waitForLoadState();
+    assert.match(await row().innerText(), /Nope/, 'the refusal is inside the row\'s form');
+    assert.equal(await row().getByLabel('Source attribute, constant value or expression').inputValue(), 'Nope([displayName])', 'with what was typed');
+    assert.equal(await row().getByLabel('Mapping type').inputValue(), 'expression');
+    await row().getByLabel('Source attribute, constant value or expression').fill('ToUpper([displayName])');
+    await row().getByLabel('Apply this mapping').selectOption('creation');
+    await row().getByRole('button', { name: 'Save' }).click();
+    await p.waitForLoadState();
+    assert.match(await users().innerText(), /displayName\tToUpper\(\[displayName\]\)\ton creation/);
+    const saved = (await adminApi(() => a, () => orgA.token)('GET', `/provisioning/jobs/${jobId()}`)).body.mappings.users as { target: string; apply: string; source: { expression?: string } }[];
+    assert.deepEqual(saved.find((m) => m.target === 'displayName'), { target: 'displayName', source: { type: 'expression', expression: 'ToUpper([displayName])' }, apply: 'creation' });
+    await users().getByRole('button', { name: 'Delete displayName' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Mappings saved/);
+    assert.doesNotMatch(await users().innerText(), /displayName\t/);
 
     await p.getByRole('button', { name: 'Go live' }).click();
     await p.waitForLoadState();

@@ -11,6 +11,7 @@ import type { Services } from '../../../services.ts';
 import { formError, formName, typed } from '../forms.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
+import { mappingTable } from './mapping-editor.ts';
 import type { Notice } from '../notices.ts';
 
 function state(j: JobEntity): Html {
@@ -38,10 +39,6 @@ ${can(ctx.principal, [JOB_PERMISSIONS.add]) ? html`<h2>New job</h2><form method=
   <label for="job-client-secret">Client secret</label><input type="password" id="job-client-secret" name="clientSecret" maxlength="8192" autocomplete="off">
   <label for="job-token">Or a Secret Token (bearer)</label><input type="password" id="job-token" name="token" maxlength="8192" autocomplete="off">
   <p><button type="submit" class="primary">Create job</button></p></form>` : ''}`;
-}
-
-function mappingRows(list: readonly Mapping[]): Html {
-  return html`${list.map((m) => html`<tr><td><code>${m.target}</code></td><td><code>${m.source.type === 'direct' ? `[${m.source.attribute}]` : m.source.type === 'constant' ? `"${m.source.value}"` : m.source.expression}</code></td><td>${m.apply === 'creation' ? 'on creation' : 'always'}${m.match ? html` <span class="muted">match ${String(m.match)}</span>` : ''}</td></tr>`)}`;
 }
 
 export interface OnDemandResult {
@@ -92,6 +89,7 @@ export async function jobPage(s: Services, c: ConsoleCaller, ctx: AdminContext, 
   const action = typeof query.action === 'string' ? query.action : '';
   const log = await s.admin.jobs.logs(ctx, id, { limit: 50, ...(user ? { user } : {}), ...(action ? { action } : {}) });
   const mayRun = can(ctx.principal, [JOB_PERMISSIONS.run]);
+  const mayEdit = can(ctx.principal, [JOB_PERMISSIONS.edit]);
   const users = (j.mappings?.users as readonly Mapping[] | undefined) ?? DEFAULT_USER_MAPPINGS;
   const groups = (j.mappings?.groups as readonly Mapping[] | undefined) ?? DEFAULT_GROUP_MAPPINGS;
   const action_ = (path: string, label: string, extra: Html | string = '', confirm?: string) => html`<form method="post" action="/console/provisioning/${id}/${path}"${confirm ? html` data-confirm="${confirm}"` : ''}>${csrfField(c)}${extra}<button type="submit">${label}</button></form>`;
@@ -122,9 +120,9 @@ ${shown ?? ''}
 <p><button type="submit">Evaluate</button></p></form>
 ${preview ?? ''}
 <h2>Mappings</h2>
-<div class="scroll"><table><thead><tr><th scope="col">Target attribute</th><th scope="col">Source</th><th scope="col">Applied</th></tr></thead><tbody>${mappingRows(users)}</tbody></table></div>
-<p class="muted">Groups: ${groups.map((m) => m.target).join(', ')}.</p>
-${can(ctx.principal, [JOB_PERMISSIONS.edit]) ? html`<details${notice?.form?._form === 'mappings' ? html` open` : ''}><summary>Edit the mappings</summary>
+${mappingTable(c, id, 'users', users, mayEdit, notice)}
+${mappingTable(c, id, 'groups', groups, mayEdit, notice)}
+${mayEdit ? html`<details${notice?.form?._form === 'mappings' ? html` open` : ''}><summary>Edit the mappings as JSON</summary>
 <form method="post" action="/console/provisioning/${id}/mappings">${csrfField(c)}${formName('mappings')}${formError(notice, 'mappings')}
 <label for="mappings-json">Mappings, as in a mapping file (<code>{"users": [...], "groups": [...]}</code>; docs/mapping.schema.json). Try an expression above first.</label>
 <textarea id="mappings-json" name="mappings" rows="16" spellcheck="false">${notice?.form?._form === 'mappings' ? typed(notice.form, 'mappings') : JSON.stringify({ users, groups }, null, 2)}</textarea>
