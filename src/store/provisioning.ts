@@ -70,6 +70,13 @@ export interface JobLogRecord {
   readonly targetId?: string;
   readonly changes?: readonly { readonly path: string; readonly before?: unknown; readonly after?: unknown }[];
   readonly errors?: readonly string[];
+  /** Provisioning on demand: each request sent and the target's answer. */
+  readonly steps?: readonly OnDemandStep[];
+}
+
+export interface OnDemandStep {
+  readonly request: { readonly method: string; readonly path: string; readonly body?: unknown; readonly validateOnly: boolean };
+  readonly response: { readonly status: number; readonly body?: unknown };
 }
 
 export type JobStateKind = 'user' | 'group' | 'escrow';

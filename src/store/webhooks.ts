@@ -75,7 +75,8 @@ export interface WebhookRepository {
   releaseWebhook(id: string, owner: string): Promise<void>;
   /** Moves the position (replay) and makes it due now. */
   resetWebhook(orgId: string, id: string, position: EventPosition): Promise<boolean>;
-  insertDelivery(d: DeliveryRecord): Promise<void>;
+  /** Delivery attempts, in as few statements as the dialect allows. */
+  insertDeliveries(records: readonly DeliveryRecord[]): Promise<void>;
   /** The newest first, before `before` (a delivery's seq). */
   listDeliveries(orgId: string, webhookId: string, limit: number, before?: number): Promise<DeliveryRecord[]>;
   deleteDeliveriesBefore(time: string): Promise<number>;

@@ -161,6 +161,9 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal(create.request.body?.userName, 'grace@contoso.com');
       assert.equal(create.response.status, 201);
       assert.ok(await inB('grace@contoso.com'));
+      // The run stays in the log with its steps (the console shows it from there after a redirect).
+      const logged = (await apiA('GET', `/provisioning/jobs/${jobId}/logs?user=grace@contoso.com`)).body.entities.find((e: { cycle: string }) => e.cycle === 'on-demand');
+      assert.deepEqual(logged.steps.map((s: { request: { method: string } }) => s.request.method), steps.map((s) => s.request.method));
       assert.equal((await apiA('POST', `/provisioning/jobs/${jobId}/provision-on-demand`, { user: 'nobody@contoso.com' })).status, 404);
       // On demand takes the job's lease as a cycle does: while a cycle (here, another holder) has
       // it, on demand waits, then says so; once it is free, on demand runs.

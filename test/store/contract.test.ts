@@ -288,6 +288,21 @@ for (const dialect of DIALECTS) {
       assert.equal((await store.userIdsExist(other, [u.id])).size, 0);
     });
 
+    test('webhook delivery attempts: a batch over several statements lands whole, newest first, each field as written', async () => {
+      const webhookId = randomUUID();
+      const rows = Array.from({ length: 120 }, (_, i) => ({
+        webhookId, orgId, eventId: `e${i}`, eventType: 'user.updated', attempt: 1 + (i % 3), time: now(), latencyMs: i + 0.4,
+        ...(i % 2 === 0 ? { status: 204 } : { error: `refused: <${i}>`, response: 'x'.repeat(i) }),
+      }));
+      await store.transaction((tx) => tx.insertDeliveries(rows));
+      const listed = await store.listDeliveries(orgId, webhookId, 200);
+      assert.equal(listed.length, 120);
+      assert.deepEqual(listed.map((d) => d.eventId), rows.map((r) => r.eventId).reverse());
+      const odd = listed.find((d) => d.eventId === 'e7')!;
+      assert.deepEqual([odd.attempt, odd.status, odd.latencyMs, odd.error, odd.response], [2, undefined, 7, 'refused: <7>', 'x'.repeat(7)]);
+      assert.equal(listed.find((d) => d.eventId === 'e8')!.status, 204);
+    });
+
     test('retention: the sweep deletes the rows older than the cutoff in batches (more than one batch here), and no newer row', async () => {
       const resourceId = randomUUID();
       const row = (time: string) => ({ id: randomUUID(), orgId, time, action: 'console.signIn', resourceType: 'User', resourceId, changes: {} });

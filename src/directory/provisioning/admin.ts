@@ -15,7 +15,7 @@ import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
 import type { EventFeed } from '../events.ts';
 import type { TargetPolicy } from '../webhooks/target.ts';
 import { readJobConfig, type JobConfig } from './job-config.ts';
-import { credentialScope, runJobCycle, targetClient } from './job-cycle.ts';
+import { credentialScope, runJobCycle, stepsOf, targetClient } from './job-cycle.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { UserReader } from '../admin/users-audits.ts';
 import { ExpressionError } from '../../provision/expression/ast.ts';
@@ -201,7 +201,7 @@ export class JobAdmin {
     return {
       pilot: j.pilot, user: { id: object.sourceId, name: object.name }, action: object.action, ...(object.reason ? { reason: object.reason } : {}),
       ...(object.targetId ? { targetId: object.targetId } : {}), changes: object.changes, errors: object.errors,
-      steps: r.exchanges.map((x) => ({ request: { method: x.method, path: x.path, ...(x.body !== undefined ? { body: x.body } : {}), validateOnly: x.validateOnly }, response: { status: x.status, ...(x.answer !== undefined ? { body: x.answer } : {}) } })),
+      steps: stepsOf(r.exchanges),
     };
   }
 

@@ -6,7 +6,7 @@
 // answer kept.
 import { ScimClient, type HttpFetch, type ScimExchange } from '../../provision/scim-client.ts';
 import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
-import type { JobCycleSummary, JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import type { JobCycleSummary, JobLogRecord, OnDemandStep, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { jobMappings, type JobConfig, type JobCredentials } from './job-config.ts';
 import { loadJobState, StoreJournal } from './job-state.ts';
 import { readOwnDirectory, readOwnUsers } from './own-directory.ts';
@@ -34,6 +34,10 @@ export function targetClient(job: ProvisioningJobRecord, box: SecretBox, fetch: 
     ...(onExchange ? { onExchange } : {}),
   });
 }
+
+/** The requests of a run and the target's answers, as on-demand shows them. */
+export const stepsOf = (exchanges: readonly ScimExchange[]): OnDemandStep[] =>
+  exchanges.map((x) => ({ request: { method: x.method, path: x.path, ...(x.body !== undefined ? { body: x.body } : {}), validateOnly: x.validateOnly }, response: { status: x.status, ...(x.answer !== undefined ? { body: x.answer } : {}) } }));
 
 const logged = (o: ObjectReport, kind: CycleKind) => kind === 'on-demand' || o.action !== 'skip' || o.errors.length > 0;
 
@@ -71,9 +75,12 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
   });
   await journal?.flush();
   const time = new Date().toISOString();
+  // On demand runs for one user: its log entry keeps every request and answer (the steps).
+  const steps = kind === 'on-demand' ? stepsOf(exchanges) : [];
   const rows: JobLogRecord[] = report.objects.filter((o) => logged(o, kind)).map((o) => ({
     jobId: job.id, orgId: job.orgId, time, cycle: kind, objectKind: o.kind, sourceId: o.sourceId, name: o.name, action: o.action,
     ...(o.reason ? { reason: o.reason } : {}), ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.changes.length > 0 ? { changes: o.changes } : {}), ...(o.errors.length > 0 ? { errors: o.errors } : {}),
+    ...(o.kind === 'user' && steps.length > 0 ? { steps } : {}),
   }));
   if (report.stopped) rows.push({ jobId: job.id, orgId: job.orgId, time, cycle: kind, objectKind: 'user', sourceId: '', name: '(the cycle)', action: 'stopped', reason: report.stopped });
   if (rows.length > 0) await store.insertJobLogs(rows);

@@ -116,7 +116,7 @@ export class SetPoller {
     if (position !== hook.position) {
       await this.store.transaction(async (tx) => {
         await tx.resetWebhook(hook.orgId, hook.id, position);
-        for (const d of log) await tx.insertDelivery(d);
+        await tx.insertDeliveries(log);
       });
     }
     return position;

@@ -23,9 +23,7 @@ import type { DeliveryRecord } from '../../store/contract.ts';
 
 class DeliveryRecorder extends QueuedWriter<DeliveryRecord> {
   constructor(store: Store, options: { onError: (err: unknown) => void }) {
-    super((batch) => store.transaction(async (tx) => {
-      for (const d of batch) await tx.insertDelivery(d);
-    }), { flushMs: 200, maxQueued: 50_000, onError: options.onError });
+    super((batch) => store.transaction((tx) => tx.insertDeliveries(batch)), { flushMs: 200, maxQueued: 50_000, onError: options.onError });
   }
 
   record(d: DeliveryRecord): void {

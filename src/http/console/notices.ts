@@ -39,6 +39,7 @@ export const NOTICES = {
   'job-updated': 'Job saved.',
   'job-mappings-saved': 'Mappings saved: the next cycle uses them (a full reconciliation applies them to every user).',
   'job-connected': 'Test connection succeeded: the target answered a user search.',
+  'job-on-demand': 'Provisioned on demand: each request and the target\'s answer are below, and in the provisioning log.',
   'set-subscribed': 'Subscribed: Security Event Tokens are signed with this organization\'s key; the receiver verifies them with the keys at the subscription\'s JWKS URL.',
 } as const;
 

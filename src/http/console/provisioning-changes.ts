@@ -8,7 +8,7 @@ import { ScimError, scimErrors } from '../../scim/index.ts';
 import { keptInput } from './notices.ts';
 import { pageNotice } from './forms.ts';
 import { page } from './layout.ts';
-import { jobPage, jobsPage, onDemandResult, previewResult } from './pages/provisioning.ts';
+import { jobPage, jobsPage, previewResult } from './pages/provisioning.ts';
 import { field, type ConsoleKit, type Form } from './kit.ts';
 import type { SchemaTypes } from '../schemas/common.ts';
 
@@ -119,8 +119,8 @@ export function provisioningChanges(plain: FastifyInstance, k: ConsoleKit): void
     const f = r.body;
     try {
       const result = await s.admin.jobs.provisionOnDemand(ctxOf(r), r.params.id, { user: field(f, 'user') });
-      const { title, body } = await jobPage(s, r.consoleCaller!, ctxOf(r), r.params.id, {}, undefined, onDemandResult(result));
-      return send(reply, page(r.consoleCaller, { title, current: '/console/provisioning' }, body));
+      // POST, then redirect: the page shows the run from its log entry, so a reload does not run it again.
+      return back(reply, `/console/provisioning/${r.params.id}?demand=${encodeURIComponent(result.user.id)}`, r.consoleCaller!.org.id, { ok: 'job-on-demand' });
     } catch (e) {
       if (e instanceof ScimError) return back(reply, `/console/provisioning/${r.params.id}`, r.consoleCaller!.org.id, { error: e.message, form: keptInput(f) });
       throw e;

@@ -164,7 +164,7 @@ const jobEntity = object(
 const jobLogEntry = object(
   {
     seq: int(), time: str(undefined, { format: 'date-time' }), cycle: str(), objectKind: str(), sourceId: str(), name: str(), action: str(), reason: str(), targetId: str(),
-    changes: arrayOf(anyObject()), errors: arrayOf(str()),
+    changes: arrayOf(anyObject()), errors: arrayOf(str()), steps: arrayOf(anyObject('A request of provisioning on demand and the target\'s answer'), 'Provisioning on demand only'),
   },
   ['seq', 'time', 'cycle', 'objectKind', 'sourceId', 'name', 'action'],
 );

@@ -475,5 +475,13 @@ CREATE TABLE provisioning_log (
 CREATE INDEX provisioning_log_job ON provisioning_log(job_id, seq);
 CREATE INDEX provisioning_log_time ON provisioning_log(time);`,
     },
+    {
+      version: 20,
+      name: 'provisioning on demand steps',
+      // Provisioning on demand keeps each request it sent and the target's answer with its log
+      // entry: the console shows them after a redirect (a reload does not run it again), and
+      // they stay in the log like Entra's on-demand history.
+      sql: 'ALTER TABLE provisioning_log ADD COLUMN steps TEXT;',
+    },
   ];
 }

@@ -21,6 +21,7 @@ function toLog(r: Row): JobLogRecord {
     objectKind: r.object_kind as JobLogRecord['objectKind'], sourceId: r.source_id as string, name: r.name as string, action: r.action as string,
     ...(r.reason ? { reason: r.reason as string } : {}), ...(r.target_id ? { targetId: r.target_id as string } : {}),
     ...(r.changes ? { changes: JSON.parse(r.changes as string) } : {}), ...(r.errors ? { errors: JSON.parse(r.errors as string) } : {}),
+    ...(r.steps ? { steps: JSON.parse(r.steps as string) } : {}),
   };
 }
 
@@ -91,9 +92,10 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
     async insertJobLogs(rows) {
       for (const l of rows) {
         await db.run(
-          `INSERT INTO provisioning_log (job_id, org_id, time, cycle, object_kind, source_id, name, action, reason, target_id, changes, errors) VALUES (${placeholders(12)})`,
+          `INSERT INTO provisioning_log (job_id, org_id, time, cycle, object_kind, source_id, name, action, reason, target_id, changes, errors, steps) VALUES (${placeholders(13)})`,
           [l.jobId, l.orgId, l.time, l.cycle, l.objectKind, l.sourceId, l.name, l.action, l.reason ?? null, l.targetId ?? null,
-            l.changes && l.changes.length > 0 ? JSON.stringify(l.changes) : null, l.errors && l.errors.length > 0 ? JSON.stringify(l.errors) : null],
+            l.changes && l.changes.length > 0 ? JSON.stringify(l.changes) : null, l.errors && l.errors.length > 0 ? JSON.stringify(l.errors) : null,
+            l.steps && l.steps.length > 0 ? JSON.stringify(l.steps) : null],
         );
       }
     },

@@ -69,11 +69,15 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
     async resetWebhook(orgId, id, position) {
       return (await db.run('UPDATE webhooks SET position_commit = ?, position_seq = ?, attempts = 0, next_attempt = 0 WHERE org_id = ? AND id = ?', [position.commit, position.seq, orgId, id])) === 1;
     },
-    async insertDelivery(d) {
-      await db.run(
-        `INSERT INTO webhook_deliveries (webhook_id, org_id, event_id, event_type, attempt, time, status, latency_ms, error, response) VALUES (${placeholders(10)})`,
-        [d.webhookId, d.orgId, d.eventId, d.eventType, d.attempt, d.time, d.status ?? null, Math.round(d.latencyMs), d.error ?? null, d.response ?? null],
-      );
+    async insertDeliveries(records) {
+      // One statement per 50 rows: the sender's batch of a busy second is a few round trips, not one per attempt.
+      for (let i = 0; i < records.length; i += 50) {
+        const chunk = records.slice(i, i + 50);
+        await db.run(
+          `INSERT INTO webhook_deliveries (webhook_id, org_id, event_id, event_type, attempt, time, status, latency_ms, error, response) VALUES ${chunk.map(() => `(${placeholders(10)})`).join(', ')}`,
+          chunk.flatMap((d) => [d.webhookId, d.orgId, d.eventId, d.eventType, d.attempt, d.time, d.status ?? null, Math.round(d.latencyMs), d.error ?? null, d.response ?? null]),
+        );
+      }
     },
     async listDeliveries(orgId, webhookId, n, before) {
       const rows = await db.all(

@@ -75,6 +75,14 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.locator('details', { hasText: 'Request' }).first().evaluate((d) => d.setAttribute('open', ''));
     assert.match(await main(), /"userName": "lin@contoso\.com"/);
     assert.equal((await call(b, { path: `/Users?filter=${encodeURIComponent('userName eq "lin@contoso.com"')}`, token: orgB.token })).body.totalResults, 0, 'the pilot made nothing');
+    // POST, then redirect: the page shows the run from its log entry, and a reload sends nothing again.
+    assert.match(p.url(), /\?demand=/);
+    assert.match(shown, /Provisioned on demand/);
+    const runs = async () => (await adminApi(() => a, () => orgA.token)('GET', `/provisioning/jobs/${jobId()}/logs?user=lin@contoso.com`)).body.entities.filter((e: { cycle: string }) => e.cycle === 'on-demand').length;
+    const before = await runs();
+    await p.reload();
+    assert.match(await main(), /Create: POST \/Users Prefer: validate-only → 201/);
+    assert.equal(await runs(), before, 'the reload ran nothing');
 
     // The mapping preview: the error with its position, then the value.
     await p.getByRole('textbox', { name: /^Expression/ }).fill('Join(" ", [jobTitle], Nope([mail]))');

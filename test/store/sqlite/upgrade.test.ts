@@ -39,3 +39,33 @@ test('migration 10: the earlier default provisioning role loses setPassword and 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('migration 20: a provisioning log written before on-demand steps were kept opens, every entry intact; new entries keep their steps', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
+  const path = join(dir, 'store.db');
+  try {
+    let store = openSqliteStore({ path });
+    const a = await createOrganization(store, { name: 'with-jobs', scimProfile: 'genesys' });
+    await store.close();
+    // Rewind the file to version 19: no steps column, and a log entry written then.
+    const db = new Database(path);
+    db.exec('ALTER TABLE provisioning_log DROP COLUMN steps');
+    db.prepare('DELETE FROM schema_migrations WHERE version = 20').run();
+    db.prepare("INSERT INTO provisioning_log (job_id, org_id, time, cycle, object_kind, source_id, name, action, changes) VALUES ('j1', ?, '2026-12-01T00:00:00.000Z', 'full', 'user', 'u1', 'old@contoso.com', 'update', ?)")
+      .run(a.organization.id, JSON.stringify([{ path: 'title', before: 'A', after: 'B' }]));
+    db.close();
+
+    store = openSqliteStore({ path });
+    try {
+      const [old] = await store.listJobLogs(a.organization.id, 'j1', { limit: 10 });
+      assert.deepEqual([old.name, old.action, old.changes, old.steps], ['old@contoso.com', 'update', [{ path: 'title', before: 'A', after: 'B' }], undefined]);
+      const steps = [{ request: { method: 'POST', path: '/Users', body: { userName: 'new@contoso.com' }, validateOnly: false }, response: { status: 201, body: { id: 't1' } } }];
+      await store.insertJobLogs([{ jobId: 'j1', orgId: a.organization.id, time: new Date().toISOString(), cycle: 'on-demand', objectKind: 'user', sourceId: 'u2', name: 'new@contoso.com', action: 'create', steps }]);
+      assert.deepEqual((await store.listJobLogs(a.organization.id, 'j1', { limit: 1 }))[0].steps, steps);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -88,6 +88,9 @@ export async function jobPage(s: Services, c: ConsoleCaller, ctx: AdminContext, 
   const user = typeof query.user === 'string' ? query.user : '';
   const action = typeof query.action === 'string' ? query.action : '';
   const log = await s.admin.jobs.logs(ctx, id, { limit: 50, ...(user ? { user } : {}), ...(action ? { action } : {}) });
+  // After provisioning on demand (POST, redirect): the run, from its log entry.
+  const demand = typeof query.demand === 'string' && query.demand !== '' ? (await s.admin.jobs.logs(ctx, id, { limit: 1, user: query.demand, action: undefined })).entities.find((e) => e.cycle === 'on-demand') : undefined;
+  shown ??= demand ? onDemandResult({ user: { id: demand.sourceId, name: demand.name }, action: demand.action, ...(demand.reason ? { reason: demand.reason } : {}), errors: demand.errors ?? [], pilot: (demand.steps ?? []).some((st) => st.request.validateOnly), steps: demand.steps ?? [] }) : undefined;
   const mayRun = can(ctx.principal, [JOB_PERMISSIONS.run]);
   const mayEdit = can(ctx.principal, [JOB_PERMISSIONS.edit]);
   const users = (j.mappings?.users as readonly Mapping[] | undefined) ?? DEFAULT_USER_MAPPINGS;
