@@ -6,6 +6,9 @@ export type ScopeOperator =
   | 'EQUALS' | 'NOT EQUALS' | 'IS TRUE' | 'IS FALSE' | 'IS NULL' | 'IS NOT NULL' | 'REGEX MATCH' | 'NOT REGEX MATCH'
   | 'Greater_Than' | 'Greater_Than_OR_EQUALS' | 'Less_Than' | 'Less_Than_OR_EQUALS' | 'Includes' | 'Excludes';
 
+/** Entra's scoping operators, in the order its blade lists them. */
+export const SCOPE_OPERATORS: readonly ScopeOperator[] = ['EQUALS', 'NOT EQUALS', 'IS TRUE', 'IS FALSE', 'IS NULL', 'IS NOT NULL', 'REGEX MATCH', 'NOT REGEX MATCH', 'Greater_Than', 'Greater_Than_OR_EQUALS', 'Less_Than', 'Less_Than_OR_EQUALS', 'Includes', 'Excludes'];
+
 export interface ScopeClause {
   readonly attribute: string;
   readonly operator: ScopeOperator;

@@ -346,6 +346,12 @@ for (const { name: dialect, skip } of DIALECTS) {
         assert.equal((await h.store.getJob(a.organization.id, A.job))?.config.mappings, undefined, 'A\'s mappings untouched');
         return r;
       },
+      'POST /console/provisioning/:id/scoping': async () => {
+        const r = expectStatus([303], await form(`/console/provisioning/${A.job}/scoping`, { filter: 'new', attribute: 'department', operator: 'EQUALS', value: 'x' }));
+        assert.equal((await h.store.getJob(a.organization.id, A.job))?.config.scopingFilters, undefined, 'A\'s scope untouched');
+        return r;
+      },
+      'POST /console/provisioning/:id/scoping/delete': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/scoping/delete`, { filter: '0', clause: '0', was: 'x' })),
       'POST /console/provisioning/:id/preview': async () => expectStatus(NOT_FOUND, await form(`/console/provisioning/${A.job}/preview`, { expression: '[jobTitle]', user: 'alice.hidden@a.test' })),
       'POST /console/provisioning/:id/on-demand': async () => expectStatus([303], await form(`/console/provisioning/${A.job}/on-demand`, { user: 'alice.hidden@a.test' })),
       // Test connection with A's client id and B's secret: refused, and says nothing of A.

@@ -3,7 +3,7 @@
 // or OAuth client credentials), the mappings and scoping filters in the CLI's file formats,
 // and the policies. Credentials are split off and sealed; the rest is plain configuration.
 import { compileMappings, MappingError, type MappingSet } from '../../provision/mappings.ts';
-import type { ScopeConfig, ScopeOperator } from '../../provision/scope.ts';
+import { SCOPE_OPERATORS, type ScopeConfig, type ScopeOperator } from '../../provision/scope.ts';
 import { DEFAULT_DELETION_THRESHOLD, type WireProfile } from '../../provision/sync.ts';
 import { scimErrors, type JsonObject } from '../../scim/index.ts';
 import { checkTargetUrl, type TargetPolicy } from '../webhooks/target.ts';
@@ -31,7 +31,7 @@ export interface JobCredentials {
 }
 
 export const DEFAULT_FULL_EVERY_HOURS = 24;
-const OPERATORS: readonly ScopeOperator[] = ['EQUALS', 'NOT EQUALS', 'IS TRUE', 'IS FALSE', 'IS NULL', 'IS NOT NULL', 'REGEX MATCH', 'NOT REGEX MATCH', 'Greater_Than', 'Greater_Than_OR_EQUALS', 'Less_Than', 'Less_Than_OR_EQUALS', 'Includes', 'Excludes'];
+const OPERATORS = SCOPE_OPERATORS;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_GROUP_MAPPINGS, DEFAULT_USER_MAPPINGS, type Mapping } from '../../provision/mappings.ts';
 import { mappingOfRow } from './pages/mapping-editor.ts';
+import { clauseOf, withClause, withoutClause, type ScopingFilters } from './pages/scoping-editor.ts';
 import { ScimError, scimErrors } from '../../scim/index.ts';
 import { keptInput } from './notices.ts';
 import { pageNotice } from './forms.ts';
@@ -89,6 +90,25 @@ export function provisioningChanges(plain: FastifyInstance, k: ConsoleKit): void
   app.post('/console/provisioning/:id/mappings/row/delete', routes.formOf, async (r, reply) => editRows(r, r.params.id, r.body, reply, (rows, index) => {
     if (index !== undefined) rows.splice(index, 1);
   }));
+  // Scoping filters, a clause at a time (Entra's blade): added to a filter or a new one, deleted.
+  const setScoping = (r: FastifyRequest, id: string, change: (filters: ScopingFilters) => ScopingFilters, reply: FastifyReply) =>
+    act(r, reply, `/console/provisioning/${id}`, 'job-updated', async () => {
+      const j = await s.admin.jobs.get(ctxOf(r), id);
+      const next = change(j.scopingFilters ?? []);
+      await s.admin.jobs.update(ctxOf(r), id, { scopingFilters: next.length > 0 ? next : null });
+    });
+  app.post('/console/provisioning/:id/scoping', routes.formOf, async (r, reply) => setScoping(r, r.params.id, (filters) => {
+    const f = r.body;
+    const clause = clauseOf(field(f, 'attribute'), field(f, 'operator'), field(f, 'value'));
+    if (!clause || clause.attribute === '') throw scimErrors.badRequest('A clause needs a source attribute and one of the operators listed');
+    return withClause(filters, field(f, 'filter') === 'new' ? undefined : Number(field(f, 'filter')), clause);
+  }, reply));
+  app.post('/console/provisioning/:id/scoping/delete', routes.formOf, async (r, reply) => setScoping(r, r.params.id, (filters) => {
+    const f = r.body;
+    const next = withoutClause(filters, Number(field(f, 'filter')), Number(field(f, 'clause')), field(f, 'was'));
+    if (!next) throw scimErrors.conflict('The scoping filters changed since this page was loaded: reload it and make the change again');
+    return next;
+  }, reply));
   app.post('/console/provisioning/:id/test', reads, async (r, reply) => {
     const to = `/console/provisioning/${r.params.id}`;
     try {

@@ -37,9 +37,11 @@ test('a console user scoped to Sales sees, makes and runs only Sales jobs', asyn
     assert.equal((await post(`/console/provisioning/${all.body.id}/mappings`, { mappings: '{"users": []}' })).statusCode, 404);
     assert.equal((await post(`/console/provisioning/${all.body.id}/mappings/row`, { kind: 'users', index: '', was: '', type: 'constant', source: 'x', target: 'title', apply: 'always' })).statusCode, 303);
     assert.equal((await post(`/console/provisioning/${all.body.id}/mappings/row/delete`, { kind: 'users', index: '0', was: 'userName' })).statusCode, 303);
+    assert.equal((await post(`/console/provisioning/${all.body.id}/scoping`, { filter: 'new', attribute: 'department', operator: 'EQUALS', value: 'x' })).statusCode, 303);
     const untouched = await h.store.getJob(org.organization.id, all.body.id);
     assert.equal(untouched?.status, 'stopped');
     assert.equal(untouched?.config.mappings, undefined);
+    assert.equal(untouched?.config.scopingFilters, undefined);
   } finally {
     await h.close();
   }

@@ -144,6 +144,21 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     assert.match(await main(), /Mappings saved/);
     assert.doesNotMatch(await users().innerText(), /displayName\t/);
 
+    // Scoping filters, a clause at a time: a refused clause stays in its form; an added one shows in words and in the job; deleting the last leaves none.
+    await p.locator('summary', { hasText: 'Add a scoping clause' }).click();
+    await p.getByLabel(/^Source attribute \(as the engine reads a user/).fill('department');
+    await p.getByLabel('Operator').selectOption('REGEX MATCH');
+    await p.getByLabel(/^Value/).fill('^(Sales|R&D)$');
+    await p.getByRole('button', { name: 'Add clause' }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /Filter 1\s*department REGEX MATCH "\^\(Sales\|R&D\)\$"/);
+    const scoped = (await adminApi(() => a, () => orgA.token)('GET', `/provisioning/jobs/${jobId()}`)).body.scopingFilters;
+    assert.deepEqual(scoped, [{ clauses: [{ attribute: 'department', operator: 'REGEX MATCH', value: '^(Sales|R&D)$' }] }]);
+    await p.getByRole('button', { name: /^Delete department REGEX MATCH/ }).click();
+    await p.waitForLoadState();
+    assert.match(await main(), /No scoping filter: every user of the job's divisions is provisioned/);
+    assert.equal((await adminApi(() => a, () => orgA.token)('GET', `/provisioning/jobs/${jobId()}`)).body.scopingFilters, undefined);
+
     await p.getByRole('button', { name: 'Go live' }).click();
     await p.waitForLoadState();
     assert.match(await main(), /Live: writes are made on the target/);

@@ -12,6 +12,7 @@ import { formError, formName, typed } from '../forms.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
 import { mappingTable } from './mapping-editor.ts';
+import { scopingSection } from './scoping-editor.ts';
 import type { Notice } from '../notices.ts';
 
 function state(j: JobEntity): Html {
@@ -122,6 +123,7 @@ ${shown ?? ''}
 <label for="preview-user">For user (id or userName)</label><input type="text" id="preview-user" name="user" required maxlength="1024" value="${String(query.previewUser ?? '')}">
 <p><button type="submit">Evaluate</button></p></form>
 ${preview ?? ''}
+${scopingSection(c, id, j.scopingFilters ?? [], mayEdit, notice)}
 <h2>Mappings</h2>
 ${mappingTable(c, id, 'users', users, mayEdit, notice)}
 ${mappingTable(c, id, 'groups', groups, mayEdit, notice)}
