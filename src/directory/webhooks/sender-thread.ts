@@ -34,7 +34,11 @@ const report = (err: unknown) => port.postMessage({ kind: 'error', message: err 
 port.on('message', (m: string) => {
   if (m === 'poke') for (const w of pokes) w('');
   if (m === 'stop') {
-    void sender.stop().then(() => store.close()).catch(report).finally(() => port.postMessage({ kind: 'stopped' } satisfies SenderThreadMessage));
+    // 'stopped', then the thread ends (its port closed, nothing left to run).
+    void sender.stop().then(() => store.close()).catch(report).finally(() => {
+      port.postMessage({ kind: 'stopped' } satisfies SenderThreadMessage);
+      port.close();
+    });
   }
 });
 sender.start(report);

@@ -58,3 +58,19 @@ test('the sender thread delivers while the request thread is blocked, and stops 
     await h.close();
   }
 });
+
+test('a sender thread that ends unexpectedly is started again, and stop ends it for good', async () => {
+  const errors: string[] = [];
+  const watchers = new Set<(orgId: string) => void>();
+  const thread = await startSenderThread({ store: { dbPath: 'unused' }, policy: { allowHttpLoopback: false, allowPrivate: false }, publicUrl: 'http://localhost:8080' },
+    { watch: (w) => (watchers.add(w), () => watchers.delete(w)) }, (e) => errors.push(e.message), { entry: new URL('../../fixtures/crashing-thread.mjs', import.meta.url) });
+  const deadline = Date.now() + 5000;
+  while (errors.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(errors.length >= 2, 'the restarted thread ran (and ended again)');
+  assert.match(errors[0], /ended unexpectedly: starting it again/);
+  await thread.stop();
+  assert.equal(watchers.size, 0, 'the change signal is no longer relayed');
+  const after = errors.length;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(errors.length, after, 'nothing is started after stop');
+});
