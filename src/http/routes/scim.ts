@@ -155,29 +155,22 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
     };
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) scim.route({ method, url: '/Me', ...w(S.me), handler: noMe });
 
-    // ---- Users ----
-    scim.get('/Users', w(S.users.list), async (req, reply) => send(reply, 200, await services.users.list(ctx(req), listParams(req.query))));
-    scim.post('/Users', validatable(S.users.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).users.create(ctx(req), req.body)));
-    scim.get('/Users/:id', w(S.users.get), async (req, reply) => getOne(req, reply, req.params.id, 'User', services.users));
-    scim.put('/Users/:id', validatable(S.users.replace), async (req, reply) => {
-      const r = noteIgnored(req, await svc(req, reply).users.replace(ctx(req), req.params.id, req.body, header(req, 'if-match')));
-      return send(reply, 200, r.resource, r.version);
-    });
+    // ---- Users and Groups: the routes they share ----
+    for (const [path, kind, type] of [['/Users', 'users', 'User'], ['/Groups', 'groups', 'Group']] as const) {
+      scim.get(path, w(S[kind].list), async (req, reply) => send(reply, 200, await services[kind].list(ctx(req), listParams(req.query))));
+      scim.post(path, validatable(S[kind].create), async (req, reply) => answerCreate(req, reply, await svc(req, reply)[kind].create(ctx(req), req.body)));
+      scim.get(`${path}/:id`, w(S[kind].get), async (req, reply) => getOne(req, reply, req.params.id, type, services[kind]));
+      scim.put(`${path}/:id`, validatable(S[kind].replace), async (req, reply) => {
+        const r = noteIgnored(req, await svc(req, reply)[kind].replace(ctx(req), req.params.id, req.body, header(req, 'if-match')));
+        return send(reply, 200, r.resource, r.version);
+      });
+      scim.delete(`${path}/:id`, validatable(S[kind].delete), async (req, reply) => {
+        await svc(req, reply)[kind].delete(ctx(req), req.params.id, header(req, 'if-match'));
+        return reply.code(204).send();
+      });
+    }
     scim.patch('/Users/:id', validatable(S.users.patch), async (req, reply) => {
       const r = await svc(req, reply).users.patch(ctx(req), req.params.id, req.body, header(req, 'if-match'));
-      return send(reply, 200, r.resource, r.version);
-    });
-    scim.delete('/Users/:id', validatable(S.users.delete), async (req, reply) => {
-      await svc(req, reply).users.delete(ctx(req), req.params.id, header(req, 'if-match'));
-      return reply.code(204).send();
-    });
-
-    // ---- Groups ----
-    scim.get('/Groups', w(S.groups.list), async (req, reply) => send(reply, 200, await services.groups.list(ctx(req), listParams(req.query))));
-    scim.post('/Groups', validatable(S.groups.create), async (req, reply) => answerCreate(req, reply, await svc(req, reply).groups.create(ctx(req), req.body)));
-    scim.get('/Groups/:id', w(S.groups.get), async (req, reply) => getOne(req, reply, req.params.id, 'Group', services.groups));
-    scim.put('/Groups/:id', validatable(S.groups.replace), async (req, reply) => {
-      const r = noteIgnored(req, await svc(req, reply).groups.replace(ctx(req), req.params.id, req.body, header(req, 'if-match')));
       return send(reply, 200, r.resource, r.version);
     });
     scim.patch('/Groups/:id', validatable(S.groups.patch), async (req, reply) => {
@@ -190,10 +183,6 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       if (!wantsBody) return reply.code(204).header('etag', `"${r.version}"`).send();
       return send(reply, 200, r.resource, r.version);
     });
-    scim.delete('/Groups/:id', validatable(S.groups.delete), async (req, reply) => {
-      await svc(req, reply).groups.delete(ctx(req), req.params.id, header(req, 'if-match'));
-      return reply.code(204).send();
-    });
 
     // ---- Discovery (RFC 7644 section 4) ----
     scim.get('/ServiceProviderConfig', w(S.serviceProviderConfig), async (req, reply) => {
@@ -205,25 +194,31 @@ export function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): voi
       // Genesys: "filtered results are invalid and return 403".
       if (listParams(req.query).filter !== undefined) throw scimErrors.forbidden('Filtering is not supported on this endpoint');
     };
-    scim.get('/ResourceTypes', w(S.resourceTypes), async (req, reply) => {
-      refuseFilter(req);
-      const docs = ctx(req).registry.resourceTypes.map((rt) => resourceTypeDocument(rt, scimBaseUrl));
-      return send(reply, 200, listResponse(docs, docs.length, 1));
-    });
-    scim.get('/ResourceTypes/:id', w(S.resourceType), async (req, reply) => {
-      const rt = ctx(req).registry.resourceType(req.params.id);
-      if (!rt) throw scimErrors.notFound(`Resource type ${req.params.id} not found`);
-      return send(reply, 200, resourceTypeDocument(rt, scimBaseUrl));
-    });
-    scim.get('/Schemas', w(S.schemas), async (req, reply) => {
-      refuseFilter(req);
-      const docs = ctx(req).registry.schemas.map((s) => schemaDocument(s, scimBaseUrl));
-      return send(reply, 200, listResponse(docs, docs.length, 1));
-    });
-    scim.get('/Schemas/:id', w(S.schema), async (req, reply) => {
-      const s = ctx(req).registry.schema(req.params.id);
-      if (!s) throw scimErrors.notFound(`Schema ${req.params.id} not found`);
-      return send(reply, 200, schemaDocument(s, scimBaseUrl));
-    });
+    // Resource types and schemas (RFC 7644 4): a list, and one by id.
+    const documents = {
+      ResourceTypes: {
+        list: S.resourceTypes, one: S.resourceType, noun: 'Resource type',
+        all: (c: CallContext) => c.registry.resourceTypes.map((rt) => resourceTypeDocument(rt, scimBaseUrl)),
+        // By name or endpoint, in any case (the registry's lookup).
+        byId: (c: CallContext, id: string) => { const rt = c.registry.resourceType(id); return rt && resourceTypeDocument(rt, scimBaseUrl); },
+      },
+      Schemas: {
+        list: S.schemas, one: S.schema, noun: 'Schema',
+        all: (c: CallContext) => c.registry.schemas.map((sc) => schemaDocument(sc, scimBaseUrl)),
+        byId: (c: CallContext, id: string) => { const sc = c.registry.schema(id); return sc && schemaDocument(sc, scimBaseUrl); },
+      },
+    } as const;
+    for (const [path, d] of Object.entries(documents)) {
+      scim.get(`/${path}`, w(d.list), async (req, reply) => {
+        refuseFilter(req);
+        const docs = d.all(ctx(req));
+        return send(reply, 200, listResponse(docs, docs.length, 1));
+      });
+      scim.get(`/${path}/:id`, w(d.one), async (req, reply) => {
+        const doc = d.byId(ctx(req), req.params.id);
+        if (!doc) throw scimErrors.notFound(`${d.noun} ${req.params.id} not found`);
+        return send(reply, 200, doc);
+      });
+    }
   });
 }

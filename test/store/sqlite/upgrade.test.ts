@@ -9,12 +9,20 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.ts';
 import { createOrganization, SCIM_PROVISIONING_PERMISSIONS } from '../../../src/directory/organizations.ts';
 
+/** A store file in a fresh folder, removed after `body`. */
+async function inStoreFile(body: (path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
+  try {
+    await body(join(dir, 'store.db'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const EARLIER_DEFAULT = ['directory:user:*', 'directory:group:*', 'authorization:grant:add', 'authorization:grant:delete', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign'];
 
 test('migration 10: the earlier default provisioning role loses setPassword and grant rights; an edited one is kept', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
-  const path = join(dir, 'store.db');
-  try {
+  await inStoreFile(async (path) => {
     let store = openSqliteStore({ path });
     const a = await createOrganization(store, { name: 'made-earlier', scimProfile: 'genesys' });
     const b = await createOrganization(store, { name: 'edited-earlier', scimProfile: 'genesys' });
@@ -35,15 +43,11 @@ test('migration 10: the earlier default provisioning role loses setPassword and 
     } finally {
       await store.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('migration 20: a provisioning log written before on-demand steps were kept opens, every entry intact; new entries keep their steps', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
-  const path = join(dir, 'store.db');
-  try {
+  await inStoreFile(async (path) => {
     let store = openSqliteStore({ path });
     const a = await createOrganization(store, { name: 'with-jobs', scimProfile: 'genesys' });
     await store.close();
@@ -65,7 +69,5 @@ test('migration 20: a provisioning log written before on-demand steps were kept 
     } finally {
       await store.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
