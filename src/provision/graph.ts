@@ -9,6 +9,7 @@
 // discovery wants a real https Microsoft endpoint (a local test server cannot stand in
 // for it), and the engine has no other use for its cache. The credential is a client
 // secret or a certificate: a signed JWT assertion (private_key_jwt), built with node:crypto.
+import type { HttpFetch } from './scim-client.ts';
 import { constants, createHash, createPrivateKey, randomUUID, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { directoryFromRecords, type Directory } from './source.ts';
 
@@ -69,7 +70,20 @@ export interface GraphOptions {
   readonly maxRetries?: number;
   /** Longest Retry-After honoured, in seconds. */
   readonly maxRetryAfterSeconds?: number;
+  /** How requests are sent (default: the global fetch; the service's jobs use a guarded one). */
+  readonly fetch?: HttpFetch;
 }
+
+/** A response body as JSON, or `{}` when it is not JSON. */
+async function jsonOf(res: { text(): Promise<string> }): Promise<Record<string, unknown>> {
+  try {
+    const v: unknown = JSON.parse(await res.text());
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+const ok = (status: number) => status >= 200 && status < 300;
 
 export class GraphError extends Error {}
 
@@ -98,15 +112,15 @@ export class GraphSource {
     const credential: Record<string, string> = this.o.certificate
       ? { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion(this.o.certificate, this.o.clientId, endpoint) }
       : { client_secret: this.o.clientSecret ?? '' };
-    const res = await fetch(endpoint, {
+    const res = await (this.o.fetch ?? fetch)(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, ...credential, scope: `${this.base}/.default` }),
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, ...credential, scope: `${this.base}/.default` }).toString(),
     }).catch((e: Error) => {
       throw new GraphError(`cannot reach the Microsoft identity platform at ${authority}: ${(e as { cause?: { code?: string } }).cause?.code ?? e.message}`);
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
-    if (!res.ok || !body.access_token) throw new GraphError(`token request refused (${res.status}${body.error ? ` ${body.error}` : ''}): ${(body.error_description ?? '').split('\n')[0]}`);
+    const body = await jsonOf(res);
+    if (!ok(res.status) || typeof body.access_token !== 'string') throw new GraphError(`token request refused (${res.status}${typeof body.error === 'string' ? ` ${body.error}` : ''}): ${String(body.error_description ?? '').split('\n')[0]}`);
     return body.access_token;
   }
 
@@ -116,7 +130,7 @@ export class GraphSource {
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       this.requests++;
-      const res = await fetch(url.startsWith('http') ? url : `${this.base}${url}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ConsistencyLevel: 'eventual' } });
+      const res = await (this.o.fetch ?? fetch)(url.startsWith('http') ? url : `${this.base}${url}`, { method: 'GET', headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ConsistencyLevel: 'eventual' } });
       if (res.status === 401 && !refreshed) {
         refreshed = true;
         this.token = await this.fetchToken();
@@ -128,8 +142,8 @@ export class GraphSource {
         await sleep(Number.isFinite(after) && after >= 0 ? Math.min(after, this.o.maxRetryAfterSeconds ?? 120) * 1000 : 500 * 2 ** attempt);
         continue;
       }
-      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-      if (!res.ok) {
+      const body = await jsonOf(res);
+      if (!ok(res.status)) {
         const err = body.error as { code?: string; message?: string } | undefined;
         throw new GraphError(`GET ${url.replace(this.base, '')}: ${res.status} ${err?.code ?? ''} ${err?.message ?? ''}`.trim());
       }

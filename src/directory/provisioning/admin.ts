@@ -14,8 +14,10 @@ import { body, requirePermission, requiredString, type AdminContext } from '../a
 import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
 import type { EventFeed } from '../events.ts';
 import type { TargetPolicy } from '../webhooks/target.ts';
-import { readJobConfig, type JobConfig } from './job-config.ts';
-import { credentialScope, runJobCycle, stepsOf, targetClient } from './job-cycle.ts';
+import { readJobConfig, type GraphJobSource, type JobConfig } from './job-config.ts';
+import { credentialScope, graphOf, runJobCycle, sourceScope, stepsOf, targetClient } from './job-cycle.ts';
+import { GraphError } from '../../provision/graph.ts';
+import { attributesOf } from '../../provision/expression/ast.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { UserReader } from '../admin/users-audits.ts';
 import { ExpressionError } from '../../provision/expression/ast.ts';
@@ -51,10 +53,32 @@ export interface JobEntity {
 }
 
 const actor = (ctx: AdminContext) => actorOf({ org: ctx.org, principal: ctx.principal, requestId: ctx.requestId });
-const auditable = (j: ProvisioningJobRecord): JsonObject => ({ name: j.name, ...(j.config as JsonObject), status: j.status, pilot: j.pilot });
+/** The source as shown and audited: a Graph source's sealed secret never leaves the store. */
+const shownSource = (source: JobConfig['source']): JobConfig['source'] => {
+  if (source.type !== 'graph') return source;
+  const { sealedSecret: _sealed, ...rest } = source;
+  return rest;
+};
+const auditable = (j: ProvisioningJobRecord): JsonObject => ({ name: j.name, ...(j.config as JsonObject), source: shownSource((j.config as unknown as JobConfig).source) as unknown as JsonObject, status: j.status, pilot: j.pilot });
+/** The configuration with a Graph source's new client secret sealed into it. */
+function sealSource(config: JobConfig, secret: string | undefined, box: SecretBox, job: Pick<ProvisioningJobRecord, 'orgId' | 'id'>): JobConfig {
+  if (!secret || config.source.type !== 'graph') return config;
+  return { ...config, source: { ...config.source, sealedSecret: box.seal(sourceScope(job), secret) } };
+}
 
 /** How long provisioning on demand waits for a running cycle of its job to end. */
 export const ON_DEMAND_WAIT_MS = 5_000;
+
+/** An expression evaluated for one source user: the value, or the error with its 1-based position. */
+function evaluated(expression: string, user: { id: string; name: string }, source: Record<string, unknown>) {
+  try {
+    const value = evaluateForTarget(compileExpression(expression), source);
+    return { user, ...(value === SKIP ? { skipped: true } : { value }), source };
+  } catch (e) {
+    if (!(e instanceof ExpressionError)) throw e;
+    return { user, error: { message: e.message, ...(e.position !== undefined ? { position: e.position + 1 } : {}) }, source };
+  }
+}
 
 export class JobAdmin {
   constructor(
@@ -70,7 +94,7 @@ export class JobAdmin {
   entity(j: ProvisioningJobRecord): JobEntity {
     const c = j.config as unknown as JobConfig;
     return {
-      id: j.id, name: j.name, source: c.source, target: c.target, ...(c.mappings ? { mappings: c.mappings } : {}), ...(c.scopingFilters ? { scopingFilters: c.scopingFilters } : {}),
+      id: j.id, name: j.name, source: shownSource(c.source), target: c.target, ...(c.mappings ? { mappings: c.mappings } : {}), ...(c.scopingFilters ? { scopingFilters: c.scopingFilters } : {}),
       deprovision: c.deprovision, deletionThreshold: c.deletionThreshold, profile: c.profile, clearEmpty: c.clearEmpty, ...(c.divisionIds ? { divisionIds: c.divisionIds } : {}),
       fullEveryHours: c.fullEveryHours, status: j.status, pilot: j.pilot, health: j.health, ...(j.lastCycle ? { lastCycle: j.lastCycle } : {}),
       ...(j.status === 'running' && j.nextFull > 0 ? { nextFullReconciliation: new Date(j.nextFull).toISOString() } : {}),
@@ -106,9 +130,10 @@ export class JobAdmin {
     const box = this.secretBox();
     const b = body(input);
     const name = requiredString(b, 'name', 200);
-    const { config, credentials } = readJobConfig(b, this.policy);
+    const { config: asked, credentials, sourceSecret } = readJobConfig(b, this.policy);
     const divisionIds = await askedDivisions(ctx, this.store, b, JOB_PERMISSIONS.add, undefined, 'a job may read');
     const id = randomUUID();
+    const config = sealSource(asked, sourceSecret, box, { orgId: ctx.org.id, id });
     // A new job starts at the newest event, stopped, in pilot: the first real cycle is the administrator's choice.
     const j: ProvisioningJobRecord = {
       id, orgId: ctx.org.id, name, created: new Date().toISOString(), config: { ...config, ...(divisionIds ? { divisionIds } : {}) } as unknown as JsonObject,
@@ -127,7 +152,8 @@ export class JobAdmin {
     const j = await this.visible(ctx, id, JOB_PERMISSIONS.edit);
     const b = body(input);
     const current = j.config as unknown as JobConfig;
-    const { config, credentials } = readJobConfig(b, this.policy, current);
+    const { config: asked, credentials, sourceSecret } = readJobConfig(b, this.policy, current);
+    const config = sourceSecret ? sealSource(asked, sourceSecret, this.secretBox(), j) : asked;
     const divisionIds = await askedDivisions(ctx, this.store, b, JOB_PERMISSIONS.edit, current.divisionIds, 'a job may read');
     if (b.pilot !== undefined && typeof b.pilot !== 'boolean') throw scimErrors.badRequest('pilot must be true or false');
     const name = b.name === undefined ? j.name : requiredString(b, 'name', 200);
@@ -137,7 +163,10 @@ export class JobAdmin {
     };
     await this.store.transaction(async (tx) => {
       await tx.updateJob(next);
-      const changes = { ...diffAttributes(auditable(j), auditable(next)), ...(credentials ? { 'target.credentials': { before: '[redacted]', after: '[redacted]' } } : {}) };
+      const changes = {
+        ...diffAttributes(auditable(j), auditable(next)), ...(credentials ? { 'target.credentials': { before: '[redacted]', after: '[redacted]' } } : {}),
+        ...(sourceSecret ? { 'source.clientSecret': { before: '[redacted]', after: '[redacted]' } } : {}),
+      };
       if (Object.keys(changes).length > 0) await writeAudit(tx, actor(ctx), 'update', 'ProvisioningJob', id, changes);
     });
     return this.entity(next);
@@ -215,19 +244,34 @@ export class JobAdmin {
     const b = body(input);
     const expression = requiredString(b, 'expression', 10_000);
     const key = requiredString(b, 'user', 1024);
+    const config = j.config as unknown as JobConfig;
+    if (config.source.type === 'graph') return this.previewFromGraph(j, config.source, expression, key);
     const found = /^[0-9a-f-]{36}$/i.test(key) ? key : ((await this.users.list(ctx, { filter: `userName eq ${JSON.stringify(key)}`, pageSize: '1' })).entities[0]?.id as string | undefined);
     if (found) await this.users.get(ctx, found);
     const row = found ? await this.store.getUser(ctx.org.id, found) : undefined;
     const divisions = (j.config as unknown as JobConfig).divisionIds;
     if (!row || (divisions && !divisions.includes(row.divisionId))) throw scimErrors.notFound('No such user (by id or userName) in this job\'s source');
-    const source = graphUserOf(row);
+    return evaluated(expression, { id: row.id, name: row.userName }, graphUserOf(row));
+  }
+
+  /** The preview of a Graph job: the user as Graph returns it (the attributes the expression names, and the manager's id). */
+  private async previewFromGraph(j: ProvisioningJobRecord, source: GraphJobSource, expression: string, key: string) {
+    let attributes: string[] = [];
     try {
-      const value = evaluateForTarget(compileExpression(expression), source);
-      return { user: { id: row.id, name: row.userName }, ...(value === SKIP ? { skipped: true } : { value }), source };
+      attributes = attributesOf(compileExpression(expression));
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
-      return { user: { id: row.id, name: row.userName }, error: { message: e.message, ...(e.position !== undefined ? { position: e.position + 1 } : {}) }, source };
     }
+    const graph = graphOf(j, source, { box: this.secretBox(), fetch: this.fetch });
+    const select = [...new Set(['id', 'userPrincipalName', 'displayName', 'accountEnabled', ...attributes])].filter((a) => /^[A-Za-z][A-Za-z0-9_]*$/.test(a));
+    let user: Record<string, unknown>;
+    try {
+      user = await graph.get(`/v1.0/users/${encodeURIComponent(key)}?$select=${select.join(',')}&$expand=manager($select=id)`);
+    } catch (e) {
+      if (e instanceof GraphError && / 404 /.test(e.message)) throw scimErrors.notFound('No such user (by id or userPrincipalName) in this job\'s source (Microsoft Graph)');
+      throw new ScimError(503, undefined, `Microsoft Graph could not be read: ${(e as Error).message}`);
+    }
+    return evaluated(expression, { id: String(user.id), name: String(user.userPrincipalName ?? user.id) }, user);
   }
 
   /** Asks the target for one page of users: what Entra's "Test Connection" does. */

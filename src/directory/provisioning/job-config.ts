@@ -8,8 +8,26 @@ import { DEFAULT_DELETION_THRESHOLD, type WireProfile } from '../../provision/sy
 import { scimErrors, type JsonObject } from '../../scim/index.ts';
 import { checkTargetUrl, type TargetPolicy } from '../webhooks/target.ts';
 
+/** Microsoft Graph as a job's source: read on a schedule, as Entra's provisioning cycles are. */
+export interface GraphJobSource {
+  readonly type: 'graph';
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** The client secret, sealed (never shown): see sealedSourceScope. */
+  readonly sealedSecret?: string;
+  readonly authority?: string;
+  readonly baseUrl?: string;
+  readonly includeGroups: boolean;
+  /** Minutes between cycles (Entra's are about 40). */
+  readonly intervalMinutes: number;
+}
+
+export type JobSource = { readonly type: 'directory' } | GraphJobSource;
+
+export const DEFAULT_GRAPH_INTERVAL_MINUTES = 40;
+
 export interface JobConfig {
-  readonly source: { readonly type: 'directory' };
+  readonly source: JobSource;
   readonly target: { readonly url: string; readonly tokenUrl?: string; readonly clientId?: string; readonly credential: 'token' | 'clientCredentials' };
   /** `{users, groups}` as in a CLI mapping file; absent: the Genesys gallery app's defaults. */
   readonly mappings?: { readonly users?: unknown; readonly groups?: unknown };
@@ -44,7 +62,45 @@ export function jobMappings(c: JobConfig): MappingSet {
  * The configuration a body asks for, over `current` (an update changes what it names): checked
  * here so that a job that saves is a job that can run. Credentials come back apart.
  */
-export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: JobConfig): { config: JobConfig; credentials?: JobCredentials } {
+/** A Graph source as the admin API takes it; its client secret comes back apart, to be sealed. */
+function readSource(raw: unknown, policy: TargetPolicy, current: JobSource | undefined): { source: JobSource; secret?: string } {
+  if (raw === undefined) return { source: current ?? { type: 'directory' } };
+  if (!isObject(raw) || (raw.type !== 'directory' && raw.type !== 'graph')) {
+    throw scimErrors.badRequest('source must be {"type": "directory"} (this organization\'s directory) or {"type": "graph", "tenantId", "clientId", "clientSecret"} (Microsoft Graph); files are read by the CLI (scimitar sync), not by the server');
+  }
+  if (raw.type === 'directory') return { source: { type: 'directory' } };
+  const text = (k: string, max = 256): string | undefined => {
+    if (raw[k] === undefined || raw[k] === null || raw[k] === '') return undefined;
+    if (typeof raw[k] !== 'string' || (raw[k] as string).length > max) throw scimErrors.badRequest(`source.${k} must be a string of at most ${max} characters`);
+    return raw[k] as string;
+  };
+  const was = current?.type === 'graph' ? current : undefined;
+  const tenantId = text('tenantId') ?? was?.tenantId;
+  const clientId = text('clientId') ?? was?.clientId;
+  const secret = text('clientSecret', 4096);
+  if (!tenantId || !clientId) throw scimErrors.badRequest('a Graph source needs source.tenantId and source.clientId (an app registration with User.Read.All and GroupMember.Read.All)');
+  // The secret is kept while the app registration stays the same; another one needs its own.
+  const keeps = was && was.tenantId === tenantId && was.clientId === clientId ? was.sealedSecret : undefined;
+  if (!secret && !keeps) throw scimErrors.badRequest('a Graph source needs source.clientSecret');
+  const authority = text('authority', 2048);
+  const baseUrl = text('baseUrl', 2048);
+  if (authority) checkTargetUrl(authority, policy);
+  if (baseUrl) checkTargetUrl(baseUrl, policy);
+  const interval = raw.intervalMinutes ?? was?.intervalMinutes ?? DEFAULT_GRAPH_INTERVAL_MINUTES;
+  if (!Number.isInteger(interval) || (interval as number) < 5 || (interval as number) > 1440) throw scimErrors.badRequest('source.intervalMinutes must be a whole number of minutes from 5 to 1440');
+  const includeGroups = raw.includeGroups ?? was?.includeGroups ?? true;
+  if (typeof includeGroups !== 'boolean') throw scimErrors.badRequest('source.includeGroups must be true or false');
+  return {
+    source: {
+      type: 'graph', tenantId, clientId, ...(!secret && keeps ? { sealedSecret: keeps } : {}),
+      ...(authority ?? was?.authority ? { authority: authority ?? was!.authority } : {}), ...(baseUrl ?? was?.baseUrl ? { baseUrl: baseUrl ?? was!.baseUrl } : {}),
+      includeGroups, intervalMinutes: interval as number,
+    },
+    ...(secret ? { secret } : {}),
+  };
+}
+
+export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: JobConfig): { config: JobConfig; credentials?: JobCredentials; sourceSecret?: string } {
   const t = b.target === undefined ? undefined : b.target;
   if (t !== undefined && !isObject(t)) throw scimErrors.badRequest('target must be {url, token} or {url, tokenUrl, clientId, clientSecret}');
   if (!t && !current) throw scimErrors.badRequest('target is required: {url, token} or {url, tokenUrl, clientId, clientSecret}');
@@ -71,8 +127,7 @@ export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: Job
     if (!credentials && credential !== current?.target.credential) throw scimErrors.badRequest('changing how the job authenticates needs the new credential');
     target = { url, ...(tokenUrl ? { tokenUrl } : credential === 'clientCredentials' && current?.target.tokenUrl ? { tokenUrl: current.target.tokenUrl } : {}), ...(clientId ? { clientId } : credential === 'clientCredentials' && current?.target.clientId ? { clientId: current.target.clientId } : {}), credential };
   }
-  const source = b.source === undefined ? current?.source ?? { type: 'directory' as const } : b.source;
-  if (!isObject(source) || source.type !== 'directory') throw scimErrors.badRequest('source must be {"type": "directory"} (this organization\'s directory); Microsoft Graph and files are read by the CLI (scimitar sync)');
+  const { source, secret: sourceSecret } = readSource(b.source, policy, current?.source);
   const mappings = b.mappings === undefined ? current?.mappings : b.mappings === null ? undefined : b.mappings;
   if (mappings !== undefined && !isObject(mappings)) throw scimErrors.badRequest('mappings must be {"users": [...], "groups": [...]} as in a mapping file');
   const filters = b.scopingFilters === undefined ? current?.scopingFilters : b.scopingFilters === null ? undefined : b.scopingFilters;
@@ -85,7 +140,7 @@ export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: Job
     return v as T;
   };
   const config: JobConfig = {
-    source: { type: 'directory' },
+    source,
     target: target!,
     ...(mappings !== undefined ? { mappings: mappings as JobConfig['mappings'] } : {}),
     ...(filters !== undefined ? { scopingFilters: filters as ScopeConfig['filters'] } : {}),
@@ -102,5 +157,5 @@ export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: Job
     if (e instanceof MappingError) throw scimErrors.badRequest(e.message);
     throw e;
   }
-  return { config, ...(credentials ? { credentials } : {}) };
+  return { config, ...(credentials ? { credentials } : {}), ...(sourceSecret ? { sourceSecret } : {}) };
 }

@@ -7,7 +7,11 @@
 import { ScimClient, type HttpFetch, type ScimExchange } from '../../provision/scim-client.ts';
 import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
 import type { JobCycleSummary, JobLogRecord, OnDemandStep, ProvisioningJobRecord, Store } from '../../store/contract.ts';
-import { jobMappings, type JobConfig, type JobCredentials } from './job-config.ts';
+import { jobMappings, type GraphJobSource, type JobConfig, type JobCredentials } from './job-config.ts';
+import { GraphSource } from '../../provision/graph.ts';
+import { attributesOf } from '../../provision/expression/ast.ts';
+import type { MappingSet } from '../../provision/mappings.ts';
+import type { Directory } from '../../provision/source.ts';
 import { loadJobState, StoreJournal } from './job-state.ts';
 import { readOwnDirectory, readOwnUsers } from './own-directory.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -23,6 +27,24 @@ export interface JobCycleResult {
 
 /** What the secret box seals a job's credentials for: its organization and itself. */
 export const credentialScope = (job: Pick<ProvisioningJobRecord, 'orgId' | 'id'>) => `provisioning-job\n${job.orgId}\n${job.id}`;
+/** What it seals a Graph source's client secret for (kept in the job's configuration). */
+export const sourceScope = (job: Pick<ProvisioningJobRecord, 'orgId' | 'id'>) => `${credentialScope(job)}\nsource`;
+
+/** The Microsoft Graph connector of a job whose source is Graph, through the guarded client. */
+export function graphOf(job: ProvisioningJobRecord, source: GraphJobSource, target: JobTarget, select: readonly string[] = []): GraphSource {
+  if (!source.sealedSecret) throw new Error('the Graph source has no client secret');
+  return new GraphSource({
+    tenantId: source.tenantId, clientId: source.clientId, clientSecret: String(target.box.open(sourceScope(job), source.sealedSecret)),
+    ...(source.authority ? { authority: source.authority } : {}), ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
+    includeGroups: source.includeGroups, select, fetch: target.fetch, maxRetryAfterSeconds: 60,
+  });
+}
+
+/** The job's source as the engine reads it: this organization's directory, or Microsoft Graph. */
+async function readSource(store: Store, target: JobTarget, job: ProvisioningJobRecord, c: JobConfig, mappings: MappingSet, changedUsers: readonly string[] | undefined): Promise<Directory> {
+  if (c.source.type === 'graph') return graphOf(job, c.source, target, [...mappings.users, ...mappings.groups].flatMap((m) => attributesOf(m.expr))).readDirectory();
+  return changedUsers ? readOwnUsers(store, job.orgId, changedUsers, c.divisionIds) : readOwnDirectory(store, job.orgId, c.divisionIds);
+}
 
 /** The client a job talks to its target with (validate-only in pilot). */
 export function targetClient(job: ProvisioningJobRecord, box: SecretBox, fetch: HttpFetch, onExchange?: (x: ScimExchange) => void): ScimClient {
@@ -63,7 +85,7 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
   const { changedUsers } = scope;
   let only = scope.only;
   const client = targetClient(job, target.box, target.fetch, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
-  const directory = changedUsers ? await readOwnUsers(store, job.orgId, changedUsers, c.divisionIds) : await readOwnDirectory(store, job.orgId, c.divisionIds);
+  const directory = await readSource(store, target, job, c, jobMappings(c), changedUsers);
   only ??= changedUsers;
   // A cycle for a few users reads their state and their managers' (to name a manager on the target), not the whole job's.
   const state = await loadJobState(store, job.id, changedUsers ? [...new Set([...directory.users.map((u) => u.id), ...directory.users.flatMap((u) => (u.managerId ? [u.managerId] : []))])] : undefined);

@@ -15,7 +15,7 @@ import type { TargetPolicy } from '../webhooks/target.ts';
 import { randomUUID } from 'node:crypto';
 import { assessCycle } from '../../provision/schedule.ts';
 import { eventsOf } from '../../trail/events.ts';
-import type { EventRow, JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import type { EventRow, JobCycleSummary, JobHealth, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import type { ChangeSignal } from '../change-signal.ts';
 import type { EventFeed } from '../events.ts';
 import type { JobConfig } from './job-config.ts';
@@ -117,6 +117,9 @@ export class JobRunner {
     const c = job.config as unknown as JobConfig;
     const now = this.now();
     const full = job.nextFull <= now;
+    // A job whose source is not this directory (Microsoft Graph) is not told of changes: it
+    // reads the whole source every intervalMinutes (claimJobs takes it when nextRun is due).
+    if (c.source.type === 'graph') return this.runScheduled(job, c, c.source.intervalMinutes, now, full);
     // The newest readable event: read only where a round needs it (most rounds find nothing to do).
     const newest = async () => (await this.feed.latest(job.orgId)) ?? job.position;
     const signalled = (this.signalledAt.get(job.orgId) ?? 0) > (this.ranAt.get(job.id) ?? 0);
@@ -145,27 +148,38 @@ export class JobRunner {
     // Noted before the cycle reads the directory: a change signalled meanwhile runs the next round.
     this.ranAt.set(job.id, this.signals);
     this.signalTime.delete(job.orgId);
-    let health: JobHealth;
-    let nextRun = 0;
-    let lastCycle;
-    try {
-      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch }, job, kind, { changedUsers });
-      lastCycle = r.summary;
-      const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
-      health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);
-      if (assessed.quarantined) nextRun = now + assessed.nextInMs;
-    } catch (e) {
-      // The target could not be reached at all, or the credentials do not open.
-      const level = (job.health.quarantined ? job.health.level : 0) + 1;
-      health = this.health(job, true, (e as Error).message, level);
-      nextRun = now + Math.min(24 * HOUR, QUARANTINE_BASE_MS * 2 ** level);
-    }
+    const { health, nextRun, lastCycle } = await this.cycle(job, kind, changedUsers);
     // A quarantined cycle does not move the position: its changes are sent again when it ends.
     await this.save(job, {
       position: health.quarantined ? job.position : reached, nextFull: full && !health.quarantined ? now + c.fullEveryHours * HOUR : job.nextFull, nextRun, health,
       ...(lastCycle ? { lastCycle } : {}),
     });
     return true;
+  }
+
+  /** One cycle of a scheduled job: the next in `intervalMinutes` (sooner after a quarantine's backoff if that is longer, later never). */
+  private async runScheduled(job: ProvisioningJobRecord, c: JobConfig, intervalMinutes: number, now: number, full: boolean): Promise<boolean> {
+    const { health, nextRun: backoff, lastCycle } = await this.cycle(job, full ? 'full' : 'changes');
+    await this.save(job, {
+      position: job.position, nextFull: full && !health.quarantined ? now + c.fullEveryHours * HOUR : job.nextFull, health,
+      nextRun: health.quarantined ? backoff : now + intervalMinutes * 60_000, ...(lastCycle ? { lastCycle } : {}),
+    });
+    return true;
+  }
+
+  /** Runs one cycle and judges it (Entra's quarantine): the health to keep, and when a quarantined job tries again. */
+  private async cycle(job: ProvisioningJobRecord, kind: CycleKind, changedUsers?: readonly string[]): Promise<{ health: JobHealth; nextRun: number; lastCycle?: JobCycleSummary }> {
+    const now = this.now();
+    try {
+      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch }, job, kind, { changedUsers });
+      const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
+      const health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);
+      return { health, nextRun: assessed.quarantined ? now + assessed.nextInMs : 0, lastCycle: r.summary };
+    } catch (e) {
+      // The target (or the source) could not be reached at all, or the credentials do not open.
+      const level = (job.health.quarantined ? job.health.level : 0) + 1;
+      return { health: this.health(job, true, (e as Error).message, level), nextRun: now + Math.min(24 * HOUR, QUARANTINE_BASE_MS * 2 ** level) };
+    }
   }
 
   private health(job: ProvisioningJobRecord, quarantined: boolean, reason: string | undefined, level: number): JobHealth {

@@ -3,6 +3,7 @@
 // field the API does not return (the admin tests read every field).
 import { anyObject, arrayOf, BEARER, bool, enumOf, idParams, int, object, str, type JsonSchema, type RouteSchema } from './common.ts';
 import { EVENT_TYPES } from '../../trail/events.ts';
+import { jobEntity, jobInput, jobLogEntry } from './provisioning.ts';
 import { EVENT_PAGE } from '../../directory/events.ts';
 
 export const adminError = object(
@@ -137,37 +138,6 @@ const deliveryEntity = object(
   ['id', 'eventId', 'eventType', 'attempt', 'time', 'latencyMs'],
 );
 
-const jobInput = object(
-  {
-    name: str(undefined, { maxLength: 200 }),
-    source: object({ type: enumOf(['directory']) }, ['type']),
-    target: object({
-      url: str('The target\'s SCIM base URL', { maxLength: 2048 }), token: str('A bearer token (or client credentials below)', { maxLength: 8192 }),
-      tokenUrl: str(undefined, { maxLength: 2048 }), clientId: str(undefined, { maxLength: 1024 }), clientSecret: str(undefined, { maxLength: 8192 }),
-    }),
-    mappings: { type: ['object', 'null'], additionalProperties: true, description: '{"users": [...], "groups": [...]} as in a mapping file; absent: the Genesys app\'s defaults' },
-    scopingFilters: { type: ['array', 'null'], items: anyObject(), description: '[{"clauses": [{"attribute", "operator", "value"}]}]' },
-    deprovision: enumOf(['disable', 'delete', 'none']), deletionThreshold: int(undefined, { minimum: 0 }), profile: enumOf(['entra', 'rfc']), clearEmpty: bool(),
-    divisionIds: { type: ['array', 'null'], items: str() }, fullEveryHours: { type: 'number', minimum: 1, maximum: 720 }, pilot: bool('Validate-only: nothing is written on the target'),
-  },
-  [], true,
-);
-const jobEntity = object(
-  {
-    id: str(), name: str(), source: anyObject(), target: anyObject('url, tokenUrl, clientId and how it authenticates: never a secret'), mappings: anyObject(), scopingFilters: arrayOf(anyObject()),
-    deprovision: str(), deletionThreshold: int(), profile: str(), clearEmpty: bool(), divisionIds: arrayOf(str()), fullEveryHours: { type: 'number' },
-    status: enumOf(['stopped', 'running']), pilot: bool(), health: anyObject('quarantined, reason, since'), lastCycle: anyObject(), nextFullReconciliation: str(undefined, { format: 'date-time' }),
-    dateCreated: str(undefined, { format: 'date-time' }), selfUri: str(),
-  },
-  ['id', 'name', 'source', 'target', 'status', 'pilot', 'health', 'dateCreated', 'selfUri'],
-);
-const jobLogEntry = object(
-  {
-    seq: int(), time: str(undefined, { format: 'date-time' }), cycle: str(), objectKind: str(), sourceId: str(), name: str(), action: str(), reason: str(), targetId: str(),
-    changes: arrayOf(anyObject()), errors: arrayOf(str()), steps: arrayOf(anyObject('A request of provisioning on demand and the target\'s answer'), 'Provisioning on demand only'),
-  },
-  ['seq', 'time', 'cycle', 'objectKind', 'sourceId', 'name', 'action'],
-);
 
 const ok = <const S extends JsonSchema>(schema: S) => ({ 200: schema, ...errors });
 const created = <const S extends JsonSchema>(schema: S) => ({ 201: schema, ...errors });
