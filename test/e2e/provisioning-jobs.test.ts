@@ -205,6 +205,13 @@ for (const { name: dialect, skip } of DIALECTS) {
       const failed = log.find((e) => e.action === 'fail');
       assert.ok(failed, JSON.stringify(log));
       assert.match(failed!.errors!.join(' '), /400 invalidValue: The value of "title" is longer than 65536/);
+      // The entry keeps the request B refused and B's answer (a success keeps method, path and status).
+      const refusedStep = (failed as unknown as { steps: { request: { method: string; body?: { userName?: string } }; response: { status: number; body?: { scimType?: string } } }[] }).steps.find((st) => st.response.status === 400)!;
+      assert.equal(refusedStep.request.method, 'POST');
+      assert.equal(refusedStep.request.body?.userName, 'refused@contoso.com');
+      assert.equal(refusedStep.response.body?.scimType, 'invalidValue');
+      const made = (await apiA('GET', `/provisioning/jobs/${jobId}/logs?action=create`)).body.entities.find((e: { cycle: string }) => e.cycle !== 'on-demand') as { steps?: { request: { method: string; body?: unknown }; response: { status: number; body?: unknown } }[] };
+      assert.ok(made.steps?.some((st) => st.request.method === 'POST' && st.response.status === 201 && st.request.body === undefined && st.response.body === undefined), JSON.stringify(made));
       assert.equal(await inB('refused@contoso.com'), undefined);
     });
 

@@ -8,6 +8,7 @@ import { ScimClient, type HttpFetch, type ScimExchange } from '../../provision/s
 import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
 import type { JobCycleSummary, JobLogRecord, OnDemandStep, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { jobMappings, type GraphJobSource, type JobConfig, type JobCredentials } from './job-config.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { GraphSource } from '../../provision/graph.ts';
 import { attributesOf } from '../../provision/expression/ast.ts';
 import type { MappingSet } from '../../provision/mappings.ts';
@@ -61,6 +62,11 @@ export function targetClient(job: ProvisioningJobRecord, box: SecretBox, fetch: 
 export const stepsOf = (exchanges: readonly ScimExchange[]): OnDemandStep[] =>
   exchanges.map((x) => ({ request: { method: x.method, path: x.path, ...(x.body !== undefined ? { body: x.body } : {}), validateOnly: x.validateOnly }, response: { status: x.status, ...(x.answer !== undefined ? { body: x.answer } : {}) } }));
 
+function stepsFor(o: ObjectReport, kind: CycleKind, demanded: readonly OnDemandStep[], own: readonly OnDemandStep[] | undefined): { steps?: readonly OnDemandStep[] } {
+  const steps = kind === 'on-demand' && o.kind === 'user' ? demanded : own ?? [];
+  return steps.length > 0 ? { steps } : {};
+}
+
 const logged = (o: ObjectReport, kind: CycleKind) => kind === 'on-demand' || o.action !== 'skip' || o.errors.length > 0;
 
 /** How a job reaches its target: the box that opens its credentials, and the guarded HTTP client (guarded-fetch.ts). */
@@ -84,7 +90,21 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
   const exchanges: ScimExchange[] = [];
   const { changedUsers } = scope;
   let only = scope.only;
-  const client = targetClient(job, target.box, target.fetch, kind === 'on-demand' ? (x) => exchanges.push(x) : undefined);
+  // Each request to the target is kept with the user or group it was for (its log entry's
+  // steps): with its bodies when the target refused it, as method, path and status otherwise
+  // (a first cycle of many users keeps little); on demand keeps everything.
+  const current = new AsyncLocalStorage<ObjectReport>();
+  const perObject = new WeakMap<ObjectReport, OnDemandStep[]>();
+  const client = targetClient(job, target.box, target.fetch, (x) => {
+    if (kind === 'on-demand') exchanges.push(x);
+    const object = current.getStore();
+    if (!object) return;
+    const [step] = stepsOf([x]);
+    const kept: OnDemandStep = kind === 'on-demand' || x.status >= 400 ? step : { request: { method: x.method, path: x.path, validateOnly: x.validateOnly }, response: { status: x.status } };
+    const list = perObject.get(object);
+    if (list) list.push(kept);
+    else perObject.set(object, [kept]);
+  });
   const directory = await readSource(store, target, job, c, jobMappings(c), changedUsers);
   only ??= changedUsers;
   // A cycle for a few users reads their state and their managers' (to name a manager on the target), not the whole job's.
@@ -94,15 +114,16 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
   const report = await runSync({
     client, mappings: jobMappings(c), directory, scope: { mode: 'all', ...(c.scopingFilters ? { filters: c.scopingFilters } : {}) }, profile: c.profile, dryRun: job.pilot,
     ...(only ? { only } : {}), clearEmpty: c.clearEmpty, deprovision: c.deprovision, deletionThreshold: { count: c.deletionThreshold }, concurrency: 4, state, ...(journal ? { journal } : {}),
+    forObject: (object, work) => current.run(object, work),
   });
   await journal?.flush();
   const time = new Date().toISOString();
-  // On demand runs for one user: its log entry keeps every request and answer (the steps).
-  const steps = kind === 'on-demand' ? stepsOf(exchanges) : [];
+  // On demand runs for one user: its log entry keeps every request and answer, the pilot check included.
+  const demanded = kind === 'on-demand' ? stepsOf(exchanges) : [];
   const rows: JobLogRecord[] = report.objects.filter((o) => logged(o, kind)).map((o) => ({
     jobId: job.id, orgId: job.orgId, time, cycle: kind, objectKind: o.kind, sourceId: o.sourceId, name: o.name, action: o.action,
     ...(o.reason ? { reason: o.reason } : {}), ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.changes.length > 0 ? { changes: o.changes } : {}), ...(o.errors.length > 0 ? { errors: o.errors } : {}),
-    ...(o.kind === 'user' && steps.length > 0 ? { steps } : {}),
+    ...(stepsFor(o, kind, demanded, perObject.get(o))),
   }));
   if (report.stopped) rows.push({ jobId: job.id, orgId: job.orgId, time, cycle: kind, objectKind: 'user', sourceId: '', name: '(the cycle)', action: 'stopped', reason: report.stopped });
   if (rows.length > 0) await store.insertJobLogs(rows);

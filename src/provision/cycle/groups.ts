@@ -11,12 +11,15 @@ import { MEMBERS_PER_PATCH, type ObjectReport, type SyncOptions } from './types.
 import { patchOp, quoteFilter, sendPatch } from './wire.ts';
 
 export async function syncGroups(c: Cycle): Promise<void> {
-  for (const g of c.o.directory.groups.filter((x) => groupInScope(x, c.o.scope))) c.objects.push(await syncGroup(c.o, g));
+  for (const g of c.o.directory.groups.filter((x) => groupInScope(x, c.o.scope))) {
+    const report: ObjectReport = { kind: 'group', sourceId: g.id, name: g.displayName, action: 'skip', changes: [], errors: [] };
+    await (c.o.forObject ?? ((_r, work) => work()))(report, () => syncGroup(c.o, g, report));
+    c.objects.push(report);
+  }
 }
 
-async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> {
+async function syncGroup(o: SyncOptions, g: SourceGroup, report: ObjectReport): Promise<void> {
   const { client, state, profile } = o;
-  const report: ObjectReport = { kind: 'group', sourceId: g.id, name: g.displayName, action: 'skip', changes: [], errors: [] };
   try {
     const desired = g.memberIds.map((id) => state.users[id]?.targetId).filter((x): x is string => x !== undefined).sort();
     let entry = state.groups[g.id];
@@ -76,5 +79,4 @@ async function syncGroup(o: SyncOptions, g: SourceGroup): Promise<ObjectReport> 
     report.action = 'fail';
     report.errors.push((e as Error).message);
   }
-  return report;
 }

@@ -86,6 +86,11 @@ export interface SyncOptions {
   readonly state: SyncState;
   readonly journal?: StateJournal;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs the work of one user or group (the service's jobs run it in an AsyncLocalStorage
+   * context, so that each request to the target is logged with the object it was for).
+   */
+  readonly forObject?: (report: ObjectReport, work: () => Promise<void>) => Promise<void>;
 }
 
 export interface SyncReport {

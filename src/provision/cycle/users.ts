@@ -18,7 +18,7 @@ export async function syncUsers(c: Cycle): Promise<void> {
     const report: ObjectReport = { kind: 'user', sourceId: u.id, name: String(u.attributes.userPrincipalName ?? u.id), action: 'skip', changes: [], errors: [] };
     c.objects.push(report);
     try {
-      await syncUser(c, u, report);
+      await (c.o.forObject ?? ((_r, work) => work()))(report, () => syncUser(c, u, report));
     } catch (e) {
       report.action = 'fail';
       report.errors.push((e as Error).message);
