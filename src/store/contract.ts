@@ -22,7 +22,7 @@ export type { AuditRecord, EventPosition, EventQuery, EventRow, TrailQuery, Audi
 export type { UserGrant, ConsoleSession, ConsoleRepository } from './console.ts';
 export type { WebhookRecord, WebhookProgress, WebhookFormat, WebhookMethod, DeliveryRecord, WebhookRepository } from './webhooks.ts';
 
-export type { JobStatus, JobHealth, JobCycleSummary, ProvisioningJobRecord, JobProgress, JobLogRecord, JobStateKind, OnDemandStep, ProvisioningRepository } from './provisioning.ts';
+export type { JobStatus, JobHealth, JobCycleSummary, ProvisioningJobRecord, JobProgress, JobLogRecord, JobStateKind, OnDemandStep, CurrentCycle, ProvisioningRepository } from './provisioning.ts';
 
 export type Repository = TenancyRepository & UserRepository & GroupRepository & TrailRepository & ConsoleRepository & WebhookRepository & ProvisioningRepository;
 

@@ -44,6 +44,18 @@ export interface ProvisioningJobRecord {
   readonly nextRun: number;
   readonly health: JobHealth;
   readonly lastCycle?: JobCycleSummary;
+  /** The cycle running now, as far as it has got (absent between cycles). */
+  readonly currentCycle?: CurrentCycle;
+}
+
+/** Entra's "current cycle status": what a running cycle is doing, and how many of how many. */
+export interface CurrentCycle {
+  readonly kind: JobCycleSummary['kind'];
+  readonly startedAt: string;
+  /** 'reading the source', 'users', 'groups', ... */
+  readonly step: string;
+  readonly done?: number;
+  readonly total?: number;
 }
 
 /** What a job's runner changes as it goes. */
@@ -95,7 +107,9 @@ export interface ProvisioningRepository {
   claimJobs(now: number, leaseUntil: number, owner: string, limit: number): Promise<ProvisioningJobRecord[]>;
   /** Leases this one job, running or not, when no one holds it (provisioning on demand); false when someone does. */
   claimJob(id: string, now: number, leaseUntil: number, owner: string): Promise<boolean>;
-  /** Records progress while `owner` holds the lease; false when it lost it. */
+  /** What the cycle `owner` runs is doing now (undefined: none); false when it lost the lease. */
+  setJobCurrentCycle(id: string, owner: string, current: CurrentCycle | undefined): Promise<boolean>;
+  /** Records progress while `owner` holds the lease (and ends its current cycle); false when it lost it. */
   saveJobProgress(id: string, owner: string, p: JobProgress): Promise<boolean>;
   releaseJob(id: string, owner: string): Promise<void>;
   /** Keeps a long cycle's lease; false when `owner` lost it. */

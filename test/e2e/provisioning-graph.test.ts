@@ -18,6 +18,8 @@ const users: Record<string, unknown>[] = [
   { id: 'g-bo', userPrincipalName: 'bo@contoso.com', displayName: 'Bo Chan', accountEnabled: true, jobTitle: 'Engineer', mail: 'bo@contoso.com', manager: { id: 'g-ann' } },
 ];
 const tokenRequests: Record<string, string>[] = [];
+/** While set, /users waits for it (a cycle caught reading the source). */
+let hold: Promise<void> | undefined;
 
 before(async () => {
   graph = createServer((req, res) => {
@@ -35,7 +37,7 @@ before(async () => {
       if (req.headers.authorization !== 'Bearer graph-token') return json(401, { error: { code: 'InvalidAuthenticationToken', message: 'no token' } });
       const select = (url.searchParams.get('$select') ?? '').split(',');
       const shown = (u: Record<string, unknown>) => Object.fromEntries(Object.entries(u).filter(([k]) => select.includes(k) || k === 'manager'));
-      if (url.pathname === '/v1.0/users') return json(200, { value: users.map(shown) });
+      if (url.pathname === '/v1.0/users') return void (hold ?? Promise.resolve()).then(() => json(200, { value: users.map(shown) }));
       const one = /^\/v1\.0\/users\/([^/]+)$/.exec(url.pathname);
       if (one) {
         const key = decodeURIComponent(one[1]);
@@ -93,7 +95,20 @@ test('a job reads Microsoft Graph on its schedule and pushes users, managers and
   const status = (await api('GET', `/provisioning/jobs/${id}/status`)).body;
   assert.equal(status.lastCycle.counts.create, 3, `two users and the group: ${JSON.stringify(status)}`);
   await api('POST', `/provisioning/jobs/${id}/restart`);
-  assert.equal(await a.services.jobRunner.tick(), 1);
+  // The status shows the cycle running now (Entra's current cycle status), then nothing.
+  let release: () => void = () => undefined;
+  hold = new Promise((r) => (release = r));
+  const ticking = a.services.jobRunner.tick();
+  let now: { step?: string; kind?: string } | undefined;
+  for (let i = 0; i < 100 && !now; i++) {
+    now = (await api('GET', `/provisioning/jobs/${id}/status`)).body.currentCycle;
+    if (!now) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual([now?.kind, now?.step], ['full', 'reading the source']);
+  hold = undefined;
+  release();
+  assert.equal(await ticking, 1);
+  assert.equal((await api('GET', `/provisioning/jobs/${id}/status`)).body.currentCycle, undefined, 'over when the cycle is');
   assert.equal((await inB('bo@contoso.com')).title, 'Principal');
 
   // A secret the identity platform refuses: quarantined, with its words.

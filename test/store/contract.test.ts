@@ -314,6 +314,23 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await store.queryAudits(orgId, { resourceId, limit: 10 })).entities.map((a) => a.time), ['1995-01-01T00:00:00.000Z']);
     });
 
+    test('provisioning jobs: the current cycle is written by the lease holder only, and ends with the cycle\'s saved result', async () => {
+      const id = randomUUID();
+      await store.createJob({
+        id, orgId, name: 'current', created: now(), config: { source: { type: 'directory' } }, targetSecret: 'sealed', status: 'running', pilot: false,
+        position: { commit: '0', seq: 0 }, nextFull: 0, nextRun: 0, health: { quarantined: false, level: 0 },
+      });
+      assert.equal(await store.claimJob(id, Date.now(), Date.now() + 30_000, 'node-1'), true);
+      const current = { kind: 'full' as const, startedAt: now(), step: 'users', done: 5, total: 9 };
+      assert.equal(await store.setJobCurrentCycle(id, 'node-2', current), false, 'not the holder');
+      assert.equal(await store.setJobCurrentCycle(id, 'node-1', current), true);
+      assert.deepEqual((await store.getJob(orgId, id))?.currentCycle, current);
+      assert.equal(await store.saveJobProgress(id, 'node-1', { position: { commit: '0', seq: 1 }, nextFull: 1, nextRun: 0, health: { quarantined: false, level: 0 } }), true);
+      assert.equal((await store.getJob(orgId, id))?.currentCycle, undefined);
+      await store.releaseJob(id, 'node-1');
+      await store.deleteJob(orgId, id);
+    });
+
     test('provisioning jobs: state is kept per job while the job exists, and a deleted job takes its state and log with it', async () => {
       const id = randomUUID();
       const job = {

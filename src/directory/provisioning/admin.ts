@@ -8,7 +8,7 @@ import type { HttpFetch } from '../../provision/scim-client.ts';
 import { guardedFetch } from '../guarded-fetch.ts';
 import { randomUUID } from 'node:crypto';
 import { ScimError, scimErrors, type JsonObject } from '../../scim/index.ts';
-import type { JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
+import type { CurrentCycle, JobLogRecord, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { actorOf, diffAttributes, writeAudit } from '../../trail/audit.ts';
 import { body, requirePermission, requiredString, type AdminContext } from '../admin/context.ts';
 import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
@@ -33,6 +33,7 @@ export interface JobEntity {
   id: string;
   name: string;
   source: JobConfig['source'];
+  currentCycle?: CurrentCycle;
   /** The target without its credentials. */
   target: JobConfig['target'];
   mappings?: JobConfig['mappings'];
@@ -96,7 +97,7 @@ export class JobAdmin {
     return {
       id: j.id, name: j.name, source: shownSource(c.source), target: c.target, ...(c.mappings ? { mappings: c.mappings } : {}), ...(c.scopingFilters ? { scopingFilters: c.scopingFilters } : {}),
       deprovision: c.deprovision, deletionThreshold: c.deletionThreshold, profile: c.profile, clearEmpty: c.clearEmpty, ...(c.divisionIds ? { divisionIds: c.divisionIds } : {}),
-      fullEveryHours: c.fullEveryHours, status: j.status, pilot: j.pilot, health: j.health, ...(j.lastCycle ? { lastCycle: j.lastCycle } : {}),
+      fullEveryHours: c.fullEveryHours, status: j.status, pilot: j.pilot, health: j.health, ...(j.lastCycle ? { lastCycle: j.lastCycle } : {}), ...(j.currentCycle ? { currentCycle: j.currentCycle } : {}),
       ...(j.status === 'running' && j.nextFull > 0 ? { nextFullReconciliation: new Date(j.nextFull).toISOString() } : {}),
       dateCreated: j.created, selfUri: `/api/v2/provisioning/jobs/${j.id}`,
     };

@@ -83,6 +83,8 @@ export interface CycleScope {
    * cost of the change rather than of the directory.
    */
   readonly changedUsers?: readonly string[];
+  /** Hears what the cycle is doing: reading the source, then users done of total. */
+  readonly progress?: (step: string, done?: number, total?: number) => void;
 }
 
 export async function runJobCycle(store: Store, target: JobTarget, job: ProvisioningJobRecord, kind: CycleKind, scope: CycleScope = {}): Promise<JobCycleResult> {
@@ -105,6 +107,7 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
     if (list) list.push(kept);
     else perObject.set(object, [kept]);
   });
+  scope.progress?.('reading the source');
   const directory = await readSource(store, target, job, c, jobMappings(c), changedUsers);
   only ??= changedUsers;
   // A cycle for a few users reads their state and their managers' (to name a manager on the target), not the whole job's.
@@ -115,6 +118,7 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
     client, mappings: jobMappings(c), directory, scope: { mode: 'all', ...(c.scopingFilters ? { filters: c.scopingFilters } : {}) }, profile: c.profile, dryRun: job.pilot,
     ...(only ? { only } : {}), clearEmpty: c.clearEmpty, deprovision: c.deprovision, deletionThreshold: { count: c.deletionThreshold }, concurrency: 4, state, ...(journal ? { journal } : {}),
     forObject: (object, work) => current.run(object, work),
+    ...(scope.progress ? { onProgress: (done: number, total: number) => scope.progress!('users', done, total) } : {}),
   });
   await journal?.flush();
   const time = new Date().toISOString();

@@ -19,11 +19,13 @@ import type { EventRow, JobCycleSummary, JobHealth, ProvisioningJobRecord, Store
 import type { ChangeSignal } from '../change-signal.ts';
 import type { EventFeed } from '../events.ts';
 import type { JobConfig } from './job-config.ts';
-import { runJobCycle, type CycleKind } from './job-cycle.ts';
+import { runJobCycle, type CycleKind, type CycleScope } from './job-cycle.ts';
 import type { SecretBox } from './secret-box.ts';
 import { WakeableLoop } from '../wakeable-loop.ts';
 
 export const JOB_LEASE_MS = 30_000;
+/** How often a running cycle's progress is written (the status's "current cycle"). */
+const PROGRESS_MS = 2_000;
 /** The first quarantine wait; it doubles with each quarantined cycle, up to a day. */
 export const QUARANTINE_BASE_MS = 60_000;
 const HOUR = 3_600_000;
@@ -105,6 +107,8 @@ export class JobRunner {
       const keep = setInterval(() => void this.store.extendJobLease(job.id, this.owner, this.now() + lease).catch(() => undefined), lease / 3);
       try {
         if (await this.runIfDue(job)) cycles++;
+        // A cycle a dead node left marked as running is over.
+        else if (job.currentCycle) await this.store.setJobCurrentCycle(job.id, this.owner, undefined);
       } finally {
         clearInterval(keep);
         await this.store.releaseJob(job.id, this.owner);
@@ -170,8 +174,27 @@ export class JobRunner {
   /** Runs one cycle and judges it (Entra's quarantine): the health to keep, and when a quarantined job tries again. */
   private async cycle(job: ProvisioningJobRecord, kind: CycleKind, changedUsers?: readonly string[]): Promise<{ health: JobHealth; nextRun: number; lastCycle?: JobCycleSummary }> {
     const now = this.now();
+    // What the cycle is doing, for the status (any node's): written at its start, then at most every PROGRESS_MS.
+    const startedAt = new Date(now).toISOString();
+    let written = 0;
+    // One write at a time, in order, all ended before the cycle's result is saved (which clears it).
+    let writes = Promise.resolve();
+    const progress = (step: string, done?: number, total?: number) => {
+      if (step !== 'reading the source' && Date.now() - written < PROGRESS_MS && done !== total) return;
+      written = Date.now();
+      const current = { kind, startedAt, step, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) };
+      writes = writes.then(() => this.store.setJobCurrentCycle(job.id, this.owner, current)).then(() => undefined, () => undefined);
+    };
     try {
-      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch }, job, kind, { changedUsers });
+      return await this.judged(job, kind, now, changedUsers, progress);
+    } finally {
+      await writes;
+    }
+  }
+
+  private async judged(job: ProvisioningJobRecord, kind: CycleKind, now: number, changedUsers: readonly string[] | undefined, progress: NonNullable<CycleScope['progress']>): Promise<{ health: JobHealth; nextRun: number; lastCycle?: JobCycleSummary }> {
+    try {
+      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch }, job, kind, { changedUsers, progress });
       const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
       const health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);
       return { health, nextRun: assessed.quarantined ? now + assessed.nextInMs : 0, lastCycle: r.summary };

@@ -28,7 +28,7 @@ export const jobEntity = object(
   {
     id: str(), name: str(), source: anyObject(), target: anyObject('url, tokenUrl, clientId and how it authenticates: never a secret'), mappings: anyObject(), scopingFilters: arrayOf(anyObject()),
     deprovision: str(), deletionThreshold: int(), profile: str(), clearEmpty: bool(), divisionIds: arrayOf(str()), fullEveryHours: { type: 'number' },
-    status: enumOf(['stopped', 'running']), pilot: bool(), health: anyObject('quarantined, reason, since'), lastCycle: anyObject(), nextFullReconciliation: str(undefined, { format: 'date-time' }),
+    status: enumOf(['stopped', 'running']), pilot: bool(), health: anyObject('quarantined, reason, since'), lastCycle: anyObject(), currentCycle: anyObject('The cycle running now: kind, startedAt, step, done of total'), nextFullReconciliation: str(undefined, { format: 'date-time' }),
     dateCreated: str(undefined, { format: 'date-time' }), selfUri: str(),
   },
   ['id', 'name', 'source', 'target', 'status', 'pilot', 'health', 'dateCreated', 'selfUri'],

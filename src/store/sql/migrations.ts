@@ -483,5 +483,12 @@ CREATE INDEX provisioning_log_time ON provisioning_log(time);`,
       // they stay in the log like Entra's on-demand history.
       sql: 'ALTER TABLE provisioning_log ADD COLUMN steps TEXT;',
     },
+    {
+      version: 21,
+      name: 'provisioning current cycle',
+      // The cycle a job is running now and how far it has got, written by the node that runs
+      // it every few seconds: any node's status answer and console page can show it.
+      sql: 'ALTER TABLE provisioning_jobs ADD COLUMN current_cycle TEXT;',
+    },
   ];
 }

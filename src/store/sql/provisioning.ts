@@ -12,6 +12,7 @@ function toJob(r: Row): ProvisioningJobRecord {
     position: { commit: r.position_commit as string, seq: Number(r.position_seq) },
     nextFull: Number(r.next_full), nextRun: Number(r.next_run), health: JSON.parse(r.health as string),
     ...(r.last_cycle ? { lastCycle: JSON.parse(r.last_cycle as string) } : {}),
+    ...(r.current_cycle ? { currentCycle: JSON.parse(r.current_cycle as string) } : {}),
   };
 }
 
@@ -64,10 +65,12 @@ export function provisioningRepository(db: SqlExecutor, features: DialectFeature
     claimJobs: async (now, leaseUntil, owner, n) => (await lease.claim(now, leaseUntil, owner, n)).map(toJob),
     async saveJobProgress(id, owner, p) {
       return (await db.run(
-        'UPDATE provisioning_jobs SET position_commit = ?, position_seq = ?, next_full = ?, next_run = ?, health = ?, last_cycle = COALESCE(?, last_cycle) WHERE id = ? AND lease_owner = ?',
+        'UPDATE provisioning_jobs SET position_commit = ?, position_seq = ?, next_full = ?, next_run = ?, health = ?, last_cycle = COALESCE(?, last_cycle), current_cycle = NULL WHERE id = ? AND lease_owner = ?',
         [p.position.commit, p.position.seq, p.nextFull, p.nextRun, JSON.stringify(p.health), p.lastCycle ? JSON.stringify(p.lastCycle) : null, id, owner],
       )) === 1;
     },
+    setJobCurrentCycle: async (id, owner, current) =>
+      (await db.run('UPDATE provisioning_jobs SET current_cycle = ? WHERE id = ? AND lease_owner = ?', [current ? JSON.stringify(current) : null, id, owner])) === 1,
     claimJob: async (id, now, leaseUntil, owner) => (await db.run('UPDATE provisioning_jobs SET lease_until = ?, lease_owner = ? WHERE id = ? AND lease_until < ?', [leaseUntil, owner, id, now])) === 1,
     releaseJob: (id, owner) => lease.release(id, owner),
     extendJobLease: async (id, owner, leaseUntil) => (await db.run('UPDATE provisioning_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?', [leaseUntil, id, owner])) === 1,

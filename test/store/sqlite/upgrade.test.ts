@@ -46,21 +46,28 @@ test('migration 10: the earlier default provisioning role loses setPassword and 
   });
 });
 
-test('migration 20: a provisioning log written before on-demand steps were kept opens, every entry intact; new entries keep their steps', async () => {
+test('migrations 20 and 21: a provisioning log and jobs written before on-demand steps and the current cycle were kept open intact; new entries keep their steps', async () => {
   await inStoreFile(async (path) => {
     let store = openSqliteStore({ path });
     const a = await createOrganization(store, { name: 'with-jobs', scimProfile: 'genesys' });
+    await store.createJob({
+      id: 'j1', orgId: a.organization.id, name: 'made earlier', created: '2026-12-01T00:00:00.000Z', config: { source: { type: 'directory' } }, targetSecret: 'sealed',
+      status: 'running', pilot: false, position: { commit: '0', seq: 7 }, nextFull: 0, nextRun: 0, health: { quarantined: false, level: 0 },
+    });
     await store.close();
-    // Rewind the file to version 19: no steps column, and a log entry written then.
+    // Rewind the file to version 19: no steps or current-cycle column, and a log entry written then.
     const db = new Database(path);
     db.exec('ALTER TABLE provisioning_log DROP COLUMN steps');
-    db.prepare('DELETE FROM schema_migrations WHERE version = 20').run();
+    db.exec('ALTER TABLE provisioning_jobs DROP COLUMN current_cycle');
+    db.prepare('DELETE FROM schema_migrations WHERE version IN (20, 21)').run();
     db.prepare("INSERT INTO provisioning_log (job_id, org_id, time, cycle, object_kind, source_id, name, action, changes) VALUES ('j1', ?, '2026-12-01T00:00:00.000Z', 'full', 'user', 'u1', 'old@contoso.com', 'update', ?)")
       .run(a.organization.id, JSON.stringify([{ path: 'title', before: 'A', after: 'B' }]));
     db.close();
 
     store = openSqliteStore({ path });
     try {
+      const job = await store.getJob(a.organization.id, 'j1');
+      assert.deepEqual([job?.name, job?.position.seq, job?.currentCycle], ['made earlier', 7, undefined]);
       const [old] = await store.listJobLogs(a.organization.id, 'j1', { limit: 10 });
       assert.deepEqual([old.name, old.action, old.changes, old.steps], ['old@contoso.com', 'update', [{ path: 'title', before: 'A', after: 'B' }], undefined]);
       const steps = [{ request: { method: 'POST', path: '/Users', body: { userName: 'new@contoso.com' }, validateOnly: false }, response: { status: 201, body: { id: 't1' } } }];
