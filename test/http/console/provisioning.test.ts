@@ -5,7 +5,7 @@
 // change arrives on the target.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { adminApi, call, entraUser, patchOp, type Harness, type Org } from '../../helpers/harness.ts';
 import { startHub, type Hub } from '../../helpers/hub.ts';
@@ -58,6 +58,9 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.waitForURL(/\/console\/provisioning\/[0-9a-f-]{36}/);
     const jobId = () => /\/console\/provisioning\/([0-9a-f-]{36})/.exec(p.url())![1];
     const main = () => p.locator('main').innerText();
+    // Screens for a reviewer and for docs/provisioning.md's walkthrough (test-artifacts/ is not committed).
+    mkdirSync('test-artifacts/console', { recursive: true });
+    const shot = (name: string, locator = p.locator('main')) => locator.screenshot({ path: `test-artifacts/console/provisioning-${name}.png` });
     assert.match(await main(), /Job created: stopped, in pilot/);
     assert.ok(!(await p.content()).includes(client.secret), 'the secret is not on the page');
 
@@ -70,6 +73,7 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await p.waitForLoadState();
     const shown = await main();
     assert.match(shown, /Provision on demand: lin@contoso\.com/);
+    await shot('page');
     assert.match(shown, /Match on the target: GET \/Users\?filter=userName/);
     assert.match(shown, /Create: POST \/Users Prefer: validate-only → 201/);
     await p.locator('details', { hasText: 'Request' }).first().evaluate((d) => d.setAttribute('open', ''));
@@ -137,6 +141,8 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     await row().getByRole('button', { name: 'Save' }).click();
     await p.waitForLoadState();
     assert.match(await users().innerText(), /displayName\tToUpper\(\[displayName\]\)\ton creation/);
+    await row().locator('summary').click();
+    await shot('mapping-row', users());
     const saved = (await adminApi(() => a, () => orgA.token)('GET', `/provisioning/jobs/${jobId()}`)).body.mappings.users as { target: string; apply: string; source: { expression?: string } }[];
     assert.deepEqual(saved.find((m) => m.target === 'displayName'), { target: 'displayName', source: { type: 'expression', expression: 'ToUpper([displayName])' }, apply: 'creation' });
     await users().getByRole('button', { name: 'Delete displayName' }).click();
@@ -174,6 +180,7 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
     assert.equal((await inB())?.title, 'Team Lead');
     await p.reload();
     assert.match(await main(), /running/);
+    await shot('status', p.locator('main table.profile'));
     assert.match(await main(), /Provisioning log[\s\S]*lin@contoso\.com/);
   });
 });
