@@ -45,13 +45,20 @@ export function jobCommands(program: Command, globals: (cmd: Command) => JobGlob
     .option('--target-token-url <url>', 'the target\'s OAuth token endpoint (client credentials)')
     .option('--target-client-id <id>')
     .addOption(new Option('--target-client-secret <secret>').env('SCIMITAR_TARGET_CLIENT_SECRET'))
+    .option('--graph-tenant <tenant>', 'read Microsoft Graph (this tenant) instead of the server\'s own directory')
+    .option('--graph-client-id <id>', 'the Graph app registration (User.Read.All, GroupMember.Read.All)')
+    .addOption(new Option('--graph-client-secret <secret>').env('GRAPH_CLIENT_SECRET'))
+    .option('--graph-every <minutes>', 'minutes between Graph cycles (default 40)')
     .option('--mappings <file.json>', 'attribute mappings (default: the Genesys app\'s)')
     .addOption(new Option('--deprovision <how>').choices(['disable', 'delete', 'none']))
     .option('--live', 'make writes from the first cycle (default: a validate-only pilot)')
     .action(async (name: string, o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const target = o.targetToken ? { url: o.targetUrl, token: o.targetToken } : { url: o.targetUrl, tokenUrl: o.targetTokenUrl, clientId: o.targetClientId, clientSecret: o.targetClientSecret };
+      const source = o.graphTenant
+        ? { type: 'graph', tenantId: o.graphTenant, clientId: o.graphClientId, clientSecret: o.graphClientSecret, ...(o.graphEvery ? { intervalMinutes: Number(o.graphEvery) } : {}) }
+        : { type: 'directory' };
       const mappings = typeof o.mappings === 'string' ? (JSON.parse(readFileSync(o.mappings, 'utf8')) as Json) : undefined;
-      const made = await api(g(cmd), 'POST', '', { name, target, ...(mappings ? { mappings } : {}), ...(o.deprovision ? { deprovision: o.deprovision } : {}), pilot: !o.live });
+      const made = await api(g(cmd), 'POST', '', { name, source, target, ...(mappings ? { mappings } : {}), ...(o.deprovision ? { deprovision: o.deprovision } : {}), pilot: !o.live });
       printOne(row(made), g(cmd).json ?? false);
     });
   job.command('show <id>').description('the job\'s status').action(async (id: string, _o, cmd: Command) => printOne(await api(g(cmd), 'GET', `/${encodeURIComponent(id)}/status`), g(cmd).json ?? false));

@@ -49,3 +49,14 @@ test('job create, on-demand, live, start, show, logs, delete over the API', asyn
   await assert.rejects(onA('job', 'show', made.id), (e: { stderr: string }) => /404/.test(e.stderr));
   await assert.rejects(cli('job', 'list'), (e: { stderr: string }) => /jobs run there/.test(e.stderr));
 });
+
+test('job create --graph-tenant makes a job that reads Microsoft Graph; the secret comes from GRAPH_CLIENT_SECRET and is not printed', async () => {
+  const secret = 'a-graph-secret-from-the-environment';
+  const out = (await run(process.execPath, ['bin/scimitar.js', '--url', aUrl, '--token', orgA.token, 'job', 'create', 'from Graph', '--graph-tenant', 'contoso', '--graph-client-id', 'app-1', '--graph-every', '15',
+    '--target-url', hub.target().url, '--target-token', 't', '--json'], { env: { ...process.env, SCIMITAR_DB: '', SCIMITAR_TOKEN: '', GRAPH_CLIENT_SECRET: secret } })).stdout;
+  assert.ok(!out.includes(secret));
+  const made = JSON.parse(out);
+  const job = (await call(a, { path: `/api/v2/provisioning/jobs/${made.id}`, token: orgA.token })).body;
+  assert.deepEqual(job.source, { type: 'graph', tenantId: 'contoso', clientId: 'app-1', includeGroups: true, intervalMinutes: 15 });
+  await onA('job', 'delete', made.id);
+});

@@ -33,7 +33,10 @@ export function provisioningChanges(plain: FastifyInstance, k: ConsoleKit): void
       ? { url: field(f, 'url'), token: field(f, 'token') }
       : { url: field(f, 'url'), tokenUrl: field(f, 'tokenUrl'), clientId: field(f, 'clientId'), clientSecret: field(f, 'clientSecret') };
     try {
-      const made = await s.admin.jobs.create(ctxOf(r), { name: field(f, 'name'), target });
+      const source = field(f, 'source') === 'graph'
+        ? { type: 'graph', tenantId: field(f, 'graphTenant'), clientId: field(f, 'graphClientId'), clientSecret: field(f, 'graphClientSecret') }
+        : { type: 'directory' };
+      const made = await s.admin.jobs.create(ctxOf(r), { name: field(f, 'name'), source, target });
       return back(reply, `/console/provisioning/${made.id}`, r.consoleCaller!.org.id, { ok: 'job-created' });
     } catch (e) {
       if (e instanceof ScimError) return back(reply, '/console/provisioning', r.consoleCaller!.org.id, { error: e.message, form: keptInput(f) });

@@ -31,6 +31,13 @@ test('a console user scoped to Sales sees, makes and runs only Sales jobs', asyn
     const jobs = await h.store.listJobs(org.organization.id);
     const salesJob = jobs.find((j) => j.name === 'Sales job')!;
     assert.deepEqual(salesJob.config.divisionIds, [sales], 'a job made by a Sales user reads Sales only');
+    // The form's Microsoft Graph source: a job that reads Graph, its secret sealed.
+    const fromGraph = await post('/console/provisioning', { _form: 'job', name: 'Graph job', source: 'graph', graphTenant: 'contoso', graphClientId: 'app-1', graphClientSecret: 'form-graph-secret', url: 'http://127.0.0.1:9/scim', token: 't' });
+    assert.equal(fromGraph.statusCode, 303, fromGraph.body);
+    const graphJob = (await h.store.listJobs(org.organization.id)).find((j) => j.name === 'Graph job')!;
+    assert.deepEqual([(graphJob.config.source as { type: string }).type, (graphJob.config.source as { tenantId: string }).tenantId], ['graph', 'contoso']);
+    assert.ok(!JSON.stringify(graphJob).includes('form-graph-secret'), 'sealed');
+    assert.match((await page(`/console/provisioning/${graphJob.id}`)).body, /Microsoft Graph: tenant <code>contoso<\/code>/);
     assert.match((await page('/console/provisioning')).body, /Sales job/);
     assert.equal((await page(`/console/provisioning/${all.body.id}`)).statusCode, 404);
     assert.equal((await post(`/console/provisioning/${all.body.id}/start`, {})).statusCode, 303);

@@ -8,7 +8,7 @@ import type { ConsoleCaller } from '../../../directory/console-users.ts';
 import { JOB_PERMISSIONS, type JobEntity } from '../../../directory/provisioning/admin.ts';
 import { DEFAULT_USER_MAPPINGS, DEFAULT_GROUP_MAPPINGS, type Mapping } from '../../../provision/mappings.ts';
 import type { Services } from '../../../services.ts';
-import { formError, formName, typed } from '../forms.ts';
+import { chosen, formError, formName, typed } from '../forms.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';
 import { mappingTable } from './mapping-editor.ts';
@@ -34,6 +34,11 @@ ${entities.map((j) => html`<tr><td><a href="/console/provisioning/${j.id}">${j.n
 </tbody></table></div>`}
 ${can(ctx.principal, [JOB_PERMISSIONS.add]) ? html`<h2>New job</h2><form method="post" action="/console/provisioning">${csrfField(c)}${formName('job')}${formError(notice, 'job')}
   <label for="job-name">Name</label><input type="text" id="job-name" name="name" required maxlength="200" value="${typed(input, 'name')}" placeholder="to Genesys Cloud">
+  <label for="job-source">Source</label><select id="job-source" name="source"><option value="directory"${chosen(input, 'source', 'directory', 'directory')}>This organization's directory (changes pushed as they happen)</option><option value="graph"${chosen(input, 'source', 'graph')}>Microsoft Graph (read every 40 minutes)</option></select>
+  <fieldset><legend>Microsoft Graph (when it is the source): an app registration with User.Read.All and GroupMember.Read.All</legend>
+  <label for="job-graph-tenant">Tenant</label><input type="text" id="job-graph-tenant" name="graphTenant" maxlength="256" value="${typed(input, 'graphTenant')}" placeholder="contoso.onmicrosoft.com">
+  <label for="job-graph-client">Application (client) ID</label><input type="text" id="job-graph-client" name="graphClientId" maxlength="256" value="${typed(input, 'graphClientId')}">
+  <label for="job-graph-secret">Secret of the Graph app</label><input type="password" id="job-graph-secret" name="graphClientSecret" maxlength="4096" autocomplete="off"></fieldset>
   <label for="job-url">Tenant URL (the target's SCIM base URL)</label><input type="url" id="job-url" name="url" required maxlength="2048" value="${typed(input, 'url')}" placeholder="https://api.mypurecloud.com/api/v2/scim/v2">
   <label for="job-token-url">Token endpoint (OAuth client credentials)</label><input type="url" id="job-token-url" name="tokenUrl" maxlength="2048" value="${typed(input, 'tokenUrl')}" placeholder="https://login.mypurecloud.com/oauth/token">
   <label for="job-client-id">Client identifier</label><input type="text" id="job-client-id" name="clientId" maxlength="1024" value="${typed(input, 'clientId')}">
