@@ -1,14 +1,15 @@
-// One cycle of a job: read the organization's directory, run the provisioning engine against
-// the job's target with the job's state, record what was acknowledged and what happened to
-// each object. A full reconciliation compares every user with the target (its recorded
-// fingerprints are set aside, so drift on the target is repaired); a cycle for changes sends
+// One cycle of a job: read its source (the organization's directory, or Microsoft Graph), run
+// the provisioning engine against the job's target with the job's state, record what was
+// acknowledged and what happened to each object (with the requests it caused). A full
+// reconciliation compares every user with the target (its recorded fingerprints are set
+// aside, so drift on the target is repaired); a cycle for changes sends
 // only what changed since the last; on demand runs one user, at once, with every request and
 // answer kept.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ScimClient, type HttpFetch, type ScimExchange } from '../../provision/scim-client.ts';
 import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
 import type { JobCycleSummary, JobLogRecord, OnDemandStep, ProvisioningJobRecord, Store } from '../../store/contract.ts';
 import { jobMappings, type GraphJobSource, type JobConfig, type JobCredentials } from './job-config.ts';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { GraphSource } from '../../provision/graph.ts';
 import { attributesOf } from '../../provision/expression/ast.ts';
 import type { MappingSet } from '../../provision/mappings.ts';
@@ -101,8 +102,7 @@ export async function runJobCycle(store: Store, target: JobTarget, job: Provisio
     if (kind === 'on-demand') exchanges.push(x);
     const object = current.getStore();
     if (!object) return;
-    const [step] = stepsOf([x]);
-    const kept: OnDemandStep = kind === 'on-demand' || x.status >= 400 ? step : { request: { method: x.method, path: x.path, validateOnly: x.validateOnly }, response: { status: x.status } };
+    const kept: OnDemandStep = kind === 'on-demand' || x.status >= 400 ? stepsOf([x])[0] : { request: { method: x.method, path: x.path, validateOnly: x.validateOnly }, response: { status: x.status } };
     const list = perObject.get(object);
     if (list) list.push(kept);
     else perObject.set(object, [kept]);

@@ -161,7 +161,7 @@ export class JobRunner {
     return true;
   }
 
-  /** One cycle of a scheduled job: the next in `intervalMinutes` (sooner after a quarantine's backoff if that is longer, later never). */
+  /** One cycle of a scheduled job; the next one `intervalMinutes` later, or after the quarantine's backoff. */
   private async runScheduled(job: ProvisioningJobRecord, c: JobConfig, intervalMinutes: number, now: number, full: boolean): Promise<boolean> {
     const { health, nextRun: backoff, lastCycle } = await this.cycle(job, full ? 'full' : 'changes');
     await this.save(job, {
