@@ -3,18 +3,11 @@
 // round runs the next at once; an idle loop sleeps for its interval but wakes when poked (a
 // change accepted here, or heard from another node). After a poke it looks again every
 // `eagerMs`, `eagerRounds` times, before its interval resumes: on PostgreSQL a change's event
-// is readable only once every older transaction has ended. With `minGapMs`, rounds start at
-// least that far apart, so a stream of changes is taken in batches.
+// is readable only once every older transaction has ended.
 export interface LoopOptions {
   readonly intervalMs: number;
   readonly eagerMs?: number;
   readonly eagerRounds?: number;
-  /**
-   * The least time from one round's start to the next's, however often it is poked: under a
-   * steady stream of changes the rounds take what gathered since the last one (each round costs
-   * its statements), at the price of at most this much latency.
-   */
-  readonly minGapMs?: number;
 }
 
 export class WakeableLoop {
@@ -26,7 +19,6 @@ export class WakeableLoop {
   /** Poked since the current round began. */
   private poked = false;
   private eager = 0;
-  private lastStart = 0;
 
   constructor(
     /** One round; true when it did something. */
@@ -40,24 +32,18 @@ export class WakeableLoop {
       this.wake = undefined;
       if (this.stopped) return;
       this.poked = false;
-      this.lastStart = Date.now();
       let busy = false;
       this.running = this.round().then((b) => void (busy = b), onError).finally(() => {
         if (this.stopped) return;
         const idle = this.eager > 0 ? (this.eager--, this.options.eagerMs ?? 100) : this.options.intervalMs;
-        this.timer = setTimeout(loop, busy || this.poked ? this.soonest() : idle);
+        this.timer = setTimeout(loop, busy || this.poked ? 0 : idle);
         this.wake = () => {
           clearTimeout(this.timer);
-          this.timer = setTimeout(loop, this.soonest());
+          this.timer = setTimeout(loop, 0);
         };
       });
     };
     this.timer = setTimeout(loop, 0);
-  }
-
-  /** How long until the next round may start (minGapMs after the last one started). */
-  private soonest(): number {
-    return Math.max(0, this.lastStart + (this.options.minGapMs ?? 0) - Date.now());
   }
 
   /** Something changed: run a round now (or right after the current one). */

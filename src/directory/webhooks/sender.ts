@@ -35,8 +35,6 @@ export interface SenderOptions {
   readonly policy: TargetPolicy;
   /** How often a node looks for due subscriptions (ms). */
   readonly intervalMs?: number;
-  /** The least time between two rounds' starts (ms; default ROUND_GAP_MS). */
-  readonly roundGapMs?: number;
   /** How long a node holds a subscription it leased (ms). */
   readonly leaseMs?: number;
   /** How long a receiver has to answer (ms). */
@@ -53,8 +51,6 @@ export interface SenderOptions {
 export const RETRY = { firstMs: 5_000, maxMs: 3_600_000 } as const;
 /** How long a node holds a subscription: a node that dies leaves its subscriptions to another after this. */
 export const LEASE_MS = 30_000;
-/** The least time between two rounds' starts. */
-export const ROUND_GAP_MS = 50;
 /** How often a subscription is checked for events that aged out of the retention before delivery. */
 const EXPIRY_CHECK_MS = 60_000;
 /** Acknowledged rows between two saves of a subscription's position. */
@@ -128,9 +124,7 @@ export class WebhookSender {
   ) {
     this.onError = options.onError ?? (() => undefined);
     this.log = new DeliveryRecorder(store, { onError: (err) => this.onError(err) });
-    // Rounds at least ROUND_GAP_MS apart: under a stream of writes each round takes what gathered
-    // (a round is a lease, a read and a release), at the price of that much latency.
-    this.loop = new WakeableLoop(async () => (await this.tick()) > 0, { intervalMs: options.intervalMs ?? 500, eagerMs: 100, eagerRounds: 20, minGapMs: options.roundGapMs ?? ROUND_GAP_MS });
+    this.loop = new WakeableLoop(async () => (await this.tick()) > 0, { intervalMs: options.intervalMs ?? 500, eagerMs: 100, eagerRounds: 20 });
     options.changes?.watch(() => this.loop.poke());
   }
 
