@@ -63,6 +63,12 @@ export interface Config {
   readonly provisioningLogDays: number;
   /** SCIMITAR_SECRET_KEY (at least 32 characters): seals provisioning jobs' target credentials at rest. Jobs cannot be saved without it. */
   readonly secretKey?: string;
+  /**
+   * SCIMITAR_PROVISIONING_FILES_DIR: the one folder provisioning jobs may read JSON/CSV source
+   * files from (paths inside it only). Unset: jobs read no files (an API caller could otherwise
+   * name any file of the server).
+   */
+  readonly provisioningFilesDir?: string;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -88,7 +94,7 @@ const KNOWN = new Set([
   'SCIMITAR_TOKEN_TTL', 'SCIMITAR_TOKEN_CACHE_MS',
   'SCIMITAR_TOKEN', // read by the CLI only (--token for --url); allowed here so a shell that sets it can still serve
  'SCIMITAR_BODY_LIMIT', 'SCIMITAR_RATE_LIMIT', 'SCIMITAR_AUDIT_RETENTION_DAYS', 'SCIMITAR_REQUEST_LOG_DAYS', 'SCIMITAR_REQUEST_LOG_MAX', 'SCIMITAR_LOG_LEVEL', 'SCIMITAR_TRUST_PROXY', 'SCIMITAR_METRICS_PORT', 'SCIMITAR_METRICS_HOST',
-  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS', 'SCIMITAR_EVENT_RETENTION_DAYS', 'SCIMITAR_SECRET_KEY', 'SCIMITAR_PROVISIONING_LOG_DAYS',
+  'SCIMITAR_WEBHOOK_ALLOW_HTTP_LOOPBACK', 'SCIMITAR_WEBHOOK_ALLOW_PRIVATE', 'SCIMITAR_WEBHOOK_LOG_DAYS', 'SCIMITAR_EVENT_RETENTION_DAYS', 'SCIMITAR_SECRET_KEY', 'SCIMITAR_PROVISIONING_LOG_DAYS', 'SCIMITAR_PROVISIONING_FILES_DIR',
 ]);
 
 function flag(env: Record<string, string | undefined>, key: string): boolean {
@@ -173,6 +179,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     eventRetentionDays: int(env, 'SCIMITAR_EVENT_RETENTION_DAYS', DEFAULTS.eventRetentionDays, 1, 3650),
     provisioningLogDays: int(env, 'SCIMITAR_PROVISIONING_LOG_DAYS', DEFAULTS.provisioningLogDays, 1, 3650),
     ...(env.SCIMITAR_SECRET_KEY ? { secretKey: secretKey(env.SCIMITAR_SECRET_KEY) } : {}),
+    ...(env.SCIMITAR_PROVISIONING_FILES_DIR ? { provisioningFilesDir: env.SCIMITAR_PROVISIONING_FILES_DIR } : {}),
     metricsPort: env.SCIMITAR_METRICS_PORT ? int(env, 'SCIMITAR_METRICS_PORT', 0, 1, 65535) : undefined,
     metricsHost: env.SCIMITAR_METRICS_HOST || '127.0.0.1',
     redisUrl: redisUrl(env.REDIS_URL),

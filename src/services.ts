@@ -81,6 +81,8 @@ export interface ServiceOptions {
   readonly secretKey?: string;
   /** SCIMITAR_EVENT_RETENTION_DAYS: how far back change events are served (default 30). */
   readonly eventRetentionDays?: number;
+  /** SCIMITAR_PROVISIONING_FILES_DIR: where jobs may read source files (none when unset). */
+  readonly provisioningFilesDir?: string;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
@@ -102,7 +104,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     changes,
     webhookSender: new WebhookSender(store, events, webhookSecrets(store), setSigner, { policy: webhookPolicy, now: options.now, changes }),
     setSigner,
-    jobRunner: new JobRunner(store, events, box, changes, { now: options.now, policy: webhookPolicy }),
+    jobRunner: new JobRunner(store, events, box, changes, { now: options.now, policy: webhookPolicy, ...(options.provisioningFilesDir ? { filesDir: options.provisioningFilesDir } : {}) }),
     store,
     ...(options.throttles ? { throttles: options.throttles } : {}),
     tokens,
@@ -124,7 +126,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       requests: new RequestLog(store),
       events,
       webhooks: new WebhookAdmin(store, events, webhookPolicy, setSigner, changes),
-      jobs: new JobAdmin(store, events, webhookPolicy, box, userReader),
+      jobs: new JobAdmin(store, events, webhookPolicy, box, userReader, options.provisioningFilesDir),
     }),
   });
 }

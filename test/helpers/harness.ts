@@ -49,6 +49,8 @@ export interface HarnessOptions {
   webhookAllowHttpLoopback?: boolean;
   /** SCIMITAR_SECRET_KEY (provisioning jobs). */
   secretKey?: string;
+  /** SCIMITAR_PROVISIONING_FILES_DIR. */
+  provisioningFilesDir?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,7 +62,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     store = pg.store;
     dropPostgres = () => dropSchema(pg.schema);
   } else store = openSqliteStore({ path: join(dir, 'test.db') });
-  const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000, now: options.now, loginThrottle: options.loginThrottle, webhookAllowHttpLoopback: options.webhookAllowHttpLoopback, publicUrl: PUBLIC_URL, ...(options.secretKey ? { secretKey: options.secretKey } : {}) });
+  const services = createServices(store, { tokenTtlSeconds: 3600, tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000, now: options.now, loginThrottle: options.loginThrottle, webhookAllowHttpLoopback: options.webhookAllowHttpLoopback, publicUrl: PUBLIC_URL, ...(options.secretKey ? { secretKey: options.secretKey } : {}), ...(options.provisioningFilesDir ? { provisioningFilesDir: options.provisioningFilesDir } : {}) });
   const app = await buildApp(services, { publicUrl: PUBLIC_URL, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, logLevel: process.env.TEST_LOG_LEVEL ?? false, rateLimitPerMinute: options.rateLimitPerMinute, redisUrl: options.redisUrl, rateLimitNamespace: options.rateLimitNamespace, requestLog: options.requestLog });
   return {
     app,

@@ -23,8 +23,8 @@ export interface Hub {
 
 export const HUB_SECRET_KEY = 'a provisioning test secret key, 32 characters or more';
 
-export async function startHub(o: { readonly dialect?: DialectName; readonly listenA?: boolean; readonly orgNames?: readonly [string, string] } = {}): Promise<Hub> {
-  const a = await startHarness({ dialect: o.dialect, secretKey: HUB_SECRET_KEY, webhookAllowHttpLoopback: true });
+export async function startHub(o: { readonly dialect?: DialectName; readonly listenA?: boolean; readonly orgNames?: readonly [string, string]; readonly filesDir?: string } = {}): Promise<Hub> {
+  const a = await startHarness({ dialect: o.dialect, secretKey: HUB_SECRET_KEY, webhookAllowHttpLoopback: true, ...(o.filesDir ? { provisioningFilesDir: o.filesDir } : {}) });
   const b = await startHarness();
   const orgA = await createOrg(a, 'genesys', o.orgNames?.[0]);
   const orgB = await createOrg(b, 'standard', o.orgNames?.[1]);

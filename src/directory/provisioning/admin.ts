@@ -15,7 +15,7 @@ import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
 import type { EventFeed } from '../events.ts';
 import type { TargetPolicy } from '../webhooks/target.ts';
 import { readJobConfig, type GraphJobSource, type JobConfig } from './job-config.ts';
-import { credentialScope, graphOf, runJobCycle, sourceScope, stepsOf, targetClient } from './job-cycle.ts';
+import { credentialScope, graphOf, readJobSource, runJobCycle, sourceScope, stepsOf, targetClient } from './job-cycle.ts';
 import { GraphError } from '../../provision/graph.ts';
 import { attributesOf } from '../../provision/expression/ast.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -88,6 +88,8 @@ export class JobAdmin {
     private readonly policy: TargetPolicy,
     private readonly box: SecretBox | undefined,
     private readonly users: UserReader,
+    /** SCIMITAR_PROVISIONING_FILES_DIR: where file sources may be (none when unset). */
+    private readonly filesDir?: string,
     /** Requests to targets, address-guarded at every connection (guarded-fetch.ts). */
     private readonly fetch: HttpFetch = guardedFetch(policy),
   ) {}
@@ -131,7 +133,7 @@ export class JobAdmin {
     const box = this.secretBox();
     const b = body(input);
     const name = requiredString(b, 'name', 200);
-    const { config: asked, credentials, sourceSecret } = readJobConfig(b, this.policy);
+    const { config: asked, credentials, sourceSecret } = readJobConfig(b, this.policy, undefined, this.filesDir);
     const divisionIds = await askedDivisions(ctx, this.store, b, JOB_PERMISSIONS.add, undefined, 'a job may read');
     const id = randomUUID();
     const config = sealSource(asked, sourceSecret, box, { orgId: ctx.org.id, id });
@@ -153,7 +155,7 @@ export class JobAdmin {
     const j = await this.visible(ctx, id, JOB_PERMISSIONS.edit);
     const b = body(input);
     const current = j.config as unknown as JobConfig;
-    const { config: asked, credentials, sourceSecret } = readJobConfig(b, this.policy, current);
+    const { config: asked, credentials, sourceSecret } = readJobConfig(b, this.policy, current, this.filesDir);
     const config = sourceSecret ? sealSource(asked, sourceSecret, this.secretBox(), j) : asked;
     const divisionIds = await askedDivisions(ctx, this.store, b, JOB_PERMISSIONS.edit, current.divisionIds, 'a job may read');
     if (b.pilot !== undefined && typeof b.pilot !== 'boolean') throw scimErrors.badRequest('pilot must be true or false');
@@ -217,7 +219,7 @@ export class JobAdmin {
     const keep = setInterval(() => void this.store.extendJobLease(j.id, owner, Date.now() + JOB_LEASE_MS).catch(() => undefined), JOB_LEASE_MS / 3);
     let r;
     try {
-      r = await runJobCycle(this.store, { box, fetch: this.fetch }, j, 'on-demand', { only: [user] });
+      r = await runJobCycle(this.store, { box, fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) }, j, 'on-demand', { only: [user] });
     } catch (e) {
       if (e instanceof ScimError) throw e;
       // The target could not be reached: 503 with why (the core has no 502; RFC 7644 3.12 lists none).
@@ -247,6 +249,18 @@ export class JobAdmin {
     const key = requiredString(b, 'user', 1024);
     const config = j.config as unknown as JobConfig;
     if (config.source.type === 'graph') return this.previewFromGraph(j, config.source, expression, key);
+    if (config.source.type === 'file') {
+      let users;
+      try {
+        ({ users } = await readJobSource(this.store, { box: this.secretBox(), fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) }, j));
+      } catch (e) {
+        if (e instanceof ScimError) throw e;
+        throw new ScimError(503, undefined, `The source files could not be read: ${(e as Error).message}`);
+      }
+      const u = users.find((x) => x.id === key || String(x.attributes.userPrincipalName ?? '').toLowerCase() === key.toLowerCase());
+      if (!u) throw scimErrors.notFound('No such user (by id or userPrincipalName) in this job\'s source files');
+      return evaluated(expression, { id: u.id, name: String(u.attributes.userPrincipalName ?? u.id) }, u.attributes);
+    }
     const found = /^[0-9a-f-]{36}$/i.test(key) ? key : ((await this.users.list(ctx, { filter: `userName eq ${JSON.stringify(key)}`, pageSize: '1' })).entities[0]?.id as string | undefined);
     if (found) await this.users.get(ctx, found);
     const row = found ? await this.store.getUser(ctx.org.id, found) : undefined;
@@ -263,7 +277,7 @@ export class JobAdmin {
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
     }
-    const graph = graphOf(j, source, { box: this.secretBox(), fetch: this.fetch });
+    const graph = graphOf(j, source, { box: this.secretBox(), fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) });
     const select = [...new Set(['id', 'userPrincipalName', 'displayName', 'accountEnabled', ...attributes])].filter((a) => /^[A-Za-z][A-Za-z0-9_]*$/.test(a));
     let user: Record<string, unknown>;
     try {

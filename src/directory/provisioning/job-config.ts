@@ -6,6 +6,7 @@ import { compileMappings, MappingError, type MappingSet } from '../../provision/
 import { SCOPE_OPERATORS, type ScopeConfig, type ScopeOperator } from '../../provision/scope.ts';
 import { DEFAULT_DELETION_THRESHOLD, type WireProfile } from '../../provision/sync.ts';
 import { scimErrors, type JsonObject } from '../../scim/index.ts';
+import { resolve, sep } from 'node:path';
 import { checkTargetUrl, type TargetPolicy } from '../webhooks/target.ts';
 
 /** Microsoft Graph as a job's source: read on a schedule, as Entra's provisioning cycles are. */
@@ -22,7 +23,25 @@ export interface GraphJobSource {
   readonly intervalMinutes: number;
 }
 
-export type JobSource = { readonly type: 'directory' } | GraphJobSource;
+/** JSON or CSV files (Graph-shaped, as the CLI reads them) inside SCIMITAR_PROVISIONING_FILES_DIR, read on a schedule. */
+export interface FileJobSource {
+  readonly type: 'file';
+  /** Paths relative to the files folder. */
+  readonly users: string;
+  readonly groups?: string;
+  readonly intervalMinutes: number;
+}
+
+export type JobSource = { readonly type: 'directory' } | GraphJobSource | FileJobSource;
+
+/** `relative` as a path inside `dir`, or a 400 (a path that climbs out, or no folder configured). */
+export function fileInside(dir: string | undefined, relative: string): string {
+  if (!dir) throw scimErrors.badRequest('file sources need SCIMITAR_PROVISIONING_FILES_DIR: the operator names the one folder jobs may read');
+  const root = resolve(dir);
+  const full = resolve(root, relative);
+  if (!full.startsWith(root + sep)) throw scimErrors.badRequest(`source file ${JSON.stringify(relative.slice(0, 200))} is not inside the provisioning files folder`);
+  return full;
+}
 
 export const DEFAULT_GRAPH_INTERVAL_MINUTES = 40;
 
@@ -63,12 +82,26 @@ export function jobMappings(c: JobConfig): MappingSet {
  * here so that a job that saves is a job that can run. Credentials come back apart.
  */
 /** A Graph source as the admin API takes it; its client secret comes back apart, to be sealed. */
-function readSource(raw: unknown, policy: TargetPolicy, current: JobSource | undefined): { source: JobSource; secret?: string } {
+function readSource(raw: unknown, policy: TargetPolicy, current: JobSource | undefined, filesDir: string | undefined): { source: JobSource; secret?: string } {
   if (raw === undefined) return { source: current ?? { type: 'directory' } };
-  if (!isObject(raw) || (raw.type !== 'directory' && raw.type !== 'graph')) {
-    throw scimErrors.badRequest('source must be {"type": "directory"} (this organization\'s directory) or {"type": "graph", "tenantId", "clientId", "clientSecret"} (Microsoft Graph); files are read by the CLI (scimitar sync), not by the server');
+  if (!isObject(raw) || (raw.type !== 'directory' && raw.type !== 'graph' && raw.type !== 'file')) {
+    throw scimErrors.badRequest('source must be {"type": "directory"} (this organization\'s directory), {"type": "graph", "tenantId", "clientId", "clientSecret"} (Microsoft Graph) or {"type": "file", "users", "groups"} (files in SCIMITAR_PROVISIONING_FILES_DIR)');
   }
   if (raw.type === 'directory') return { source: { type: 'directory' } };
+  if (raw.type === 'file') {
+    const path = (k: string): string | undefined => {
+      if (raw[k] === undefined || raw[k] === null || raw[k] === '') return undefined;
+      if (typeof raw[k] !== 'string' || (raw[k] as string).length > 1024) throw scimErrors.badRequest(`source.${k} must be a path of at most 1024 characters`);
+      fileInside(filesDir, raw[k] as string);
+      return raw[k] as string;
+    };
+    const users = path('users');
+    if (!users) throw scimErrors.badRequest('a file source needs source.users: a JSON or CSV file inside SCIMITAR_PROVISIONING_FILES_DIR');
+    const groups = path('groups');
+    const interval = raw.intervalMinutes ?? DEFAULT_GRAPH_INTERVAL_MINUTES;
+    if (!Number.isInteger(interval) || (interval as number) < 5 || (interval as number) > 1440) throw scimErrors.badRequest('source.intervalMinutes must be a whole number of minutes from 5 to 1440');
+    return { source: { type: 'file', users, ...(groups ? { groups } : {}), intervalMinutes: interval as number } };
+  }
   const text = (k: string, max = 256): string | undefined => {
     if (raw[k] === undefined || raw[k] === null || raw[k] === '') return undefined;
     if (typeof raw[k] !== 'string' || (raw[k] as string).length > max) throw scimErrors.badRequest(`source.${k} must be a string of at most ${max} characters`);
@@ -100,7 +133,7 @@ function readSource(raw: unknown, policy: TargetPolicy, current: JobSource | und
   };
 }
 
-export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: JobConfig): { config: JobConfig; credentials?: JobCredentials; sourceSecret?: string } {
+export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: JobConfig, filesDir?: string): { config: JobConfig; credentials?: JobCredentials; sourceSecret?: string } {
   const t = b.target === undefined ? undefined : b.target;
   if (t !== undefined && !isObject(t)) throw scimErrors.badRequest('target must be {url, token} or {url, tokenUrl, clientId, clientSecret}');
   if (!t && !current) throw scimErrors.badRequest('target is required: {url, token} or {url, tokenUrl, clientId, clientSecret}');
@@ -127,7 +160,7 @@ export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: Job
     if (!credentials && credential !== current?.target.credential) throw scimErrors.badRequest('changing how the job authenticates needs the new credential');
     target = { url, ...(tokenUrl ? { tokenUrl } : credential === 'clientCredentials' && current?.target.tokenUrl ? { tokenUrl: current.target.tokenUrl } : {}), ...(clientId ? { clientId } : credential === 'clientCredentials' && current?.target.clientId ? { clientId: current.target.clientId } : {}), credential };
   }
-  const { source, secret: sourceSecret } = readSource(b.source, policy, current?.source);
+  const { source, secret: sourceSecret } = readSource(b.source, policy, current?.source, filesDir);
   const mappings = b.mappings === undefined ? current?.mappings : b.mappings === null ? undefined : b.mappings;
   if (mappings !== undefined && !isObject(mappings)) throw scimErrors.badRequest('mappings must be {"users": [...], "groups": [...]} as in a mapping file');
   const filters = b.scopingFilters === undefined ? current?.scopingFilters : b.scopingFilters === null ? undefined : b.scopingFilters;

@@ -9,11 +9,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ScimClient, type HttpFetch, type ScimExchange } from '../../provision/scim-client.ts';
 import { runSync, type ObjectReport, type SyncReport } from '../../provision/sync.ts';
 import type { JobCycleSummary, JobLogRecord, OnDemandStep, ProvisioningJobRecord, Store } from '../../store/contract.ts';
-import { jobMappings, type GraphJobSource, type JobConfig, type JobCredentials } from './job-config.ts';
+import { fileInside, jobMappings, type GraphJobSource, type JobConfig, type JobCredentials } from './job-config.ts';
+import { realpathSync } from 'node:fs';
+import { sep } from 'node:path';
 import { GraphSource } from '../../provision/graph.ts';
 import { attributesOf } from '../../provision/expression/ast.ts';
 import type { MappingSet } from '../../provision/mappings.ts';
-import type { Directory } from '../../provision/source.ts';
+import { readDirectory, type Directory } from '../../provision/source.ts';
 import { loadJobState, StoreJournal } from './job-state.ts';
 import { readOwnDirectory, readOwnUsers } from './own-directory.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -42,9 +44,16 @@ export function graphOf(job: ProvisioningJobRecord, source: GraphJobSource, targ
   });
 }
 
-/** The job's source as the engine reads it: this organization's directory, or Microsoft Graph. */
+/** The job's whole source as the engine reads it (the mapping preview of a file job). */
+export const readJobSource = (store: Store, target: JobTarget, job: ProvisioningJobRecord): Promise<Directory> => {
+  const c = job.config as unknown as JobConfig;
+  return readSource(store, target, job, c, jobMappings(c), undefined);
+};
+
+/** The job's source as the engine reads it: this organization's directory, Microsoft Graph, or files. */
 async function readSource(store: Store, target: JobTarget, job: ProvisioningJobRecord, c: JobConfig, mappings: MappingSet, changedUsers: readonly string[] | undefined): Promise<Directory> {
   if (c.source.type === 'graph') return graphOf(job, c.source, target, [...mappings.users, ...mappings.groups].flatMap((m) => attributesOf(m.expr))).readDirectory();
+  if (c.source.type === 'file') return readDirectory({ users: sourceFile(target.filesDir, c.source.users), ...(c.source.groups ? { groups: sourceFile(target.filesDir, c.source.groups) } : {}) });
   return changedUsers ? readOwnUsers(store, job.orgId, changedUsers, c.divisionIds) : readOwnDirectory(store, job.orgId, c.divisionIds);
 }
 
@@ -74,6 +83,16 @@ const logged = (o: ObjectReport, kind: CycleKind) => kind === 'on-demand' || o.a
 export interface JobTarget {
   readonly box: SecretBox;
   readonly fetch: HttpFetch;
+  /** SCIMITAR_PROVISIONING_FILES_DIR, for file sources. */
+  readonly filesDir?: string;
+}
+
+/** A file source's file, inside the files folder even through symbolic links (checked at each read). */
+function sourceFile(dir: string | undefined, relative: string): string {
+  const full = fileInside(dir, relative);
+  const real = realpathSync(full);
+  if (!real.startsWith(realpathSync(dir!) + sep)) throw new Error(`source file ${relative} leads outside the provisioning files folder`);
+  return real;
 }
 
 export interface CycleScope {

@@ -55,6 +55,8 @@ export interface RunnerOptions {
   readonly onError?: (err: unknown) => void;
   /** Where targets may be: each connection's address is checked after DNS (guarded-fetch.ts). */
   readonly policy: TargetPolicy;
+  /** SCIMITAR_PROVISIONING_FILES_DIR, for file sources. */
+  readonly filesDir?: string;
 }
 
 export class JobRunner {
@@ -121,9 +123,9 @@ export class JobRunner {
     const c = job.config as unknown as JobConfig;
     const now = this.now();
     const full = job.nextFull <= now;
-    // A job whose source is not this directory (Microsoft Graph) is not told of changes: it
+    // A job whose source is not this directory (Microsoft Graph, files) is not told of changes: it
     // reads the whole source every intervalMinutes (claimJobs takes it when nextRun is due).
-    if (c.source.type === 'graph') return this.runScheduled(job, c, c.source.intervalMinutes, now, full);
+    if (c.source.type !== 'directory') return this.runScheduled(job, c, c.source.intervalMinutes, now, full);
     // The newest readable event: read only where a round needs it (most rounds find nothing to do).
     const newest = async () => (await this.feed.latest(job.orgId)) ?? job.position;
     const signalled = (this.signalledAt.get(job.orgId) ?? 0) > (this.ranAt.get(job.id) ?? 0);
@@ -194,7 +196,7 @@ export class JobRunner {
 
   private async judged(job: ProvisioningJobRecord, kind: CycleKind, now: number, changedUsers: readonly string[] | undefined, progress: NonNullable<CycleScope['progress']>): Promise<{ health: JobHealth; nextRun: number; lastCycle?: JobCycleSummary }> {
     try {
-      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch }, job, kind, { changedUsers, progress });
+      const r = await runJobCycle(this.store, { box: this.box!, fetch: this.fetch, ...(this.options.filesDir ? { filesDir: this.options.filesDir } : {}) }, job, kind, { changedUsers, progress });
       const assessed = assessCycle(r.report, r.authRefusals, job.health.quarantined ? { quarantined: true, level: job.health.level, nextInMs: 0 } : undefined, QUARANTINE_BASE_MS);
       const health = this.health(job, assessed.quarantined, assessed.reason, assessed.level);
       return { health, nextRun: assessed.quarantined ? now + assessed.nextInMs : 0, lastCycle: r.summary };

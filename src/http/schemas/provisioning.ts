@@ -7,11 +7,12 @@ export const jobInput = object(
   {
     name: str(undefined, { maxLength: 200 }),
     source: object({
-      type: enumOf(['directory', 'graph'], 'directory: this organization\'s users and groups, pushed as they change; graph: Microsoft Graph, read every intervalMinutes'),
+      type: enumOf(['directory', 'graph', 'file'], 'directory: this organization\'s users and groups, pushed as they change; graph: Microsoft Graph, or file: JSON/CSV files in SCIMITAR_PROVISIONING_FILES_DIR, read every intervalMinutes'),
+      users: str('file: the users file, relative to SCIMITAR_PROVISIONING_FILES_DIR', { maxLength: 1024 }), groups: str('file: the groups file (optional)', { maxLength: 1024 }),
       tenantId: str('Graph: the Entra tenant', { maxLength: 256 }), clientId: str('Graph: the app registration (User.Read.All, GroupMember.Read.All)', { maxLength: 256 }),
       clientSecret: str('Graph: its client secret (sealed; never shown again)', { maxLength: 4096 }), authority: str('Graph: a national cloud\'s login host', { maxLength: 2048 }),
       baseUrl: str('Graph: a national cloud\'s Graph host', { maxLength: 2048 }), includeGroups: bool('Graph: groups and their members too (default true)'),
-      intervalMinutes: int('Graph: minutes between cycles (5 to 1440, default 40)', { minimum: 5, maximum: 1440 }),
+      intervalMinutes: int('Graph and file: minutes between cycles (5 to 1440, default 40)', { minimum: 5, maximum: 1440 }),
     }, ['type']),
     target: object({
       url: str('The target\'s SCIM base URL', { maxLength: 2048 }), token: str('A bearer token (or client credentials below)', { maxLength: 8192 }),
