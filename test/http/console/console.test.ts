@@ -5,13 +5,13 @@
 // Screenshots go to test-artifacts/console/ (ignored by git) for a reviewer.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/browser.ts';
 import type { FastifyInstance } from 'fastify';
 import { createOrg, ENT, entraUser, listening, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -49,15 +49,11 @@ describe('web console (Chromium)', { timeout: 180_000 }, () => {
   };
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startHarness();
     ({ app, url } = await listening(h, { consoleLiveIntervalMs: 150 }));
     org = await createOrg(h, 'genesys', 'Contoso');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     admin.setDefaultTimeout(10_000);
     admin.on('request', (r) => {

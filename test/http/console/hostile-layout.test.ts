@@ -5,12 +5,12 @@
 // test-artifacts/console-layout/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signUpFirstAdmin } from '../../helpers/browser.ts';
 import type { FastifyInstance } from 'fastify';
 import { addDivision, addGroup, createOrg, ENT, entraUser, listening, startHarness, type Harness, type Org } from '../../helpers/harness.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console-layout';
 const LONG = 'x'.repeat(240);
 const HTML = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
@@ -30,7 +30,6 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
   };
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startHarness({ webhookAllowHttpLoopback: true, secretKey: 'a hostile layout test secret key, 32+ long' });
     ({ app, url } = await listening(h));
@@ -64,17 +63,12 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     await app.inject({ method: 'POST', url: `/api/v2/provisioning/jobs/${ids.job}/provision-on-demand`, headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ user: `${'u'.repeat(180)}@contoso.com` }) });
     await app.requestLog.flush();
     await app.refusals.flush();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
     p = await context.newPage();
     const setup = await app.consoleAuth.createSetupToken(org.organization.id);
-    await p.goto(`${url}/console/setup?token=${setup}`);
-    await p.getByLabel('Email (your sign-in name)').fill('root@contoso.com');
-    await p.getByLabel('Name', { exact: true }).fill(`Root ${LONG}`);
-    await p.getByLabel('Password (at least 12 characters)').fill('a long admin password');
-    await p.getByRole('button', { name: 'Create administrator' }).click();
-    await p.waitForURL(`${url}/console**`);
+    await signUpFirstAdmin(p, `${url}/console/setup?token=${setup}`, url, { email: 'root@contoso.com', name: `Root ${LONG}`, password: 'a long admin password' });
   });
   after(async () => {
     await browser?.close();

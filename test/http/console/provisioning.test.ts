@@ -5,12 +5,11 @@
 // change arrives on the target.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signUpFirstAdmin } from '../../helpers/browser.ts';
 import { adminApi, call, entraUser, patchOp, type Harness, type Org } from '../../helpers/harness.ts';
 import { startHub, type Hub } from '../../helpers/hub.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
   let hub: Hub;
@@ -25,19 +24,13 @@ describe('console: Provisioning (Chromium)', { timeout: 120_000 }, () => {
   let client = { id: '', secret: '' };
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM}`);
     hub = await startHub({ listenA: true, orgNames: ['Hub', 'Downstream'] });
     ({ a, b, orgA, orgB, aUrl, bUrl, client } = hub);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+    browser = await launchChromium();
     p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     p.setDefaultTimeout(10_000);
     p.on('dialog', (d) => void d.accept());
-    await p.goto(`${aUrl}/console/setup?token=${await hub.aApp!.consoleAuth.createSetupToken(orgA.organization.id)}`);
-    await p.getByLabel('Email (your sign-in name)').fill('root@hub.test');
-    await p.getByLabel('Name', { exact: true }).fill('Root');
-    await p.getByLabel('Password (at least 12 characters)').fill('a long admin password');
-    await p.getByRole('button', { name: 'Create administrator' }).click();
-    await p.waitForURL(`${aUrl}/console**`);
+    await signUpFirstAdmin(p, `${aUrl}/console/setup?token=${await hub.aApp!.consoleAuth.createSetupToken(orgA.organization.id)}`, aUrl, { email: 'root@hub.test', name: 'Root', password: 'a long admin password' });
   });
   after(async () => {
     await browser?.close();
