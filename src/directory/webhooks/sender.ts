@@ -6,15 +6,14 @@
 // with exponential backoff and jitter, capped at an hour between attempts, for as long as the
 // event is kept: an event is never skipped. Every attempt goes to the delivery log.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import type { Store, WebhookRecord } from '../../store/contract.ts';
 import { eventsOf, type ChangeEvent } from '../../trail/events.ts';
 import { SET_MEDIA_TYPE } from '../../trail/security-events.ts';
 import type { EventFeed } from '../events.ts';
 import type { Sealer } from '../sealed.ts';
-import { guardedLookup, refusedLiteral, type TargetPolicy } from './target.ts';
+import type { TargetPolicy } from './target.ts';
+import { AnswerError, guardedFetch, type GuardedFetch } from '../guarded-fetch.ts';
 import { QueuedWriter } from '../queued-writer.ts';
 import { WakeableLoop } from '../wakeable-loop.ts';
 import type { SetSigner } from './set-signer.ts';
@@ -112,8 +111,8 @@ export class WebhookSender {
   private readonly expiryCheckedAt = new Map<string, number>();
   /** Attempts go to the delivery log in batches, off the sending path. */
   private readonly log: DeliveryRecorder;
-  /** Connections to receivers are kept open between deliveries (one event at a time per subscription). */
-  private readonly agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+  /** Receivers are reached through the guarded client (connections kept open; at most 2,000 characters of an answer kept for the log). */
+  private readonly http: GuardedFetch;
 
   constructor(
     private readonly store: Store,
@@ -123,6 +122,7 @@ export class WebhookSender {
     private readonly options: SenderOptions,
   ) {
     this.onError = options.onError ?? (() => undefined);
+    this.http = guardedFetch(options.policy, { timeoutMs: options.timeoutMs ?? 10_000, maxSockets: 64, maxBodyBytes: 2000 });
     this.log = new DeliveryRecorder(store, { onError: (err) => this.onError(err) });
     this.loop = new WakeableLoop(async () => (await this.tick()) > 0, { intervalMs: options.intervalMs ?? 500, eagerMs: 100, eagerRounds: 20 });
     options.changes?.watch(() => this.loop.poke());
@@ -142,8 +142,7 @@ export class WebhookSender {
   async stop(): Promise<void> {
     await this.loop.stop();
     await this.log.flush();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.http.close();
   }
 
   /** One round: every due subscription this node could lease, sent for. Returns the attempts made. */
@@ -252,30 +251,14 @@ export class WebhookSender {
   }
 
   /** One POST of a signed event; what the receiver answered, or why it could not. */
-  private post(hook: WebhookRecord, out: OutgoingEvent): Promise<Attempt> {
-    const url = new URL(hook.url);
-    const { body } = out;
-    const headers = { ...out.headers, 'user-agent': 'Scimitar-Webhooks/1', 'content-length': String(Buffer.byteLength(body)) };
+  private async post(hook: WebhookRecord, out: OutgoingEvent): Promise<Attempt> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
-    const refused = refusedLiteral(url, this.options.policy);
-    if (refused) return Promise.resolve({ error: `refused: ${refused}`, latencyMs: 0 });
-    return new Promise<Attempt>((resolve) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const agent = url.protocol === 'https:' ? this.agents.https : this.agents.http;
-      const req = send(url, { method: 'POST', headers, agent, timeout: this.options.timeoutMs ?? 10_000, lookup: guardedLookup(this.options.policy, url.protocol) as never }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < 2000) chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode, response: Buffer.concat(chunks).toString('utf8').slice(0, 2000), latencyMs: elapsed() }));
-        res.on('error', (e) => resolve({ status: res.statusCode, error: e.message, latencyMs: elapsed() }));
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 10_000} ms`)));
-      req.on('error', (e) => resolve({ error: e.message, latencyMs: elapsed() }));
-      req.end(body);
-    });
+    try {
+      const res = await this.http(hook.url, { method: 'POST', headers: { ...out.headers, 'user-agent': 'Scimitar-Webhooks/1' }, body: out.body });
+      return { status: res.status, response: await res.text(), latencyMs: elapsed() };
+    } catch (e) {
+      return { ...(e instanceof AnswerError && e.status !== undefined ? { status: e.status } : {}), error: (e as Error).message, latencyMs: elapsed() };
+    }
   }
 }
