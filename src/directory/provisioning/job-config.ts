@@ -72,6 +72,14 @@ const OPERATORS = SCOPE_OPERATORS;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** `o[k]` as a string, undefined when absent or empty; a 400 naming `where.k` when it is not a string (of at most `max` characters). */
+function optionalText(o: JsonObject, where: string, k: string, max?: number): string | undefined {
+  const v = o[k];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' || (max !== undefined && v.length > max)) throw scimErrors.badRequest(`${where}.${k} must be a string${max !== undefined ? ` of at most ${max} characters` : ''}`);
+  return v;
+}
+
 /** The compiled mappings of a job (a MappingError names what is wrong and where). */
 export function jobMappings(c: JobConfig): MappingSet {
   return compileMappings(c.mappings ?? {}, 'mappings');
@@ -90,10 +98,9 @@ function readSource(raw: unknown, policy: TargetPolicy, current: JobSource | und
   if (raw.type === 'directory') return { source: { type: 'directory' } };
   if (raw.type === 'file') {
     const path = (k: string): string | undefined => {
-      if (raw[k] === undefined || raw[k] === null || raw[k] === '') return undefined;
-      if (typeof raw[k] !== 'string' || (raw[k] as string).length > 1024) throw scimErrors.badRequest(`source.${k} must be a path of at most 1024 characters`);
-      fileInside(filesDir, raw[k] as string);
-      return raw[k] as string;
+      const v = optionalText(raw, 'source', k, 1024);
+      if (v !== undefined) fileInside(filesDir, v);
+      return v;
     };
     const users = path('users');
     if (!users) throw scimErrors.badRequest('a file source needs source.users: a JSON or CSV file inside SCIMITAR_PROVISIONING_FILES_DIR');
@@ -102,11 +109,7 @@ function readSource(raw: unknown, policy: TargetPolicy, current: JobSource | und
     if (!Number.isInteger(interval) || (interval as number) < 5 || (interval as number) > 1440) throw scimErrors.badRequest('source.intervalMinutes must be a whole number of minutes from 5 to 1440');
     return { source: { type: 'file', users, ...(groups ? { groups } : {}), intervalMinutes: interval as number } };
   }
-  const text = (k: string, max = 256): string | undefined => {
-    if (raw[k] === undefined || raw[k] === null || raw[k] === '') return undefined;
-    if (typeof raw[k] !== 'string' || (raw[k] as string).length > max) throw scimErrors.badRequest(`source.${k} must be a string of at most ${max} characters`);
-    return raw[k] as string;
-  };
+  const text = (k: string, max = 256) => optionalText(raw, 'source', k, max);
   const was = current?.type === 'graph' ? current : undefined;
   const tenantId = text('tenantId') ?? was?.tenantId;
   const clientId = text('clientId') ?? was?.clientId;
@@ -140,11 +143,7 @@ export function readJobConfig(b: JsonObject, policy: TargetPolicy, current?: Job
   let target = current?.target;
   let credentials: JobCredentials | undefined;
   if (t) {
-    const str = (k: string): string | undefined => {
-      if (t[k] === undefined || t[k] === null || t[k] === '') return undefined;
-      if (typeof t[k] !== 'string') throw scimErrors.badRequest(`target.${k} must be a string`);
-      return t[k] as string;
-    };
+    const str = (k: string) => optionalText(t, 'target', k);
     const url = checkTargetUrl(t.url ?? current?.target.url, policy).href.replace(/\/+$/, '');
     const token = str('token');
     const tokenUrl = str('tokenUrl');
