@@ -15,7 +15,7 @@ import { askedDivisions, withinCaller } from '../admin/division-scope.ts';
 import type { EventFeed } from '../events.ts';
 import type { TargetPolicy } from '../webhooks/target.ts';
 import { readJobConfig, type GraphJobSource, type JobConfig } from './job-config.ts';
-import { credentialScope, graphOf, readJobSource, runJobCycle, sourceScope, stepsOf, targetClient } from './job-cycle.ts';
+import { credentialScope, graphOf, readJobSource, runJobCycle, sourceScope, stepsOf, targetClient, type JobTarget } from './job-cycle.ts';
 import { GraphError } from '../../provision/graph.ts';
 import { attributesOf } from '../../provision/expression/ast.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -103,6 +103,11 @@ export class JobAdmin {
       ...(j.status === 'running' && j.nextFull > 0 ? { nextFullReconciliation: new Date(j.nextFull).toISOString() } : {}),
       dateCreated: j.created, selfUri: `/api/v2/provisioning/jobs/${j.id}`,
     };
+  }
+
+  /** How this node's jobs reach their sources and targets. */
+  private target(box = this.secretBox()): JobTarget {
+    return { box, fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) };
   }
 
   private secretBox(): SecretBox {
@@ -219,7 +224,7 @@ export class JobAdmin {
     const keep = setInterval(() => void this.store.extendJobLease(j.id, owner, Date.now() + JOB_LEASE_MS).catch(() => undefined), JOB_LEASE_MS / 3);
     let r;
     try {
-      r = await runJobCycle(this.store, { box, fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) }, j, 'on-demand', { only: [user] });
+      r = await runJobCycle(this.store, this.target(box), j, 'on-demand', { only: [user] });
     } catch (e) {
       if (e instanceof ScimError) throw e;
       // The target could not be reached: 503 with why (the core has no 502; RFC 7644 3.12 lists none).
@@ -252,7 +257,7 @@ export class JobAdmin {
     if (config.source.type === 'file') {
       let users;
       try {
-        ({ users } = await readJobSource(this.store, { box: this.secretBox(), fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) }, j));
+        ({ users } = await readJobSource(this.store, this.target(), j));
       } catch (e) {
         if (e instanceof ScimError) throw e;
         throw new ScimError(503, undefined, `The source files could not be read: ${(e as Error).message}`);
@@ -277,7 +282,7 @@ export class JobAdmin {
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
     }
-    const graph = graphOf(j, source, { box: this.secretBox(), fetch: this.fetch, ...(this.filesDir ? { filesDir: this.filesDir } : {}) });
+    const graph = graphOf(j, source, this.target());
     const select = [...new Set(['id', 'userPrincipalName', 'displayName', 'accountEnabled', ...attributes])].filter((a) => /^[A-Za-z][A-Za-z0-9_]*$/.test(a));
     let user: Record<string, unknown>;
     try {
