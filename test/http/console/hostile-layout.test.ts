@@ -57,7 +57,15 @@ describe('console layout with hostile data (Chromium)', { timeout: 240_000 }, ()
     ids.webhook = hook.json().id;
     await app.inject({ method: 'POST', url: `/api/v2/webhooks/${ids.webhook}/test`, headers: { authorization: `Bearer ${org.token}` } });
     // A provisioning job with a long name and target, and a log entry with a long error (its target does not answer).
-    const job = await app.inject({ method: 'POST', url: '/api/v2/provisioning/jobs', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: `Job ${HTML} ${LONG}`.slice(0, 200), target: { url: `http://127.0.0.1:9/${LONG}`, token: 't' } }) });
+    const job = await app.inject({ method: 'POST', url: '/api/v2/provisioning/jobs', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({
+      name: `Job ${HTML} ${LONG}`.slice(0, 200), target: { url: `http://127.0.0.1:9/${LONG}`, token: 't' },
+      // A mapping and a scoping clause with long and HTML values: the job page shows both in its tables and forms.
+      mappings: { users: [
+        { target: 'userName', source: { type: 'direct', attribute: 'userPrincipalName' }, apply: 'always', match: 1 },
+        { target: 'title', source: { type: 'constant', value: `${HTML} ${LONG}` }, apply: 'always', defaultValue: LONG },
+      ] },
+      scopingFilters: [{ clauses: [{ attribute: 'department', operator: 'EQUALS', value: `${HTML} ${LONG}` }] }],
+    }) });
     assert.equal(job.statusCode, 201, job.body);
     ids.job = job.json().id;
     await app.inject({ method: 'POST', url: `/api/v2/provisioning/jobs/${ids.job}/provision-on-demand`, headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ user: `${'u'.repeat(180)}@contoso.com` }) });
