@@ -1,5 +1,5 @@
 // Serving: open the store, bootstrap on first run, listen, shut down gracefully.
-import { startSenderThread } from './directory/webhooks/sender-host.ts';
+import { startBackgroundThread } from './directory/background/host.ts';
 import { packageVersion } from './version.ts';
 import { bootstrap, type BootstrapResult } from './directory/organizations.ts';
 import type { Config } from './config.ts';
@@ -98,16 +98,17 @@ export async function serve(config: Config): Promise<void> {
   await sweep();
   const timer = setInterval(() => void sweep().catch((err) => app.log.error({ err }, 'retention sweep failed')), AUDIT_SWEEP_MS);
   timer.unref();
-  // Every node sends webhooks, from a thread of its own (sender-thread.ts); each subscription
-  // is leased to one node at a time.
+  // Every node sends webhooks and writes its request log from a thread of its own
+  // (background/thread.ts); each subscription is leased to one node at a time.
   // Not awaited: the signal handlers below are in place at once (a SIGTERM while the thread
-  // loads would otherwise end the process without its shutdown).
-  const senderThread = startSenderThread({
+  // loads would otherwise end the process without its shutdown). Until it runs, the request
+  // log is written here.
+  const background = startBackgroundThread({
     store: { dbPath: config.dbPath, databaseUrl: config.databaseUrl },
     policy: { allowHttpLoopback: config.webhookAllowHttpLoopback, allowPrivate: config.webhookAllowPrivate },
     publicUrl: config.publicUrl, eventRetentionDays: config.eventRetentionDays,
-  }, services.changes, (err) => app.log.error({ err }, 'webhook sender failed'));
-  senderThread.catch((err: unknown) => app.log.error({ err }, 'webhook sender thread did not start'));
+  }, services.changes, (err) => app.log.error({ err }, 'background thread failed'));
+  background.then((thread) => app.requestLog.writeThrough(thread), (err: unknown) => app.log.error({ err }, 'background thread did not start'));
   services.jobRunner.start((err) => app.log.error({ err }, 'provisioning job runner failed'));
 
   let closing = false;
@@ -117,7 +118,10 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(timer);
     app.log.info({ signal }, 'shutting down');
     metricsServer?.close();
-    await (await senderThread.catch(() => undefined))?.stop();
+    // The thread writes what it was handed before it ends; what is queued after that (the
+    // requests that finish during app.close) is written here.
+    app.requestLog.writeThrough(undefined);
+    await (await background.catch(() => undefined))?.stop();
     await services.jobRunner.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await stopListening();

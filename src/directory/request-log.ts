@@ -25,24 +25,46 @@ export interface RequestSeen extends Omit<RequestRecord, 'id' | 'time' | 'path' 
   readonly at: number;
 }
 
+/** Takes a batch of the request log off this thread (the server's background thread, host.ts). */
+export interface RequestBatchSink {
+  /** False when it cannot take the batch now: the recorder writes it itself. */
+  writeRequests(batch: readonly RequestSeen[]): boolean;
+}
+
 export class RequestRecorder extends QueuedWriter<RequestSeen> {
+  private sink: RequestBatchSink | undefined;
+
   /**
    * Every request is recorded: one write per second at most, in batches, keeps reads fast. The
    * request pays only for queueing what it saw; ids, times and redaction are made when the
-   * batch is written (docs/benchmarks.md, "The request log's cost on reads").
+   * batch is written, on the background thread when the server runs one (docs/benchmarks.md,
+   * "The request log's cost on reads").
    */
   constructor(store: Store, options: QueuedWriterOptions = {}) {
-    super((batch) => store.transaction((tx) => tx.insertRequests(batch.map(formatted))), { flushMs: 1000, maxQueued: 50_000, ...options });
+    super(async (batch) => {
+      if (this.sink?.writeRequests(batch)) return;
+      await store.transaction((tx) => tx.insertRequests(requestRecords(batch)));
+    }, { flushMs: 1000, maxQueued: 50_000, ...options });
   }
 
   record(r: RequestSeen): void {
     this.enqueue(r);
+  }
+
+  /** Batches go to `sink` from now on (undefined: written here again). */
+  writeThrough(sink: RequestBatchSink | undefined): void {
+    this.sink = sink;
   }
 }
 
 /** A URL with the values of secret-bearing query parameters replaced. */
 export function redactUrl(url: string): string {
   return url.includes('=') ? url.replace(/([?&](?:token|access_token|client_secret|password)=)[^&#]*/gi, '$1[redacted]') : url;
+}
+
+/** Rows of the request log, as written: ids, times, URLs redacted and cut. */
+export function requestRecords(batch: readonly RequestSeen[]): RequestRecord[] {
+  return batch.map(formatted);
 }
 
 function formatted(r: RequestSeen): RequestRecord {

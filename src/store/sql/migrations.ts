@@ -28,15 +28,20 @@ export interface DdlDialect {
    * one writer commits in sequence order (SQLite).
    */
   readonly auditCommitOrder: string;
+  /** Epoch milliseconds of a column holding an ISO 8601 time, as an integer expression. */
+  readonly epochMs: (column: string) => string;
 }
 
-export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', countRowPerOrganization: true, auditCommitOrder: '' };
+export const SQLITE_DDL: DdlDialect = { serial: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', withoutRowid: ' WITHOUT ROWID', countRowPerOrganization: true, auditCommitOrder: '',
+  epochMs: (c) => `CAST(ROUND((julianday(${c}) - 2440587.5) * 86400000) AS INTEGER)`,
+};
 export const POSTGRES_DDL: DdlDialect = {
   serial: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', withoutRowid: '', countRowPerOrganization: false,
   // Rows written before this step have none: they come first.
   auditCommitOrder: `ALTER TABLE audits ADD COLUMN xid xid8;
 ALTER TABLE audits ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
 CREATE INDEX audits_org_xid ON audits(org_id, xid, seq);`,
+  epochMs: (c) => `(EXTRACT(EPOCH FROM ${c}::timestamptz) * 1000)::bigint`,
 };
 
 const USER_COUNTS = `
@@ -489,6 +494,17 @@ CREATE INDEX provisioning_log_time ON provisioning_log(time);`,
       // The cycle a job is running now and how far it has got, written by the node that runs
       // it every few seconds: any node's status answer and console page can show it.
       sql: 'ALTER TABLE provisioning_jobs ADD COLUMN current_cycle TEXT;',
+    },
+    {
+      version: 22,
+      name: 'request log time as a number',
+      // The request log's time range (pruning, the 24-hour chart, from/to) reads an index on
+      // epoch milliseconds instead of one on the ISO text: every request inserts into it, and
+      // on SQLite the text index was 40% of a row's insert (2.8 of 7 us; the integer one 0.4).
+      sql: `ALTER TABLE requests ADD COLUMN at ${d.bigint} NOT NULL DEFAULT 0;
+UPDATE requests SET at = ${d.epochMs('time')};
+DROP INDEX requests_time;
+CREATE INDEX requests_at ON requests(at);`,
     },
   ];
 }

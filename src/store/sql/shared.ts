@@ -53,10 +53,12 @@ export const PURGE_BATCH = 5_000;
  * PostgreSQL's row locks and WAL) in one long statement, and writes go on between batches.
  * The oldest rows have the lowest `seq`, so each batch reads the key's index from its start.
  */
-export async function purgeBefore(db: SqlExecutor, table: string, time: string, batch = PURGE_BATCH): Promise<number> {
+export async function purgeBefore(db: SqlExecutor, table: string, before: string | { readonly column: string; readonly value: number }, batch = PURGE_BATCH): Promise<number> {
+  // The ISO `time` column, or another that holds the time (the request log's epoch milliseconds).
+  const [column, value] = typeof before === 'string' ? ['time', before] : [before.column, before.value];
   let total = 0;
   for (;;) {
-    const n = await db.run(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE time < ? ORDER BY seq ${limit(batch)})`, [time]);
+    const n = await db.run(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE ${column} < ? ORDER BY seq ${limit(batch)})`, [value]);
     total += n;
     if (n < batch) return total;
     // Let waiting requests run between two batches.

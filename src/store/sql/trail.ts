@@ -3,8 +3,12 @@ import type { AuditPage, AuditQuery, AuditRecord, EventQuery, EventRow, RequestR
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
 import { auditInsert, limit, one, placeholders, purgeBefore, runStatement } from './shared.ts';
 
-/** The WHERE of a trail page (audits, refusals): organization, client, time range, position in the order asked. */
-function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: unknown[] } {
+/**
+ * The WHERE of a trail page (audits, refusals, requests): organization, client, time range,
+ * position in the order asked. The request log's range reads its epoch-milliseconds column
+ * (`at`, migration 22), the others their ISO `time`.
+ */
+function trailWhere(orgId: string, q: TrailQuery, byEpoch = false): { where: string[]; params: unknown[] } {
   const where = ['org_id = ?'];
   const params: unknown[] = [orgId];
   const add = (sql: string, v: unknown) => {
@@ -12,8 +16,9 @@ function trailWhere(orgId: string, q: TrailQuery): { where: string[]; params: un
     params.push(v);
   };
   if (q.clientId !== undefined) add('client_id = ?', q.clientId);
-  if (q.from !== undefined) add('time >= ?', q.from);
-  if (q.to !== undefined) add('time < ?', q.to);
+  const bound = (iso: string) => (byEpoch ? Date.parse(iso) : iso);
+  if (q.from !== undefined) add(byEpoch ? 'at >= ?' : 'time >= ?', bound(q.from));
+  if (q.to !== undefined) add(byEpoch ? 'at < ?' : 'time < ?', bound(q.to));
   if (q.after !== undefined) add(q.newestFirst ? 'seq < ?' : 'seq > ?', q.after);
   return { where, params };
 }
@@ -112,25 +117,25 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
     },
     deleteRefusalsBefore: (time) => purgeBefore(db, 'refusals', time),
     async insertRequests(records) {
-      const columns = 'id, org_id, time, client_id, request_id, method, path, status, duration_ms, auth, detail';
-      const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
+      const columns = 'id, org_id, time, at, client_id, request_id, method, path, status, duration_ms, auth, detail';
+      const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, Date.parse(r.time), r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
       if (features.columnArrays) {
         // One statement whatever the batch (every request of the last second is one batch).
         const rows = records.map(row);
         await db.run(
-          `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
-          Array.from({ length: 11 }, (_, c) => rows.map((r) => r[c])),
+          `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
+          Array.from({ length: 12 }, (_, c) => rows.map((r) => r[c])),
         );
         return;
       }
-      // 500 rows (5,500 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
+      // 500 rows (6,000 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
       for (let i = 0; i < records.length; i += 500) {
         const chunk = records.slice(i, i + 500);
-        await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(11)})`).join(', ')}`, chunk.flatMap(row));
+        await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`, chunk.flatMap(row));
       }
     },
     async queryRequests(orgId, q) {
-      const { where, params } = trailWhere(orgId, q);
+      const { where, params } = trailWhere(orgId, q, true);
       if (q.withUnattributed) where[0] = '(org_id = ? OR org_id IS NULL)';
       if (q.status !== undefined) {
         const cls = /^([2-5])xx$/.exec(q.status);
@@ -165,14 +170,14 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
            SUM(CASE WHEN status < 400 THEN 1 ELSE 0 END) AS ok,
            SUM(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END) AS refused,
            SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS failed
-         FROM requests WHERE ${withUnattributed ? '(org_id = ? OR org_id IS NULL)' : 'org_id = ?'} AND time >= ? GROUP BY substr(time, 1, 13) ORDER BY 1`,
-        [orgId, from],
+         FROM requests WHERE ${withUnattributed ? '(org_id = ? OR org_id IS NULL)' : 'org_id = ?'} AND at >= ? GROUP BY substr(time, 1, 13) ORDER BY 1`,
+        [orgId, Date.parse(from)],
       );
       return rows.map((r) => ({ hour: `${r.hour as string}:00:00.000Z`, ok: Number(r.ok), refused: Number(r.refused), failed: Number(r.failed) }));
     },
     lastAccepted: (orgId) => one(db, 'SELECT time, client_id FROM requests WHERE org_id = ? AND status < 400 ORDER BY seq DESC LIMIT 1', [orgId], (r) => ({ time: r.time as string, ...(r.client_id ? { clientId: r.client_id as string } : {}) })),
     async pruneRequests(time, maxRows) {
-      let n = await purgeBefore(db, 'requests', time);
+      let n = await purgeBefore(db, 'requests', { column: 'at', value: Date.parse(time) });
       const rows = await db.all('SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?', [maxRows]);
       if (rows.length > 0) n += await db.run('DELETE FROM requests WHERE seq <= ?', [Number(rows[0].seq)]);
       return n;

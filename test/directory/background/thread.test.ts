@@ -1,14 +1,16 @@
-// The webhook sender's own thread: deliveries go on while the request thread is busy. The
+// The node's background thread. Webhook deliveries go on while the request thread is busy: the
 // test's thread makes a change, then blocks itself for 1.5 s (as a node saturated with requests
 // would hold its event loop); the receiver, in a process of its own, notes when the event
-// arrived. A sender in the request thread could only send after the block.
+// arrived. A sender in the request thread could only send after the block. The request log's
+// batches are written by the thread, and by the request thread whenever no thread runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { adminApi, call, createOrg, entraUser, patchOp, startHarness } from '../../helpers/harness.ts';
-import { startSenderThread } from '../../../src/directory/webhooks/sender-host.ts';
+import { startBackgroundThread } from '../../../src/directory/background/host.ts';
+import type { RequestSeen } from '../../../src/directory/request-log.ts';
 
 const RECEIVER = `
 const server = require('node:http').createServer((req, res) => {
@@ -19,7 +21,7 @@ const server = require('node:http').createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
 `;
 
-test('the sender thread delivers while the request thread is blocked, and stops cleanly', async () => {
+test('the background thread delivers while the request thread is blocked, and stops cleanly', async () => {
   const h = await startHarness({ webhookAllowHttpLoopback: true });
   const rx = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: rx.stdout! });
@@ -35,7 +37,7 @@ test('the sender thread delivers while the request thread is blocked, and stops 
     const api = adminApi(() => h, () => org.token);
     assert.equal((await api('POST', '/webhooks', { url: `http://127.0.0.1:${port}/hook`, eventTypes: ['user.updated'] })).status, 201);
     const id = (await call(h, { method: 'POST', path: '/Users', token: org.token, body: entraUser('busy@contoso.com') })).body.id as string;
-    const thread = await startSenderThread({ store: { dbPath: h.dbPath! }, policy: { allowHttpLoopback: true, allowPrivate: false }, publicUrl: 'http://localhost:8080' }, h.services.changes, (e) => errors.push(e));
+    const thread = await startBackgroundThread({ store: { dbPath: h.dbPath! }, policy: { allowHttpLoopback: true, allowPrivate: false }, publicUrl: 'http://localhost:8080' }, h.services.changes, (e) => errors.push(e));
     try {
       await call(h, { method: 'PATCH', path: `/Users/${id}`, token: org.token, body: patchOp({ op: 'replace', path: 'title', value: 'Busy' }) });
       const blockedFrom = Date.now();
@@ -59,10 +61,10 @@ test('the sender thread delivers while the request thread is blocked, and stops 
   }
 });
 
-test('a sender thread that ends unexpectedly is started again, and stop ends it for good', async () => {
+test('a background thread that ends unexpectedly is started again, and stop ends it for good', async () => {
   const errors: string[] = [];
   const watchers = new Set<(orgId: string) => void>();
-  const thread = await startSenderThread({ store: { dbPath: 'unused' }, policy: { allowHttpLoopback: false, allowPrivate: false }, publicUrl: 'http://localhost:8080' },
+  const thread = await startBackgroundThread({ store: { dbPath: 'unused' }, policy: { allowHttpLoopback: false, allowPrivate: false }, publicUrl: 'http://localhost:8080' },
     { watch: (w) => (watchers.add(w), () => watchers.delete(w)) }, (e) => errors.push(e.message), { entry: new URL('../../fixtures/crashing-thread.mjs', import.meta.url) });
   const deadline = Date.now() + 5000;
   while (errors.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -73,4 +75,39 @@ test('a sender thread that ends unexpectedly is started again, and stop ends it 
   const after = errors.length;
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(errors.length, after, 'nothing is started after stop');
+});
+
+test('the request log is written by the background thread, and by the request thread while none runs', async () => {
+  const h = await startHarness();
+  const errors: Error[] = [];
+  try {
+    const org = await createOrg(h);
+    const thread = await startBackgroundThread({ store: { dbPath: h.dbPath! }, policy: { allowHttpLoopback: false, allowPrivate: false }, publicUrl: 'http://localhost:8080' }, h.services.changes, (e) => errors.push(e));
+    await h.app.requestLog.flush(); // the organization's token request, written here
+    const taken: (readonly RequestSeen[])[] = [];
+    h.app.requestLog.writeThrough({ writeRequests: (batch) => (taken.push(batch), thread.writeRequests(batch)) });
+    const paths = async (from: number) => ((await h.store.queryRequests(org.organization.id, { limit: 1000, newestFirst: false, withUnattributed: true })).entities.map((r) => r.path)).slice(from);
+    try {
+      assert.equal((await call(h, { path: '/Users?marker=threaded', token: org.token })).status, 200);
+      assert.equal((await call(h, { path: '/Users?token=not-a-secret-to-keep', token: 'unknown-token' })).status, 401);
+      await h.app.requestLog.flush();
+      assert.equal(taken.length, 1, 'the batch went to the thread');
+      assert.equal(taken[0].length, 2);
+    } finally {
+      // Stop writes what it was handed before the thread ends.
+      await thread.stop();
+    }
+    const written = await paths(1);
+    assert.ok(written.some((p) => p.endsWith('marker=threaded')), JSON.stringify(written));
+    assert.ok(written.includes('/api/v2/scim/v2/Users?token=[redacted]'), 'the thread redacts as the request thread would');
+    // The thread has stopped: the recorder is told so (writeRequests says false) and writes here.
+    assert.equal(thread.writeRequests([]), false);
+    assert.equal((await call(h, { path: '/Users?marker=in-process', token: org.token })).status, 200);
+    await h.app.requestLog.flush();
+    assert.equal(taken.length, 2);
+    assert.ok((await paths(1 + written.length)).some((p) => p.endsWith('marker=in-process')));
+    assert.deepEqual(errors, []);
+  } finally {
+    await h.close();
+  }
 });

@@ -1,0 +1,90 @@
+// Runs the node's background thread (thread.ts: the webhook sender and the request log's
+// writes), relays the node's change signal to it and hands it the request log's batches. The
+// server starts it on every node; tests that tick a sender by hand use WebhookSender in their
+// own thread.
+import { Worker } from 'node:worker_threads';
+import type { ChangeSignal } from '../change-signal.ts';
+import type { RequestSeen } from '../request-log.ts';
+import type { BackgroundThreadCommand, BackgroundThreadData, BackgroundThreadMessage } from './thread.ts';
+
+export interface BackgroundThread {
+  /**
+   * Hands a batch of the request log to the thread to format and write; false while no thread
+   * runs (starting again after a crash, or stopped), and the caller writes it itself.
+   */
+  writeRequests(batch: readonly RequestSeen[]): boolean;
+  stop(): Promise<void>;
+}
+
+// Compiled, the thread is thread.js beside this file. From source (tests run through tsx) it
+// is the .ts file, and the worker first registers tsx's loader for itself: loader hooks of the
+// process (--import tsx) do not reach a worker on Node 20.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const ENTRY = new URL(`./thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+
+function startWorker(data: BackgroundThreadData, entry?: URL): Worker {
+  if (entry || !FROM_SOURCE) return new Worker(entry ?? ENTRY, { workerData: data });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY.href)}); })`, { eval: true, workerData: data });
+}
+
+/** How long a thread that ended unexpectedly waits before it is started again. */
+const RESTART_MS = 1_000;
+
+/** One thread: resolves once it is ready; `ended` hears it end (for any reason). */
+function launch(data: BackgroundThreadData, entry: URL | undefined, onError: (err: Error) => void, ended: (stoppedCleanly: boolean) => void): Promise<Worker> {
+  const worker = startWorker(data, entry);
+  let clean = false;
+  return new Promise<Worker>((resolve, reject) => {
+    worker.on('message', (m: BackgroundThreadMessage) => {
+      if (m.kind === 'ready') resolve(worker);
+      else if (m.kind === 'stopped') clean = true;
+      else if (m.kind === 'error') onError(Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {}));
+    });
+    worker.once('error', (err) => {
+      reject(err);
+      onError(err);
+    });
+    worker.once('exit', () => ended(clean));
+  });
+}
+
+/**
+ * Starts the thread and keeps it running: a thread that ends without being asked to (a crash)
+ * is logged and started again after a second, so a node never stops sending for good.
+ */
+export async function startBackgroundThread(data: BackgroundThreadData, changes: Pick<ChangeSignal, 'watch'>, onError: (err: Error) => void, options: { readonly entry?: URL } = {}): Promise<BackgroundThread> {
+  let stopping = false;
+  let current: Worker | undefined;
+  let exited: () => void = () => undefined;
+  const onEnd = (clean: boolean) => {
+    current = undefined;
+    exited();
+    if (stopping) return;
+    onError(new Error(`the background thread ended${clean ? '' : ' unexpectedly'}: starting it again in ${RESTART_MS} ms`));
+    setTimeout(() => {
+      if (!stopping) void launch(data, options.entry, onError, onEnd).then((w) => (current = w), () => undefined);
+    }, RESTART_MS).unref();
+  };
+  current = await launch(data, options.entry, onError, onEnd);
+  const send = (m: BackgroundThreadCommand) => current?.postMessage(m);
+  const unwatch = changes.watch(() => send('poke'));
+  return {
+    writeRequests(batch) {
+      if (!current || stopping) return false;
+      send({ kind: 'requests', batch });
+      return true;
+    },
+    async stop() {
+      stopping = true;
+      unwatch();
+      const worker = current;
+      if (!worker) return;
+      const gone = new Promise<void>((resolve) => (exited = resolve));
+      worker.postMessage('stop' satisfies BackgroundThreadCommand);
+      // A thread that does not finish within 10 s is ended: its leases run out and another node (or the next start) goes on.
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await worker.terminate();
+    },
+  };
+}
