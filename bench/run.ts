@@ -6,8 +6,8 @@
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
 //   --db postgres   run Scimitar on PostgreSQL (DATABASE_URL or the local test database)
 //   --no-write      do not touch docs/benchmarks.md
-//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "jobs", "memory", "request log", "events")
-//   --table-only    the request scenarios only (no bulk, cursor, console, request log, cycle or memory runs)
+//   --only <text>   run only the scenarios whose names contain <text> (e.g. "bulk", "cycle", "jobs", "memory", "request log", "events", "two nodes")
+//   --table-only    the request scenarios only (no bulk, cursor, console, request log, events, two nodes, cycle or memory runs)
 //   --rounds <n>    interleaved rounds (default 3; 1 with --quick)
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -625,6 +625,31 @@ async function main(): Promise<void> {
       rows.push(`| events: PATCH at 1,000/s with a webhook; change to receipt (target p99 < 1000 ms) | 16 | ${(received.length / (DURATION * 2)).toFixed(0)} delivered/s | ${p(0.5).toFixed(0)} | ${p(0.99).toFixed(0)} | ${sent - Math.min(sent, received.length)} | |`);
       rows.push(`| events: PATCH with / without a subscribed webhook, median of ${ROUNDS} (target >= 0.90) | 32 | ${withHook.rps.toFixed(0)} / ${without.rps.toFixed(0)} | | | ${withHook.errors} | ${ratio.toFixed(2)} (${runs.map((r) => (r.with.rps / r.without.rps).toFixed(2)).join(', ')}) |`);
       notes.push(`change events: ${sent} PATCHes at ${(sent / (DURATION * 2)).toFixed(0)}/s, ${received.length} events received once each; change to receipt p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms (${p(0.99) < 1000 ? 'met' : 'NOT met'}: < 1000 ms); PATCH ${withHook.rps.toFixed(0)} req/s with the subscription vs ${without.rps.toFixed(0)} without: ${ratio.toFixed(2)} (${ratio >= 0.9 ? 'met' : 'NOT met'}: >= 0.90)`);
+    }
+
+    // Two nodes on one PostgreSQL: the bench's server and a second one on the same store, the
+    // same client concurrency spread over both (autocannon splits its connections between the
+    // URLs), against the one node alone, alternating. Informative, not a target: on a machine
+    // whose cores the nodes, PostgreSQL and autocannon share, a second node adds no CPU.
+    if (dialect === 'postgres' && wantedExtra('two nodes')) {
+      const second = await start(SCIMITAR, store.env, /Tenant URL/);
+      const one: Target = { name: 'scimitar', url: scim.url, base: '/api/v2/scim/v2', bearer: tok, data };
+      for (const name of ['get by id', 'patch', 'members (100)']) {
+        const req = scenarioRequest(name, one);
+        if (!req) continue;
+        await autocannon({ url: second.url, connections: 8, duration: 1, requests: [req].flat() as never[] }); // the second node's code warm
+        const pairs: { one: number; two: number }[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const alone = await load(scim.url, 32, req);
+          const both = await autocannon({ url: [scim.url, second.url] as never, connections: 32, duration: DURATION, requests: [req].flat() as never[] });
+          if (alone.errors > 0 || both.errors + both.non2xx + both.timeouts > 0) failed = true;
+          pairs.push({ one: alone.rps, two: both.requests.average });
+        }
+        const ratio = median(pairs.map((x) => x.two / x.one));
+        rows.push(`| two nodes / one: ${name} | 32 | ${median(pairs.map((x) => x.two)).toFixed(0)} / ${median(pairs.map((x) => x.one)).toFixed(0)} | | | 0 | ${ratio.toFixed(2)} (informative) |`);
+        notes.push(`two nodes on one PostgreSQL, ${name} at concurrency 32: ${pairs.map((x) => `${x.two.toFixed(0)} two / ${x.one.toFixed(0)} one`).join(', ')}; median ${ratio.toFixed(2)}x (informative on ${cpus().length} cores)`);
+      }
+      await stop(second);
     }
 
     await stop(scim);
