@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/contract.ts';
-import { openTestPostgres, postgresSkipReason } from './postgres.ts';
+import { openTestPostgres, postgresSkipReason, untilRunningTransactionsEnd } from './postgres.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -16,6 +16,11 @@ export interface Dialect {
   readonly skip: string | undefined;
   /** A fresh, empty store of this dialect, and its removal. */
   open(options?: { readonly maxCandidates?: number }): Promise<{ store: Store; cleanup(): Promise<void> }>;
+  /**
+   * Resolves once the event feed shows every change committed before the call: at once on
+   * SQLite; on PostgreSQL when the transactions running now (other test files') have ended.
+   */
+  feedCaughtUp(): Promise<void>;
 }
 
 export const DIALECTS: readonly Dialect[] = [
@@ -33,10 +38,12 @@ export const DIALECTS: readonly Dialect[] = [
         },
       };
     },
+    feedCaughtUp: async () => undefined,
   },
   {
     name: 'postgres',
     skip: await postgresSkipReason(),
     open: (options = {}) => openTestPostgres(options),
+    feedCaughtUp: () => untilRunningTransactionsEnd(),
   },
 ];

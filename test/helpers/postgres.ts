@@ -51,6 +51,29 @@ export function freshSchemaName(): string {
   return `scimitar_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 }
 
+/**
+ * Waits until every transaction running now, anywhere in the cluster, has ended. The event
+ * feed shows an event only once no older transaction is still running (commit order,
+ * src/store/postgres: `commitOrder`), and the test files run beside one another, each with
+ * its own transactions: an event written a moment ago can be hidden for that long.
+ */
+export async function untilRunningTransactionsEnd(timeoutMs = 10_000): Promise<void> {
+  const c = new pg.Client({ connectionString: POSTGRES_URL });
+  await c.connect();
+  try {
+    // A transaction id newer than any running one (its own transaction ends with the statement).
+    const { xid } = (await c.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0];
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await c.query<{ done: boolean }>('SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS done', [xid])).rows[0].done) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`transactions older than ${xid} were still running after ${timeoutMs} ms`);
+  } finally {
+    await c.end();
+  }
+}
+
 export async function adminQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: POSTGRES_URL });
   await c.connect();

@@ -9,7 +9,7 @@ import { DIALECTS } from '../helpers/dialects.ts';
 
 interface Event { id: string; type: string; sequence: number; resource: { type: string; id: string; version?: string; divisionId?: string }; actor: { clientId?: string }; attributes?: string[]; memberIds?: string[] }
 
-for (const { name: dialect, skip } of DIALECTS) {
+for (const { name: dialect, skip, feedCaughtUp } of DIALECTS) {
   describe(`change events (${dialect})`, { skip }, () => {
     let h: Harness;
     let org: Org;
@@ -21,6 +21,7 @@ for (const { name: dialect, skip } of DIALECTS) {
 
     /** Every event after `from` (all pages), and where the reader ends. */
     const drain = async (from = '', token = org.token, limit = 3) => {
+      await feedCaughtUp();
       const events: Event[] = [];
       let position = from;
       for (let pages = 0; pages < 100; pages++) {

@@ -18,7 +18,7 @@ import { SET_EVENT_URIS } from '../../src/trail/security-events.ts';
 
 interface SetClaims extends JWTPayload { sub_id: { format: string; uri: string; id: string }; txn: string; toe: number; events: Record<string, { attributes?: string[]; version?: string }> }
 
-for (const { name: dialect, skip } of DIALECTS) {
+for (const { name: dialect, skip, feedCaughtUp } of DIALECTS) {
   describe(`security event tokens (${dialect})`, { skip }, () => {
     let h: Harness;
     let org: Org;
@@ -38,6 +38,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     });
     const api = adminApi(() => h, () => org.token);
     const settle = async () => {
+      await feedCaughtUp();
       for (let i = 0; i < 20 && (await sender.tick()) > 0; i++);
       await sender.flushLog();
     };

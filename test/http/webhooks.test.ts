@@ -12,7 +12,7 @@ import { receiver } from '../helpers/receiver.ts';
 import { testSender } from '../helpers/sender.ts';
 import type { WebhookSender } from '../../src/directory/webhooks/sender.ts';
 
-for (const { name: dialect, skip } of DIALECTS) {
+for (const { name: dialect, skip, feedCaughtUp } of DIALECTS) {
   describe(`webhooks (${dialect})`, { skip }, () => {
     let h: Harness;
     let org: Org;
@@ -34,6 +34,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     const api = adminApi(() => h, () => org.token);
     /** Ticks until nothing is due, moving the clock past each retry. */
     const settle = async () => {
+      await feedCaughtUp();
       for (let i = 0; i < 30; i++) {
         const n = await sender.tick();
         if (n === 0) {
