@@ -1,6 +1,6 @@
 // `npm run bench`: Scimitar, a bare-Fastify baseline, the ceiling (a hand-written handler per
-// scenario doing the essential storage work) and the peer (SCIMMY) run side by side, scenario
-// by scenario, at concurrency 8 and 32, in interleaved rounds. Prints a table (req/s, p50,
+// scenario doing the essential storage work, on the same store as Scimitar) and the peer
+// (SCIMMY) run side by side, scenario by scenario, at concurrency 8 and 32, in interleaved rounds. Prints a table (req/s, p50,
 // p99, errors, ratios to bare Fastify, to the ceiling and to the peer: medians with the
 // spread) and prepends it to docs/benchmarks.md.
 //   --quick         one-minute smoke run (smaller store, short runs, concurrency 32 only)
@@ -450,7 +450,10 @@ async function main(): Promise<void> {
     // The ceiling and the peer build the same directory for themselves (bench/fixture.ts).
     const fixture = { users: USERS, candidates: CANDIDATES, bigGroup: BIG_GROUP };
     const againstOthers = only === undefined || SCENARIOS.some((x) => wanted(x));
-    const ceiling = againstOthers ? await start(['bench/ceiling-server.ts'], { ...fixtureEnv(fixture), CEILING_DB: join(dir, 'ceiling.db'), CEILING_CLIENT_ID: clientId, CEILING_CLIENT_SECRET: clientSecret }, /ready/) : undefined;
+    // The ceiling on the same store as Scimitar: on PostgreSQL a schema of its own in the same database.
+    const ceilingStore = againstOthers && dialect === 'postgres' ? await storeEnv(dir, 'ceiling') : undefined;
+    const ceilingEnv: Record<string, string> = ceilingStore ? { CEILING_DATABASE_URL: ceilingStore.databaseUrl! } : { CEILING_DB: join(dir, 'ceiling.db') };
+    const ceiling = againstOthers ? await start(['bench/ceiling-server.ts'], { ...fixtureEnv(fixture), ...ceilingEnv, CEILING_CLIENT_ID: clientId, CEILING_CLIENT_SECRET: clientSecret }, /ready/) : undefined;
     const startPeer = () => start(['bench/peer-server.ts'], fixtureEnv(fixture), /ready/);
     let peer = againstOthers ? await startPeer() : undefined;
     const fixtureData: Preloaded = {
@@ -527,6 +530,7 @@ async function main(): Promise<void> {
       }
     }
     if (ceiling) await stop(ceiling);
+    await ceilingStore?.cleanup();
     if (peer) await stop(peer);
 
     // One PATCH adding BULK_MEMBERS members while 8 other clients match users: the PATCH's
@@ -666,7 +670,7 @@ async function main(): Promise<void> {
       '',
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ${DURATION} s per run, autocannon in the bench process, each server in its own process.`,
       '',
-      `Scimitar req/s and ratios: median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} (min–max); a ratio is taken within each round. Ceiling: a minimal Fastify handler per scenario doing the essential storage work by hand (bench/ceiling-server.ts). Peer: SCIMMY ${peerVersion()} with scimmy-routers over an in-memory directory (bench/peer-server.ts).`,
+      `Scimitar req/s and ratios: median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} (min–max); a ratio is taken within each round. Ceiling: a minimal Fastify handler per scenario doing the essential storage work by hand, on ${dialect === 'postgres' ? 'PostgreSQL (a schema of its own)' : 'SQLite (a file of its own)'} (bench/ceiling-server.ts). Peer: SCIMMY ${peerVersion()} with scimmy-routers over an in-memory directory (bench/peer-server.ts).`,
       '',
       '| scenario | conc. | Scimitar req/s | p50 ms | p99 ms | errors | × bare Fastify | ceiling req/s | × ceiling | peer req/s | × peer |',
       '|---|---|---|---|---|---|---|---|---|---|---|',
