@@ -3,14 +3,12 @@
 // page's from/to, the 24-hour chart and the retention purge see the old rows as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/contract.ts';
 import { createOrganization } from '../../src/directory/organizations.ts';
+import { inStoreFile } from '../helpers/store-file.ts';
 import { dropSchema, freshSchemaName, openTestPostgres, postgresSkipReason, POSTGRES_URL } from '../helpers/postgres.ts';
 
 const REWIND = [
@@ -52,19 +50,11 @@ async function upgrade(open: () => Promise<Store>, rewind: () => Promise<void>):
   }
 }
 
-test('migration 22 (SQLite): an earlier request log keeps its time range', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
-  const path = join(dir, 'store.db');
-  try {
-    await upgrade(async () => openSqliteStore({ path }), async () => {
-      const db = new Database(path);
-      for (const sql of REWIND) db.exec(sql);
-      db.close();
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('migration 22 (SQLite): an earlier request log keeps its time range', () => inStoreFile((path) => upgrade(async () => openSqliteStore({ path }), async () => {
+  const db = new Database(path);
+  for (const sql of REWIND) db.exec(sql);
+  db.close();
+})));
 
 const skip = await postgresSkipReason();
 

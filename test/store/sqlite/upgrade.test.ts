@@ -2,22 +2,10 @@
 // narrows the default SCIM Provisioning role it was made with, and leaves an edited one alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.ts';
 import { createOrganization, SCIM_PROVISIONING_PERMISSIONS } from '../../../src/directory/organizations.ts';
-
-/** A store file in a fresh folder, removed after `body`. */
-async function inStoreFile(body: (path: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'scimitar-upgrade-'));
-  try {
-    await body(join(dir, 'store.db'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { inStoreFile } from '../../helpers/store-file.ts';
 
 const EARLIER_DEFAULT = ['directory:user:*', 'directory:group:*', 'authorization:grant:add', 'authorization:grant:delete', 'routing:skill:assign', 'routing:language:assign', 'telephony:extension:assign'];
 
