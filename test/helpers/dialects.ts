@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/contract.ts';
-import { openTestPostgres, postgresSkipReason, untilRunningTransactionsEnd } from './postgres.ts';
+import { openTestPostgres, postgresSkipReason, testLimits, untilRunningTransactionsEnd } from './postgres.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -15,7 +15,7 @@ export interface Dialect {
   /** Why this dialect's tests do not run here; undefined when they do. */
   readonly skip: string | undefined;
   /** A fresh, empty store of this dialect, and its removal. */
-  open(options?: { readonly maxCandidates?: number }): Promise<{ store: Store; cleanup(): Promise<void> }>;
+  open(options?: { readonly maxCandidates?: number; readonly preparedStatements?: number }): Promise<{ store: Store; cleanup(): Promise<void> }>;
   /**
    * Resolves once the event feed shows every change committed before the call: at once on
    * SQLite; on PostgreSQL when the transactions running now (other test files') have ended.
@@ -29,7 +29,7 @@ export const DIALECTS: readonly Dialect[] = [
     skip: undefined,
     async open(options = {}) {
       const dir = mkdtempSync(join(tmpdir(), 'scimitar-store-'));
-      const store = openSqliteStore({ path: join(dir, 's.db'), ...(options.maxCandidates ? { limits: { maxCandidates: options.maxCandidates } } : {}) });
+      const store = openSqliteStore({ path: join(dir, 's.db'), ...testLimits(options) });
       return {
         store,
         async cleanup() {

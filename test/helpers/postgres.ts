@@ -5,6 +5,7 @@ import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/contract.ts';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../src/store/sql/executor.ts';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -88,9 +89,15 @@ export async function dropSchema(schema: string): Promise<void> {
   await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 }
 
-export async function openTestPostgres(options: { maxCandidates?: number; schema?: string; applicationName?: string } = {}): Promise<{ store: Store; schema: string; cleanup(): Promise<void> }> {
+/** The store's limits a test asks for (the defaults otherwise). */
+export function testLimits(options: { maxCandidates?: number; preparedStatements?: number }): { limits?: QueryLimits } {
+  if (!options.maxCandidates && !options.preparedStatements) return {};
+  return { limits: { maxCandidates: options.maxCandidates ?? DEFAULT_QUERY_LIMITS.maxCandidates, ...(options.preparedStatements ? { preparedStatements: options.preparedStatements } : {}) } };
+}
+
+export async function openTestPostgres(options: { maxCandidates?: number; preparedStatements?: number; schema?: string; applicationName?: string } = {}): Promise<{ store: Store; schema: string; cleanup(): Promise<void> }> {
   const schema = options.schema ?? freshSchemaName();
-  const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 5, applicationName: options.applicationName, ...(options.maxCandidates ? { limits: { maxCandidates: options.maxCandidates } } : {}) });
+  const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 5, applicationName: options.applicationName, ...testLimits(options) });
   return {
     store,
     schema,

@@ -7,6 +7,7 @@ import { MissingReference, UniqueViolation, type Repository, type Store } from '
 import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import { PREPARED_STATEMENTS, StatementNames } from '../sql/statement-cache.ts';
 
 export interface PostgresOptions {
   readonly connectionString: string;
@@ -78,16 +79,9 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   };
 
   // Named statements: PostgreSQL parses and plans each distinct SQL text once per connection
-  // instead of on every call. The repository's SQL texts are few (IN lists come in chunks).
-  const names = new Map<string, { name: string; text: string }>();
-  const statement = (sql: string, values: unknown[]): pg.QueryConfig => {
-    let s = names.get(sql);
-    if (!s) {
-      s = { name: `s${names.size + 1}`, text: numberPlaceholders(sql) };
-      names.set(sql, s);
-    }
-    return { ...s, values };
-  };
+  // instead of on every call; a bounded number of them (statement-cache.ts).
+  const names = new StatementNames(options.limits?.preparedStatements ?? PREPARED_STATEMENTS, numberPlaceholders);
+  const statement = (sql: string, values: unknown[]): pg.QueryConfig => ({ ...names.of(sql), values });
   const executor = (q: pg.Pool | pg.PoolClient): SqlExecutor => {
     const query = async (sql: string, params: readonly unknown[]) => {
       try {

@@ -11,6 +11,8 @@ export interface SqlExecutor {
 export interface QueryLimits {
   /** Most rows a filter SQL cannot decide may examine in memory before it is refused (tooMany). */
   readonly maxCandidates: number;
+  /** Most statements kept prepared (per connection on PostgreSQL); default PREPARED_STATEMENTS (statement-cache.ts). */
+  readonly preparedStatements?: number;
 }
 
 /** What a dialect's schema offers beyond the shared contract. */

@@ -30,6 +30,35 @@ export function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** A column of a batch insert: its name and its PostgreSQL type (for column arrays). */
+export type BatchColumn = readonly [name: string, pgType: string];
+
+/** Rows a batch insert statement takes at most (a power of two: see insertRows). */
+const BATCH_ROWS = 256;
+
+/**
+ * Inserts a batch of rows in statements of few distinct texts, each kept prepared
+ * (statement-cache.ts): where the dialect has column arrays, one statement whatever the count;
+ * otherwise statements of BATCH_ROWS rows and the rest in power-of-two parts (137 = 128 + 8 +
+ * 1), so that a table's batches have at most log2(BATCH_ROWS) + 1 texts rather than one for
+ * every batch size.
+ */
+export async function insertRows(db: SqlExecutor, features: DialectFeatures, table: string, columns: readonly BatchColumn[], rows: readonly (readonly unknown[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const names = columns.map(([name]) => name).join(', ');
+  if (features.columnArrays) {
+    await db.run(`INSERT INTO ${table} (${names}) ${features.columnArrays(columns.map(([, type]) => type))}`, columns.map((_, c) => rows.map((r) => r[c])));
+    return;
+  }
+  const row = `(${placeholders(columns.length)})`;
+  for (let i = 0; i < rows.length;) {
+    const left = rows.length - i;
+    const n = left >= BATCH_ROWS ? BATCH_ROWS : 2 ** Math.floor(Math.log2(left));
+    await db.run(`INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: n }, () => row).join(', ')}`, rows.slice(i, i + n).flat());
+    i += n;
+  }
+}
+
 /** A statement and its parameters. */
 export interface Statement {
   readonly sql: string;

@@ -1,7 +1,16 @@
 // The trail in SQL: audit records, refused requests, the request log.
-import type { AuditPage, AuditQuery, AuditRecord, EventQuery, EventRow, RequestRecord, TrailQuery, TrailRepository } from '../contract.ts';
+import type { AuditPage, AuditQuery, AuditRecord, EventQuery, EventRow, TrailQuery, TrailRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { auditInsert, limit, one, placeholders, purgeBefore, runStatement } from './shared.ts';
+import { auditInsert, insertRows, limit, one, placeholders, purgeBefore, runStatement, type BatchColumn } from './shared.ts';
+
+const REFUSAL_COLUMNS: readonly BatchColumn[] = [
+  ['id', 'text'], ['org_id', 'text'], ['time', 'text'], ['client_id', 'text'], ['request_id', 'text'], ['method', 'text'], ['path', 'text'],
+  ['status', 'int'], ['scim_type', 'text'], ['detail', 'text'], ['body', 'text'], ['validate_only', 'int'],
+];
+const REQUEST_COLUMNS: readonly BatchColumn[] = [
+  ['id', 'text'], ['org_id', 'text'], ['time', 'text'], ['at', 'int8'], ['client_id', 'text'], ['request_id', 'text'], ['method', 'text'], ['path', 'text'],
+  ['status', 'int'], ['duration_ms', 'int'], ['auth', 'text'], ['detail', 'text'],
+];
 
 /**
  * The WHERE of a trail page (audits, refusals, requests): organization, client, time range,
@@ -92,14 +101,9 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
       return rows.map((r) => ({ ...toAudit(r), seq: Number(r.seq), position: { commit: order ? String(r.commit_pos) : '0', seq: Number(r.seq) } }));
     },
     async insertRefusals(records) {
-      // One statement per chunk: a batch from the recorder is one round trip.
-      for (let i = 0; i < records.length; i += 50) {
-        const chunk = records.slice(i, i + 50);
-        await db.run(
-          `INSERT INTO refusals (id, org_id, time, client_id, request_id, method, path, status, scim_type, detail, body, validate_only) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`,
-          chunk.flatMap((r) => [r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null, r.validateOnly ? 1 : null]),
-        );
-      }
+      await insertRows(db, features, 'refusals', REFUSAL_COLUMNS, records.map((r) => [
+        r.id, r.orgId, r.time, r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, r.scimType ?? null, r.detail, r.body ?? null, r.validateOnly ? 1 : null,
+      ]));
     },
     async queryRefusals(orgId, q) {
       const { where, params } = trailWhere(orgId, q);
@@ -117,22 +121,9 @@ export function trailRepository(db: SqlExecutor, features: DialectFeatures): Tra
     },
     deleteRefusalsBefore: (time) => purgeBefore(db, 'refusals', time),
     async insertRequests(records) {
-      const columns = 'id, org_id, time, at, client_id, request_id, method, path, status, duration_ms, auth, detail';
-      const row = (r: RequestRecord) => [r.id, r.orgId ?? null, r.time, Date.parse(r.time), r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null];
-      if (features.columnArrays) {
-        // One statement whatever the batch (every request of the last second is one batch).
-        const rows = records.map(row);
-        await db.run(
-          `INSERT INTO requests (${columns}) ${features.columnArrays(['text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'int', 'int', 'text', 'text'])}`,
-          Array.from({ length: 12 }, (_, c) => rows.map((r) => r[c])),
-        );
-        return;
-      }
-      // 500 rows (6,000 parameters) a statement: far below SQLite's limit, and a statement it keeps prepared.
-      for (let i = 0; i < records.length; i += 500) {
-        const chunk = records.slice(i, i + 500);
-        await db.run(`INSERT INTO requests (${columns}) VALUES ${chunk.map(() => `(${placeholders(12)})`).join(', ')}`, chunk.flatMap(row));
-      }
+      await insertRows(db, features, 'requests', REQUEST_COLUMNS, records.map((r) => [
+        r.id, r.orgId ?? null, r.time, Date.parse(r.time), r.clientId ?? null, r.requestId ?? null, r.method, r.path, r.status, Math.round(r.durationMs), r.auth, r.detail ?? null,
+      ]));
     },
     async queryRequests(orgId, q) {
       const { where, params } = trailWhere(orgId, q, true);

@@ -3,7 +3,12 @@
 // PostgreSQL), and the delivery log.
 import type { DeliveryRecord, WebhookRecord, WebhookRepository } from '../contract.ts';
 import type { DialectFeatures, Row, SqlExecutor } from './executor.ts';
-import { leases, limit, one, placeholders, purgeBefore } from './shared.ts';
+import { insertRows, leases, limit, one, placeholders, purgeBefore, type BatchColumn } from './shared.ts';
+
+const DELIVERY_COLUMNS: readonly BatchColumn[] = [
+  ['webhook_id', 'text'], ['org_id', 'text'], ['event_id', 'text'], ['event_type', 'text'], ['attempt', 'int'], ['time', 'text'],
+  ['status', 'int'], ['latency_ms', 'int'], ['error', 'text'], ['response', 'text'],
+];
 
 function toWebhook(r: Row): WebhookRecord {
   return {
@@ -70,14 +75,9 @@ export function webhookRepository(db: SqlExecutor, features: DialectFeatures): W
       return (await db.run('UPDATE webhooks SET position_commit = ?, position_seq = ?, attempts = 0, next_attempt = 0 WHERE org_id = ? AND id = ?', [position.commit, position.seq, orgId, id])) === 1;
     },
     async insertDeliveries(records) {
-      // One statement per 50 rows: the sender's batch of a busy second is a few round trips, not one per attempt.
-      for (let i = 0; i < records.length; i += 50) {
-        const chunk = records.slice(i, i + 50);
-        await db.run(
-          `INSERT INTO webhook_deliveries (webhook_id, org_id, event_id, event_type, attempt, time, status, latency_ms, error, response) VALUES ${chunk.map(() => `(${placeholders(10)})`).join(', ')}`,
-          chunk.flatMap((d) => [d.webhookId, d.orgId, d.eventId, d.eventType, d.attempt, d.time, d.status ?? null, Math.round(d.latencyMs), d.error ?? null, d.response ?? null]),
-        );
-      }
+      await insertRows(db, features, 'webhook_deliveries', DELIVERY_COLUMNS, records.map((d) => [
+        d.webhookId, d.orgId, d.eventId, d.eventType, d.attempt, d.time, d.status ?? null, Math.round(d.latencyMs), d.error ?? null, d.response ?? null,
+      ]));
     },
     async listDeliveries(orgId, webhookId, n, before) {
       const rows = await db.all(

@@ -8,6 +8,7 @@ import { MissingReference, UniqueViolation, type Repository, type Store, writesI
 import { DEFAULT_QUERY_LIMITS, timedExecutor, type DialectFeatures, type QueryLimits, type QueryObserver, type Row, type SqlExecutor } from '../sql/executor.ts';
 import { createSqlRepository } from '../sql/repository.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { PREPARED_STATEMENTS, StatementCache } from '../sql/statement-cache.ts';
 
 export interface SqliteOptions {
   /** File path, or ':memory:'. */
@@ -104,15 +105,8 @@ export function openSqliteStore(options: SqliteOptions): Store {
   migrate(db);
 
   const preparer = (conn: Database.Database) => {
-    const statements = new Map<string, Database.Statement>();
-    return (sql: string) => {
-      let s = statements.get(sql);
-      if (!s) {
-        s = conn.prepare(sql);
-        statements.set(sql, s);
-      }
-      return s;
-    };
+    const statements = new StatementCache(options.limits?.preparedStatements ?? PREPARED_STATEMENTS, (sql) => conn.prepare(sql));
+    return (sql: string) => statements.get(sql);
   };
   const prepare = preparer(db);
   /** A write, its constraint failures as the contract's errors. */

@@ -1,0 +1,79 @@
+// Prepared statements, kept per SQL text and bounded. The SQL texts a store runs are not a
+// fixed set: a client's filter becomes SQL of its own shape (an or-chain of n terms is a text
+// of its own for every n), IN lists and page sizes vary with the request. Kept without a bound,
+// every such text stays prepared for the life of the process (SQLite: a statement of a
+// 250-row INSERT into the request log holds about 260 KB) or of each PostgreSQL connection, and a client sending
+// varied filters grows both without end.
+
+/** How many statements a store keeps prepared unless told otherwise (QueryLimits.preparedStatements). */
+export const PREPARED_STATEMENTS = 500;
+
+/**
+ * The most recently used `capacity` statements by SQL text (SQLite: a statement that falls
+ * out is finalised when it is collected, and prepared again if its text comes back).
+ */
+export class StatementCache<S> {
+  private readonly entries = new Map<string, S>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly prepare: (sql: string) => S,
+  ) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`invalid statement cache capacity ${capacity}`);
+  }
+
+  get(sql: string): S {
+    const found = this.entries.get(sql);
+    if (found !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      this.entries.delete(sql);
+      this.entries.set(sql, found);
+      return found;
+    }
+    const made = this.prepare(sql);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(sql, made);
+    return made;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** A statement as PostgreSQL's client takes it: its text, and its name when it has one. */
+export interface NamedText {
+  readonly name?: string;
+  readonly text: string;
+}
+
+/**
+ * Names for PostgreSQL's named statements: each connection parses and plans a named text once.
+ * A name cannot be taken back from the connections that prepared it (and pg refuses a name
+ * reused for another text), so the first `capacity` texts are named and any text after them
+ * runs unnamed (parsed on every call, as without names): at most `capacity` statements per
+ * connection. `translate` turns the repository's SQL into the text sent (done once for a named one).
+ */
+export class StatementNames {
+  private readonly named = new Map<string, NamedText>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly translate: (sql: string) => string,
+  ) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`invalid statement name capacity ${capacity}`);
+  }
+
+  of(sql: string): NamedText {
+    const found = this.named.get(sql);
+    if (found !== undefined) return found;
+    if (this.named.size >= this.capacity) return { text: this.translate(sql) };
+    const made = { name: `s${this.named.size + 1}`, text: this.translate(sql) };
+    this.named.set(sql, made);
+    return made;
+  }
+
+  get size(): number {
+    return this.named.size;
+  }
+}
