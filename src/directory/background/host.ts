@@ -28,6 +28,35 @@ function startWorker(data: BackgroundThreadData, entry?: URL): Worker {
   return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY.href)}); })`, { eval: true, workerData: data });
 }
 
+/**
+ * How long the accepted changes of a burst are gathered into one poke: each poke is a
+ * `postMessage`, a system call here (2.5% of the request thread's CPU in a PostgreSQL create
+ * when every change sent one; 1.7% with a 5 ms gap), and a sender that is already sending
+ * goes on without one. A change after a quiet spell pokes at once.
+ */
+export const POKE_GAP_MS = 20;
+
+/**
+ * `send` at most once per `ms`: at once when the last send is `ms` past (a lone change wakes
+ * the thread without delay), otherwise once at the end of the gap for every call made in it.
+ */
+export function gathered(send: () => void, ms: number, now: () => number = () => performance.now()): () => void {
+  let quietUntil = -Infinity;
+  let trailing: NodeJS.Timeout | undefined;
+  const fire = () => {
+    quietUntil = now() + ms;
+    send();
+  };
+  return () => {
+    const t = now();
+    if (t >= quietUntil && trailing === undefined) return fire();
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      fire();
+    }, Math.max(0, quietUntil - t));
+  };
+}
+
 /** How long a thread that ended unexpectedly waits before it is started again. */
 const RESTART_MS = 1_000;
 
@@ -68,7 +97,7 @@ export async function startBackgroundThread(data: BackgroundThreadData, changes:
   };
   current = await launch(data, options.entry, onError, onEnd);
   const send = (m: BackgroundThreadCommand) => current?.postMessage(m);
-  const unwatch = changes.watch(() => send('poke'));
+  const unwatch = changes.watch(gathered(() => send('poke'), POKE_GAP_MS));
   return {
     writeRequests(batch) {
       if (!current || stopping) return false;

@@ -3,7 +3,8 @@
 // - The webhook sender. Each delivery waits for its receiver's answer before the next one of
 //   that subscription is sent (order), and in the request thread every such answer queued
 //   behind the requests' work: at 1,000 writes a second a backlog formed (docs/benchmarks.md).
-//   The request thread wakes it on every accepted change ('poke').
+//   The request thread wakes it when changes are accepted ('poke': a lone change at once, a
+//   burst as one poke per POKE_GAP_MS, host.ts).
 // - The request log's writes. The request thread queues what each request was and posts the
 //   batch here once a second; formatting and inserting it (a B-tree row and two index entries
 //   per request) happen on this thread's core (docs/benchmarks.md, "The request log's cost on

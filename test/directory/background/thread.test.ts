@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { adminApi, call, createOrg, entraUser, patchOp, startHarness } from '../../helpers/harness.ts';
-import { startBackgroundThread } from '../../../src/directory/background/host.ts';
+import { gathered, startBackgroundThread } from '../../../src/directory/background/host.ts';
 import type { RequestSeen } from '../../../src/directory/request-log.ts';
 
 const RECEIVER = `
@@ -110,4 +110,22 @@ test('the request log is written by the background thread, and by the request th
   } finally {
     await h.close();
   }
+});
+
+test('pokes to the thread are gathered: a lone change at once, a burst as one more at the end of the gap', async () => {
+  const sent: number[] = [];
+  const started = performance.now();
+  const poke = gathered(() => sent.push(performance.now() - started), 20);
+  poke();
+  assert.equal(sent.length, 1, 'the first change pokes at once');
+  for (let i = 0; i < 100; i++) poke();
+  assert.equal(sent.length, 1, 'changes within the gap wait');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(sent.length, 2, 'the burst is one poke at the end of the gap');
+  assert.ok(sent[1] >= 19, `not before the gap ended (${sent[1].toFixed(1)} ms)`);
+  await new Promise((r) => setTimeout(r, 30));
+  poke();
+  assert.equal(sent.length, 3, 'after a quiet gap, at once again');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(sent.length, 3, 'nothing more without a change');
 });
