@@ -55,10 +55,27 @@ export interface UserQuery extends ResourceQuery<UserRow> {
   readonly withGroups?: GroupSelection;
 }
 
+export interface UserReferenceQuery {
+  /** A division by name (case-insensitive), or the Home division. */
+  readonly division?: { readonly name: string } | 'home';
+  readonly managerId?: string;
+}
+
+export interface UserReferences {
+  readonly division?: { readonly id: string; readonly name: string };
+  readonly manager?: { readonly displayName?: string; readonly divisionId: string };
+}
+
 export interface UserRepository {
   insertUser(u: UserRecord): Promise<void>;
   /** A user; with `groups`, its groups of that selection in the same read (UserRow.groups). */
   getUser(orgId: string, id: string, groups?: GroupSelection): Promise<UserRow | undefined>;
+  /**
+   * What a user write names, read in one statement: a division (by name, or the organization's
+   * Home division) and a manager (by id: its display name and division). Undefined where the
+   * organization has no such division or user.
+   */
+  userReferences(orgId: string, q: UserReferenceQuery): Promise<UserReferences>;
   /** Which of `ids` are users of the organization (in `divisions`, when given). */
   userIdsExist(orgId: string, ids: readonly string[], divisions?: DivisionFilter): Promise<Set<string>>;
   /**

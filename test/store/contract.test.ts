@@ -277,6 +277,27 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([await total(false), await total(true)], [3, 3], 'a rolled-back insert is not counted');
     });
 
+    test("a user write's references in one read: a division by name or Home, a manager of the organization", async () => {
+      const sales = randomUUID();
+      await store.createDivision({ id: sales, orgId, name: 'Sales <EMEA>', isHome: false, created: now() });
+      const boss = user('refs-boss@x.com', { divisionId: sales, displayName: 'Big Boss' });
+      await store.insertUser(boss);
+      const nameless = user('refs-nameless@x.com', { displayName: undefined });
+      await store.insertUser(nameless);
+      assert.deepEqual(await store.userReferences(orgId, {}), {});
+      assert.deepEqual(await store.userReferences(orgId, { division: { name: 'sales <emea>' }, managerId: boss.id }),
+        { division: { id: sales, name: 'Sales <EMEA>' }, manager: { displayName: 'Big Boss', divisionId: sales } });
+      assert.deepEqual(await store.userReferences(orgId, { division: 'home' }), { division: { id: home, name: 'Home' } });
+      assert.deepEqual(await store.userReferences(orgId, { managerId: nameless.id }), { manager: { divisionId: home } }, 'a manager without a display name');
+      assert.deepEqual(await store.userReferences(orgId, { division: { name: 'Nowhere' }, managerId: randomUUID() }), {}, 'neither exists');
+      assert.deepEqual(await store.userReferences(orgId, { division: { name: 'Sales <EMEA>' }, managerId: 'x\' OR 1=1 --' }), { division: { id: sales, name: 'Sales <EMEA>' } });
+      const other = randomUUID();
+      await store.createOrganization({ id: other, name: `o-${other}`, scimProfile: 'genesys', created: now() });
+      await store.createDivision({ id: randomUUID(), orgId: other, name: 'Home', isHome: true, created: now() });
+      const theirs = await store.userReferences(other, { division: { name: 'Sales <EMEA>' }, managerId: boss.id });
+      assert.deepEqual(theirs, {}, "another organization's division and user are not found");
+    });
+
     test('organizations never see each other', async () => {
       const other = randomUUID();
       await store.createOrganization({ id: other, name: `o-${other}`, scimProfile: 'standard', created: now() });

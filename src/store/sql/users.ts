@@ -46,6 +46,29 @@ export function userRepository(db: SqlExecutor, limits: QueryLimits, features: D
       await runStatement(db, userInsert(u));
     },
     getUser: (orgId, id, groups) => one(db, `${groups ? userSelect(features, groups) : USER_SELECT} WHERE u.org_id = ? AND u.id = ?`, [orgId, id], toUser),
+    async userReferences(orgId, q) {
+      if (q.division === undefined && q.managerId === undefined) return {};
+      const joins: string[] = [];
+      const params: unknown[] = [];
+      if (q.division !== undefined) {
+        joins.push(`LEFT JOIN divisions d ON d.org_id = ? AND ${q.division === 'home' ? 'd.is_home = 1' : 'd.name_lower = ?'}`);
+        params.push(orgId, ...(q.division === 'home' ? [] : [q.division.name.toLowerCase()]));
+      }
+      if (q.managerId !== undefined) {
+        joins.push('LEFT JOIN users m ON m.org_id = ? AND m.id = ?');
+        params.push(orgId, q.managerId);
+      }
+      const columns = [
+        ...(q.division !== undefined ? ['d.id AS d_id', 'd.name AS d_name'] : []),
+        ...(q.managerId !== undefined ? ['m.id AS m_id', 'm.display_name AS m_display_name', 'm.division_id AS m_division_id'] : []),
+      ];
+      // One row whatever is found: the joins hang off a constant.
+      const [r] = await db.all(`SELECT ${columns.join(', ')} FROM (SELECT 1 AS one) x ${joins.join(' ')}`, params);
+      return {
+        ...(r?.d_id != null ? { division: { id: r.d_id as string, name: r.d_name as string } } : {}),
+        ...(r?.m_id != null ? { manager: { ...(r.m_display_name != null ? { displayName: r.m_display_name as string } : {}), divisionId: r.m_division_id as string } } : {}),
+      };
+    },
     async userIdsExist(orgId, ids, divisions) {
       const found = new Set<string>();
       const allowed = divisions === undefined ? undefined : new Set(divisions);
