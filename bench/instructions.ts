@@ -18,7 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preload } from './preload.ts';
-import { scenarioRequest, type Req, type Target } from './scenarios.ts';
+import { scenarioRequest, type Target } from './scenarios.ts';
 import { startArgs } from '../scripts/start-command.ts';
 
 const args = process.argv.slice(2);
@@ -34,7 +34,9 @@ const SCENARIO = args.includes('--scenario') ? args[args.indexOf('--scenario') +
  */
 const GIVEN_FLAGS = args.flatMap((a, i) => (a === '--node-flag' ? [args[i + 1]] : []));
 const NODE_FLAGS = GIVEN_FLAGS.length > 0 ? GIVEN_FLAGS : ['--predictable'];
-const [VARY_KEY, VARY_VALUE] = (args.includes('--vary') ? args[args.indexOf('--vary') + 1] : 'SCIMITAR_REQUEST_LOG_DAYS=0').split('=') as [string, string];
+const VARY = args.includes('--vary') ? args[args.indexOf('--vary') + 1] : 'SCIMITAR_REQUEST_LOG_DAYS=0';
+if (!VARY.includes('=')) throw new Error('--vary takes KEY=VALUE');
+const [VARY_KEY, VARY_VALUE] = [VARY.slice(0, VARY.indexOf('=')), VARY.slice(VARY.indexOf('=') + 1)];
 
 interface Counted {
   readonly requestThread: number;
@@ -80,9 +82,10 @@ async function runOnce(dir: string, env: Record<string, string>, label: string):
     const tok = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
     const bearer = ((await tok.json()) as { access_token: string }).access_token;
     const data = JSON.parse(env.BENCH_DATA) as Target['data'];
-    const request = scenarioRequest(SCENARIO, { name: 'scimitar', url, base: '/api/v2/scim/v2', bearer, data }) as Req;
+    const request = scenarioRequest(SCENARIO, { name: 'scimitar', url, base: '/api/v2/scim/v2', bearer, data });
+    if (!request) throw new Error(`no scenario ${JSON.stringify(SCENARIO)} (bench/scenarios.ts)`);
     const send = async (amount: number) => {
-      const r = await autocannon({ url, connections: 8, amount, timeout: 120, requests: [request] as never[] });
+      const r = await autocannon({ url, connections: 8, amount, timeout: 120, requests: [request].flat() as never[] });
       if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
     };
     // Both sides get the same sequence of users (bench/scenarios.ts picks with Math.random).

@@ -688,7 +688,10 @@ async function main(): Promise<void> {
       const file = 'docs/benchmarks.md';
       const intro = '# Benchmarks\n\nProduced by `npm run bench` (see README). Newest first; older results are kept below for comparison.\n\n';
       const old = existsSync(file) ? readFileSync(file, 'utf8').replace(/^# Benchmarks\n\n[^\n]*\n\n/, '') : '';
-      writeFileSync(file, `${intro}${header.join('\n')}\n${old}`);
+      // The file opens with where each target stands; new tables go right after that section.
+      const standing = /^## Where each target stands[^\n]*\n[\s\S]*?(?=^## )/m.exec(old);
+      const kept = standing && standing.index === 0 ? standing[0] : '';
+      writeFileSync(file, `${intro}${kept}${header.join('\n')}\n${old.slice(kept.length)}`);
     }
     if (failed) {
       process.stderr.write('some scenarios returned errors\n');
