@@ -60,15 +60,21 @@ export interface NamedText {
   readonly text: string;
 }
 
+/** Texts seen once that StatementNames remembers before it forgets them all. */
+const SEEN_ONCE = 10_000;
+
 /**
  * Names for PostgreSQL's named statements: each connection parses and plans a named text once.
  * A name cannot be taken back from the connections that prepared it (and pg refuses a name
- * reused for another text), so the first `capacity` texts are named and any text after them
- * runs unnamed (parsed on every call, as without names): at most `capacity` statements per
- * connection. `translate` turns the repository's SQL into the text sent (done once for a named one).
+ * reused for another text), so at most `capacity` texts are named, and a text is named only
+ * when it comes a second time: a client that sends a new filter on every request (each its own
+ * text) runs those unnamed (parsed on each call, as without names) and never uses up the names
+ * that the repository's own statements need. `translate` turns the repository's SQL into the
+ * text sent (done once for a named one).
  */
 export class StatementNames {
   private readonly named = new Map<string, NamedText>();
+  private readonly seenOnce = new Set<string>();
 
   constructor(
     private readonly capacity: number,
@@ -81,6 +87,12 @@ export class StatementNames {
     const found = this.named.get(sql);
     if (found !== undefined) return found;
     if (this.named.size >= this.capacity) return { text: this.translate(sql) };
+    if (!this.seenOnce.has(sql)) {
+      if (this.seenOnce.size >= SEEN_ONCE) this.seenOnce.clear();
+      this.seenOnce.add(sql);
+      return { text: this.translate(sql) };
+    }
+    this.seenOnce.delete(sql);
     const made = { name: `s${this.named.size + 1}`, text: this.translate(sql) };
     this.named.set(sql, made);
     return made;

@@ -45,18 +45,31 @@ test('the statement cache evicts by second chance, never holds more than its cap
   }));
 });
 
-test('statement names: the first texts are named (once each, names unique), the rest run unnamed', () => {
+test('statement names: a text is named when it comes again (once, names unique); beyond the capacity texts run unnamed', () => {
   const names = new StatementNames(3, (sql) => sql.toLowerCase());
+  const first = names.of('A');
+  assert.deepEqual(first, { text: 'a' }, 'a text seen once runs unnamed');
   const a = names.of('A');
-  assert.deepEqual(names.of('A'), a);
-  const named = ['B', 'C'].map((t) => names.of(t));
+  assert.ok(a.name, 'the second time it is named');
+  assert.equal(a.text, 'a');
+  assert.deepEqual(names.of('A'), a, 'and keeps its name');
+  const named = ['B', 'C'].map((t) => (names.of(t), names.of(t)));
   assert.deepEqual([a, ...named].map((n) => n.text), ['a', 'b', 'c']);
   assert.equal(new Set([a, ...named].map((n) => n.name)).size, 3);
+  names.of('D');
   const unnamed = names.of('D');
-  assert.equal(unnamed.name, undefined, 'beyond the capacity a text runs unnamed');
+  assert.equal(unnamed.name, undefined, 'beyond the capacity a text runs unnamed, however often it comes');
   assert.equal(unnamed.text, 'd');
   assert.equal(names.of('A').name, a.name, 'a named text keeps its name');
   assert.equal(names.size, 3);
+});
+
+test('statement names: texts that come once each (a new filter per request) name nothing', () => {
+  const names = new StatementNames(5, (sql) => sql);
+  for (let i = 0; i < 25_000; i++) assert.equal(names.of(`SELECT ${i}`).name, undefined);
+  assert.equal(names.size, 0, 'the names are left for texts that repeat');
+  names.of('SELECT hot');
+  assert.ok(names.of('SELECT hot').name);
 });
 
 test('a capacity below one is refused', () => {
