@@ -107,7 +107,7 @@ export async function serve(config: Config): Promise<void> {
     store: { dbPath: config.dbPath, databaseUrl: config.databaseUrl },
     policy: { allowHttpLoopback: config.webhookAllowHttpLoopback, allowPrivate: config.webhookAllowPrivate },
     publicUrl: config.publicUrl, eventRetentionDays: config.eventRetentionDays,
-  }, services.changes, (err) => app.log.error({ err }, 'background thread failed'));
+  }, services.changes, (err) => app.log.error({ err }, 'background thread failed'), { requestsReturned: (batch) => app.requestLog.takeBack(batch) });
   background.then((thread) => app.requestLog.writeThrough(thread), (err: unknown) => app.log.error({ err }, 'background thread did not start'));
   services.jobRunner.start((err) => app.log.error({ err }, 'provisioning job runner failed'));
 

@@ -51,6 +51,11 @@ export class RequestRecorder extends QueuedWriter<RequestSeen> {
     this.enqueue(r);
   }
 
+  /** Queues again records a sink took and could not write (its thread ended): they are written with the next batch. */
+  takeBack(batch: readonly RequestSeen[]): void {
+    for (const r of batch) this.enqueue(r);
+  }
+
   /** Batches go to `sink` from now on (undefined: written here again). */
   writeThrough(sink: RequestBatchSink | undefined): void {
     this.sink = sink;

@@ -61,7 +61,7 @@ export function gathered(send: () => void, ms: number, now: () => number = () =>
 const RESTART_MS = 1_000;
 
 /** One thread: resolves once it is ready; `ended` hears it end (for any reason). */
-function launch(data: BackgroundThreadData, entry: URL | undefined, onError: (err: Error) => void, ended: (stoppedCleanly: boolean) => void): Promise<Worker> {
+function launch(data: BackgroundThreadData, entry: URL | undefined, onError: (err: Error) => void, ended: (stoppedCleanly: boolean) => void, done: (id: number) => void): Promise<Worker> {
   const worker = startWorker(data, entry);
   let clean = false;
   return new Promise<Worker>((resolve, reject) => {
@@ -69,6 +69,7 @@ function launch(data: BackgroundThreadData, entry: URL | undefined, onError: (er
       if (m.kind === 'ready') resolve(worker);
       else if (m.kind === 'stopped') clean = true;
       else if (m.kind === 'error') onError(Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {}));
+      else if (m.kind === 'requests-done') done(m.id);
     });
     worker.once('error', (err) => {
       reject(err);
@@ -78,30 +79,51 @@ function launch(data: BackgroundThreadData, entry: URL | undefined, onError: (er
   });
 }
 
+export interface BackgroundThreadOptions {
+  /** The thread's module (tests). */
+  readonly entry?: URL;
+  /**
+   * Gets back the request log's batches a thread was handed and did not finish (it crashed,
+   * or did not stop in time), to write them elsewhere: none is lost with its thread.
+   */
+  readonly requestsReturned?: (batch: readonly RequestSeen[]) => void;
+}
+
 /**
  * Starts the thread and keeps it running: a thread that ends without being asked to (a crash)
  * is logged and started again after a second, so a node never stops sending for good.
  */
-export async function startBackgroundThread(data: BackgroundThreadData, changes: Pick<ChangeSignal, 'watch'>, onError: (err: Error) => void, options: { readonly entry?: URL } = {}): Promise<BackgroundThread> {
+export async function startBackgroundThread(data: BackgroundThreadData, changes: Pick<ChangeSignal, 'watch'>, onError: (err: Error) => void, options: BackgroundThreadOptions = {}): Promise<BackgroundThread> {
   let stopping = false;
   let current: Worker | undefined;
   let exited: () => void = () => undefined;
+  // Batches handed to the thread until it says it is done with them.
+  const handed = new Map<number, readonly RequestSeen[]>();
+  let nextBatch = 0;
+  const done = (id: number) => handed.delete(id);
+  const giveBack = () => {
+    for (const batch of handed.values()) options.requestsReturned?.(batch);
+    handed.clear();
+  };
   const onEnd = (clean: boolean) => {
     current = undefined;
+    giveBack();
     exited();
     if (stopping) return;
     onError(new Error(`the background thread ended${clean ? '' : ' unexpectedly'}: starting it again in ${RESTART_MS} ms`));
     setTimeout(() => {
-      if (!stopping) void launch(data, options.entry, onError, onEnd).then((w) => (current = w), () => undefined);
+      if (!stopping) void launch(data, options.entry, onError, onEnd, done).then((w) => (current = w), () => undefined);
     }, RESTART_MS).unref();
   };
-  current = await launch(data, options.entry, onError, onEnd);
+  current = await launch(data, options.entry, onError, onEnd, done);
   const send = (m: BackgroundThreadCommand) => current?.postMessage(m);
   const unwatch = changes.watch(gathered(() => send('poke'), POKE_GAP_MS));
   return {
     writeRequests(batch) {
       if (!current || stopping) return false;
-      send({ kind: 'requests', batch });
+      const id = nextBatch++;
+      handed.set(id, batch);
+      send({ kind: 'requests', id, batch });
       return true;
     },
     async stop() {

@@ -27,10 +27,12 @@ export interface BackgroundThreadData {
 }
 
 /** From the request thread. */
-export type BackgroundThreadCommand = 'poke' | 'stop' | { readonly kind: 'requests'; readonly batch: readonly RequestSeen[] };
+export type BackgroundThreadCommand = 'poke' | 'stop' | { readonly kind: 'requests'; readonly id: number; readonly batch: readonly RequestSeen[] };
 
 /** To the request thread. */
-export type BackgroundThreadMessage = { readonly kind: 'ready' } | { readonly kind: 'error'; readonly message: string; readonly stack?: string } | { readonly kind: 'stopped' };
+export type BackgroundThreadMessage = { readonly kind: 'ready' } | { readonly kind: 'error'; readonly message: string; readonly stack?: string } | { readonly kind: 'stopped' }
+  /** A batch of the request log is done with (written, or its failure reported): the host lets go of it. */
+  | { readonly kind: 'requests-done'; readonly id: number };
 
 const port = parentPort!;
 const data = workerData as BackgroundThreadData;
@@ -53,8 +55,9 @@ port.on('message', (m: BackgroundThreadCommand) => {
       port.close();
     });
   } else if (m.kind === 'requests') {
-    const batch = m.batch;
-    requestWrites = requestWrites.then(() => store.transaction((tx) => tx.insertRequests(requestRecords(batch)))).catch(report);
+    const { batch, id } = m;
+    requestWrites = requestWrites.then(() => store.transaction((tx) => tx.insertRequests(requestRecords(batch)))).catch(report)
+      .then(() => port.postMessage({ kind: 'requests-done', id } satisfies BackgroundThreadMessage));
   }
 });
 sender.start(report);

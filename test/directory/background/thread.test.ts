@@ -112,6 +112,43 @@ test('the request log is written by the background thread, and by the request th
   }
 });
 
+test('a batch handed to a thread that ends before writing it comes back, once', async () => {
+  const errors: string[] = [];
+  const returned: (readonly RequestSeen[])[] = [];
+  const thread = await startBackgroundThread({ store: { dbPath: 'unused' }, policy: { allowHttpLoopback: false, allowPrivate: false }, publicUrl: 'http://localhost:8080' },
+    { watch: () => () => undefined }, (e) => errors.push(e.message),
+    { entry: new URL('../../fixtures/swallowing-thread.mjs', import.meta.url), requestsReturned: (batch) => returned.push(batch) });
+  try {
+    const batch: RequestSeen[] = [{ orgId: 'o', clientId: 'c', requestId: 'r1', method: 'GET', url: '/api/v2/scim/v2/Users', status: 200, durationMs: 1, auth: 'token', detail: undefined, at: Date.now() }];
+    assert.equal(thread.writeRequests(batch), true);
+    const deadline = Date.now() + 5000;
+    while (returned.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(returned, [batch], 'the batch came back');
+    assert.match(errors[0] ?? '', /ended unexpectedly/);
+    assert.equal(thread.writeRequests(batch), false, 'while the thread starts again, the caller writes');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(returned.length, 1, 'given back once');
+  } finally {
+    await thread.stop();
+  }
+});
+
+test('records given back are written with the next batch, at the time they were made', async () => {
+  const h = await startHarness();
+  try {
+    const org = await createOrg(h);
+    await h.app.requestLog.flush();
+    const at = Date.UTC(2026, 11, 7, 3, 4, 5);
+    h.app.requestLog.takeBack([{ orgId: org.organization.id, clientId: undefined, requestId: 'back-1', method: 'GET', url: '/api/v2/scim/v2/Users?marker=given-back', status: 200, durationMs: 2, auth: 'token', detail: undefined, at }]);
+    await h.app.requestLog.flush();
+    const rows = (await h.store.queryRequests(org.organization.id, { limit: 100 })).entities.filter((r) => r.path.endsWith('marker=given-back'));
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].time, new Date(at).toISOString());
+  } finally {
+    await h.close();
+  }
+});
+
 test('pokes to the thread are gathered: a lone change at once, a burst as one more at the end of the gap', async () => {
   const sent: number[] = [];
   const started = performance.now();
