@@ -1,12 +1,16 @@
 // Prepared statements, kept per SQL text and bounded. The SQL texts a store runs are not a
 // fixed set: a client's filter becomes SQL of its own shape (an or-chain of n terms is a text
 // of its own for every n), IN lists and page sizes vary with the request. Kept without a bound,
-// every such text stays prepared for the life of the process (SQLite: a statement of a
-// 250-row INSERT into the request log holds about 260 KB) or of each PostgreSQL connection, and a client sending
-// varied filters grows both without end.
+// every such text stays prepared for the life of the process (SQLite: a statement of a 250-row
+// INSERT into the request log holds about 260 KB) or of each PostgreSQL connection, and a
+// client sending varied filters grows both without end.
 
 /** How many statements a store keeps prepared unless told otherwise (QueryLimits.preparedStatements). */
 export const PREPARED_STATEMENTS = 500;
+
+function requireCapacity(capacity: number): void {
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`invalid prepared statement capacity ${capacity}`);
+}
 
 /**
  * At most `capacity` statements by SQL text, evicted by second chance (the clock algorithm): a
@@ -23,7 +27,7 @@ export class StatementCache<S> {
     private readonly capacity: number,
     private readonly prepare: (sql: string) => S,
   ) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`invalid statement cache capacity ${capacity}`);
+    requireCapacity(capacity);
   }
 
   get(sql: string): S {
@@ -80,7 +84,7 @@ export class StatementNames {
     private readonly capacity: number,
     private readonly translate: (sql: string) => string,
   ) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`invalid statement name capacity ${capacity}`);
+    requireCapacity(capacity);
   }
 
   of(sql: string): NamedText {
