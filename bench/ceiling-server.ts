@@ -3,7 +3,7 @@
 // Scimitar's statements): one indexed SELECT of the user with its groups for a match or a
 // read; INSERT user + INSERT audit in one transaction for a create; SELECT + UPDATE + INSERT
 // audit for a patch; a checked INSERT of the member + audit for a member add (a DELETE + audit
-// for a remove); the client lookup, secret digest and token INSERT for a token. Bearer tokens
+// for a remove), counted in a version slot on PostgreSQL; the client lookup, secret digest and token INSERT for a token. Bearer tokens
 // are cached in memory after their first lookup, as Scimitar's are. The same envelopes and
 // status codes as Scimitar's, but a user is its stored document with groups and meta: none of
 // what the Genesys view derives (the enterprise extension's division and manager, the `other`

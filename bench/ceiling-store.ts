@@ -153,6 +153,7 @@ async function postgresCeiling(url: string, f: Fixture, client: CeilingClient): 
 CREATE TABLE users (id TEXT PRIMARY KEY, org TEXT NOT NULL, user_name TEXT NOT NULL, user_name_lower TEXT NOT NULL, version INTEGER NOT NULL, created TEXT NOT NULL, modified TEXT NOT NULL, doc TEXT NOT NULL, seq BIGSERIAL);
 CREATE TABLE groups (id TEXT PRIMARY KEY, org TEXT NOT NULL, display_name TEXT NOT NULL, version INTEGER NOT NULL, modified TEXT NOT NULL);
 CREATE TABLE members (group_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (group_id, user_id));
+CREATE TABLE group_versions (group_id TEXT NOT NULL, slot INTEGER NOT NULL, n BIGINT NOT NULL, modified TEXT NOT NULL, PRIMARY KEY (group_id, slot));
 CREATE TABLE audit (seq BIGSERIAL PRIMARY KEY, org TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE clients (id TEXT PRIMARY KEY, org TEXT NOT NULL, secret_hash TEXT NOT NULL);
 CREATE TABLE org_counts (org TEXT NOT NULL, slot INTEGER NOT NULL, users BIGINT NOT NULL, PRIMARY KEY (org, slot));
@@ -234,16 +235,22 @@ ANALYZE;`);
       const adds = [...new Set(ops.filter((o) => !o.remove).flatMap((o) => o.ids))];
       const removes = [...new Set(ops.filter((o) => o.remove).flatMap((o) => o.ids))];
       if (adds.length > 0 && Number((await q<{ n: string }>('SELECT count(*) AS n FROM users WHERE org = $1 AND id = ANY($2::text[])', [ORG, adds]))[0].n) < adds.length) return 400;
-      // One statement: the group row locked for its version, the rows, the version, the audit row.
-      const rows = await q(`WITH g AS (SELECT id FROM groups WHERE id = $5 AND org = $1 FOR UPDATE),
+      // One statement: the group row held against deletion (not locked for its version: the
+      // change is counted in the connection's version slot, as Scimitar's are), the rows, the
+      // count, the audit row.
+      const rows = await q(`WITH g AS (SELECT id FROM groups WHERE id = $5 AND org = $1 FOR KEY SHARE),
           added AS (INSERT INTO members (group_id, user_id) SELECT g.id, unnest($7::text[]) FROM g ON CONFLICT DO NOTHING),
           removed AS (DELETE FROM members WHERE group_id IN (SELECT id FROM g) AND user_id = ANY($8::text[])),
-          bumped AS (UPDATE groups SET version = version + 1, modified = $2 WHERE id IN (SELECT id FROM g) RETURNING id)
-        INSERT INTO audit (org, at, actor, action, target, detail) SELECT $1, $2, $3, $4, id, $6 FROM bumped RETURNING seq`,
+          counted AS (INSERT INTO group_versions AS v (group_id, slot, n, modified) SELECT id, pg_backend_pid() % ${SLOTS}, 1, $2 FROM g
+            ON CONFLICT (group_id, slot) DO UPDATE SET n = v.n + 1, modified = GREATEST(v.modified, excluded.modified) RETURNING group_id)
+        INSERT INTO audit (org, at, actor, action, target, detail) SELECT $1, $2, $3, $4, group_id, $6 FROM counted RETURNING seq`,
       [ORG, at, a.actor, a.action, groupId, a.detail, adds, removes]);
       return rows.length === 1 ? 204 : 404;
     },
-    isMember: async (groupId, userId) => first(await q<GroupRow>('SELECT g.id, g.display_name, g.version, g.modified FROM groups g WHERE g.id = $1 AND g.org = $2 AND EXISTS (SELECT 1 FROM members m WHERE m.group_id = g.id AND m.user_id = $3)', [groupId, ORG, userId])),
+    isMember: async (groupId, userId) => first(await q<GroupRow>(`SELECT g.id, g.display_name,
+        g.version + COALESCE((SELECT SUM(v.n) FROM group_versions v WHERE v.group_id = g.id), 0) AS version,
+        COALESCE((SELECT MAX(v.modified) FROM group_versions v WHERE v.group_id = g.id AND v.modified > g.modified), g.modified) AS modified
+      FROM groups g WHERE g.id = $1 AND g.org = $2 AND EXISTS (SELECT 1 FROM members m WHERE m.group_id = g.id AND m.user_id = $3)`, [groupId, ORG, userId])),
     client: async (id) => first(await q<{ id: string; secret_hash: string }>('SELECT id, secret_hash FROM clients WHERE id = $1', [id])),
     async insertToken(hash, c, expires) {
       await q(`INSERT INTO tokens (hash, client, expires) VALUES ($1, $2, $3)`, [hash, c, expires]);

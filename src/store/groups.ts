@@ -64,6 +64,10 @@ export interface GroupQuery extends ResourceQuery<GroupRecord> {
 export interface GroupRepository {
   insertGroup(g: GroupRecord): Promise<void>;
   getGroup(orgId: string, id: string): Promise<GroupRecord | undefined>;
+  /**
+   * Writes `g` if the group is still at `expectedVersion`. Call it in a transaction: on
+   * PostgreSQL it locks the group first, so that it waits for membership writes in flight.
+   */
   updateGroup(g: GroupRecord, expectedVersion: number): Promise<boolean>;
   /** Bumps a group's version after a membership change; returns the new version. Never conflicts. */
   touchGroup(orgId: string, id: string, lastModified: string): Promise<number>;
@@ -74,9 +78,14 @@ export interface GroupRepository {
   removeMembers(groupId: string, userIds: readonly string[]): Promise<number>;
   /**
    * Adds or removes members, and when a row changed moves the group's version and writes the
-   * audit record, all or nothing, even outside a transaction: one statement on PostgreSQL, one
-   * group-committed transaction on SQLite. Undefined when the group is not there (of that
-   * visibility, at that version); MissingReference when it was deleted meanwhile.
+   * audit record, all or nothing, even outside a transaction: one statement on PostgreSQL (two
+   * in a transaction with `expectedVersion`), one group-committed transaction on SQLite.
+   * Without `expectedVersion`, concurrent writes to one group do not wait for each other's
+   * commits on PostgreSQL, and the version answered may already be behind the group's when
+   * another write commits meanwhile (an If-Match with it then fails; it never passes on a
+   * state the writer did not see). Undefined when the group
+   * is not there (of that visibility, at that version); MissingReference when it was deleted
+   * meanwhile.
    */
   writeMembers(w: MembersWrite): Promise<MembersWritten | undefined>;
   /** Removes every member (in `divisions`, when given); returns how many were removed. */

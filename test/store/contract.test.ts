@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MissingReference, UniqueViolation, type Store, type UserRecord } from '../../src/store/contract.ts';
-import { bindFilter, createRegistry, matchesFilter, parseFilter, ScimError } from '../../src/scim/index.ts';
+import { bindFilter, createRegistry, matchesFilter, parseFilter, parseListQuery, ScimError } from '../../src/scim/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { PURGE_BATCH } from '../../src/store/sql/shared.ts';
 
@@ -194,6 +194,35 @@ for (const dialect of DIALECTS) {
       assert.equal(changes.length, 2, 'one audit row per write that changed a row');
       assert.ok(changes.some((c) => JSON.stringify(c) === JSON.stringify({ remove: { after: [a.id, 'nobody'] } })));
       assert.equal((await store.getGroup(orgId, g))?.version, 3);
+    });
+
+    test('a membership write moves the version and lastModified that reads, filters and sorts see; the group deletes with it', async () => {
+      const { g, a, b } = await groupOfTwo('lm');
+      const Group = registry.resourceType('Group')!;
+      const write = (kind: 'add' | 'remove', userIds: string[], lastModified: string) => store.writeMembers({
+        orgId, groupId: g, kind, userIds, lastModified,
+        audit: { id: randomUUID(), orgId, time: lastModified, action: 'update', resourceType: 'Group', resourceId: g, changes: {} },
+      });
+      const later = new Date(Date.now() + 60_000).toISOString();
+      assert.deepEqual(await write('add', [a.id, b.id], later), { version: 2, changed: true });
+      assert.deepEqual(await write('remove', [b.id], later), { version: 3, changed: true });
+      const read = (await store.getGroup(orgId, g))!;
+      assert.deepEqual([read.version, read.lastModified], [3, later]);
+      const query = (filter: string, descending = false) => {
+        const q = parseListQuery(registry, Group, { filter, sortBy: 'meta.lastModified', sortOrder: descending ? 'descending' : 'ascending' });
+        return store.queryGroups(orgId, { filter: q.filter, sort: q.sort, matches: () => true, startIndex: 1, count: 10 });
+      };
+      const found = await query(`meta.lastModified ge "${later}"`);
+      assert.deepEqual(found.items.map((x) => [x.id, x.version, x.lastModified]), [[g, 3, later]], 'the filter sees the moved lastModified');
+      const newestFirst = await query('meta.lastModified pr', true);
+      assert.equal(newestFirst.items[0].id, g, 'and so does the sort');
+      // A checked update at the version the membership writes left.
+      assert.equal(await store.transaction((tx) => tx.updateGroup({ ...read, description: 'd', version: 4, lastModified: now() }, 2)), false, 'a stale version');
+      assert.equal(await store.transaction((tx) => tx.updateGroup({ ...read, description: 'd', version: 4, lastModified: later }, 3)), true);
+      assert.deepEqual(await write('add', [b.id], later), { version: 5, changed: true });
+      assert.equal((await store.getGroup(orgId, g))?.version, 5);
+      assert.equal(await store.deleteGroup(orgId, g), true);
+      assert.equal(await store.getGroup(orgId, g), undefined);
     });
 
     test('a user read with its groups: name order, by visibility, the same as groupsOfUsers, on every read path', async () => {

@@ -115,6 +115,9 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   const stats = { transactions: 0, commits: 0 };
   const store: Store = {
     ...repo,
+    // A membership write that checks the version locks the group and compares in a second
+    // statement (groups.ts), so it needs a transaction; one that does not is one statement.
+    writeMembers: (w) => (w.expectedVersion === undefined ? repo.writeMembers(w) : store.transaction((tx) => tx.writeMembers(w))),
     dialect: 'postgres' as const,
     async transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T> {
       stats.transactions++;

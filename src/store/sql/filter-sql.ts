@@ -4,6 +4,7 @@
 // serves every dialect: it emits `?` placeholders, which a dialect may renumber.
 import type { BoundFilter, BoundTarget, Operand } from '../../scim/index.ts';
 import { ENTERPRISE_USER_SCHEMA } from '../../scim/index.ts';
+import { GROUP_LAST_MODIFIED } from './rows.ts';
 
 export interface SqlCondition {
   readonly sql: string;
@@ -102,7 +103,7 @@ const GROUP_COLUMN_MAP: ColumnMap['column'] = (t) => {
       case 'externalId': return { expr: 'g.external_id', kind: 'text' };
       case 'displayName': return { expr: 'g.display_name_lower', kind: 'lowerText', unique: true };
       case 'meta.created': return { expr: 'g.created', kind: 'time' };
-      case 'meta.lastModified': return { expr: 'g.last_modified', kind: 'time' };
+      case 'meta.lastModified': return { expr: GROUP_LAST_MODIFIED, kind: 'time' };
       default: return undefined;
     }
 };

@@ -1,17 +1,32 @@
 // Groups in SQL: the row, members (chunked, only users that still exist), the membership
 // write with its audit record, and list queries through the planner.
 import type { GroupQuery, GroupRecord, GroupRef, GroupRepository, GroupVisibility, MemberRef, MembersWrite } from '../contract.ts';
-import { GROUP_SELECT, toGroup } from './rows.ts';
+import { GROUP_SELECT, groupVersion, toGroup } from './rows.ts';
 import { groupColumns } from './filter-sql.ts';
 import type { DialectFeatures, QueryLimits, SqlExecutor } from './executor.ts';
 import { createPager } from './paging.ts';
 import { AUDIT_COLUMNS, AUDIT_WIDTH, auditInsert, auditParams, chunks, inDivisions, one, placeholders, runStatement, type Statement } from './shared.ts';
 
+/** Version slots per group (migration 23): enough that a pool's connections rarely share one. */
+const VERSION_SLOTS = 16;
+
 export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: DialectFeatures): GroupRepository {
   const page = createPager(db, limits);
+  // The row's version moves by one; the group's version is that plus its slots (rows.ts).
   const touchGroup = async (orgId: string, id: string, lastModified: string): Promise<number> => {
-    const rows = await db.returning('UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ? RETURNING version', [lastModified, orgId, id]);
+    const rows = await db.returning(
+      `UPDATE groups SET version = version + 1, last_modified = ? WHERE org_id = ? AND id = ? RETURNING ${groupVersion('groups')} AS version`,
+      [lastModified, orgId, id],
+    );
     return Number(rows[0].version);
+  };
+  // PostgreSQL: a writer that checks the group's version first waits for the membership
+  // writes in flight (they hold FOR KEY SHARE on the row, which FOR UPDATE waits for) and
+  // then compares in a statement of its own, whose snapshot sees their slots. In one
+  // statement the comparison would read the snapshot taken before the wait. Needs a
+  // transaction; SQLite's one writer needs nothing.
+  const lockGroup = async (orgId: string, id: string) => {
+    if (features.rowLocks) await db.all('SELECT id FROM groups WHERE org_id = ? AND id = ? FOR UPDATE', [orgId, id]);
   };
   // One statement per chunk; only users that still exist go in (one deleted since the caller
   // checked it is skipped, as if deleted just after), so no foreign-key failure.
@@ -45,11 +60,15 @@ export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: 
     },
     getGroup: (orgId, id) => one(db, `${GROUP_SELECT} WHERE g.org_id = ? AND g.id = ?`, [orgId, id], toGroup),
     async updateGroup(g: GroupRecord, expectedVersion: number) {
+      await lockGroup(g.orgId, g.id);
       const n = await db.run(
         `UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, description = ?, type = ?, visibility = ?, version = ?, last_modified = ?
-          WHERE org_id = ? AND id = ? AND version = ?`,
+          WHERE org_id = ? AND id = ? AND ${groupVersion('groups')} = ?`,
         [g.displayName, g.displayName.toLowerCase(), g.externalId ?? null, g.description ?? null, g.type, g.visibility, g.version, g.lastModified, g.orgId, g.id, expectedVersion],
       );
+      // The row now holds the whole version: its slots are folded in (under the lock above,
+      // so no membership write is counting into them meanwhile).
+      if (n === 1 && features.rowLocks) await db.run('DELETE FROM group_versions WHERE group_id = ?', [g.id]);
       return n === 1;
     },
     touchGroup,
@@ -71,37 +90,45 @@ export function groupRepository(db: SqlExecutor, limits: QueryLimits, features: 
     addMembers,
     removeMembers,
     async writeMembers(w: MembersWrite) {
-      const where = ['org_id = ?', 'id = ?'];
+      const where = ['g.org_id = ?', 'g.id = ?'];
       const params: unknown[] = [w.orgId, w.groupId];
       if (w.visibility !== undefined) {
-        where.push('visibility = ?');
+        where.push('g.visibility = ?');
         params.push(w.visibility);
       }
       if (w.expectedVersion !== undefined) {
-        where.push('version = ?');
+        where.push(`${groupVersion()} = ?`);
         params.push(w.expectedVersion);
+        await lockGroup(w.orgId, w.groupId);
       }
-      const target = `SELECT id, version FROM groups WHERE ${where.join(' AND ')}`;
+      const target = `SELECT g.id, ${groupVersion()} AS version FROM groups g WHERE ${where.join(' AND ')}`;
       const ids = [...new Set(w.userIds)];
       if (features.writableCte) {
-        // One statement. The group row is locked first (FOR UPDATE re-checks the version
-        // against a concurrent writer's commit); only users that exist go in; the version
-        // moves and the audit row is written only if a membership row changed. The ids are
-        // one array parameter, so every size of change is the same prepared statement.
+        // One statement. The group row is held against deletion only (FOR KEY SHARE, which
+        // concurrent membership writes share), so member adds to one group do not queue on it
+        // through their commits; only users that exist go in; if a membership row changed,
+        // the change is counted in this connection's version slot (a connection runs one
+        // transaction at a time, so writers rarely meet on a slot) and the audit row written.
+        // The version answered is the one read plus this change: exact unless another write
+        // to the group commits meanwhile, in which case the group is already further on and
+        // no If-Match with the answered one can pass. The ids are one array parameter, so
+        // every size of change is the same prepared statement.
         const change = w.kind === 'add'
           ? 'INSERT INTO group_members (group_id, user_id) SELECT g.id, u.id FROM g JOIN users u ON u.id = ANY(?) ON CONFLICT DO NOTHING RETURNING 1'
           : 'DELETE FROM group_members WHERE group_id IN (SELECT id FROM g) AND user_id = ANY(?) RETURNING 1';
         const rows = await db.returning(
-          `WITH g AS (${target} FOR UPDATE),
+          `WITH g AS (${target} FOR KEY SHARE OF g),
             changed AS (${change}),
-            touched AS (UPDATE groups SET version = version + 1, last_modified = ? WHERE id IN (SELECT id FROM g) AND EXISTS (SELECT 1 FROM changed) RETURNING version),
-            audited AS (INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(AUDIT_WIDTH - 1)}, touched.version FROM touched)
-          SELECT g.version AS version_read, (SELECT version FROM touched) AS touched FROM g`,
+            counted AS (INSERT INTO group_versions AS v (group_id, slot, n, last_modified)
+              SELECT id, pg_backend_pid() % ${VERSION_SLOTS}, 1, ? FROM g WHERE EXISTS (SELECT 1 FROM changed)
+              ON CONFLICT (group_id, slot) DO UPDATE SET n = v.n + 1, last_modified = GREATEST(v.last_modified, excluded.last_modified) RETURNING 1),
+            audited AS (INSERT INTO audits (${AUDIT_COLUMNS}) SELECT ${placeholders(AUDIT_WIDTH - 1)}, g.version + 1 FROM g WHERE EXISTS (SELECT 1 FROM counted))
+          SELECT g.version AS version_read, EXISTS (SELECT 1 FROM counted) AS changed FROM g`,
           [...params, ids, w.lastModified, ...auditParams(w.audit).slice(0, AUDIT_WIDTH - 1)],
         );
         if (rows.length === 0) return undefined;
-        const touched = rows[0].touched;
-        return touched === null ? { version: Number(rows[0].version_read), changed: false } : { version: Number(touched), changed: true };
+        const read = Number(rows[0].version_read);
+        return rows[0].changed === true ? { version: read + 1, changed: true } : { version: read, changed: false };
       }
       // Inside a transaction (the store runs it in one, and SQLite's one writer runs it alone):
       // the rows, each statement only if the group is there as asked; the group is read only

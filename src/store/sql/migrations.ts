@@ -506,5 +506,21 @@ UPDATE requests SET at = ${d.epochMs('time')};
 DROP INDEX requests_time;
 CREATE INDEX requests_at ON requests(at);`,
     },
+    {
+      version: 23,
+      name: 'group version slots',
+      // A membership write without If-Match counts its change in one of a group's slots
+      // instead of updating the group row, so concurrent member adds to one group do not
+      // queue on that row through their commits (PostgreSQL; SQLite's one writer moves the
+      // group row and leaves this table empty). A group's version is its row's version plus
+      // the sum of its slots; its lastModified the latest of the row's and the slots'.
+      sql: `CREATE TABLE group_versions (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  slot INTEGER NOT NULL,
+  n ${d.bigint} NOT NULL,
+  last_modified TEXT NOT NULL,
+  PRIMARY KEY (group_id, slot)
+)${d.withoutRowid};`,
+    },
   ];
 }
