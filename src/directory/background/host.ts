@@ -50,10 +50,11 @@ export function gathered(send: () => void, ms: number, now: () => number = () =>
   return () => {
     const t = now();
     if (t >= quietUntil && trailing === undefined) return fire();
+    // Unref'd: a poke only wakes the thread, so it must not hold a stopping process open.
     trailing ??= setTimeout(() => {
       trailing = undefined;
       fire();
-    }, Math.max(0, quietUntil - t));
+    }, Math.max(0, quietUntil - t)).unref();
   };
 }
 

@@ -166,3 +166,13 @@ test('pokes to the thread are gathered: a lone change at once, a burst as one mo
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(sent.length, 3, 'nothing more without a change');
 });
+
+test('a poke waiting for the end of its gap does not hold a stopping process open', async () => {
+  // A burst leaves a trailing poke a minute away; the process must still end when its work does.
+  const host = new URL('../../../src/directory/background/host.ts', import.meta.url).href;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { gathered } from ${JSON.stringify(host)}; const poke = gathered(() => undefined, 60_000); poke(); poke();`], { stdio: 'ignore' });
+  const started = Date.now();
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 30_000, 'it ended without waiting out the minute');
+});
