@@ -12,14 +12,18 @@ export interface PlanInput<T> {
   readonly params: unknown[];
   readonly columns: ColumnMap;
   readonly select: string;
-  /** The page query for a WHERE clause, an ORDER BY and a LIMIT clause (limit()), with the OFFSET placeholder last. */
-  readonly pageSelect?: (where: string, order: string, limit: string) => string;
+  /**
+   * The page query for a WHERE clause, an ORDER BY and a LIMIT clause (limit()), with the
+   * OFFSET placeholder after the WHERE's; given `total` (a one-row SELECT of `n`), each row
+   * also carries it as `page_total`, its parameters after the OFFSET.
+   */
+  readonly pageSelect?: (where: string, order: string, limit: string, total?: string) => string;
   readonly seq: string;
   readonly map: (r: Row) => T;
   readonly q: { filter?: UserQuery['filter']; matches: (row: T) => boolean | Promise<boolean>; startIndex: number; count: number; sort?: SortKey; keyset?: Keyset };
   readonly sortValue: (row: T, sort: SortKey) => unknown;
-  /** A cheaper exact total than COUNT(*), when the dialect keeps one for this query. */
-  readonly total?: () => Promise<number>;
+  /** A cheaper exact total than COUNT(*), when the dialect keeps one for this query: a one-row SELECT of `n`. */
+  readonly total?: { readonly sql: string; readonly params: readonly unknown[] };
 }
 
 function compareSortValues(a: unknown, b: unknown): number {
@@ -56,6 +60,12 @@ export function createPager(db: SqlExecutor, limits: QueryLimits): <T>(p: PlanIn
     return rows;
   }
 
+  /** The exact total of a list query SQL decides whole: the kept one, or COUNT(*). */
+  async function totalOf<T>(p: PlanInput<T>, whereSql: string, params: readonly unknown[]): Promise<number> {
+    const [row] = p.total ? await db.all(p.total.sql, p.total.params) : await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params);
+    return Number(row?.n ?? 0);
+  }
+
   /** Plans a list query: exact SQL with COUNT and LIMIT, or a bounded candidate scan plus the evaluator. */
   async function page<T>(p: PlanInput<T>): Promise<Page<T>> {
     if (p.q.keyset) return keysetPage(p, p.q.keyset);
@@ -69,13 +79,16 @@ export function createPager(db: SqlExecutor, limits: QueryLimits): <T>(p: PlanIn
       return { total: rows.length, items: rows.map(p.map) };
     }
     if (cond?.exact && (!p.q.sort || sortColumn)) {
-      const count = p.total ?? (async () => Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n));
+      const count = () => totalOf(p, whereSql, params);
       if (p.q.count === 0) return { total: await count(), items: [] };
       const order = sortColumn ? `${sortColumn.expr} ${p.q.sort!.descending ? 'DESC' : 'ASC'}, ${p.seq}` : p.seq;
-      const sql = p.pageSelect ? p.pageSelect(whereSql, order, limit(p.q.count)) : `${p.select} ${whereSql} ORDER BY ${order} ${limit(p.q.count)} OFFSET ?`;
-      const rows = await db.all(sql, [...params, p.q.startIndex - 1]);
+      // The kept total comes with the rows: a page is one statement (one round trip on PostgreSQL).
+      const withTotal = p.pageSelect && p.total;
+      const sql = p.pageSelect ? p.pageSelect(whereSql, order, limit(p.q.count), withTotal ? p.total!.sql : undefined) : `${p.select} ${whereSql} ORDER BY ${order} ${limit(p.q.count)} OFFSET ?`;
+      const rows = await db.all(sql, [...params, p.q.startIndex - 1, ...(withTotal ? p.total!.params : [])]);
       // A first page that is not full holds everything: no COUNT needed (Entra's match lookups).
-      const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length : await count();
+      const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length
+        : withTotal && rows.length > 0 ? Number(rows[0].page_total) : await count();
       return { total, items: rows.map(p.map) };
     }
     const rows = await candidates(p, whereSql, params);
@@ -100,7 +113,7 @@ export function createPager(db: SqlExecutor, limits: QueryLimits): <T>(p: PlanIn
     const at = backwards ? k.before : k.after;
     if (cond?.exact) {
       const whereSql = `WHERE ${where.join(' AND ')}`;
-      const total = p.total ? await p.total() : Number((await db.all(`SELECT COUNT(*) AS n FROM ${p.from} ${whereSql}`, params))[0].n);
+      const total = await totalOf(p, whereSql, params);
       const bound = at === undefined ? '' : ` AND ${p.seq} ${backwards ? '<' : '>'} ?`;
       const rows = await db.all(`${p.select} ${whereSql}${bound} ORDER BY ${p.seq} ${backwards ? 'DESC' : 'ASC'} ${limit(p.q.count + 1)}`, [...params, ...(at === undefined ? [] : [at])]);
       const more = rows.length > p.q.count;

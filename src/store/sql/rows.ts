@@ -33,11 +33,15 @@ export const userSelect = (features: DialectFeatures, groups?: GroupSelection) =
   `SELECT ${userColumns(features, groups)} FROM users u ${USER_JOINS}`;
 
 /**
- * A page of users: the page is chosen on the users table alone (the skipped rows of an
- * OFFSET never pay for the joins), then joined to the names its ids point to.
+ * A page of users: the page is chosen on the users table's index alone (the skipped rows of
+ * an OFFSET are never read whole, nor pay for the joins), then its rows are read and joined
+ * to the names their ids point to; with `total` (a one-row SELECT of `n`), joined once as
+ * `page_total`.
  */
-export const userPageSelect = (features: DialectFeatures, groups?: GroupSelection) => (innerWhere: string, order: string, limit: string) =>
-  `SELECT ${userColumns(features, groups)} FROM (SELECT * FROM users u ${innerWhere} ORDER BY ${order} ${limit} OFFSET ?) u ${USER_JOINS} ORDER BY ${order}`;
+export const userPageSelect = (features: DialectFeatures, groups?: GroupSelection) => (innerWhere: string, order: string, limit: string, total?: string) =>
+  `SELECT ${userColumns(features, groups)}${total ? ', t.n AS page_total' : ''}
+    FROM (SELECT u.seq FROM users u ${innerWhere} ORDER BY ${order} ${limit} OFFSET ?) p JOIN users u ON u.seq = p.seq ${USER_JOINS}${total ? ` CROSS JOIN (${total}) t` : ''}
+    ORDER BY ${order}`;
 
 function toGroupRefs(v: unknown): GroupRef[] {
   const pairs = (typeof v === 'string' ? JSON.parse(v) : v ?? []) as [string, string][];

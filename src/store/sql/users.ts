@@ -114,7 +114,7 @@ export function userRepository(db: SqlExecutor, limits: QueryLimits, features: D
         from: 'users u', where, params, columns: userColumns(q.groupVisibility, q), select: userSelect(features, q.withGroups), pageSelect: userPageSelect(features, q.withGroups), seq: 'u.seq', map: toUser, q,
         ...(countable
           // A sum: one row per organization on SQLite, one per slot on PostgreSQL.
-          ? { total: async () => Number((await db.all(`SELECT COALESCE(SUM(${q.activeOnly ? 'active' : 'total'}), 0) AS n FROM org_user_counts WHERE org_id = ?`, [orgId]))[0]?.n ?? 0) }
+          ? { total: { sql: `SELECT COALESCE(SUM(${q.activeOnly ? 'active' : 'total'}), 0) AS n FROM org_user_counts WHERE org_id = ?`, params: [orgId] } }
           : {}),
         sortValue: (row, s) => {
           const c = s.core ? { ...row.data, id: row.id, userName: row.userName, displayName: row.displayName, externalId: row.externalId, active: row.active, meta: { created: row.created, lastModified: row.lastModified } } : (row.data[s.schema] as Record<string, unknown> | undefined);
