@@ -15,7 +15,7 @@ export interface PlanInput<T> {
   /**
    * The page query for a WHERE clause, an ORDER BY and a LIMIT clause (limit()), with the
    * OFFSET placeholder after the WHERE's; given `total` (a one-row SELECT of `n`), each row
-   * also carries it as `page_total`, its parameters after the OFFSET.
+   * also carries it as `page_total`, its parameters before all others.
    */
   readonly pageSelect?: (where: string, order: string, limit: string, total?: string) => string;
   readonly seq: string;
@@ -85,7 +85,7 @@ export function createPager(db: SqlExecutor, limits: QueryLimits): <T>(p: PlanIn
       // The kept total comes with the rows: a page is one statement (one round trip on PostgreSQL).
       const withTotal = p.pageSelect && p.total;
       const sql = p.pageSelect ? p.pageSelect(whereSql, order, limit(p.q.count), withTotal ? p.total!.sql : undefined) : `${p.select} ${whereSql} ORDER BY ${order} ${limit(p.q.count)} OFFSET ?`;
-      const rows = await db.all(sql, [...params, p.q.startIndex - 1, ...(withTotal ? p.total!.params : [])]);
+      const rows = await db.all(sql, [...(withTotal ? p.total!.params : []), ...params, p.q.startIndex - 1]);
       // A first page that is not full holds everything: no COUNT needed (Entra's match lookups).
       const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length
         : withTotal && rows.length > 0 ? Number(rows[0].page_total) : await count();

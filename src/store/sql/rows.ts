@@ -35,12 +35,14 @@ export const userSelect = (features: DialectFeatures, groups?: GroupSelection) =
 /**
  * A page of users: the page is chosen on the users table's index alone (the skipped rows of
  * an OFFSET are never read whole, nor pay for the joins), then its rows are read and joined
- * to the names their ids point to; with `total` (a one-row SELECT of `n`), joined once as
- * `page_total`.
+ * to the names their ids point to. With `total` (a one-row SELECT of `n`), each row carries it
+ * as `page_total`: an uncorrelated subquery in the select list, which both dialects evaluate
+ * once per statement (PostgreSQL's InitPlan; joined as a table, PostgreSQL ran it once per
+ * row). Its parameters come first.
  */
 export const userPageSelect = (features: DialectFeatures, groups?: GroupSelection) => (innerWhere: string, order: string, limit: string, total?: string) =>
-  `SELECT ${userColumns(features, groups)}${total ? ', t.n AS page_total' : ''}
-    FROM (SELECT u.seq FROM users u ${innerWhere} ORDER BY ${order} ${limit} OFFSET ?) p JOIN users u ON u.seq = p.seq ${USER_JOINS}${total ? ` CROSS JOIN (${total}) t` : ''}
+  `SELECT ${total ? `(SELECT n FROM (${total}) t) AS page_total, ` : ''}${userColumns(features, groups)}
+    FROM (SELECT u.seq FROM users u ${innerWhere} ORDER BY ${order} ${limit} OFFSET ?) p JOIN users u ON u.seq = p.seq ${USER_JOINS}
     ORDER BY ${order}`;
 
 function toGroupRefs(v: unknown): GroupRef[] {
