@@ -112,6 +112,16 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   let observer: QueryObserver | undefined;
   const timed = (q: pg.Pool | pg.PoolClient) => timedExecutor(executor(q), () => observer);
   const repo = createSqlRepository(timed(pool), limits, POSTGRES_FEATURES);
+  // A transaction's repository, one per pooled connection, made on its first transaction:
+  // building one takes about 0.3 ms of CPU (a third of an empty transaction's, measured), and
+  // the pool hands the same connections out again. A connection dropped as broken takes its
+  // repository with it.
+  const transactionRepos = new WeakMap<pg.PoolClient, Repository>();
+  const transactionRepo = (c: pg.PoolClient): Repository => {
+    let tx = transactionRepos.get(c);
+    if (!tx) transactionRepos.set(c, (tx = createSqlRepository(timed(c), limits, POSTGRES_FEATURES)));
+    return tx;
+  };
   const stats = { transactions: 0, commits: 0 };
   const store: Store = {
     ...repo,
@@ -125,7 +135,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
       let broken = false;
       try {
         await c.query('BEGIN').catch(translate);
-        const result = await fn(createSqlRepository(timed(c), limits, POSTGRES_FEATURES));
+        const result = await fn(transactionRepo(c));
         await c.query('COMMIT').catch(translate);
         stats.commits++;
         return result;
