@@ -83,9 +83,8 @@ export interface GroupRepository {
    * Without `expectedVersion`, concurrent writes to one group do not wait for each other's
    * commits on PostgreSQL, and the version answered may already be behind the group's when
    * another write commits meanwhile (an If-Match with it then fails; it never passes on a
-   * state the writer did not see). Undefined when the group
-   * is not there (of that visibility, at that version); MissingReference when it was deleted
-   * meanwhile.
+   * state the writer did not see). Undefined when the group is not there (of that
+   * visibility, at that version); MissingReference when it was deleted meanwhile.
    */
   writeMembers(w: MembersWrite): Promise<MembersWritten | undefined>;
   /** Removes every member (in `divisions`, when given); returns how many were removed. */
