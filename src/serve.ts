@@ -77,10 +77,8 @@ export async function serve(config: Config): Promise<void> {
   const stopListening = await services.tokens.listen();
   const stopChanges = await services.changes.listen();
   const result = await bootstrap(store, config.bootstrapClientId, config.bootstrapClientSecret);
-  // One write, so that whoever waits for the banner sees all of it.
   // First run: the console's setup link, printed once beside the credentials.
   const setupToken = result.created ? await app.consoleAuth.createSetupToken(result.organization.id) : undefined;
-  process.stdout.write(banner(config, result, setupToken) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
 
   const sweep = async () => {
     const requests = await store.pruneRequests(new Date(Date.now() - config.requestLogDays * 86400_000).toISOString(), config.requestLogMaxRows);
@@ -132,4 +130,9 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The banner last, once the signal handlers are in place: whoever waits for it (a supervisor,
+  // a test) may stop the server at once and gets a clean shutdown, not the default SIGTERM
+  // death it got when the first retention sweep was still running. One write, so that whoever
+  // waits for the banner sees all of it.
+  process.stdout.write(banner(config, result, setupToken) + (metricsServer ? `  Metrics    : http://${config.metricsHost}:${config.metricsPort}/metrics\n` : ''));
 }

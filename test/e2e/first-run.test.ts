@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(env: Record<string, string>): Promise<{ output: () => string; stop: () => Promise<number | null> }> {
+async function start(env: Record<string, string>): Promise<{ output: () => string; stop: () => Promise<number | string | null> }> {
   const child = spawn(process.execPath, startArgs(), { env: { ...process.env, ...env, SCIMITAR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -30,10 +30,23 @@ async function start(env: Record<string, string>): Promise<{ output: () => strin
   return {
     output: () => out,
     stop: () => new Promise((resolve) => {
-      child.once('exit', (code) => resolve(code));
+      // A process ended by a signal has no exit code: report the signal (and what it printed).
+      child.once('exit', (code, signal) => resolve(code ?? `${signal}: ${out.slice(-2000)}`));
       child.kill('SIGTERM');
     }),
   };
+}
+
+/** Starts the server and sends SIGTERM in the same tick its banner arrives; resolves with how it ended. */
+function stoppedOnBanner(env: Record<string, string>): Promise<number | string | null> {
+  const child = spawn(process.execPath, startArgs(), { env: { ...process.env, ...env, SCIMITAR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (out.includes('Tenant URL')) child.kill('SIGTERM');
+  });
+  child.stderr.on('data', (d) => (out += d));
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? `${signal}: ${out.slice(-2000)}`)));
 }
 
 test('first run prints working credentials; later runs do not reprint the secret', async () => {
@@ -74,6 +87,9 @@ test('first run prints working credentials; later runs do not reprint the secret
     });
     assert.equal(again.status, 200, 'the configured bootstrap secret replaced the generated one');
     assert.equal(await second.stop(), 0);
+    // Stopped the moment its banner appears: the shutdown is clean (the handlers are in place
+    // before the banner is printed).
+    for (let i = 0; i < 3; i++) assert.equal(await stoppedOnBanner(env), 0, `stopped at once, start ${i + 1}`);
     // The CLI's setup link names the address the server served (its port), not the default 8080.
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/scimitar.js', '--db', env.SCIMITAR_DB, 'console', 'setup-link'], { env: { ...process.env, SCIMITAR_DB: '', SCIMITAR_PUBLIC_URL: '', PORT: '' } });
     assert.match(stdout, new RegExp(`^http://127\\.0\\.0\\.1:${port}/console/setup\\?token=`));
