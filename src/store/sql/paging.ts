@@ -83,12 +83,12 @@ export function createPager(db: SqlExecutor, limits: QueryLimits): <T>(p: PlanIn
       if (p.q.count === 0) return { total: await count(), items: [] };
       const order = sortColumn ? `${sortColumn.expr} ${p.q.sort!.descending ? 'DESC' : 'ASC'}, ${p.seq}` : p.seq;
       // The kept total comes with the rows: a page is one statement (one round trip on PostgreSQL).
-      const withTotal = p.pageSelect && p.total;
-      const sql = p.pageSelect ? p.pageSelect(whereSql, order, limit(p.q.count), withTotal ? p.total!.sql : undefined) : `${p.select} ${whereSql} ORDER BY ${order} ${limit(p.q.count)} OFFSET ?`;
-      const rows = await db.all(sql, [...(withTotal ? p.total!.params : []), ...params, p.q.startIndex - 1]);
+      const joined = p.pageSelect ? p.total : undefined;
+      const sql = p.pageSelect ? p.pageSelect(whereSql, order, limit(p.q.count), joined?.sql) : `${p.select} ${whereSql} ORDER BY ${order} ${limit(p.q.count)} OFFSET ?`;
+      const rows = await db.all(sql, [...(joined?.params ?? []), ...params, p.q.startIndex - 1]);
       // A first page that is not full holds everything: no COUNT needed (Entra's match lookups).
       const total = p.q.startIndex === 1 && rows.length < p.q.count ? rows.length
-        : withTotal && rows.length > 0 ? Number(rows[0].page_total) : await count();
+        : joined && rows.length > 0 ? Number(rows[0].page_total) : await count();
       return { total, items: rows.map(p.map) };
     }
     const rows = await candidates(p, whereSql, params);

@@ -51,9 +51,10 @@ function toGroupRefs(v: unknown): GroupRef[] {
 }
 
 /**
- * A group's version and lastModified as SQL over `g` (groups; an UPDATE's RETURNING names the table): the row's, plus what membership
- * writes counted in the group's version slots (migration 23; empty on SQLite). Every change
- * adds exactly one to the sum, so two committed states never share a version.
+ * A group's version and lastModified as SQL over `g` (groups; an UPDATE's RETURNING names the
+ * table instead): the row's, plus what membership writes counted in the group's version slots
+ * (migration 23; empty on SQLite). Every change adds exactly one to the sum, so two committed
+ * states never share a version.
  */
 export const groupVersion = (g = 'g') => `${g}.version + COALESCE((SELECT SUM(v.n) FROM group_versions v WHERE v.group_id = ${g}.id), 0)`;
 export const GROUP_LAST_MODIFIED = 'COALESCE((SELECT MAX(v.last_modified) FROM group_versions v WHERE v.group_id = g.id AND v.last_modified > g.last_modified), g.last_modified)';
