@@ -16,19 +16,27 @@ function idsOfFilter(f: BoundFilter): string[] | undefined {
   return undefined;
 }
 
+/**
+ * The user ids of a members value: `given` as the request held it, `coerced` as the schema read
+ * it. A member object that coerces to nothing ({}, only a read-only display, a null value) names
+ * no user and is refused, not read as "no members" (a replace would empty the group, RFC 7644
+ * 3.5.2.3). Null items are skipped, as legacy Entra bodies carry them.
+ */
+export function memberIds(coerced: readonly JsonObject[] | undefined, given: unknown, where: string): string[] {
+  const items = (Array.isArray(given) ? given : given === null || given === undefined ? [] : [given]).filter((m) => m !== null && m !== undefined);
+  const list = coerced ?? [];
+  if (list.length < items.length || list.some((m) => typeof m.value !== 'string')) throw scimErrors.invalidValue(`Every member in ${where} needs a "value" (the user id)`);
+  return list.map((m) => m.value as string);
+}
+
 /** Splits a PATCH into membership row operations and operations on the other attributes. */
 export function planGroupPatch(ctx: CallContext, ops: readonly PatchOperation[]): { memberOps: MemberOp[]; attributeOps: PatchOperation[] } {
   const rt = ctx.registry.resourceType('Group')!;
   const membersDef = ctx.registry.resolve(rt, { attr: 'members' })!.attribute!;
   const memberOps: MemberOp[] = [];
   const attributeOps: PatchOperation[] = [];
-  const idsOf = (value: unknown, where: string): string[] => {
-    const list = (coerceAttribute(ctx.registry, membersDef, value, where, { ignoreReadOnly: true }) as JsonObject[] | undefined) ?? [];
-    return list.map((m) => {
-      if (typeof m.value !== 'string') throw scimErrors.invalidValue(`Every member in ${where} needs a "value" (the user id)`);
-      return m.value;
-    });
-  };
+  const idsOf = (value: unknown, where: string): string[] =>
+    memberIds(coerceAttribute(ctx.registry, membersDef, value, where, { ignoreReadOnly: true }) as JsonObject[] | undefined, value, where);
   const member = (op: PatchOperation['op'], value: unknown, hasValue: boolean, where: string) => {
     if (op === 'add') memberOps.push({ kind: 'add', ids: idsOf(value, where) });
     else if (op === 'replace') memberOps.push({ kind: 'clear' }, { kind: 'add', ids: idsOf(value, where) });

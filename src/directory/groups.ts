@@ -16,7 +16,7 @@ import { requireVersion, etagOf, type CallContext } from './context.ts';
 import { actorOf, auditRecord, diffAttributes, ignoredChange, writeAudit } from '../trail/audit.ts';
 import { VersionConflict, withRetry } from './retry.ts';
 import { applyMemberOps, batchMemberOps, resolveMemberOps, yieldToOthers, type AuditChanges, type MemberOp } from './group-members.ts';
-import { planGroupPatch } from './group-patch.ts';
+import { memberIds, planGroupPatch } from './group-patch.ts';
 
 export interface GroupResult {
   readonly resource: JsonObject;
@@ -28,6 +28,12 @@ export interface GroupResult {
 const nowIso = () => new Date().toISOString();
 
 type MemberChange = { readonly kind: 'add' | 'remove'; readonly ids: readonly string[] };
+
+/** The members value of a request body as sent (attribute names are case-insensitive, RFC 7643 2.1). */
+function givenMembers(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return undefined;
+  return Object.entries(body).find(([k]) => k.toLowerCase() === 'members')?.[1];
+}
 
 /** The batch's only operation, if it adds or removes some members (one write does it). */
 function singleMemberChange(ops: readonly MemberOp[]): MemberChange | undefined {
@@ -254,7 +260,7 @@ export class GroupService {
     const ignored: string[] = [];
     const resource = parseResource(ctx.registry, rt, body, ignored);
     checkResourceRules(ctx.registry, rt, resource);
-    const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
+    const ids = memberIds(resource.members as JsonObject[] | undefined, givenMembers(body), 'members');
     await this.visible(this.store, ctx, id);
     const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, [{ kind: 'clear' }, { kind: 'add', ids }]));
     let g = await withRetry(ifMatch, 'group', () => this.store.transaction(async (repo) => {
@@ -284,7 +290,7 @@ export class GroupService {
     const ignored: string[] = [];
     const resource = parseResource(ctx.registry, rt, body, ignored);
     checkResourceRules(ctx.registry, rt, resource);
-    const ids = Array.isArray(resource.members) ? (resource.members as JsonObject[]).map((m) => String(m.value)) : [];
+    const ids = memberIds(resource.members as JsonObject[] | undefined, givenMembers(body), 'members');
     const [first, ...rest] = batchMemberOps(await resolveMemberOps(this.store, ctx, [{ kind: 'add', ids }]));
     const created = await this.store.transaction(async (repo) => {
       const now = nowIso();
