@@ -54,6 +54,19 @@ async function startReceiver(): Promise<{ port: number; count(): Promise<number>
   return { port, count: () => ask<number>('count', 'count'), report: () => ask<number[]>('report', 'latencies'), close: () => child.send({ cmd: 'close' }) };
 }
 
+/** The events bench's control (bench/bare-sender.ts): deliveries at `rate` a second with nothing of Scimitar's; stop() says how many were sent. */
+function startBareSender(port: number, rate: number): { stop(): Promise<number> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-sender.ts', import.meta.url).pathname, String(port), String(Math.max(1, Math.round(rate)))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  return {
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve(Number(out.trim()) || 0));
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
 const CONCURRENCY = quick ? [32] : [8, 32];
 const USERS = quick ? 20_000 : 100_000;
 const BIG_GROUP = quick ? 20_000 : 100_000;
@@ -610,25 +623,39 @@ async function main(): Promise<void> {
       await unsubscribe();
       // Full speed with and without a subscription, alternating, ROUNDS times (the ratio moves by
       // more than the difference between two single runs); a new subscription each time starts at
-      // the newest event, so no backlog of the run before is sent.
-      const runs: { with: Figure; without: Figure }[] = [];
+      // the newest event, so no backlog of the run before is sent. Each round ends with the
+      // control: no subscription, and a bare sender (bench/bare-sender.ts) POSTing as many
+      // deliveries a second to the same receiver as the subscription's run sent. PATCHes beside it
+      // lose what the deliveries themselves cost this machine; `with / control` is what
+      // Scimitar's sender costs beyond them.
+      const runs: { with: Figure; without: Figure; control: Figure; bareSent: number }[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         const off = await load(scim.url, 32, patch());
         const done = await subscribe();
         const on = await load(scim.url, 32, patch());
         await done();
-        runs.push({ with: on, without: off });
+        await drain(onTarget);
+        const bare = startBareSender(rx.port, on.rps);
+        const control = await load(scim.url, 32, patch());
+        const bareSent = await bare.stop();
+        runs.push({ with: on, without: off, control, bareSent });
       }
       rx.close();
       const withHook = { rps: median(runs.map((r) => r.with.rps)), errors: sum(runs.map((r) => r.with.errors)) };
       const without = { rps: median(runs.map((r) => r.without.rps)) };
+      const control = median(runs.map((r) => r.control.rps));
       const sorted = [...received].sort((a, b) => a - b);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
       const ratio = median(runs.map((r) => r.with.rps / r.without.rps));
+      const floor = median(runs.map((r) => r.control.rps / r.without.rps));
+      const beyond = median(runs.map((r) => r.with.rps / r.control.rps));
       if (received.length < sent) failed = true;
       rows.push(`| events: PATCH at 1,000/s with a webhook; change to receipt (target p99 < 1000 ms) | 16 | ${(received.length / (DURATION * 2)).toFixed(0)} delivered/s | ${p(0.5).toFixed(0)} | ${p(0.99).toFixed(0)} | ${sent - Math.min(sent, received.length)} | |`);
       rows.push(`| events: PATCH with / without a subscribed webhook, median of ${ROUNDS} (target >= 0.90) | 32 | ${withHook.rps.toFixed(0)} / ${without.rps.toFixed(0)} | | | ${withHook.errors} | ${ratio.toFixed(2)} (${runs.map((r) => (r.with.rps / r.without.rps).toFixed(2)).join(', ')}) |`);
+      rows.push(`| events, control: PATCH beside a bare sender of as many deliveries / without (informative) | 32 | ${control.toFixed(0)} / ${without.rps.toFixed(0)} | | | ${sum(runs.map((r) => r.control.errors))} | ${floor.toFixed(2)} (${runs.map((r) => (r.control.rps / r.without.rps).toFixed(2)).join(', ')}) |`);
+      rows.push(`| events: PATCH with the subscription / beside the bare sender: Scimitar's sender beyond the deliveries (informative) | 32 | ${withHook.rps.toFixed(0)} / ${control.toFixed(0)} | | | | ${beyond.toFixed(2)} (${runs.map((r) => (r.with.rps / r.control.rps).toFixed(2)).join(', ')}) |`);
       notes.push(`change events: ${sent} PATCHes at ${(sent / (DURATION * 2)).toFixed(0)}/s, ${received.length} events received once each; change to receipt p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms (${p(0.99) < 1000 ? 'met' : 'NOT met'}: < 1000 ms); PATCH ${withHook.rps.toFixed(0)} req/s with the subscription vs ${without.rps.toFixed(0)} without: ${ratio.toFixed(2)} (${ratio >= 0.9 ? 'met' : 'NOT met'}: >= 0.90)`);
+      notes.push(`change events, control: beside a bare sender POSTing as many deliveries to the same receiver (${runs.map((r) => `${(r.bareSent / DURATION).toFixed(0)}/s`).join(', ')}; no subscription), PATCH ${control.toFixed(0)} req/s: ${floor.toFixed(2)} of without, so the deliveries alone leave at most that on this machine; with the subscription / beside the bare sender ${beyond.toFixed(2)}`);
     }
 
     // Two nodes on one PostgreSQL: the bench's server and a second one on the same store, the
