@@ -9,6 +9,13 @@ import type { Store } from '../store/contract.ts';
 
 const PREFIX = 'changes:';
 export const SIGNAL_GAP_MS = 100;
+/**
+ * After a change, the waits before a reader of the event feed reads again when the change does
+ * not show yet (about 1.5 s in all): on PostgreSQL the feed shows a committed change only once
+ * every transaction older than it has ended (its commit order, postgres-store.ts), and the end of
+ * such a transaction (another organization's, a long report's) signals nothing.
+ */
+export const HELD_BACK_RETRY_MS = [25, 50, 100, 200, 400, 800] as const;
 
 export class ChangeSignal {
   private readonly local = new EventEmitter();
@@ -51,6 +58,28 @@ export class ChangeSignal {
   watch(watcher: (orgId: string) => void): () => void {
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
+  }
+
+  /**
+   * Waits until a change of `orgId` shows in `read`: reads after each change, and again after
+   * HELD_BACK_RETRY_MS while a read right after a change finds nothing. Resolves with the first
+   * read that `found` accepts, or undefined after `ms` or when `abort` fires.
+   */
+  async nextSeen<T>(orgId: string, ms: number, read: () => Promise<T>, found: (seen: T) => boolean, abort?: AbortSignal): Promise<T | undefined> {
+    const deadline = Date.now() + ms;
+    const left = () => deadline - Date.now();
+    while (left() > 0 && !abort?.aborted) {
+      if (!(await this.next(orgId, left(), abort))) return undefined;
+      for (let retry = 0; ; retry++) {
+        const seen = await read();
+        if (found(seen)) return seen;
+        const wait = HELD_BACK_RETRY_MS[retry];
+        if (wait === undefined || left() <= 0 || abort?.aborted) break;
+        // A further change ends the wait early: either way the feed is read again.
+        await this.next(orgId, Math.min(wait, left()), abort);
+      }
+    }
+    return undefined;
   }
 
   /** Resolves true when `orgId` changes (or anything may have), false after `ms`, or at once when `abort` fires. */

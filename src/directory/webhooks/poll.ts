@@ -77,7 +77,7 @@ export class SetPoller {
     if (next.events.length === 0 && request.maxEvents > 0 && !request.returnImmediately && !this.waiting.has(hook.id)) {
       this.waiting.add(hook.id);
       try {
-        if (await this.changes.next(hook.orgId, POLL.waitMs, abort)) next = await this.next(hook, position, request.maxEvents);
+        next = (await this.changes.nextSeen(hook.orgId, POLL.waitMs, () => this.next(hook, position, request.maxEvents), (n) => n.events.length > 0, abort)) ?? next;
       } finally {
         this.waiting.delete(hook.id);
       }

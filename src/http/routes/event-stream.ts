@@ -2,8 +2,8 @@
 // event is an SSE `event: <type>` with the event as `data`; the last of each batch carries
 // `id: <position>`, which a client sends back as Last-Event-ID when it reconnects (so a
 // reconnect may repeat a batch's first events, never skip one). The stream waits for the
-// organization's change signal, reads the store then (or every LIVE_FALLBACK_MS at the
-// latest), re-checks the token each time (a revoked or expired token ends the stream), and
+// organization's change signal, reads the store then (again shortly when the change does not
+// show yet, and every LIVE_FALLBACK_MS at the latest), re-checks the token each time (a revoked or expired token ends the stream), and
 // takes a slot: a few open streams per client, a bounded number per node (429 beyond).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminContext } from '../../directory/admin/context.ts';
@@ -39,19 +39,27 @@ export function eventStreamer(app: FastifyInstance, s: Services, options: { read
     const closed = new AbortController();
     open.add(closed);
     request.raw.on('close', () => closed.abort());
+    // Each read with the token as it is now: undefined once it no longer holds (the stream ends).
+    const read = async (after: string) => {
+      const principal = await s.tokens.authenticate(token);
+      if (!principal || principal.clientId !== ctx.principal.clientId) return undefined;
+      return s.admin.events.page({ ...ctx, principal }, { after, limit: 100 });
+    };
     try {
       while (!closed.signal.aborted) {
         page.entities.forEach((e, i) => reply.raw.write(`${i === page.entities.length - 1 ? `id: ${page.next}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
         const position = page.next;
+        let next: Awaited<ReturnType<typeof read>> | null = null;
         if (page.entities.length < 100) {
-          const changed = await s.changes.next(ctx.org.id, options.fallbackMs ?? LIVE_FALLBACK_MS, closed.signal);
+          // A change that does not show at once is read again shortly (HELD_BACK_RETRY_MS).
+          next = (await s.changes.nextSeen(ctx.org.id, options.fallbackMs ?? LIVE_FALLBACK_MS, () => read(position), (p) => p === undefined || p.entities.length > 0, closed.signal)) ?? null;
           if (closed.signal.aborted) break;
-          if (!changed) reply.raw.write(': keep-alive\n\n');
+          if (next === null) reply.raw.write(': keep-alive\n\n');
         }
-        // Each read with the token as it is now.
-        const principal = await s.tokens.authenticate(token);
-        if (!principal || principal.clientId !== ctx.principal.clientId) break;
-        page = await s.admin.events.page({ ...ctx, principal }, { after: position, limit: 100 });
+        // After the wait's time, read once more: it catches writes no node signalled.
+        const fresh = next ?? (await read(position));
+        if (!fresh) break;
+        page = fresh;
       }
     } catch (err) {
       request.log.warn({ err }, 'event stream ended');
