@@ -11,11 +11,11 @@ const PREFIX = 'changes:';
 export const SIGNAL_GAP_MS = 100;
 /**
  * After a change, the waits before a reader of the event feed reads again when the change does
- * not show yet (about 1.5 s in all): on PostgreSQL the feed shows a committed change only once
+ * not show yet (about 6 s in all): on PostgreSQL the feed shows a committed change only once
  * every transaction older than it has ended (its commit order, postgres-store.ts), and the end of
  * such a transaction (another organization's, a long report's) signals nothing.
  */
-export const HELD_BACK_RETRY_MS = [25, 50, 100, 200, 400, 800] as const;
+export const HELD_BACK_RETRY_MS = [25, 50, 100, 200, 400, 800, 1600, 3200] as const;
 
 export class ChangeSignal {
   private readonly local = new EventEmitter();
