@@ -3,8 +3,9 @@
 // `id: <position>`, which a client sends back as Last-Event-ID when it reconnects (so a
 // reconnect may repeat a batch's first events, never skip one). The stream waits for the
 // organization's change signal, reads the store then (again shortly when the change does not
-// show yet, and every LIVE_FALLBACK_MS at the latest), re-checks the token each time (a revoked or expired token ends the stream), and
-// takes a slot: a few open streams per client, a bounded number per node (429 beyond).
+// show yet, and every LIVE_FALLBACK_MS at the latest), re-checks the token each time (a
+// revoked or expired token ends the stream), and takes a slot: a few open streams per client,
+// a bounded number per node (429 beyond).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminContext } from '../../directory/admin/context.ts';
 import type { Services } from '../../services.ts';
@@ -39,26 +40,26 @@ export function eventStreamer(app: FastifyInstance, s: Services, options: { read
     const closed = new AbortController();
     open.add(closed);
     request.raw.on('close', () => closed.abort());
-    // Each read with the token as it is now: undefined once it no longer holds (the stream ends).
+    // Each read with the token as it is now: 'ended' once it no longer holds.
     const read = async (after: string) => {
       const principal = await s.tokens.authenticate(token);
-      if (!principal || principal.clientId !== ctx.principal.clientId) return undefined;
+      if (!principal || principal.clientId !== ctx.principal.clientId) return 'ended' as const;
       return s.admin.events.page({ ...ctx, principal }, { after, limit: 100 });
     };
     try {
       while (!closed.signal.aborted) {
         page.entities.forEach((e, i) => reply.raw.write(`${i === page.entities.length - 1 ? `id: ${page.next}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
         const position = page.next;
-        let next: Awaited<ReturnType<typeof read>> | null = null;
+        let next: Awaited<ReturnType<typeof read>> | undefined;
         if (page.entities.length < 100) {
           // A change that does not show at once is read again shortly (HELD_BACK_RETRY_MS).
-          next = (await s.changes.nextSeen(ctx.org.id, options.fallbackMs ?? LIVE_FALLBACK_MS, () => read(position), (p) => p === undefined || p.entities.length > 0, closed.signal)) ?? null;
+          next = await s.changes.nextSeen(ctx.org.id, options.fallbackMs ?? LIVE_FALLBACK_MS, () => read(position), (p) => p === 'ended' || p.entities.length > 0, closed.signal);
           if (closed.signal.aborted) break;
-          if (next === null) reply.raw.write(': keep-alive\n\n');
+          if (next === undefined) reply.raw.write(': keep-alive\n\n');
         }
         // After the wait's time, read once more: it catches writes no node signalled.
         const fresh = next ?? (await read(position));
-        if (!fresh) break;
+        if (fresh === 'ended') break;
         page = fresh;
       }
     } catch (err) {
