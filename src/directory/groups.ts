@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { can, SCIM_PERMISSIONS, userViewScope } from '../auth/permissions.ts';
 import {
-  applyPatch, filterMentions, checkResourceRules, listResponse, matchesFilter,
+  applyPatch, filterMentions, checkResourceRules, isObject, listResponse, matchesFilter, ownKeyInsensitive, ownValue,
   parseListQuery, parsePatchRequest, parseResource, projectResource, ScimError, scimErrors,
   type JsonObject, type ListResponse, type Projection, type RawListParams,
 } from '../scim/index.ts';
@@ -29,10 +29,10 @@ const nowIso = () => new Date().toISOString();
 
 type MemberChange = { readonly kind: 'add' | 'remove'; readonly ids: readonly string[] };
 
-/** The members value of a request body as sent (attribute names are case-insensitive, RFC 7643 2.1). */
+/** The members value of a request body as sent. */
 function givenMembers(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null) return undefined;
-  return Object.entries(body).find(([k]) => k.toLowerCase() === 'members')?.[1];
+  const key = isObject(body) ? ownKeyInsensitive(body, 'members') : undefined;
+  return key === undefined ? undefined : ownValue(body, key);
 }
 
 /** The batch's only operation, if it adds or removes some members (one write does it). */

@@ -13,4 +13,4 @@ export { parseListQuery, listResponse, cursorListResponse, DEFAULT_LIST_LIMITS, 
 export { parseSearchRequest } from './search.ts';
 export { parseBulkRequest, bulkRefsIn, bulkRefsInPath, resolveBulkPath, resolveBulkRefs, setAsideRefs, type BulkOperation, type BulkRequest, type BulkMethod } from './bulk.ts';
 export { schemaDocument, resourceTypeDocument, serviceProviderConfigDocument, type ServiceProviderOptions } from './discovery.ts';
-export { isObject, copyOf, deepEqual, deepClone, ownValue, type JsonObject } from './values.ts';
+export { isObject, copyOf, deepEqual, deepClone, ownKeyInsensitive, ownValue, type JsonObject } from './values.ts';
